@@ -1,0 +1,50 @@
+/**
+ * Loads every report definition under `templates/` once at start.
+ * A folder is a report definition when it holds `report.json`; folders starting with `_` are shared
+ * assets (partials, CSS, translations).
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { REPORT_DEFINITION_SCHEMA, type ReportDefinition, type ReportDefinitionFile } from './report-definition.js';
+import { isErrorCode } from '../domain/errors.js';
+
+/** The report catalog: report code → definition. */
+export type Catalog = ReadonlyMap<string, ReportDefinition>;
+
+/**
+ * Reads and checks all definitions in `templatesDir`.
+ * @throws Error naming the file when a definition is malformed, a referenced file is missing,
+ *   a code is duplicated, or a check names an unknown error code.
+ */
+export function loadCatalog(templatesDir: string): Catalog {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const check = ajv.compile(REPORT_DEFINITION_SCHEMA);
+  const catalog = new Map<string, ReportDefinition>();
+  for (const entry of readdirSync(templatesDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith('_')) continue;
+    const dir = path.join(templatesDir, entry.name);
+    const file = path.join(dir, 'report.json');
+    if (!existsSync(file)) continue;
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (!check(raw)) throw new Error(`${file}: ${ajv.errorsText(check.errors)}`);
+    const def = raw as unknown as ReportDefinitionFile;
+    if (catalog.has(def.code)) throw new Error(`${file}: duplicate report code ${def.code}`);
+    for (const c of def.checks ?? []) {
+      if (!isErrorCode(c.error_code)) throw new Error(`${file}: check uses unknown error code ${c.error_code}`);
+    }
+    const read = (rel: string) => {
+      const p = path.resolve(dir, rel);
+      if (!p.startsWith(dir + path.sep)) throw new Error(`${file}: ${rel} is outside the definition folder`);
+      return readFileSync(p, 'utf8');
+    };
+    for (const spec of Object.values(def.formats)) if (spec?.template) read(spec.template);
+    catalog.set(def.code, {
+      ...def,
+      dir,
+      querySql: read(def.query),
+      checkSql: (def.checks ?? []).map((c) => read(c.query)),
+    });
+  }
+  return catalog;
+}

