@@ -1,0 +1,12 @@
+/**
+ * The names clients use to talk to report workflows: the workflow type and its queries.
+ * Imported by the API (as values) and by the workflow code.
+ */
+import { defineQuery } from '@temporalio/workflow';
+import type { RunState } from '../src/domain/run-status.js';
+
+/** Workflow type name of one report run. */
+export const GENERATE_REPORT_WORKFLOW = 'generateReport';
+
+/** Current status, stage, and (once done) the report or the error. */
+export const statusQuery = defineQuery<RunState>('status');
