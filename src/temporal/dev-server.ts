@@ -1,0 +1,39 @@
+/**
+ * The Temporal dev server (`temporal server start-dev`) run by `npm start` when `TEMPORAL_ADDRESS`
+ * is unset: state persisted in `<var>/temporal/dev.db`, Web UI on `TEMPORAL_UI_PORT` (8233), the
+ * project's custom search attributes registered at start.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/settings.js';
+import { ManagedProcess } from '../main/managed-process.js';
+import { devServerSearchAttributeArgs } from './search-attributes.js';
+
+/** Command-line arguments for the dev server, bound to 127.0.0.1. */
+export function devServerArgs(config: Config): string[] {
+  return [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(config.temporalGrpcPort),
+    '--ui-port', String(config.temporalUiPort),
+    '--namespace', config.temporalNamespace,
+    '--db-filename', path.join(config.varDir, 'temporal', 'dev.db'),
+    '--log-level', 'warn',
+    ...devServerSearchAttributeArgs(),
+  ];
+}
+
+/** A supervised dev server; `start()` resolves when its gRPC endpoint is up. */
+export async function createDevServer(config: Config, cliPath: string): Promise<ManagedProcess> {
+  await mkdir(path.join(config.varDir, 'temporal'), { recursive: true });
+  return new ManagedProcess({
+    name: 'temporal',
+    command: cliPath,
+    args: devServerArgs(config),
+    env: process.env,
+    cwd: config.home,
+    // start-dev prints "Temporal Server: localhost:7233" (or the --ip) once the frontend listens.
+    readyLine: /Temporal Server:|Server:\s+\S+:\d+/,
+    readyTimeoutMs: 60_000,
+  });
+}
