@@ -32,6 +32,11 @@ export interface RunState {
   stage: Stage | null;
   report?: ExportedReport;
   error?: RunError;
+  /**
+   * Set when the run's webhook could not be delivered (rejected with a 4xx, or retries exhausted).
+   * The run's own outcome stands: a SUCCEEDED report stays downloadable.
+   */
+  notifyError?: RunError;
   /** ISO-8601 instants of each stage's start, for progress display. */
   stageStartedAt: Partial<Record<Stage, string>>;
 }

@@ -18,7 +18,7 @@ export function devServerArgs(config: Config): string[] {
     '--ui-port', String(config.temporalUiPort),
     '--namespace', config.temporalNamespace,
     '--db-filename', path.join(config.varDir, 'temporal', 'dev.db'),
-    '--log-level', 'warn',
+    '--log-level', 'error',
     ...devServerSearchAttributeArgs(),
   ];
 }

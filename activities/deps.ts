@@ -1,0 +1,31 @@
+/**
+ * What activities need from the outside world, built once per worker process by the composition
+ * root (src/main/worker.ts) and injected into `createActivities` (the samples' dependency-injection
+ * pattern), so tests can hand in fakes.
+ */
+import type { Logger } from 'pino';
+import type { Catalog } from '../src/catalog/load-catalog.js';
+import type { Config } from '../src/config/settings.js';
+import type { Database } from '../src/data/database.js';
+import type { Destination } from '../src/destinations/destination.js';
+import type { WebhookNotifier } from '../src/notifiers/notifier.js';
+import type { Renderers } from '../src/render/renderer.js';
+import type { LocalStaging } from '../src/staging/local-staging.js';
+
+export interface ActivityDeps {
+  /** Settings; activities read `queryBatchRows`, `publicUrl`, `apiHost` and `apiPort`. */
+  config: Config;
+  /** Report definitions by code. */
+  catalog: Catalog;
+  /** Report data. */
+  db: Database;
+  /** Files passed between activities of one run (staged rows, rendered file). */
+  staging: LocalStaging;
+  /** One renderer per output format. */
+  renderers: Renderers;
+  /** Where finished reports go (LOCAL). */
+  destination: Destination;
+  /** Webhook sender. */
+  notifier: WebhookNotifier;
+  logger: Logger;
+}

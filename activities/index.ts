@@ -1,0 +1,33 @@
+/**
+ * The report activities, built from injected dependencies (see the samples' activities-dependency-
+ * injection). Each activity converts a thrown `ReportError` into a non-retryable `ApplicationFailure`
+ * (see to-failure.ts); everything else is retried by the workflow's retry policies.
+ *
+ * The workflow imports this module as a type only: `proxyActivities<ReportActivities>(…)`.
+ */
+import { cleanupActivity } from './cleanup.js';
+import type { ActivityDeps } from './deps.js';
+import { exportActivity } from './export.js';
+import { notifyActivity } from './notify.js';
+import { queryDataActivity } from './query-data.js';
+import { renderActivity } from './render.js';
+import { failingAsReportErrors } from './to-failure.js';
+import { validateActivity } from './validate.js';
+
+export type { ActivityDeps } from './deps.js';
+export type { NotifyInput } from './notify.js';
+
+/** Activity name → implementation, for `Worker.create({ activities })`. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    validateRequest: failingAsReportErrors(validateActivity(deps)),
+    queryData: failingAsReportErrors(queryDataActivity(deps)),
+    renderReport: failingAsReportErrors(renderActivity(deps)),
+    exportReport: failingAsReportErrors(exportActivity(deps)),
+    notify: failingAsReportErrors(notifyActivity(deps)),
+    cleanupStaging: failingAsReportErrors(cleanupActivity(deps)),
+  };
+}
+
+/** The activities' type, as the workflow proxies them. */
+export type ReportActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,74 @@
+/**
+ * The query-data activity: runs the report's SQL through a server-side cursor and stages the rows as
+ * NDJSON (src/staging/ndjson.ts) in the run's staging folder, heartbeating with the rows written so
+ * far. Memory stays bounded (one batch of `config.queryBatchRows` rows). A retry starts over and
+ * rewrites the same file: re-reading is cheaper than keeping a cursor alive across attempts.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ColumnSpec, StagedRows } from '../src/domain/artifacts.js';
+import type { ValidatedRequest } from '../src/domain/report-request.js';
+import type { Row } from '../src/data/database.js';
+import { bindNamedParameters, queryParameters } from '../src/data/sql-binding.js';
+import { NdjsonWriter, toStagedValue, type StagedRow } from '../src/staging/ndjson.js';
+import type { ActivityDeps } from './deps.js';
+import { definitionFor } from './definition-for.js';
+
+/** Name of the staged rows file in a run's staging folder. */
+export const STAGED_ROWS_FILE = 'rows.ndjson';
+
+/**
+ * @returns the staged file's `file://` URI, row count, size (bytes), sha256 and the definition's columns.
+ * @throws CancelledFailure when the run is cancelled; a non-retryable `DEFINITION_ERROR` failure when
+ *   the query's rows do not fit the definition's columns; database faults as plain errors (retried).
+ */
+export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'db' | 'staging' | 'config' | 'logger'>) {
+  return async function queryData(validated: ValidatedRequest): Promise<StagedRows> {
+    const ctx = Context.current();
+    const { request } = validated;
+    const def = definitionFor(deps.catalog, request.reportCode);
+    const { text, values } = bindNamedParameters(def.querySql, queryParameters(validated));
+    const outPath = await deps.staging.pathFor(request.id, STAGED_ROWS_FILE);
+    const writer = new NdjsonWriter(outPath);
+    const startedMs = Date.now();
+    let rows = 0;
+    ctx.heartbeat(rows);
+    try {
+      for await (const batch of deps.db.stream(text, values, deps.config.queryBatchRows)) {
+        // Leaving the loop closes the cursor (the stream's finally) before the cancel is reported.
+        if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+        for (const row of batch) await writer.write(stageRow(row, def.columns, def.code));
+        rows += batch.length;
+        ctx.heartbeat(rows);
+      }
+      const summary = await writer.close();
+      deps.logger.info({ requestId: request.id, reportCode: def.code, rows: summary.rows, sizeBytes: summary.sizeBytes, ms: Date.now() - startedMs, attempt: ctx.info.attempt }, 'rows staged');
+      return { uri: deps.staging.uriFor(outPath), rows: summary.rows, sizeBytes: summary.sizeBytes, sha256: summary.sha256, columns: def.columns };
+    } catch (err) {
+      writer.destroy();
+      // A fault caused by the cancel (a closed connection) is reported as the cancel it is.
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+      throw err;
+    }
+  };
+}
+
+/**
+ * Keeps the definition's columns, in its order, in the staged format.
+ * A query that lacks a column or returns a value its type cannot hold is a definition bug: retrying
+ * cannot fix it, so it fails at once (the client sees INTERNAL; the detail goes to the logs).
+ */
+function stageRow(row: Row, columns: ColumnSpec[], reportCode: string): StagedRow {
+  const out: StagedRow = {};
+  for (const column of columns) {
+    if (!Object.prototype.hasOwnProperty.call(row, column.name)) {
+      throw ApplicationFailure.create({ type: 'DEFINITION_ERROR', nonRetryable: true, message: `report ${reportCode}: query returns no column "${column.name}"` });
+    }
+    try {
+      out[column.name] = toStagedValue(row[column.name], column);
+    } catch (err) {
+      throw ApplicationFailure.create({ type: 'DEFINITION_ERROR', nonRetryable: true, message: `report ${reportCode}: ${(err as Error).message}`, cause: err as Error });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,62 @@
+/**
+ * The render activity: staged rows → report file in staging, by the renderer of the requested format.
+ * Heartbeats with rows written; a cancelled run aborts the renderer through the activity's
+ * cancellation signal. A retry rewrites the same file (deterministic name, replace semantics).
+ */
+import { Context } from '@temporalio/activity';
+import type { RenderedFile, StagedRows } from '../src/domain/artifacts.js';
+import { reportFileName } from '../src/domain/file-name.js';
+import type { ValidatedRequest } from '../src/domain/report-request.js';
+import type { RenderOutput } from '../src/render/renderer.js';
+import type { ActivityDeps } from './deps.js';
+import { definitionFor } from './definition-for.js';
+import { fileDigest } from './file-digest.js';
+
+/**
+ * @returns the rendered file: `file://` URI in staging, deterministic `fileName`, size (bytes),
+ *   sha256, rows, and pages for PDF.
+ * @throws ReportError('REPORT_TOO_LARGE') from the renderer (non-retryable); CancelledFailure when
+ *   the run is cancelled; plain errors (browser, I/O) are retried.
+ */
+export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'staging' | 'renderers' | 'logger'>) {
+  return async function renderReport(validated: ValidatedRequest, staged: StagedRows): Promise<RenderedFile> {
+    const ctx = Context.current();
+    const { request } = validated;
+    const renderer = deps.renderers[request.format];
+    const fileName = reportFileName(validated, renderer.extension);
+    const outPath = await deps.staging.pathFor(request.id, fileName);
+    const startedMs = Date.now();
+    ctx.heartbeat(0);
+    let output: RenderOutput;
+    try {
+      output = await renderer.render({
+        definition: definitionFor(deps.catalog, request.reportCode),
+        validated,
+        rowsPath: deps.staging.pathFromUri(staged.uri),
+        rowCount: staged.rows,
+        columns: staged.columns,
+        outPath,
+        signal: ctx.cancellationSignal,
+        onProgress: (rowsDone) => ctx.heartbeat(rowsDone),
+      });
+    } catch (err) {
+      // After a cancel, whatever the renderer threw (a closed browser page, an AbortError) is the
+      // cancel's doing: report it as cancelled so it is not retried as a fault.
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+      throw err;
+    }
+    // A renderer that returns normally after the abort must not make a cancelled run look rendered.
+    if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+    const { sizeBytes, sha256 } = await fileDigest(outPath);
+    deps.logger.info({ requestId: request.id, format: request.format, rows: staged.rows, pages: output.pages, sizeBytes, ms: Date.now() - startedMs, attempt: ctx.info.attempt }, 'report rendered');
+    return {
+      uri: deps.staging.uriFor(outPath),
+      fileName,
+      contentType: renderer.contentType,
+      sizeBytes,
+      sha256,
+      rows: staged.rows,
+      ...(output.pages !== undefined ? { pages: output.pages } : {}),
+    };
+  };
+}

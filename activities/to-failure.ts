@@ -1,0 +1,37 @@
+/**
+ * The one place where reportflow's `ReportError` (bad input, for good) becomes a Temporal failure.
+ * A `ReportError` turns into a non-retryable `ApplicationFailure` whose `type` is the error code and
+ * whose first detail is the field-level error list, so the workflow (and the Web UI) see the same
+ * code the API would answer with. Every other error passes through unchanged and is retried by the
+ * activity's retry policy (transient faults: database, browser, I/O, network).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { ReportError } from '../src/domain/errors.js';
+
+/** Returns the failure to throw for `err`: an `ApplicationFailure` for a `ReportError`, else `err` itself. */
+export function toFailure(err: unknown): unknown {
+  if (err instanceof ReportError) {
+    return ApplicationFailure.create({
+      type: err.code,
+      message: err.message,
+      nonRetryable: true,
+      details: [err.errors],
+      cause: err,
+    });
+  }
+  return err;
+}
+
+/**
+ * Wraps an activity so that a thrown `ReportError` leaves it as a non-retryable `ApplicationFailure`.
+ * Arguments and result pass through untouched (types included).
+ */
+export function failingAsReportErrors<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      throw toFailure(err);
+    }
+  };
+}

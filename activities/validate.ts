@@ -1,0 +1,22 @@
+/**
+ * The validate activity: the same catalog validation the API runs, plus the definition's data checks
+ * (e.g. "the invoice exists"), which need the database.
+ */
+import { validateRequest as validateAgainstCatalog } from '../src/catalog/validate-request.js';
+import { runDataChecks } from '../src/catalog/run-data-checks.js';
+import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
+import type { ActivityDeps } from './deps.js';
+
+/**
+ * @returns the request with typed, defaulted parameters and its resolved period.
+ * @throws ReportError (→ non-retryable failure) on bad input or a failed data check; database faults
+ *   propagate as plain errors and are retried.
+ */
+export function validateActivity(deps: Pick<ActivityDeps, 'catalog' | 'db'>) {
+  return async function validateRequest(request: ReportRequest): Promise<ValidatedRequest> {
+    const validated = validateAgainstCatalog(deps.catalog, request);
+    // validateAgainstCatalog already proved the code exists.
+    await runDataChecks(deps.db, deps.catalog.get(request.reportCode)!, validated);
+    return validated;
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * `npm run worker`: one worker process, the composition root of everything a report run needs.
+ * Builds from config: the report catalog (`<home>/templates`), the database, staging, the renderers
+ * (with their shared Chromium), the LOCAL destination and the webhook notifier; makes sure the
+ * search attributes exist; then polls `config.taskQueue` until SIGINT/SIGTERM, when it stops taking
+ * tasks, gives running activities 20 s to finish (then cancels them; they are retried elsewhere),
+ * and closes the browser and the database.
+ * Prints `worker ready task_queue=<queue>` once polling (npm start waits for that line).
+ */
+import path from 'node:path';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+import { loadCatalog } from '../catalog/load-catalog.js';
+import { effectiveDatabaseUrl, loadConfig } from '../config/settings.js';
+import { PgDatabase } from '../data/pg-database.js';
+import { LocalDestination } from '../destinations/local-destination.js';
+import { HttpWebhookNotifier } from '../notifiers/http-webhook-notifier.js';
+import { createRenderers } from '../render/index.js';
+import { LocalStaging } from '../staging/local-staging.js';
+import { connectWorker } from '../temporal/connection.js';
+import { registerSearchAttributes } from '../temporal/search-attributes.js';
+import { createReportWorker, SHUTDOWN_GRACE } from '../temporal/worker.js';
+import { createLogger, type Logger } from './logger.js';
+
+const config = loadConfig();
+const log = createLogger('worker', config.logLevel);
+
+async function main(): Promise<void> {
+  // The SDK's own messages (and activity `log` calls) go to the same JSON log; signals are ours.
+  Runtime.install({ logger: sdkLogger(log.child({ component: 'temporal' })), shutdownSignals: [] });
+
+  const catalog = loadCatalog(path.join(config.home, 'templates'));
+  const db = new PgDatabase({ url: effectiveDatabaseUrl(config), applicationName: 'reportflow-worker' });
+  const browserLog = log.child({ component: 'chromium' });
+  const rendering = await createRenderers(config, {
+    onBrowserEvent: (event) => (event.type === 'disconnected' ? browserLog.warn(event, 'browser disconnected') : browserLog.info(event, `browser ${event.type}`)),
+  });
+  const connection = await connectWorker(config);
+  try {
+    try {
+      const added = await registerSearchAttributes(connection, config.temporalNamespace);
+      if (added.length) log.info({ added }, 'registered search attributes');
+    } catch (err) {
+      // Temporal Cloud refuses the operator service; there the attributes are created with tcld.
+      if (!config.temporalApiKey) throw err;
+      log.warn({ err }, 'could not register search attributes; make sure they exist in the namespace');
+    }
+
+    const activities = createActivities({
+      config,
+      catalog,
+      db,
+      staging: new LocalStaging(config.stagingDir),
+      renderers: rendering.renderers,
+      destination: new LocalDestination(config.reportsDir),
+      notifier: new HttpWebhookNotifier({ timeoutMs: config.webhookTimeoutMs }),
+      logger: log.child({ component: 'activities' }),
+    });
+    const worker = await createReportWorker({ config, activities, connection });
+
+    const stop = (signal: NodeJS.Signals) => {
+      log.info({ signal, graceTime: SHUTDOWN_GRACE }, 'shutting down: running activities may finish within the grace time');
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+
+    const running = worker.run();
+    log.info({ taskQueue: config.taskQueue, reports: [...catalog.keys()] }, 'worker started');
+    process.stdout.write(`worker ready task_queue=${config.taskQueue}\n`);
+    await running;
+  } finally {
+    await rendering.close();
+    await db.close();
+    await connection.close();
+  }
+}
+
+/** Temporal's logger interface over pino. */
+function sdkLogger(logger: Logger): DefaultLogger {
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  const level = (logger.level.toUpperCase() === 'FATAL' ? 'ERROR' : logger.level.toUpperCase()) as LogLevel;
+  return new DefaultLogger(level in levels ? level : 'INFO', (entry) => logger[levels[entry.level]](entry.meta ?? {}, entry.message));
+}
+
+main().then(
+  () => log.info('worker stopped'),
+  (err: unknown) => {
+    log.fatal({ err }, 'worker failed');
+    process.exitCode = 1;
+  },
+);

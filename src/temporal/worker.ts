@@ -1,0 +1,44 @@
+/**
+ * The report worker: runs `generateReport` workflows and the report activities on `config.taskQueue`.
+ * Add worker processes (on more machines sharing the staging directory) to scale out.
+ */
+import { fileURLToPath } from 'node:url';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { ReportActivities } from '../../activities/index.js';
+import type { Config } from '../config/settings.js';
+
+/** The workflow bundle's entry point (TypeScript source; the SDK's bundler compiles it). */
+export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+/** How long running activities may finish after shutdown starts. */
+export const SHUTDOWN_GRACE = '20 seconds';
+/** When a shutdown gives up waiting (GracefulShutdownPeriodExpiredError). */
+export const SHUTDOWN_FORCE = '45 seconds';
+
+export interface ReportWorkerOptions {
+  config: Pick<Config, 'taskQueue' | 'temporalNamespace' | 'workerMaxActivities'>;
+  activities: ReportActivities;
+  connection: NativeConnection;
+  /** A pre-built bundle (`bundleWorkflowCode({ workflowsPath })`); tests share one to save the ~seconds of bundling. Default: bundle `workflowsPath`. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Extra worker options (e.g. a shorter `maxHeartbeatThrottleInterval` in tests); they win over the defaults. */
+  overrides?: Partial<WorkerOptions>;
+}
+
+/** Creates (does not start) the worker; call `worker.run()`, stop with `worker.shutdown()`. */
+export async function createReportWorker(options: ReportWorkerOptions): Promise<Worker> {
+  const { config, activities, connection, workflowBundle, overrides } = options;
+  return Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    activities,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
+    maxConcurrentActivityTaskExecutions: config.workerMaxActivities,
+    // On shutdown, running activities get this long to finish; then they are cancelled (and retried
+    // by another worker). Past the force time the worker gives up so the process can exit.
+    shutdownGraceTime: SHUTDOWN_GRACE,
+    shutdownForceTime: SHUTDOWN_FORCE,
+    ...overrides,
+  });
+}

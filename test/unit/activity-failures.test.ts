@@ -1,0 +1,32 @@
+/**
+ * The one conversion from reportflow's ReportError to Temporal's non-retryable ApplicationFailure.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import { failingAsReportErrors, toFailure } from '../../activities/to-failure.js';
+import { ReportError } from '../../src/domain/errors.js';
+
+void test('a ReportError becomes a non-retryable ApplicationFailure typed with its code, field errors as details', () => {
+  const errors = [{ field: 'parameter_values.invoice_id', code: 'INVOICE_NOT_FOUND', message: 'Invoice 1 does not exist.' }];
+  const failure = toFailure(new ReportError('INVOICE_NOT_FOUND', 'Invoice 1 does not exist.', errors));
+  assert.ok(failure instanceof ApplicationFailure);
+  assert.equal(failure.type, 'INVOICE_NOT_FOUND');
+  assert.equal(failure.message, 'Invoice 1 does not exist.');
+  assert.equal(failure.nonRetryable, true);
+  assert.deepEqual(failure.details, [errors]);
+});
+
+void test('any other error passes through unchanged, so the retry policy retries it', () => {
+  const err = new Error('Connection terminated unexpectedly');
+  assert.equal(toFailure(err), err);
+});
+
+void test('a wrapped activity keeps its result and converts what it throws', async () => {
+  const ok = failingAsReportErrors(async (a: number, b: number) => a + b);
+  assert.equal(await ok(2, 3), 5);
+  const bad = failingAsReportErrors(async () => {
+    throw new ReportError('REPORT_TOO_LARGE', 'Too many rows for PDF.');
+  });
+  await assert.rejects(bad(), (e: unknown) => e instanceof ApplicationFailure && e.type === 'REPORT_TOO_LARGE' && e.nonRetryable);
+});

@@ -1,0 +1,164 @@
+/**
+ * How the report workflow fails, retries and is cancelled, on a real Temporal dev server: bad input
+ * fails at once with its error code, transient faults are retried, a cancelled render stops and
+ * exports nothing, and a webhook that answers 4xx is not asked again.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { SA_STAGE, SA_STATUS } from '../../src/domain/search-attributes.js';
+import { statusQuery } from '../../workflows/messages.js';
+import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
+import { activityAttempts, invoiceRequest, withHarness } from './harness.js';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+before(async () => {
+  [env, bundle] = await Promise.all([startTemporalTestServer(), bundleReportWorkflows()]);
+});
+after(async () => {
+  await env?.teardown();
+});
+
+/** The failure a run ended with, checked to be a WorkflowFailedError. */
+async function failureOf(result: Promise<unknown>): Promise<WorkflowFailedError> {
+  const err = await result.then(
+    () => assert.fail('the run should not succeed'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof WorkflowFailedError, `expected WorkflowFailedError, got ${String(err)}`);
+  return err;
+}
+
+void test('an unknown report code fails after one attempt with REPORT_CODE_UNKNOWN and status FAILED', async () => {
+  await withHarness(env, bundle, async (h) => {
+    const request = invoiceRequest({ reportCode: 'NO_SUCH_REPORT', notify: { webhookUrl: h.receiver.url() } });
+    const handle = await h.start(request);
+    const err = await failureOf(handle.result());
+
+    assert.ok(err.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.type, 'REPORT_CODE_UNKNOWN');
+    assert.equal(err.cause.nonRetryable, true);
+    assert.equal(err.cause.message, 'Unknown report code "NO_SUCH_REPORT".');
+    assert.deepEqual(await activityAttempts(handle), { validateRequest: 1, notify: 1, cleanupStaging: 1 });
+    assert.equal(h.db.streamCalls, 0);
+
+    const state = await handle.query(statusQuery);
+    assert.equal(state.status, 'FAILED');
+    assert.equal(state.stage, 'VALIDATE');
+    assert.equal(state.error?.code, 'REPORT_CODE_UNKNOWN');
+    assert.deepEqual(state.error?.errors.map((e) => e.field), ['report_code']);
+    const described = await handle.describe();
+    assert.equal(described.status.name, 'FAILED');
+    assert.equal(described.typedSearchAttributes.get(SA_STATUS), 'FAILED');
+    assert.equal(described.typedSearchAttributes.get(SA_STAGE), 'VALIDATE');
+
+    assert.equal(h.receiver.received.length, 1);
+    const { event } = h.receiver.received[0]!;
+    assert.equal(event.type, 'report.failed');
+    assert.equal(event.event_id, `${request.id}:report.failed`);
+    assert.deepEqual(event.error, { code: 'REPORT_CODE_UNKNOWN', message: 'Unknown report code "NO_SUCH_REPORT".' });
+    assert.equal(event.report, undefined);
+  });
+});
+
+void test('a failed data check fails with its own code and the field it names', async () => {
+  await withHarness(env, bundle, async (h) => {
+    const handle = await h.start(invoiceRequest({ parameterValues: [{ name: 'invoice_id', value: '999999' }] }));
+    const err = await failureOf(handle.result());
+    assert.ok(err.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.type, 'INVOICE_NOT_FOUND');
+    const state = await handle.query(statusQuery);
+    assert.deepEqual(state.error, {
+      code: 'INVOICE_NOT_FOUND',
+      message: 'Invoice 999999 does not exist.',
+      errors: [{ field: 'parameter_values.invoice_id', code: 'INVOICE_NOT_FOUND', message: 'Invoice 999999 does not exist.' }],
+    });
+    assert.equal((await activityAttempts(handle)).validateRequest, 1);
+  });
+});
+
+void test('a database fault in the middle of queryData is retried and the retry rewrites the staged rows', async () => {
+  await withHarness(
+    env,
+    bundle,
+    async (h) => {
+      const handle = await h.start(invoiceRequest());
+      const result = await handle.result();
+      assert.equal(result.status, 'SUCCEEDED');
+      assert.equal(h.db.streamCalls, 2);
+      assert.equal((await activityAttempts(handle)).queryData, 2);
+      // 5 rows, not 2 (first attempt's batch) + 5.
+      assert.equal(result.report!.rows, 5);
+    },
+    (h) => {
+      h.db.failStreams = 1;
+    },
+  );
+});
+
+void test('cancelling a run during a slow render aborts the renderer, exports nothing and ends CANCELLED', async () => {
+  await withHarness(
+    env,
+    bundle,
+    async (h) => {
+      const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
+      const handle = await h.start(request);
+      for (let i = 0; (await handle.query(statusQuery)).stage !== 'RENDER'; i++) {
+        assert.ok(i < 100, 'the run never reached RENDER');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const cancelledAt = Date.now();
+      await handle.cancel();
+      const err = await failureOf(handle.result());
+      const stopMs = Date.now() - cancelledAt;
+      assert.ok(err.cause instanceof CancelledFailure, `expected CancelledFailure, got ${String(err.cause)}`);
+
+      assert.equal(h.renderer.sawAbort, true);
+      assert.deepEqual(await h.exportedFiles(), []);
+      assert.equal((await activityAttempts(handle)).exportReport, undefined);
+      assert.equal(existsSync(path.join(h.config.stagingDir, request.id)), false);
+
+      const state = await handle.query(statusQuery);
+      assert.equal(state.status, 'CANCELLED');
+      assert.equal(state.stage, 'RENDER');
+      assert.equal(state.error?.code, 'RUN_CANCELLED');
+      const described = await handle.describe();
+      assert.equal(described.status.name, 'CANCELLED');
+      assert.equal(described.typedSearchAttributes.get(SA_STATUS), 'CANCELLED');
+
+      assert.deepEqual(h.receiver.received.map((r) => r.event.event_id), [`${request.id}:report.cancelled`]);
+      assert.equal(h.receiver.received[0]!.event.status, 'CANCELLED');
+      assert.ok(stopMs < 5000, `cancel took ${stopMs} ms to take effect`);
+      console.log(`cancel → run closed in ${stopMs} ms`);
+    },
+    (h) => {
+      h.renderer.slow = true;
+    },
+  );
+});
+
+void test('a webhook answering 4xx is not retried and the report still succeeds', async () => {
+  await withHarness(
+    env,
+    bundle,
+    async (h) => {
+      const handle = await h.start(invoiceRequest({ notify: { webhookUrl: h.receiver.url() } }));
+      const result = await handle.result();
+      assert.equal(result.status, 'SUCCEEDED');
+      assert.equal(h.receiver.received.length, 1);
+      assert.equal((await activityAttempts(handle)).notify, 1);
+      assert.equal(result.notifyError?.code, 'WEBHOOK_REJECTED');
+      assert.equal(result.notifyError?.message, 'The webhook receiver answered 410 to report.succeeded.');
+      assert.equal((await h.exportedFiles()).length, 1);
+    },
+    (h) => {
+      h.receiver.statuses = [410];
+    },
+  );
+});

@@ -1,0 +1,158 @@
+/**
+ * The report workflow's happy path on a real Temporal dev server: states seen through the status
+ * query, the exported file, search attributes, the success webhook, and replay of the recorded history.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { SA_REPORT_CODE, SA_STAGE, SA_STATUS, SA_TENANT } from '../../src/domain/search-attributes.js';
+import type { RunState } from '../../src/domain/run-status.js';
+import { statusQuery } from '../../workflows/messages.js';
+import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
+import { INVOICES } from './fakes.js';
+import { invoiceRequest, withHarness } from './harness.js';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+
+before(async () => {
+  [env, bundle] = await Promise.all([startTemporalTestServer(), bundleReportWorkflows()]);
+});
+after(async () => {
+  await env?.teardown();
+});
+
+/** Polls `fn` every 100 ms until it returns a value that is not undefined, for at most `timeoutMs`. */
+async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+void test('a run goes RUNNING through each stage to SUCCEEDED and exports the file it reports', async () => {
+  await withHarness(env, bundle, async (h) => {
+    let openGate!: () => void;
+    h.renderer.gate = new Promise((resolve) => (openGate = resolve));
+    const request = invoiceRequest();
+    const handle = await h.start(request);
+
+    // Held in RENDER by the gate: the query shows the stage, and the earlier stages' start times.
+    const during = await eventually(async () => {
+      const s = await handle.query(statusQuery);
+      return s.stage === 'RENDER' ? s : undefined;
+    });
+    assert.equal(during.status, 'RUNNING');
+    assert.deepEqual(Object.keys(during.stageStartedAt), ['VALIDATE', 'QUERY_DATA', 'RENDER']);
+    const described = await handle.describe();
+    assert.equal(described.typedSearchAttributes.get(SA_STATUS), 'RUNNING');
+    assert.equal(described.typedSearchAttributes.get(SA_STAGE), 'RENDER');
+    openGate();
+
+    const result: RunState = await handle.result();
+    assert.equal(result.status, 'SUCCEEDED');
+    assert.equal(result.error, undefined);
+    assert.deepEqual(Object.keys(result.stageStartedAt), ['VALIDATE', 'QUERY_DATA', 'RENDER', 'EXPORT']);
+    const report = result.report!;
+    assert.equal(report.fileName, `INVOICE_536365_${request.id}.csv`);
+    assert.equal(report.contentType, 'text/csv');
+    assert.equal(report.rows, INVOICES['536365']!.length);
+    assert.equal(report.destination, 'LOCAL');
+
+    // The file is where the report says, under <tenant>/<code>/<id>/, with the size and digest it reports.
+    assert.deepEqual(await h.exportedFiles(), [`acme/INVOICE/${request.id}/${report.fileName}`]);
+    const bytes = await readFile(fileURLToPath(report.uri));
+    assert.equal(report.sizeBytes, bytes.length);
+    assert.equal(report.sha256, createHash('sha256').update(bytes).digest('hex'));
+    const lines = bytes.toString('utf8').trim().split('\n');
+    assert.equal(lines[0], 'invoice_no,description,quantity,unit_price');
+    assert.equal(lines[1], '"536365","WHITE HANGING HEART T-LIGHT HOLDER",6,"2.55"');
+    assert.equal(lines.length, 1 + INVOICES['536365']!.length);
+
+    // The query answers after the end too, and staging was cleaned up.
+    assert.deepEqual(await handle.query(statusQuery), result);
+    assert.equal(existsSync(path.join(h.config.stagingDir, request.id)), false);
+  });
+});
+
+void test('a finished run is findable by its search attributes', async () => {
+  await withHarness(env, bundle, async (h) => {
+    const request = invoiceRequest({ tenantId: 'tenant-sa' });
+    const handle = await h.start(request);
+    await handle.result();
+
+    const described = await handle.describe();
+    assert.equal(described.typedSearchAttributes.get(SA_STATUS), 'SUCCEEDED');
+    assert.equal(described.typedSearchAttributes.get(SA_REPORT_CODE), 'INVOICE');
+    assert.equal(described.typedSearchAttributes.get(SA_TENANT), 'tenant-sa');
+
+    // Visibility is eventually consistent: poll the list briefly.
+    const found = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const wf of h.client.workflow.list({ query: `ReportCode="INVOICE" AND ReportStatus="SUCCEEDED" AND ReportTenant="tenant-sa"` })) ids.push(wf.workflowId);
+      return ids.includes(request.id) ? ids : undefined;
+    });
+    assert.deepEqual(found, [request.id]);
+  });
+});
+
+void test('the webhook receives report.succeeded once delivered, with a stable event id across retries', async () => {
+  await withHarness(
+    env,
+    bundle,
+    async (h) => {
+      const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
+      const handle = await h.start(request);
+      const result = await handle.result();
+      assert.equal(result.status, 'SUCCEEDED');
+      assert.equal(result.stage, 'NOTIFY');
+      assert.equal(result.notifyError, undefined);
+
+      // First POST got a 503 and was retried; both carry the same event id and body.
+      assert.equal(h.receiver.received.length, 2);
+      const [first, second] = h.receiver.received;
+      assert.deepEqual(first!.event, second!.event);
+      const { headers, event } = second!;
+      assert.equal(headers['content-type'], 'application/json');
+      assert.equal(headers['user-agent'], 'reportflow');
+      assert.equal(headers['x-reportflow-event-id'], `${request.id}:report.succeeded`);
+      assert.equal(event.event_id, `${request.id}:report.succeeded`);
+      assert.equal(event.type, 'report.succeeded');
+      assert.equal(event.status, 'SUCCEEDED');
+      assert.equal(event.request_id, request.id);
+      assert.equal(event.tenant_id, 'acme');
+      assert.equal(event.report_code, 'INVOICE');
+      assert.ok(!Number.isNaN(Date.parse(event.occurred_at)));
+      assert.deepEqual(event.report, {
+        file_name: result.report!.fileName,
+        content_type: 'text/csv',
+        size_bytes: result.report!.sizeBytes,
+        sha256: result.report!.sha256,
+        rows: 5,
+        download_url: `https://reports.example.test/v1/reports/${request.id}/download`,
+      });
+    },
+    (h) => {
+      h.receiver.statuses = [503];
+    },
+  );
+});
+
+void test('the recorded history of a successful run replays without non-determinism', async () => {
+  await withHarness(env, bundle, async (h) => {
+    const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
+    const handle = await h.start(request);
+    await handle.result();
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: bundle }, history, request.id);
+  });
+});

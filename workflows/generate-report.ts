@@ -1,0 +1,117 @@
+/**
+ * One report run: validate → query data → render → export → notify, each stage one activity with
+ * its own timeouts and retry policy. Deterministic orchestration only: activities are imported as
+ * types; rows and files never pass through history, only small references to staged files.
+ *
+ * Bad input fails at once (activities raise non-retryable failures typed with an error code);
+ * transient faults are retried with exponential backoff. A failed run notifies `report.failed` and
+ * then fails the workflow with the same code; a cancelled run exports nothing more, notifies
+ * `report.cancelled` and ends Cancelled. Staging is always cleaned up.
+ */
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type { NotifyInput, ReportActivities } from '../activities/index.js';
+import type { ExportedReport } from '../src/domain/artifacts.js';
+import type { ReportRequest } from '../src/domain/report-request.js';
+import type { RunError, RunState } from '../src/domain/run-status.js';
+import { toRunError } from './run-error.js';
+import { RunStateTracker } from './run-state-tracker.js';
+
+/** Transient faults (database, browser, disk, network): back off 1 s, 2 s, 4 s … up to 1 minute apart. */
+const TRANSIENT: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 };
+
+/** Long stages heartbeat; a cancelled run waits for them to stop before cleaning up their files. */
+const LONG_STAGE: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: TRANSIENT,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+};
+
+const { validateRequest } = proxyActivities<ReportActivities>({ startToCloseTimeout: '30 seconds', retry: TRANSIENT });
+const { queryData, renderReport } = proxyActivities<ReportActivities>(LONG_STAGE);
+const { exportReport } = proxyActivities<ReportActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: TRANSIENT,
+  // An export under way when the cancel comes finishes; the run then reports the file it delivered
+  // (SUCCEEDED) rather than claiming CANCELLED with a file on disk.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+const { notify } = proxyActivities<ReportActivities>({
+  startToCloseTimeout: '30 seconds',
+  // Five attempts, 2, 4, 8 and 16 s apart, for a receiver that is briefly down; a 4xx (WEBHOOK_REJECTED) is final.
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['WEBHOOK_REJECTED'] },
+});
+const { cleanupStaging } = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry: TRANSIENT });
+
+/**
+ * @param request the run's request; `request.id` is also the workflow id.
+ * @returns the final `RunState` (status SUCCEEDED with `report`).
+ * @throws ApplicationFailure (non-retryable) typed with the error code when the run fails;
+ *   CancelledFailure when it is cancelled.
+ */
+export async function generateReport(request: ReportRequest): Promise<RunState> {
+  const run = new RunStateTracker(request);
+  try {
+    run.enter('VALIDATE');
+    const validated = await validateRequest(request);
+    run.enter('QUERY_DATA');
+    const staged = await queryData(validated);
+    run.enter('RENDER');
+    const rendered = await renderReport(validated, staged);
+    run.enter('EXPORT');
+    const report = await exportReport(request, rendered);
+    run.succeeded(report);
+    // The file is out: a cancel arriving now cannot undo that, so the receiver still hears of it.
+    await CancellationScope.nonCancellable(() => tell(run, request, 'report.succeeded', { report }));
+    return run.state;
+  } catch (err) {
+    if (isCancellation(err)) {
+      run.cancelled();
+      await CancellationScope.nonCancellable(() => tell(run, request, 'report.cancelled', { error: run.state.error }));
+      throw err;
+    }
+    const error = toRunError(err, run.state.stage);
+    if (error.code === 'INTERNAL') log.error('report run failed', { stage: run.state.stage, error: String(err) });
+    run.failed(error);
+    await CancellationScope.nonCancellable(() => tell(run, request, 'report.failed', { error }));
+    throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true, details: [error.errors] });
+  } finally {
+    await CancellationScope.nonCancellable(async () => {
+      try {
+        await cleanupStaging(request.id);
+      } catch (err) {
+        // Leftover staging files cost disk, not correctness; the outcome must not change for them.
+        log.warn('staging cleanup failed', { error: String(err) });
+      }
+    });
+  }
+}
+
+/** Sends the webhook, if the request has one. Best effort: a failure is recorded, never thrown. */
+async function tell(
+  run: RunStateTracker,
+  request: ReportRequest,
+  type: NotifyInput['type'],
+  outcome: { report?: ExportedReport; error?: RunError },
+): Promise<void> {
+  if (!request.notify?.webhookUrl) return;
+  const status = run.state.status as NotifyInput['status'];
+  // Notifying is a stage of a successful run; after a failure or cancel the stage that ended it stays shown.
+  if (status === 'SUCCEEDED') run.enterNotify();
+  try {
+    await notify({ request, type, status, occurredAt: new Date().toISOString(), ...outcome });
+  } catch (err) {
+    const error = toRunError(err, 'NOTIFY');
+    log.warn('webhook not delivered', { type, code: error.code, error: String(err) });
+    run.notifyFailed(error);
+  }
+}

@@ -1,0 +1,4 @@
+/**
+ * The workflow bundle's entry point: re-exports only.
+ */
+export { generateReport } from './generate-report.js';
