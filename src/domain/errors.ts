@@ -15,6 +15,7 @@ export interface ErrorCodeSpec {
 
 export const ERROR_CODES = {
   REQUEST_INVALID: { httpStatus: 400, retryable: false, description: 'The request body is not valid JSON or does not match the request schema (field named in `errors`).' },
+  REQUEST_TOO_LARGE: { httpStatus: 413, retryable: false, description: 'The request body is larger than `REPORTFLOW_MAX_BODY_BYTES` (64 KiB by default).' },
   REPORT_CODE_UNKNOWN: { httpStatus: 400, retryable: false, description: 'No report definition has the given `report_code`.' },
   PARAMETER_MISSING: { httpStatus: 400, retryable: false, description: 'A required parameter of the report definition was not given.' },
   PARAMETER_INVALID: { httpStatus: 400, retryable: false, description: 'A parameter value has the wrong type or format for the report definition.' },

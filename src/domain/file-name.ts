@@ -23,5 +23,5 @@ export function reportFileName(validated: ValidatedRequest, extension: string): 
 }
 
 function clean(part: string): string {
-  return part.replace(/[^A-Za-z0-9.-]/g, '-').replace(/^\.+/, '');
+  return part.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^\.+/, '');
 }

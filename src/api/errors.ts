@@ -1,0 +1,109 @@
+/**
+ * The API's one error shape and the one table from error code to HTTP status (`ERROR_CODES`).
+ * Every refusal, fastify's own included, leaves as
+ * `{"error": {"code", "message", "errors": [{"field", "code", "message"}]}}`; faults are logged with
+ * their stack and answered with `INTERNAL` and a safe message only.
+ */
+import type { FastifyBaseLogger, FastifyError } from 'fastify';
+import { ERROR_CODES, ReportError, type ErrorCode } from '../domain/errors.js';
+import type { FieldError } from '../domain/run-status.js';
+
+/** The body of every error response. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; errors: FieldError[] };
+}
+
+/** An HTTP answer for an error: status from `ERROR_CODES`, body in the one shape. */
+export interface ErrorReply {
+  status: number;
+  body: ErrorBody;
+}
+
+/** Builds the reply for `code`; the status always comes from `ERROR_CODES`. */
+export function errorReply(code: ErrorCode, message: string, errors: FieldError[] = []): ErrorReply {
+  return { status: ERROR_CODES[code].httpStatus, body: { error: { code, message, errors } } };
+}
+
+/** An ajv error object as fastify attaches it to validation errors (the parts used here). */
+interface ValidationIssue {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * Maps anything a route or fastify threw to the reply to send. `ReportError`s keep their code;
+ * fastify's body errors become `REQUEST_INVALID` (or `REQUEST_TOO_LARGE`); anything else is logged
+ * and answered with `INTERNAL`.
+ */
+export function replyForError(err: unknown, logger: Pick<FastifyBaseLogger, 'error' | 'warn'>): ErrorReply {
+  if (err instanceof ReportError) {
+    // An outage (UNAVAILABLE) is the operator's business: log what was behind it.
+    if (ERROR_CODES[err.code].httpStatus >= 500) logger.warn({ err: err.cause ?? err, code: err.code }, 'request could not be served');
+    return errorReply(err.code, err.message, err.errors);
+  }
+  const fe = err as Partial<FastifyError> & { validation?: ValidationIssue[] };
+  if (Array.isArray(fe.validation)) {
+    const seen = new Set<string>();
+    const errors = fe.validation.map(fieldErrorOf).filter((e) => !seen.has(e.field + e.message) && seen.add(e.field + e.message));
+    return errorReply('REQUEST_INVALID', `The request does not match the schema: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, errors);
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errorReply('REQUEST_TOO_LARGE', 'The request body is too large.', [{ field: 'body', code: 'REQUEST_TOO_LARGE', message: 'Too large.' }]);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errorReply('REQUEST_INVALID', 'The request body is not valid JSON.', [{ field: 'body', code: 'REQUEST_INVALID', message: 'Not valid JSON.' }]);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errorReply('REQUEST_INVALID', 'Send the request body as application/json.', [{ field: 'content-type', code: 'REQUEST_INVALID', message: 'Must be application/json.' }]);
+  }
+  // JSON.parse's own SyntaxError carries status 400 too; fastify's other 4xx messages are safe and short.
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const safe = fe instanceof SyntaxError ? 'The request body is not valid JSON.' : (fe.message ?? 'Bad request.');
+    return errorReply('REQUEST_INVALID', safe, [{ field: 'body', code: 'REQUEST_INVALID', message: safe }]);
+  }
+  logger.error({ err }, 'request failed');
+  return errorReply('INTERNAL', 'An unexpected error occurred; it has been logged.');
+}
+
+/**
+ * A database error raised while checking a request: connection faults and server shutdowns are
+ * `UNAVAILABLE` (retry later); anything else (e.g. an SQL error in a check) is a fault, rethrown.
+ */
+export function databaseFault(err: unknown): unknown {
+  if (err instanceof ReportError) return err;
+  const code = (err as { code?: unknown }).code;
+  // Node's own codes (ECONNREFUSED, EPIPE) are not SQLSTATEs: those start with a digit or a known letter class.
+  const sqlState = typeof code === 'string' && /^([0-9][0-9A-Z]|P0|XX|HV|F0)[0-9A-Z]{3}$/.test(code) ? code : undefined;
+  // SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention, e.g. shutdown).
+  if (sqlState === undefined || /^(08|53|57)/.test(sqlState)) {
+    return Object.assign(new ReportError('UNAVAILABLE', 'The database could not be reached; try again.'), { cause: err });
+  }
+  return err;
+}
+
+/** `/parameter_values/0/name` → `parameter_values[0].name`; the root is `body`. */
+export function fieldPath(instancePath: string, child?: string): string {
+  const parts = instancePath.split('/').filter(Boolean);
+  if (child !== undefined) parts.push(child);
+  let out = '';
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
+  return out || 'body';
+}
+
+function fieldErrorOf(issue: ValidationIssue): FieldError {
+  if (issue.keyword === 'required') {
+    return { field: fieldPath(issue.instancePath, String(issue.params['missingProperty'])), code: 'REQUEST_INVALID', message: 'is required' };
+  }
+  if (issue.keyword === 'additionalProperties') {
+    return { field: fieldPath(issue.instancePath, String(issue.params['additionalProperty'])), code: 'REQUEST_INVALID', message: 'is not a known field' };
+  }
+  const field = fieldPath(issue.instancePath);
+  return { field, code: 'REQUEST_INVALID', message: FIELD_HINTS[field] ?? issue.message ?? 'is invalid' };
+}
+
+/** Plainer words than ajv's for fields whose rule is a pattern or format. */
+const FIELD_HINTS: Record<string, string> = {
+  'notify.webhook_url': 'must be an http or https URL',
+};

@@ -1,0 +1,47 @@
+/**
+ * `GET /healthz` (the process is up) and `GET /readyz` (Temporal and the database answer), both
+ * without authentication, for supervisors and load balancers.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { FieldError } from '../../domain/run-status.js';
+import type { ApiDeps } from '../deps.js';
+import { errorReply } from '../errors.js';
+
+/** How long each readiness check may take, in ms. */
+const CHECK_TIMEOUT_MS = 3_000;
+
+export function healthRoutes(deps: Pick<ApiDeps, 'runs' | 'db' | 'logger'>): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/healthz', async () => ({ status: 'ok' }));
+
+    app.get('/readyz', async (_req, reply) => {
+      const checks = {
+        temporal: () => deps.runs.ping(),
+        database: () => deps.db.query('SELECT 1').then(() => undefined),
+      };
+      const results = await Promise.all(Object.entries(checks).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), CHECK_TIMEOUT_MS);
+          return undefined;
+        } catch (err) {
+          deps.logger.warn({ err, check: name }, 'readiness check failed');
+          return { field: name, code: 'UNAVAILABLE', message: `${name} did not answer.` } satisfies FieldError;
+        }
+      }));
+      const failed = results.filter((r): r is FieldError => r !== undefined);
+      if (failed.length) {
+        const { status, body } = errorReply('UNAVAILABLE', `Not ready: ${failed.map((f) => f.field).join(', ')} unavailable.`, failed);
+        return reply.code(status).send(body);
+      }
+      return { status: 'ready', checks: { temporal: 'ok', database: 'ok' } };
+    });
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

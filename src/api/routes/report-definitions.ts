@@ -1,0 +1,25 @@
+/**
+ * `GET /v1/report-definitions` and `GET /v1/report-definitions/{code}`: the report catalog, with
+ * each definition's parameters as JSON Schema, so clients can build valid requests.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { ReportError } from '../../domain/errors.js';
+import type { ApiDeps } from '../deps.js';
+import { DEFINITION_LIST_RESPONSE, DEFINITION_RESPONSE } from '../schemas.js';
+import { definitionToWire } from '../wire.js';
+
+export function reportDefinitionRoutes(deps: Pick<ApiDeps, 'catalog'>): FastifyPluginAsync {
+  return async (app) => {
+    const sorted = [...deps.catalog.values()].sort((a, b) => a.code.localeCompare(b.code));
+
+    app.get('/report-definitions', { schema: { response: { 200: DEFINITION_LIST_RESPONSE } } }, async () => ({
+      items: sorted.map(definitionToWire),
+    }));
+
+    app.get<{ Params: { code: string } }>('/report-definitions/:code', { schema: { response: { 200: DEFINITION_RESPONSE } } }, async (req) => {
+      const def = deps.catalog.get(req.params.code);
+      if (!def) throw new ReportError('NOT_FOUND', `No report definition ${req.params.code}.`, [{ field: 'code', code: 'NOT_FOUND', message: 'Unknown report code.' }]);
+      return definitionToWire(def);
+    });
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * JSON Schemas of the HTTP API's bodies (snake_case). Request schemas are enforced by fastify
+ * (unknown fields are refused, not dropped); response schemas drive serialisation, so nothing
+ * outside them can leak into a response.
+ */
+
+const fieldError = {
+  type: 'object',
+  required: ['field', 'code', 'message'],
+  properties: { field: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
+} as const;
+
+const runError = {
+  type: 'object',
+  properties: { code: { type: 'string' }, message: { type: 'string' }, errors: { type: 'array', items: fieldError } },
+} as const;
+
+/** `POST /v1/report-generate-requests` body. `format` is matched case-insensitively later. */
+export const CREATE_REQUEST_BODY = {
+  type: 'object',
+  required: ['report_code', 'format'],
+  additionalProperties: false,
+  properties: {
+    report_code: { type: 'string', minLength: 1, maxLength: 64 },
+    parameter_values: {
+      type: 'array',
+      maxItems: 50,
+      items: {
+        type: 'object',
+        required: ['name', 'value'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 64 },
+          value: { type: ['string', 'number', 'boolean', 'null'] },
+        },
+      },
+    },
+    format: { type: 'string', minLength: 1, maxLength: 16 },
+    language: { type: 'string', minLength: 1, maxLength: 16 },
+    timezone: { type: 'string', minLength: 1, maxLength: 64 },
+    customer_id: { type: 'string', minLength: 1, maxLength: 64 },
+    notify: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { webhook_url: { type: 'string', format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', maxLength: 2048 } },
+    },
+    export_location: {
+      type: 'object',
+      required: ['variant'],
+      additionalProperties: false,
+      properties: { variant: { type: 'string', enum: ['LOCAL'] } },
+    },
+  },
+} as const;
+
+/** A parameter value echoed back: `value` is whatever JSON scalar the client sent. */
+const parameterValue = {
+  type: 'object',
+  properties: { name: { type: 'string' }, value: {} },
+} as const;
+
+/** Fields every view of a report request shares. */
+const requestEcho = {
+  id: { type: 'string' },
+  status: { type: 'string' },
+  stage: { type: ['string', 'null'] },
+  report_code: { type: 'string' },
+  parameter_values: { type: 'array', items: parameterValue },
+  format: { type: 'string' },
+  language: { type: 'string' },
+  timezone: { type: 'string' },
+  customer_id: { type: ['string', 'null'] },
+  created_at: { type: 'string' },
+} as const;
+
+/** `201` answer to `POST /v1/report-generate-requests`. */
+export const CREATED_RESPONSE = {
+  type: 'object',
+  properties: {
+    ...requestEcho,
+    links: { type: 'object', properties: { self: { type: 'string' }, download: { type: 'string' } } },
+  },
+} as const;
+
+/** `200` answer to `GET /v1/report-generate-requests/{id}`. */
+export const RUN_RESPONSE = {
+  type: 'object',
+  properties: {
+    ...requestEcho,
+    completed_at: { type: 'string' },
+    report: {
+      type: 'object',
+      properties: {
+        id: { type: 'string' },
+        file_name: { type: 'string' },
+        content_type: { type: 'string' },
+        size_bytes: { type: 'integer' },
+        sha256: { type: 'string' },
+        rows: { type: 'integer' },
+        pages: { type: 'integer' },
+        download_url: { type: 'string' },
+      },
+    },
+    error: runError,
+    /** Set when the webhook could not be delivered (the run's outcome stands). */
+    notify_error: runError,
+    links: { type: 'object', properties: { self: { type: 'string' }, download: { type: 'string' } } },
+  },
+} as const;
+
+/** One report definition as `GET /v1/report-definitions[/{code}]` shows it. */
+export const DEFINITION_RESPONSE = {
+  type: 'object',
+  properties: {
+    code: { type: 'string' },
+    title: { type: 'object', properties: { en: { type: 'string' }, no: { type: 'string' } } },
+    description: { type: 'string' },
+    parameters: { type: 'object', additionalProperties: true },
+    formats: { type: 'array', items: { type: 'string' } },
+    columns: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' } } } },
+    has_period: { type: 'boolean' },
+    period: { type: 'object', properties: { from_parameter: { type: 'string' }, to_parameter: { type: 'string' } } },
+  },
+} as const;
+
+/** `200` answer to `GET /v1/report-definitions`. */
+export const DEFINITION_LIST_RESPONSE = {
+  type: 'object',
+  properties: { items: { type: 'array', items: DEFINITION_RESPONSE } },
+} as const;

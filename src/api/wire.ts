@@ -1,0 +1,125 @@
+/**
+ * The HTTP API's snake_case wire shapes and their mapping to and from the camelCase domain types.
+ */
+import { ReportError } from '../domain/errors.js';
+import { OUTPUT_FORMATS, type Language, type OutputFormat, type ReportRequest } from '../domain/report-request.js';
+import type { RunError } from '../domain/run-status.js';
+import type { ReportDefinition } from '../catalog/report-definition.js';
+import type { RunView } from '../temporal/report-runs.js';
+
+/** `POST /v1/report-generate-requests` body, after schema validation (see `CREATE_REQUEST_BODY`). */
+export interface CreateRequestBody {
+  report_code: string;
+  parameter_values?: { name: string; value: string | number | boolean | null }[];
+  format: string;
+  language?: string;
+  timezone?: string;
+  customer_id?: string;
+  notify?: { webhook_url?: string };
+  export_location?: { variant: 'LOCAL' };
+}
+
+/** Where the API's links point: `publicUrl` without a trailing slash, e.g. `http://127.0.0.1:8080`. */
+export interface Links {
+  baseUrl: string;
+}
+
+/**
+ * Builds the domain request from a validated body. `format` is upper-cased; `language` defaults to
+ * `en`, `timezone` to `UTC`. `requestedAt`: ISO-8601 instant.
+ * @throws ReportError('FORMAT_UNSUPPORTED') when `format` is not one of PDF, HTML, CSV, XML.
+ */
+export function toReportRequest(body: CreateRequestBody, ids: { id: string; tenantId: string; requestedAt: string }): ReportRequest {
+  const format = body.format.toUpperCase();
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) {
+    throw new ReportError('FORMAT_UNSUPPORTED', `"${body.format}" is not an output format.`, [
+      { field: 'format', code: 'FORMAT_UNSUPPORTED', message: `Use one of ${OUTPUT_FORMATS.join(', ')}.` },
+    ]);
+  }
+  const request: ReportRequest = {
+    id: ids.id,
+    tenantId: ids.tenantId,
+    reportCode: body.report_code,
+    parameterValues: (body.parameter_values ?? []).map((p) => ({ name: p.name, value: p.value })),
+    format: format as OutputFormat,
+    // An unsupported language is refused by validateRequest with LANGUAGE_UNSUPPORTED.
+    language: (body.language ?? 'en') as Language,
+    timezone: body.timezone ?? 'UTC',
+    requestedAt: ids.requestedAt,
+    exportLocation: { variant: body.export_location?.variant ?? 'LOCAL' },
+  };
+  if (body.customer_id !== undefined) request.customerId = body.customer_id;
+  if (body.notify?.webhook_url !== undefined) request.notify = { webhookUrl: body.notify.webhook_url };
+  return request;
+}
+
+/** Path of a run's status resource and of its report's download. */
+export function runLinks(links: Links, id: string): { self: string; download: string } {
+  const enc = encodeURIComponent(id);
+  return { self: `${links.baseUrl}/v1/report-generate-requests/${enc}`, download: `${links.baseUrl}/v1/reports/${enc}/download` };
+}
+
+/** The fields every view of a request echoes back, in wire form. */
+function echo(request: ReportRequest) {
+  return {
+    id: request.id,
+    report_code: request.reportCode,
+    parameter_values: request.parameterValues.map((p) => ({ name: p.name, value: p.value })),
+    format: request.format,
+    language: request.language,
+    timezone: request.timezone,
+    customer_id: request.customerId ?? null,
+    created_at: request.requestedAt,
+  };
+}
+
+/** `201` body for a request just accepted. */
+export function createdToWire(request: ReportRequest, links: Links) {
+  return { ...echo(request), status: 'PENDING', stage: null, links: runLinks(links, request.id) };
+}
+
+/** `200` body of `GET /v1/report-generate-requests/{id}`. */
+export function runToWire(view: RunView, links: Links) {
+  const l = runLinks(links, view.request.id);
+  return {
+    ...echo(view.request),
+    status: view.status,
+    stage: view.stage,
+    ...(view.completedAt ? { completed_at: view.completedAt } : {}),
+    ...(view.report
+      ? {
+          report: {
+            id: view.request.id,
+            file_name: view.report.fileName,
+            content_type: view.report.contentType,
+            size_bytes: view.report.sizeBytes,
+            sha256: view.report.sha256,
+            rows: view.report.rows,
+            ...(view.report.pages !== undefined ? { pages: view.report.pages } : {}),
+            download_url: l.download,
+          },
+        }
+      : {}),
+    ...(view.error ? { error: errorToWire(view.error) } : {}),
+    ...(view.notifyError ? { notify_error: errorToWire(view.notifyError) } : {}),
+    links: l,
+  };
+}
+
+function errorToWire(error: RunError) {
+  return { code: error.code, message: error.message, errors: error.errors.map((e) => ({ field: e.field, code: e.code, message: e.message })) };
+}
+
+/** A report definition for `GET /v1/report-definitions`: what a client needs to build a request. */
+export function definitionToWire(def: ReportDefinition) {
+  return {
+    code: def.code,
+    title: { en: def.title.en, no: def.title.no },
+    description: def.description,
+    parameters: def.parameters,
+    formats: OUTPUT_FORMATS.filter((f) => def.formats[f] !== undefined),
+    columns: def.columns.map((c) => ({ name: c.name, type: c.type })),
+    has_period: def.period !== undefined,
+    ...(def.period ? { period: { from_parameter: def.period.from_parameter, to_parameter: def.period.to_parameter } } : {}),
+  };
+}

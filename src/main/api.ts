@@ -1,0 +1,116 @@
+/**
+ * `npm run api`: the HTTP starter API process, the composition root of everything the API needs.
+ * Builds from config: the report catalog (`<home>/templates`), the database (for data checks), the
+ * Temporal client, the LOCAL destination (for downloads) and the API keys; listens on
+ * `HOST:PORT` and prints `api ready http://host:port` (npm start waits for that line). On
+ * SIGINT/SIGTERM it stops accepting connections, finishes in-flight requests, then closes the
+ * Temporal connection and the database. A second signal exits at once.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ApiKeys } from '../api/auth.js';
+import { buildApiServer } from '../api/server.js';
+import { loadCatalog } from '../catalog/load-catalog.js';
+import { effectiveDatabaseUrl, loadConfig, type Config } from '../config/settings.js';
+import { PgDatabase } from '../data/pg-database.js';
+import { LocalDestination } from '../destinations/local-destination.js';
+import { connectClient } from '../temporal/connection.js';
+import { ReportRuns } from '../temporal/report-runs.js';
+import { createLogger, type Logger } from './logger.js';
+
+/** A running API. */
+export interface RunningApi {
+  /** e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** Finishes in-flight requests, then closes Temporal and the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds and starts the API.
+ * @throws Error when no API key is configured, a key entry is malformed, the catalog does not load,
+ *   Temporal cannot be reached, or the port is taken.
+ */
+export async function startApi(config: Config, log: Logger): Promise<RunningApi> {
+  const apiKeys = ApiKeys.fromConfig(config);
+  if (apiKeys.size === 0) {
+    throw new Error('No API keys configured: set REPORTFLOW_API_KEYS=tenant:key (or REPORTFLOW_API_KEYS_FILE), or run `npm start`, which creates a development key in var/api-key.');
+  }
+  const catalog = loadCatalog(path.join(config.home, 'templates'));
+  const db = new PgDatabase({ url: effectiveDatabaseUrl(config), applicationName: 'reportflow-api' });
+  let client: Awaited<ReturnType<typeof connectClient>>;
+  try {
+    client = await connectClient(config);
+  } catch (err) {
+    await db.close();
+    throw new Error(`Temporal is not reachable: ${(err as Error).message}`, { cause: err });
+  }
+  const app = buildApiServer({
+    config,
+    catalog,
+    db,
+    runs: new ReportRuns(client, { taskQueue: config.taskQueue }),
+    destination: new LocalDestination(config.reportsDir),
+    logger: log,
+    apiKeys,
+  });
+  const closeClients = async () => {
+    await client.connection.close();
+    await db.close();
+  };
+  try {
+    await app.listen({ host: config.apiHost, port: config.apiPort });
+  } catch (err) {
+    await app.close();
+    await closeClients();
+    throw err;
+  }
+  const shownHost = config.apiHost === '0.0.0.0' ? '127.0.0.1' : config.apiHost;
+  log.info({ host: config.apiHost, port: config.apiPort, tenants: apiKeys.size, reports: [...catalog.keys()] }, 'api started');
+  return {
+    url: `http://${shownHost}:${config.apiPort}`,
+    stop: async () => {
+      await app.close();
+      await closeClients();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('api', config.logLevel);
+  let api: RunningApi;
+  try {
+    api = await startApi(config, log);
+  } catch (err) {
+    log.fatal({ err }, 'api failed to start');
+    process.stderr.write(`api failed to start: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`api ready ${api.url}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    api.stop().then(
+      () => log.info('api stopped'),
+      (err: unknown) => {
+        log.error({ err }, 'api did not stop cleanly');
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+// Run only as the entry point (`tsx src/main/api.ts`), not when imported (tests, other roots).
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  void main();
+}

@@ -1,0 +1,221 @@
+/**
+ * The API's gateway to Temporal: starts report runs and reads back their state. The API depends on
+ * the `RunGateway` interface only, so its tests use a fake; `ReportRuns` is the Temporal-backed one.
+ *
+ * Tenancy: every run carries the `ReportTenant` search attribute; a run of another tenant is
+ * reported exactly like a missing one (`undefined`), so ids cannot be probed across tenants.
+ */
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
+import { GENERATE_REPORT_WORKFLOW, statusQuery } from '../../workflows/messages.js';
+import { ReportError, isErrorCode } from '../domain/errors.js';
+import type { ExportedReport } from '../domain/artifacts.js';
+import type { ReportRequest } from '../domain/report-request.js';
+import { RUN_STATUSES, STAGES, type FieldError, type RunError, type RunState, type RunStatus, type Stage } from '../domain/run-status.js';
+import { SA_CUSTOMER, SA_REPORT_CODE, SA_STAGE, SA_STATUS, SA_TENANT } from '../domain/search-attributes.js';
+import { runSummary } from '../domain/summary.js';
+
+/** A run as the API shows it: the request it was started with plus its current state. */
+export interface RunView {
+  /** The request as accepted (kept in the workflow's memo). */
+  request: ReportRequest;
+  status: RunStatus;
+  /** The stage under way or last reached; `null` before the first stage starts. */
+  stage: Stage | null;
+  /** ISO-8601 instant (UTC) the run closed; set once the status is final. */
+  completedAt?: string;
+  /** Set when `status` is `SUCCEEDED`. */
+  report?: ExportedReport;
+  /** Set when `status` is `FAILED` or `CANCELLED`. */
+  error?: RunError;
+  /** Set when the webhook could not be delivered; the run's outcome stands. */
+  notifyError?: RunError;
+}
+
+/** What the API needs from the run engine. */
+export interface RunGateway {
+  /**
+   * Starts a run whose id is `request.id`; returns once Temporal has accepted it.
+   * @throws ReportError('UNAVAILABLE') when Temporal cannot be reached.
+   */
+  start(request: ReportRequest): Promise<void>;
+  /**
+   * The run `id` of `tenantId`, or `undefined` when there is none or it belongs to another tenant.
+   * @throws ReportError('UNAVAILABLE') when Temporal cannot be reached.
+   */
+  get(tenantId: string, id: string): Promise<RunView | undefined>;
+  /** Resolves when Temporal answers. @throws ReportError('UNAVAILABLE') otherwise. */
+  ping(): Promise<void>;
+}
+
+export interface ReportRunsOptions {
+  /** Task queue the workers poll. */
+  taskQueue: string;
+  /** Deadline of each call to Temporal, in ms. @default 10000 */
+  rpcTimeoutMs?: number;
+  /** Deadline of the status query, in ms; past it the search attributes are used instead. @default 3000 */
+  queryTimeoutMs?: number;
+}
+
+/** Temporal-backed `RunGateway`: one workflow execution per report request. */
+export class ReportRuns implements RunGateway {
+  private readonly rpcTimeoutMs: number;
+  private readonly queryTimeoutMs: number;
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: ReportRunsOptions,
+  ) {
+    this.rpcTimeoutMs = options.rpcTimeoutMs ?? 10_000;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 3_000;
+  }
+
+  async start(request: ReportRequest): Promise<void> {
+    const attributes: SearchAttributePair[] = [
+      { key: SA_TENANT, value: request.tenantId },
+      { key: SA_REPORT_CODE, value: request.reportCode },
+      { key: SA_STATUS, value: 'PENDING' },
+    ];
+    if (request.customerId) attributes.push({ key: SA_CUSTOMER, value: request.customerId });
+    await this.call(this.rpcTimeoutMs, () =>
+      this.client.workflow.start(GENERATE_REPORT_WORKFLOW, {
+        workflowId: request.id,
+        taskQueue: this.options.taskQueue,
+        args: [request],
+        typedSearchAttributes: attributes,
+        memo: { request },
+        staticSummary: runSummary(request),
+        staticDetails: runDetails(request),
+        // Ids are fresh UUIDv7s: a clash is a bug, never a reason to attach to or replace a run.
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      }),
+    );
+  }
+
+  async get(tenantId: string, id: string): Promise<RunView | undefined> {
+    const handle = this.client.workflow.getHandle(id);
+    let desc: Awaited<ReturnType<WorkflowHandle['describe']>>;
+    try {
+      desc = await this.call(this.rpcTimeoutMs, () => handle.describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+    if (desc.type !== GENERATE_REPORT_WORKFLOW) return undefined;
+    if (desc.typedSearchAttributes.get(SA_TENANT) !== tenantId) return undefined;
+    const request = desc.memo?.['request'] as ReportRequest | undefined;
+    if (!request || request.tenantId !== tenantId) return undefined;
+
+    const fallback = stateFromAttributes(desc.typedSearchAttributes.get(SA_STATUS), desc.typedSearchAttributes.get(SA_STAGE));
+    const completedAt = desc.closeTime?.toISOString();
+    switch (desc.status.name) {
+      case 'RUNNING':
+      case 'CONTINUED_AS_NEW': {
+        // Before a worker finishes the first workflow task a query would wait for one: answer PENDING.
+        if (desc.historyLength <= 3) return { request, status: 'PENDING', stage: null };
+        return withoutUndefined({ request, ...(await this.liveState(handle, fallback)) });
+      }
+      case 'COMPLETED': {
+        const state = await this.call(this.rpcTimeoutMs, () => handle.result() as Promise<RunState>);
+        return withoutUndefined({ request, ...stateView(state), completedAt });
+      }
+      case 'FAILED': {
+        const error = await this.call(this.rpcTimeoutMs, () => handle.result().then(() => undefined, (err: unknown) => err));
+        return withoutUndefined({ request, status: 'FAILED', stage: fallback.stage, completedAt, error: runErrorOf(error) });
+      }
+      case 'CANCELLED':
+      case 'TERMINATED':
+        // Terminated runs were stopped from outside (an operator): to the client that is a cancellation.
+        return withoutUndefined({ request, status: 'CANCELLED', stage: fallback.stage, completedAt, error: { code: 'RUN_CANCELLED', message: 'The run was cancelled before it finished.', errors: [] } });
+      default:
+        return withoutUndefined({ request, status: 'FAILED', stage: fallback.stage, completedAt, error: { code: 'INTERNAL', message: 'The run did not finish in time.', errors: [] } });
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.call(this.rpcTimeoutMs, () => this.client.workflowService.getSystemInfo({}));
+  }
+
+  /** State of a workflow still open: SUCCEEDED (with its report) already while the webhook is being sent. */
+  private async liveState(handle: WorkflowHandle, fallback: Pick<RunState, 'status' | 'stage'>): Promise<Omit<RunView, 'request'>> {
+    try {
+      const state = await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => handle.query(statusQuery));
+      return stateView(state);
+    } catch {
+      // No worker to answer right now: the search attributes the workflow upserts are the next best thing.
+      return fallback;
+    }
+  }
+
+  /** Runs `fn` under a deadline; connection faults become ReportError('UNAVAILABLE'). */
+  private async call<R>(timeoutMs: number, fn: () => Promise<R>): Promise<R> {
+    try {
+      return await this.client.withDeadline(Date.now() + timeoutMs, fn);
+    } catch (err) {
+      if (isConnectionFault(err)) throw Object.assign(new ReportError('UNAVAILABLE', 'Temporal could not be reached; try again.'), { cause: err });
+      throw err;
+    }
+  }
+}
+
+/** gRPC status codes meaning "could not reach / no answer in time": DEADLINE_EXCEEDED, UNAVAILABLE. */
+const CONNECTION_GRPC_CODES = new Set([4, 14]);
+
+/** True when `err` (or one of its causes) says Temporal could not be reached or did not answer in time. */
+export function isConnectionFault(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number' && CONNECTION_GRPC_CODES.has(code)) return true;
+    if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)) return true;
+  }
+  return false;
+}
+
+/** The safe error of a failed workflow: the first ApplicationFailure in the cause chain whose type is an error code. */
+export function runErrorOf(err: unknown): RunError {
+  let e: unknown = err instanceof WorkflowFailedError ? err.cause : err;
+  for (let depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof ApplicationFailure && e.type && isErrorCode(e.type)) {
+      return { code: e.type, message: e.message, errors: fieldErrorsOf(e.details?.[0]) };
+    }
+  }
+  // Anything else is a fault whose message may hold internals: it stays in the worker's logs.
+  return { code: 'INTERNAL', message: 'The run failed unexpectedly; details are in the service logs.', errors: [] };
+}
+
+function fieldErrorsOf(detail: unknown): FieldError[] {
+  if (!Array.isArray(detail)) return [];
+  return detail.filter((d): d is FieldError =>
+    typeof d === 'object' && d !== null && typeof d.field === 'string' && typeof d.code === 'string' && typeof d.message === 'string');
+}
+
+function stateView(state: RunState): Omit<RunView, 'request'> {
+  const { status, stage, report, error, notifyError } = state;
+  return { status, stage, report, error, notifyError } as Omit<RunView, 'request'>;
+}
+
+function stateFromAttributes(status: string | undefined, stage: string | undefined): Pick<RunState, 'status' | 'stage'> {
+  return {
+    status: (RUN_STATUSES as readonly string[]).includes(status ?? '') ? (status as RunStatus) : 'PENDING',
+    stage: (STAGES as readonly string[]).includes(stage ?? '') ? (stage as Stage) : null,
+  };
+}
+
+/** A short markdown card of the request for the Web UI (`staticDetails`). */
+export function runDetails(request: ReportRequest): string {
+  const cell = (v: unknown) => String(typeof v === 'string' ? v : JSON.stringify(v)).replace(/[|\n\r]/g, ' ');
+  const lines = [
+    `**${request.reportCode}** as ${request.format}, language ${request.language}, time zone ${request.timezone}`,
+    `Tenant ${request.tenantId}${request.customerId ? `, customer ${request.customerId}` : ''}, requested ${request.requestedAt}`,
+  ];
+  if (request.parameterValues.length) {
+    lines.push('', '| Parameter | Value |', '|---|---|', ...request.parameterValues.map((p) => `| ${cell(p.name)} | ${cell(p.value)} |`));
+  }
+  if (request.notify?.webhookUrl) lines.push('', 'Notifies a webhook when done.');
+  return lines.join('\n');
+}
+
+function withoutUndefined(view: { [K in keyof RunView]: RunView[K] | undefined }): RunView {
+  return Object.fromEntries(Object.entries(view).filter(([, v]) => v !== undefined)) as unknown as RunView;
+}
