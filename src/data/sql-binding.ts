@@ -27,7 +27,7 @@ export function bindNamedParameters(sql: string, params: Readonly<Record<string,
     const next = sql[i + 1];
     // Skip over literals and comments whole.
     if (ch === "'" || ch === '"') {
-      const end = closingQuote(sql, i, ch);
+      const end = closingQuote(sql, i, ch, ch === "'" && isEscapeStringPrefix(sql, i));
       out += sql.slice(i, end);
       i = end;
     } else if (ch === '-' && next === '-') {
@@ -73,9 +73,19 @@ export function bindNamedParameters(sql: string, params: Readonly<Record<string,
   return { text: out, values };
 }
 
-function closingQuote(sql: string, start: number, quote: string): number {
+/** True when the quote at `quoteAt` opens an escape string `E'…'`, where a backslash escapes the next character. */
+function isEscapeStringPrefix(sql: string, quoteAt: number): boolean {
+  const prefix = sql[quoteAt - 1];
+  return (prefix === 'E' || prefix === 'e') && !/[A-Za-z0-9_$]/.test(sql[quoteAt - 2] ?? '');
+}
+
+function closingQuote(sql: string, start: number, quote: string, backslashEscapes = false): number {
   let i = start + 1;
   while (i < sql.length) {
+    if (backslashEscapes && sql[i] === '\\') {
+      i += 2;
+      continue;
+    }
     if (sql[i] === quote) {
       if (sql[i + 1] === quote) {
         i += 2; // doubled quote is an escaped quote

@@ -1,0 +1,13 @@
+/**
+ * Every migration, in the order they run. Append new ones at the end with the next number; never
+ * reorder, rename or edit one that has shipped (databases record them by id).
+ */
+import type { Migration } from './migration.js';
+import { migration as retailSchema } from './0001-retail-schema.js';
+import { migration as retailSeed } from './0002-retail-seed.js';
+import { migration as chinook } from './0003-chinook.js';
+import { migration as reportflowSchema } from './0004-reportflow-schema.js';
+
+export type { Migration, MigrationContext } from './migration.js';
+
+export const MIGRATIONS: readonly Migration[] = [retailSchema, retailSeed, chinook, reportflowSchema];

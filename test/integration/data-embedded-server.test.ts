@@ -1,0 +1,199 @@
+/**
+ * The embedded PGlite server as reportflow uses it: the `src/main/embedded-db.ts` process lifecycle
+ * (ready line, clean stop, reopen, one process per data directory, crash recovery) and, through
+ * node-postgres, cursors, concurrent connections, transactions and advisory locks.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PgDatabase } from '../../src/data/pg-database.js';
+import { startEmbeddedDbProcess, startTestEmbeddedDb, type TestEmbeddedDb } from '../helpers/embedded-db.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Rejects when `promise` takes longer than `ms` (a hang would otherwise stall the whole suite). */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('src/main/embedded-db.ts as a process', () => {
+  let varDir: string;
+  before(async () => {
+    varDir = await mkdtemp(path.join(os.tmpdir(), 'reportflow-var-'));
+  });
+  after(async () => {
+    await rm(varDir, { recursive: true, force: true });
+  });
+
+  test('prints one ready line, serves SQL, exits 0 on SIGTERM, and keeps the data for the next start', async (t) => {
+    let started = Date.now();
+    const first = await startEmbeddedDbProcess({ varDir });
+    t.diagnostic(`first start (new data directory): ${Date.now() - started} ms`);
+    try {
+      assert.match(first.url, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+      assert.equal(first.output.filter((l) => l.startsWith('embedded-db ready')).length, 1);
+      const db = new PgDatabase({ url: first.url });
+      await db.query("CREATE TABLE kept (id integer, note text); INSERT INTO kept VALUES (1, 'Bjørn')");
+      await db.close();
+    } finally {
+      await first.stop();
+    }
+    assert.equal(await first.exited, 0);
+
+    started = Date.now();
+    const second = await startEmbeddedDbProcess({ varDir });
+    t.diagnostic(`restart (existing data directory): ${Date.now() - started} ms`);
+    try {
+      const db = new PgDatabase({ url: second.url });
+      assert.deepEqual(await db.query('SELECT id, note FROM kept'), [{ id: 1, note: 'Bjørn' }]);
+      await db.close();
+    } finally {
+      await second.stop();
+    }
+    assert.equal(await second.exited, 0);
+  });
+
+  test('a second process on the same data directory is refused while the first runs', async () => {
+    const first = await startEmbeddedDbProcess({ varDir });
+    try {
+      await assert.rejects(startEmbeddedDbProcess({ varDir }), /exited with code 1[\s\S]*is in use by process \d+/);
+      const db = new PgDatabase({ url: first.url });
+      assert.deepEqual(await db.query('SELECT count(*)::int AS n FROM kept'), [{ n: 1 }]);
+      await db.close();
+    } finally {
+      await first.stop();
+    }
+  });
+
+  test('after a crash (SIGKILL) the next start takes over the data directory with committed data intact', async () => {
+    const crashed = await startEmbeddedDbProcess({ varDir });
+    const db = new PgDatabase({ url: crashed.url });
+    await db.query("INSERT INTO kept VALUES (2, 'before the crash')");
+    await db.close();
+    crashed.child.kill('SIGKILL');
+    await crashed.exited;
+    const next = await startEmbeddedDbProcess({ varDir });
+    try {
+      const again = new PgDatabase({ url: next.url });
+      assert.deepEqual(await again.query('SELECT id FROM kept ORDER BY id'), [{ id: 1 }, { id: 2 }]);
+      await again.close();
+    } finally {
+      await next.stop();
+    }
+  });
+});
+
+describe('the embedded server through node-postgres', () => {
+  let server: TestEmbeddedDb | undefined;
+  let db: PgDatabase;
+  let other: PgDatabase;
+
+  before(async () => {
+    server = await startTestEmbeddedDb();
+    db = new PgDatabase({ url: server.url, maxConnections: 4 });
+    other = new PgDatabase({ url: server.url, maxConnections: 4 });
+    await db.query('CREATE TABLE numbers AS SELECT n, n * 1.5 AS x FROM generate_series(1, 200000) AS n');
+  });
+  after(async () => {
+    await db?.close();
+    await other?.close();
+    await server?.stop();
+  });
+
+  test('a cursor stream returns every row in order while another connection queries (those wait for it, then succeed)', async () => {
+    let streamed = 0;
+    let last = 0;
+    let sideQueries = 0;
+    let streaming = true;
+    const side = (async () => {
+      while (streaming) {
+        const [row] = await other.query<{ n: number }>('SELECT count(*)::int AS n FROM numbers WHERE n <= $1', [10]);
+        assert.equal(row?.n, 10);
+        sideQueries++;
+        await sleep(2);
+      }
+    })();
+    for await (const rows of db.stream('SELECT n, x FROM numbers WHERE n > $1 ORDER BY n', [0], 5000)) {
+      for (const row of rows) {
+        assert.equal(row.n, last + 1);
+        last = row.n as number;
+      }
+      streamed += rows.length;
+      await sleep(1); // give the other connection a chance between batches
+    }
+    streaming = false;
+    await within(10_000, 'the side queries', side);
+    assert.equal(streamed, 200_000);
+    assert.ok(sideQueries > 0);
+  });
+
+  test('leaving a stream early frees the server for other connections', async () => {
+    for await (const rows of db.stream('SELECT n FROM numbers ORDER BY n', [], 1000)) {
+      assert.equal(rows.length, 1000);
+      break;
+    }
+    const [row] = await within(10_000, 'a query after an abandoned stream', other.query('SELECT count(*)::int AS n FROM numbers'));
+    assert.equal(row?.n, 200_000);
+  });
+
+  test('parameterised queries from many connections at once each get their own result', async () => {
+    const pools = [db, other];
+    let wrong = 0;
+    await Promise.all(Array.from({ length: 8 }, async (_, k) => {
+      for (let i = 0; i < 100; i++) {
+        const v = k * 1000 + i;
+        const [row] = await pools[k % 2]!.query<{ v: number; s: string }>('SELECT $1::int AS v, repeat($2::text, 2) AS s', [v, `k${v}`]);
+        if (row?.v !== v || row.s !== `k${v}k${v}`) wrong++;
+      }
+    }));
+    assert.equal(wrong, 0);
+  });
+
+  test("another connection's statement waits until an open transaction ends, then sees its commit", async () => {
+    await db.query('CREATE TABLE ledger (id integer)');
+    const events: string[] = [];
+    const writer = db.transaction(async (tx) => {
+      await tx.query('INSERT INTO ledger VALUES (1)');
+      events.push('written');
+      await sleep(300);
+      events.push('committing');
+    });
+    await sleep(50);
+    const [seen] = await other.query<{ n: number }>('SELECT count(*)::int AS n FROM ledger');
+    events.push(`read ${seen?.n}`);
+    await writer;
+    assert.deepEqual(events, ['written', 'committing', 'read 1']);
+  });
+
+  test('a failed transaction is rolled back and the connection stays usable', async () => {
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.query('INSERT INTO ledger VALUES (2)');
+        await tx.query('SELECT 1/0');
+      }),
+      /division by zero/,
+    );
+    assert.deepEqual(await other.query('SELECT id FROM ledger ORDER BY id'), [{ id: 1 }]);
+  });
+
+  test('advisory locks can be taken and released', async () => {
+    assert.deepEqual(await db.query('SELECT pg_try_advisory_lock(4242) AS got'), [{ got: true }]);
+    assert.deepEqual(await db.query('SELECT pg_advisory_unlock(4242) AS released'), [{ released: true }]);
+    const got = await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(4243)');
+      return tx.query('SELECT count(*)::int AS n FROM pg_locks WHERE locktype = $1 AND objid = $2', ['advisory', 4243]);
+    });
+    assert.deepEqual(got, [{ n: 1 }]);
+    assert.deepEqual(await db.query('SELECT count(*)::int AS n FROM pg_locks WHERE locktype = $1 AND objid = $2', ['advisory', 4243]), [{ n: 0 }]);
+  });
+});
