@@ -22,10 +22,11 @@ export async function ensureChromium(config: Config, pathEnv: string | undefined
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (apt && existsSync('/etc/debian_version') && isRoot) {
     log('No Chromium found: installing Debian\'s chromium package with apt-get');
-    let code = await runCommand(apt, ['install', '-y', '--no-install-recommends', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (code !== 0) {
+    const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    // A fresh machine has no package lists yet: update once and try again.
+    if ((await runCommand(apt, ['install', '-y', '--no-install-recommends', 'chromium'], { env: aptEnv })) !== 0) {
       await runCommand(apt, ['update']);
-      code = await runCommand(apt, ['install', '-y', '--no-install-recommends', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      await runCommand(apt, ['install', '-y', '--no-install-recommends', 'chromium'], { env: aptEnv });
     }
     const after = findChromium(config);
     if (after) return after;
