@@ -1,6 +1,16 @@
 /**
  * Renderers turn staged rows into a report file, one per output format. The registry is a typed
- * `Record<OutputFormat, Renderer>`, so a format without a renderer is a compile error.
+ * `Record<OutputFormat, Renderer>`, so a format without a renderer is a compile error
+ * (`createRenderers` in ./index.ts builds it).
+ *
+ * Staged rows (written by the query activity, read here; src/staging/ndjson.ts reads and writes them):
+ * newline-delimited JSON in UTF-8, one object per row, keys = the definition's column names, values
+ * JSON-native by column type — `timestamp`: ISO-8601 UTC string (`"2010-12-01T08:26:00.000Z"`);
+ * `decimal`: string, exact (`"2.55"`); `integer`: number; `date`: `"YYYY-MM-DD"`; `boolean`: true/false;
+ * `string`: string; NULL: null. `toStagedValue` maps node-postgres values to this.
+ *
+ * What each format prints: PDF/HTML format every value for `language` and convert every instant to
+ * `timezone`; CSV/XML print timestamps as ISO-8601 with the zone's offset and everything else as staged.
  */
 import type { ColumnSpec } from '../domain/artifacts.js';
 import type { OutputFormat, ValidatedRequest } from '../domain/report-request.js';
@@ -9,7 +19,7 @@ import type { ReportDefinition } from '../catalog/report-definition.js';
 export interface RenderInput {
   definition: ReportDefinition;
   validated: ValidatedRequest;
-  /** Staged rows: newline-delimited JSON, one object per row, keys = `columns` names. */
+  /** Staged rows file (format above): newline-delimited JSON, one object per row, keys = `columns` names. */
   rowsPath: string;
   /** Number of rows in `rowsPath`. */
   rowCount: number;

@@ -1,0 +1,10 @@
+/** Every template helper, registered on one isolated Handlebars environment. */
+import type Handlebars from 'handlebars';
+import { collectionHelpers } from './collection-helpers.js';
+import { formatHelpers } from './format-helpers.js';
+import { labelHelpers } from './label-helper.js';
+
+/** Registers `t`, `money`, `number`, `date`, `datetime`, `month`, `sum`, `groupBy`, `first`, `eq`. */
+export function registerHelpers(hb: typeof Handlebars): void {
+  hb.registerHelper({ ...labelHelpers, ...formatHelpers, ...collectionHelpers });
+}

@@ -1,0 +1,81 @@
+/**
+ * PDF: the report's HTML page printed by the shared Chromium (A4, backgrounds on). The page gets no
+ * network: JavaScript is off, every request except `data:`/`about:` is aborted and the page is put
+ * offline, so a template (or data) that names an external URL cannot make the worker fetch it.
+ */
+import { writeFile } from 'node:fs/promises';
+import { PDFDocument } from 'pdf-lib';
+import type { Page } from 'puppeteer';
+import type { BrowserPool } from './pdf/browser-pool.js';
+import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
+import { renderReportHtml, type ReportHtmlOptions } from './report-html.js';
+import { lookupLabel } from './labels.js';
+
+/** How often progress is reported while Chromium prints, in ms. */
+const HEARTBEAT_EVERY_MS = 5_000;
+
+export interface PdfRendererOptions extends ReportHtmlOptions {
+  pool: BrowserPool;
+  /** Limit for loading the page and for printing it, each, in ms. @default 120000 */
+  timeoutMs?: number;
+}
+
+export class PdfRenderer implements Renderer {
+  readonly contentType = 'application/pdf';
+  readonly extension = 'pdf';
+
+  constructor(private readonly options: PdfRendererOptions) {}
+
+  /**
+   * @returns the page count.
+   * @throws ReportError('REPORT_TOO_LARGE') past `maxRows` rows.
+   * @throws AbortError when `input.signal` aborts (the page is closed at once).
+   * @throws Error (retryable) when Chromium cannot be launched, crashes or times out.
+   */
+  async render(input: RenderInput): Promise<RenderOutput> {
+    const html = await renderReportHtml(input, this.options);
+    const labels = this.options.engine.labels(input.definition.dir, input.validated.request.language);
+    const footer = footerTemplate(lookupLabel(labels, 'page'));
+    const timeout = this.options.timeoutMs ?? 120_000;
+    // Printing a long report takes a while (20,000 rows ≈ 570 pages ≈ 40 s on 2 cores); keep the
+    // activity's heartbeat going meanwhile so it is not taken for dead.
+    const heartbeat = setInterval(() => input.onProgress(input.rowCount), HEARTBEAT_EVERY_MS);
+    let pdf: Uint8Array;
+    try {
+      pdf = await this.options.pool.withPage((page) => printPage(page, html, footer, timeout), input.signal);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    await writeFile(input.outPath, pdf, { signal: input.signal });
+    const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+    return { pages: doc.getPageCount() };
+  }
+}
+
+async function printPage(page: Page, html: string, footer: string, timeout: number): Promise<Uint8Array> {
+  await page.setJavaScriptEnabled(false);
+  await page.setOfflineMode(true);
+  await page.setRequestInterception(true);
+  page.on('request', (request) => {
+    const url = request.url();
+    if (url.startsWith('data:') || url.startsWith('about:')) void request.continue().catch(() => undefined);
+    else void request.abort('blockedbyclient').catch(() => undefined);
+  });
+  await page.setContent(html, { waitUntil: 'load', timeout });
+  return page.pdf({
+    format: 'A4',
+    printBackground: true,
+    tagged: false,
+    displayHeaderFooter: true,
+    headerTemplate: '<span></span>',
+    footerTemplate: footer,
+    margin: { top: '14mm', bottom: '16mm', left: '12mm', right: '12mm' },
+    timeout,
+  });
+}
+
+/** Chromium fills `pageNumber`/`totalPages`; the label is ours but escaped all the same. */
+function footerTemplate(pageLabel: string): string {
+  const label = pageLabel.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<div style="font-family: 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif; font-size: 8px; color: #666; width: 100%; text-align: right; margin: 0 12mm;">${label} <span class="pageNumber"></span> / <span class="totalPages"></span></div>`;
+}

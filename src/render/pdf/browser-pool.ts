@@ -1,0 +1,235 @@
+/**
+ * One shared Chromium per worker process, supervised like a process (as gotenberg does): launched
+ * lazily on the first render, a new page per render, at most `maxConcurrentPages` pages at once
+ * (the rest wait), restarted after `restartAfterRenders` renders to bound memory growth, relaunched
+ * when it crashed or disconnected, and closed on shutdown.
+ *
+ * A retiring browser finishes the renders it has before it is closed; new renders go to its successor.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
+import { Semaphore } from './semaphore.js';
+
+/**
+ * Chromium flags: headless, no GPU, no background traffic, /tmp instead of a small /dev/shm.
+ * `--host-resolver-rules` makes every host (IP literals included) unresolvable: request interception
+ * stops requests, but `<link rel=preconnect>` and iframe navigations still open TCP connections below
+ * it; with nothing resolvable, a report page cannot reach any server (no SSRF from templates or data).
+ */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--no-default-browser-check',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--disable-domain-reliability',
+  '--disable-client-side-phishing-detection',
+  '--disable-dev-shm-usage',
+  '--mute-audio',
+  '--hide-scrollbars',
+  '--host-resolver-rules=MAP * ~NOTFOUND',
+] as const;
+
+export interface BrowserPoolOptions {
+  /** The browser binary; called at each launch, so a missing browser fails the render, not the worker's start. */
+  executablePath: () => string;
+  /** Pages rendering at once. */
+  maxConcurrentPages: number;
+  /** Renders after which the browser is replaced (0: never). */
+  restartAfterRenders: number;
+  /** Launch timeout in ms. @default 30000 */
+  launchTimeoutMs?: number;
+  /** Told about launches, exits and restarts, for the log. */
+  onEvent?: (event: BrowserPoolEvent) => void;
+}
+
+export type BrowserPoolEvent =
+  | { type: 'launched'; pid: number | undefined; launchMs: number }
+  | { type: 'retired'; pid: number | undefined; renders: number }
+  | { type: 'disconnected'; pid: number | undefined };
+
+/** Figures for tests and logs. */
+export interface BrowserPoolStats {
+  /** Browsers launched since the pool was made. */
+  launches: number;
+  /** Renders started since the pool was made. */
+  renders: number;
+  /** Renders holding one of the `maxConcurrentPages` slots (waiting for the launch, or on a page). */
+  activePages: number;
+  /** Renders waiting for a page slot. */
+  waiting: number;
+  /** Process id of the current browser, if one is running. */
+  pid: number | undefined;
+}
+
+interface Generation {
+  browser: Browser;
+  userDataDir: string;
+  pid: number | undefined;
+  renders: number;
+  active: number;
+  retired: boolean;
+}
+
+export class BrowserPool {
+  private readonly slots: Semaphore;
+  /** The browser new renders go to. */
+  private live: Generation | undefined;
+  /** The launch under way, shared by every render that waits for it. */
+  private launching: Promise<Generation> | undefined;
+  /** Every browser not yet closed, the live one and retiring ones. */
+  private readonly generations = new Set<Generation>();
+  private launches = 0;
+  private renders = 0;
+  private closed = false;
+
+  constructor(private readonly options: BrowserPoolOptions) {
+    this.slots = new Semaphore(options.maxConcurrentPages);
+  }
+
+  /**
+   * Runs `fn` on a fresh page of the shared browser and closes the page afterwards, whatever happens.
+   * When `signal` aborts, the page is closed at once and the call rejects with an AbortError right
+   * away; the page slot is freed once Chromium has actually closed the page.
+   * @throws Error when the pool is closed, the browser cannot be launched, or `fn` fails.
+   */
+  async withPage<T>(fn: (page: Page) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (this.closed) throw new Error('browser pool is closed');
+    const release = await this.slots.acquire(signal);
+    const job = this.runOnPage(fn, signal).finally(release);
+    return signal ? rejectOnAbort(job, signal) : job;
+  }
+
+  private async runOnPage<T>(fn: (page: Page) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    signal?.throwIfAborted();
+    const gen = await this.generation();
+    gen.active++;
+    gen.renders++;
+    this.renders++;
+    if (this.options.restartAfterRenders > 0 && gen.renders >= this.options.restartAfterRenders) this.retire(gen);
+    let page: Page | undefined;
+    const closePage = () => void page?.close().catch(() => undefined);
+    signal?.addEventListener('abort', closePage, { once: true });
+    try {
+      page = await gen.browser.newPage();
+      signal?.throwIfAborted();
+      return await fn(page);
+    } finally {
+      signal?.removeEventListener('abort', closePage);
+      if (page && !page.isClosed()) await page.close().catch(() => undefined);
+      gen.active--;
+      if (gen.retired && gen.active === 0) await this.dispose(gen);
+    }
+  }
+
+  stats(): BrowserPoolStats {
+    return { launches: this.launches, renders: this.renders, activePages: this.slots.active, waiting: this.slots.waiting, pid: this.live?.pid };
+  }
+
+  /** Closes every browser (without waiting for running renders) and refuses further renders. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.launching?.catch(() => undefined);
+    this.live = undefined;
+    await Promise.all([...this.generations].map((g) => this.dispose(g)));
+  }
+
+  /** The live browser; launched when there is none, it was retired, or it died. */
+  private async generation(): Promise<Generation> {
+    const live = this.live;
+    if (live && live.browser.connected && !live.retired) return live;
+    if (live) this.retire(live);
+    this.launching ??= this.launch().finally(() => {
+      this.launching = undefined;
+    });
+    return this.launching;
+  }
+
+  private async launch(): Promise<Generation> {
+    const started = Date.now();
+    const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'reportflow-chromium-'));
+    let browser: Browser;
+    try {
+      browser = await puppeteer.launch({
+        executablePath: this.options.executablePath(),
+        headless: true,
+        args: [...CHROMIUM_ARGS],
+        userDataDir,
+        timeout: this.options.launchTimeoutMs ?? 30_000,
+        // The worker's own shutdown closes the pool; Puppeteer must not race it on signals.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+      });
+    } catch (err) {
+      await rm(userDataDir, { recursive: true, force: true });
+      throw err;
+    }
+    this.launches++;
+    const gen: Generation = { browser, userDataDir, pid: browser.process()?.pid, renders: 0, active: 0, retired: false };
+    this.generations.add(gen);
+    if (this.closed) {
+      // close() ran while we were launching.
+      await this.dispose(gen);
+      throw new Error('browser pool is closed');
+    }
+    browser.once('disconnected', () => {
+      if (!this.generations.has(gen)) return; // closed by us
+      this.options.onEvent?.({ type: 'disconnected', pid: gen.pid });
+      this.retire(gen);
+      if (gen.active === 0) void this.dispose(gen);
+    });
+    this.live = gen;
+    this.options.onEvent?.({ type: 'launched', pid: gen.pid, launchMs: Date.now() - started });
+    return gen;
+  }
+
+  /** Takes `gen` out of service; it is closed once its last page is done. */
+  private retire(gen: Generation): void {
+    if (gen.retired) return;
+    gen.retired = true;
+    if (this.live === gen) this.live = undefined;
+    this.options.onEvent?.({ type: 'retired', pid: gen.pid, renders: gen.renders });
+  }
+
+  private async dispose(gen: Generation): Promise<void> {
+    if (!this.generations.delete(gen)) return;
+    gen.retired = true;
+    if (this.live === gen) this.live = undefined;
+    await gen.browser.close().catch(() => gen.browser.process()?.kill('SIGKILL'));
+    await rm(gen.userDataDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * `job`'s outcome, or an AbortError as soon as `signal` aborts (the job then finishes its own
+ * clean-up in the background; its late rejection is expected and ignored).
+ */
+async function rejectOnAbort<T>(job: Promise<T>, signal: AbortSignal): Promise<T> {
+  job.catch(() => undefined);
+  if (signal.aborted) throw abortError(signal);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([job, aborted]);
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const err = new Error('The render was aborted', { cause: signal.reason });
+  err.name = 'AbortError';
+  return err;
+}

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { bindNamedParameters, queryParameters } from '../../src/data/sql-binding.js';
+import { ReportError } from '../../src/domain/errors.js';
+import { shippedCatalog, TEMPLATES_DIR, validated } from '../fixtures/render-fixtures.js';
+
+test('the catalog loads INVOICE, INVOICE_LINES and SALES_SUMMARY with their formats', () => {
+  const cat = shippedCatalog();
+  assert.deepEqual(Object.keys(cat.get('INVOICE')!.formats).sort(), ['HTML', 'PDF']);
+  assert.deepEqual(Object.keys(cat.get('INVOICE_LINES')!.formats).sort(), ['CSV', 'XML']);
+  assert.deepEqual(Object.keys(cat.get('SALES_SUMMARY')!.formats).sort(), ['CSV', 'PDF']);
+  assert.equal(cat.get('INVOICE')!.checkSql.length, 1);
+  assert.deepEqual(cat.get('INVOICE_LINES')!.formats.XML, { xml_root: 'invoice_lines', xml_row: 'line' });
+  assert.match(cat.get('INVOICE')!.title.no, /Faktura/);
+});
+
+test('INVOICE takes 6 digits with an optional C or A prefix, in either case', () => {
+  const cat = shippedCatalog();
+  for (const ok of ['536365', 'C536379', 'c536379', 'A563185', 536365]) {
+    assert.doesNotThrow(() => validated(cat, 'INVOICE', { invoice_id: ok }, { format: 'PDF' }), String(ok));
+  }
+  for (const bad of ['53636', 'X536365', '536365; DROP TABLE x', 'C 536379']) {
+    assert.throws(() => validated(cat, 'INVOICE', { invoice_id: bad }, { format: 'PDF' }), (e: unknown) => e instanceof ReportError && e.code === 'PARAMETER_INVALID', bad);
+  }
+  assert.throws(() => validated(cat, 'INVOICE', {}, { format: 'PDF' }), { code: 'PARAMETER_MISSING' });
+  assert.throws(() => validated(cat, 'INVOICE', { invoice_id: '536365' }, { format: 'CSV' }), { code: 'FORMAT_UNSUPPORTED' });
+});
+
+test('INVOICE_LINES: dates required, customer and country optional (bound as NULL when absent)', () => {
+  const cat = shippedCatalog();
+  const def = cat.get('INVOICE_LINES')!;
+  const v = validated(cat, 'INVOICE_LINES', { from_date: '2011-07-01', to_date: '2011-07-31' }, { format: 'CSV', timezone: 'Europe/Oslo' });
+  assert.deepEqual(v.period, { from: '2011-07-01T00:00:00.000+02:00', to: '2011-08-01T00:00:00.000+02:00', fromDate: '2011-07-01', toDate: '2011-07-31' });
+  const bound = bindNamedParameters(def.querySql, queryParameters(v));
+  assert.deepEqual(bound.values, ['2011-07-01T00:00:00.000+02:00', '2011-08-01T00:00:00.000+02:00', null, null]);
+  const filtered = validated(cat, 'INVOICE_LINES', { from_date: '2011-07-01', to_date: '2011-07-31', customer_id: 12744, country: 'Singapore' }, { format: 'XML' });
+  assert.deepEqual(bindNamedParameters(def.querySql, queryParameters(filtered)).values.slice(2), [12744, 'Singapore']);
+  assert.throws(() => validated(cat, 'INVOICE_LINES', { from_date: '2011-07-01' }, { format: 'CSV' }), { code: 'PARAMETER_MISSING' });
+  assert.throws(() => validated(cat, 'INVOICE_LINES', { from_date: '2011-07-31', to_date: '2011-07-01' }, { format: 'CSV' }), { code: 'PERIOD_INVALID' });
+  assert.throws(() => validated(cat, 'INVOICE_LINES', { from_date: '2011-07-01', to_date: '2011-07-31', customer_id: 'abc' }, { format: 'CSV' }), { code: 'PARAMETER_INVALID' });
+});
+
+test('SALES_SUMMARY binds the request time zone for its months', () => {
+  const cat = shippedCatalog();
+  const v = validated(cat, 'SALES_SUMMARY', { from_date: '2011-01-01', to_date: '2011-12-31' }, { format: 'PDF', timezone: 'Asia/Tokyo' });
+  const bound = bindNamedParameters(cat.get('SALES_SUMMARY')!.querySql, queryParameters(v));
+  assert.deepEqual(bound.values, ['Asia/Tokyo', '2011-01-01T00:00:00.000+09:00', '2012-01-01T00:00:00.000+09:00']);
+  assert.match(bound.text, /AT TIME ZONE \$1::text/);
+});
+
+test('every label file has the same keys in English and Norwegian', () => {
+  const keys = (file: string, prefix = ''): string[] => {
+    const walk = (o: Record<string, unknown>, p: string): string[] =>
+      Object.entries(o).flatMap(([k, v]) => (typeof v === 'object' && v !== null ? walk(v as Record<string, unknown>, `${p}${k}.`) : [`${p}${k}`]));
+    return walk(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>, prefix).sort();
+  };
+  const dirs = ['_shared', ...readdirSync(TEMPLATES_DIR).filter((d) => !d.startsWith('_'))]
+    .map((d) => path.join(TEMPLATES_DIR, d, 'i18n'))
+    .filter((d) => existsSync(path.join(d, 'en.json')));
+  assert.ok(dirs.length >= 3);
+  for (const dir of dirs) assert.deepEqual(keys(path.join(dir, 'no.json')), keys(path.join(dir, 'en.json')), dir);
+});
