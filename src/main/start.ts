@@ -17,6 +17,7 @@ import { ensureTemporalCli } from '../setup/temporal-cli.js';
 import { ensureChromium } from '../setup/ensure-chromium.js';
 import { DEV_TENANT, devApiKeyPath, ensureDevApiKey } from '../setup/api-key.js';
 import { createDevServer } from '../temporal/dev-server.js';
+import { writeWorkflowBundle } from '../temporal/workflow-bundle.js';
 import { createLogger } from './logger.js';
 import { ManagedProcess } from './managed-process.js';
 
@@ -73,6 +74,14 @@ async function main(): Promise<void> {
     keyNote = `tenant "${DEV_TENANT}", key in ${path.relative(process.cwd(), devApiKeyPath(config.varDir)) || devApiKeyPath(config.varDir)}`;
   }
 
+  // Bundle the workflow code once here, so the worker neither pays for webpack at start nor keeps its memory.
+  if (!config.workflowBundlePath) {
+    const bundlePath = path.join(config.varDir, 'workflow-bundle.js');
+    const t0 = Date.now();
+    const bytes = await writeWorkflowBundle(bundlePath);
+    say(`workflow bundle built in ${Date.now() - t0} ms (${(bytes / 1024).toFixed(0)} KiB)`);
+    childEnv.REPORTFLOW_WORKFLOW_BUNDLE = bundlePath;
+  }
   await startChild(new ManagedProcess({
     name: 'worker', command: process.execPath, args: ['--import', 'tsx', path.join(config.home, 'src/main/worker.ts')],
     env: childEnv, cwd: config.home, readyLine: /worker ready/, readyTimeoutMs: 180_000,

@@ -56,7 +56,10 @@ async function main(): Promise<void> {
       notifier: new HttpWebhookNotifier({ timeoutMs: config.webhookTimeoutMs }),
       logger: log.child({ component: 'activities' }),
     });
-    const worker = await createReportWorker({ config, activities, connection });
+    const worker = await createReportWorker({
+      config, activities, connection,
+      workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
+    });
 
     const stop = (signal: NodeJS.Signals) => {
       log.info({ signal, graceTime: SHUTDOWN_GRACE }, 'shutting down: running activities may finish within the grace time');
