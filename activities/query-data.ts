@@ -27,7 +27,7 @@ export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'db' | 's
     const ctx = Context.current();
     const { request } = validated;
     const def = definitionFor(deps.catalog, request.reportCode);
-    const { text, values } = bindNamedParameters(def.querySql, queryParameters(validated));
+    const { text, values } = bindNamedParameters(def.querySql, queryParameters(validated, Object.keys(def.parameters.properties)));
     const outPath = await deps.staging.pathFor(request.id, STAGED_ROWS_FILE);
     const writer = new NdjsonWriter(outPath);
     const startedMs = Date.now();

@@ -15,7 +15,7 @@ export async function runDataChecks(db: Database, def: ReportDefinition, validat
   const checks = def.checks ?? [];
   for (let i = 0; i < checks.length; i++) {
     const check = checks[i]!;
-    const { text, values } = bindNamedParameters(def.checkSql[i]!, queryParameters(validated));
+    const { text, values } = bindNamedParameters(def.checkSql[i]!, queryParameters(validated, Object.keys(def.parameters.properties)));
     const rows = await db.query(text, values);
     if (rows.length === 0) {
       const value = String(validated.parameters[check.parameter] ?? '');

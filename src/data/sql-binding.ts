@@ -99,12 +99,15 @@ function closingQuote(sql: string, start: number, quote: string, backslashEscape
 }
 
 /**
- * The values a report query can use: every declared parameter (absent optional ones as NULL), plus
- * `:timezone` (IANA name), `:language`, and for period reports `:period_from` / `:period_to`
- * (ISO-8601 instants with offset, half-open).
+ * The values a report query can use: every declared parameter (`declared`, e.g. the keys of the
+ * definition's parameter schema; those not given are bound as NULL so optional filters can be written
+ * `(:x::int IS NULL OR col = :x::int)`), plus `:timezone` (IANA name), `:language`, and for period
+ * reports `:period_from` / `:period_to` (ISO-8601 instants with offset, half-open).
  */
-export function queryParameters(validated: ValidatedRequest): Record<string, unknown> {
+export function queryParameters(validated: ValidatedRequest, declared: readonly string[] = []): Record<string, unknown> {
+  const absent = Object.fromEntries(declared.map((name) => [name, null]));
   return {
+    ...absent,
     ...validated.parameters,
     timezone: validated.request.timezone,
     language: validated.request.language,

@@ -77,3 +77,13 @@ test('report queries get the request time zone, language and half-open period bo
   const bound = bindNamedParameters('SELECT :country, :timezone, :language, :period_from, :period_to', queryParameters(validated));
   assert.deepEqual(bound.values, ['Norway', 'Europe/Oslo', 'no', '2011-01-01T00:00:00+01:00', '2011-02-01T00:00:00+01:00']);
 });
+
+test('declared parameters that were not given are bound as NULL, given ones keep their value', () => {
+  const validated: ValidatedRequest = {
+    request: { id: 'r', tenantId: 't', reportCode: 'X', parameterValues: [], format: 'CSV', language: 'en', timezone: 'UTC', requestedAt: '2011-01-01T00:00:00Z' },
+    parameters: { country: 'Norway' },
+  };
+  const bound = bindNamedParameters('SELECT :country, :customer_id', queryParameters(validated, ['country', 'customer_id']));
+  assert.deepEqual(bound.values, ['Norway', null]);
+  assert.throws(() => bindNamedParameters('SELECT :customer_id', queryParameters(validated)), /:customer_id has no value/);
+});
