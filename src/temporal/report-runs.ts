@@ -114,6 +114,10 @@ export class ReportRuns implements RunGateway {
       case 'CONTINUED_AS_NEW': {
         // Before a worker finishes the first workflow task a query would wait for one: answer PENDING.
         if (desc.historyLength <= 3) return { request, status: 'PENDING', stage: null };
+        // Status and stage come with describe() (search attributes are part of the run's mutable state,
+        // not eventually-consistent visibility), so polling a running run costs the worker nothing. Only a
+        // run that already succeeded but is still notifying/cleaning up is queried, for its report.
+        if (fallback.status !== 'SUCCEEDED') return { request, ...fallback };
         return withoutUndefined({ request, ...(await this.liveState(handle, fallback)) });
       }
       case 'COMPLETED': {
