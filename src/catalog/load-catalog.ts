@@ -23,7 +23,7 @@ export function loadCatalog(templatesDir: string): Catalog {
   const catalog = new Map<string, ReportDefinition>();
   for (const entry of readdirSync(templatesDir, { withFileTypes: true })) {
     if (!entry.isDirectory() || entry.name.startsWith('_')) continue;
-    const dir = path.join(templatesDir, entry.name);
+    const dir = path.resolve(templatesDir, entry.name);
     const file = path.join(dir, 'report.json');
     if (!existsSync(file)) continue;
     const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;

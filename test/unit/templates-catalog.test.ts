@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { bindNamedParameters, queryParameters } from '../../src/data/sql-binding.js';
 import { ReportError } from '../../src/domain/errors.js';
 import { shippedCatalog, TEMPLATES_DIR, validated } from '../fixtures/render-fixtures.js';
@@ -61,4 +62,9 @@ test('every label file has the same keys in English and Norwegian', () => {
     .filter((d) => existsSync(path.join(d, 'en.json')));
   assert.ok(dirs.length >= 3);
   for (const dir of dirs) assert.deepEqual(keys(path.join(dir, 'no.json')), keys(path.join(dir, 'en.json')), dir);
+});
+
+test('the catalog loads from a relative templates path too (e.g. REPORTFLOW_HOME=.)', () => {
+  const relative = path.relative(process.cwd(), path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'templates'));
+  assert.deepEqual([...loadCatalog(relative).keys()].sort(), ['INVOICE', 'INVOICE_LINES', 'SALES_SUMMARY']);
 });
