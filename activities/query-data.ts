@@ -37,7 +37,7 @@ export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'db' | 's
       for await (const batch of deps.db.stream(text, values, deps.config.queryBatchRows)) {
         // Leaving the loop closes the cursor (the stream's finally) before the cancel is reported.
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-        for (const row of batch) await writer.write(stageRow(row, def.columns, def.code));
+        await writer.writeMany(batch.map((row) => stageRow(row, def.columns, def.code)));
         rows += batch.length;
         ctx.heartbeat(rows);
       }
