@@ -84,3 +84,17 @@ test('a value its column type cannot hold is a definition bug, named by column',
   assert.throws(() => toStagedValue('not a time', { name: 'invoice_date', type: 'timestamp' }), TypeError);
   assert.throws(() => toStagedValue('yes', { name: 'flag', type: 'boolean' }), TypeError);
 });
+
+test('writeMany stages the same bytes, rows and sha256 as writing row by row', async () => {
+  const dir = tempDir();
+  const rows: StagedRow[] = [{ a: 1, b: 'x' }, { a: 2, b: null }, { a: 3, b: 'ø "quoted"' }];
+  const one = new NdjsonWriter(path.join(dir, 'one.ndjson'));
+  for (const row of rows) await one.write(row);
+  const many = new NdjsonWriter(path.join(dir, 'many.ndjson'));
+  await many.writeMany(rows.slice(0, 2));
+  await many.writeMany([]);
+  await many.writeMany(rows.slice(2));
+  const [a, b] = [await one.close(), await many.close()];
+  assert.deepEqual(b, a);
+  assert.equal(readFileSync(path.join(dir, 'many.ndjson'), 'utf8'), readFileSync(path.join(dir, 'one.ndjson'), 'utf8'));
+});
