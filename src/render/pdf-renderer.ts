@@ -52,15 +52,8 @@ export class PdfRenderer implements Renderer {
   }
 }
 
+/** Prints `html` on a page the pool has already locked down (see `lockDownPage`). */
 async function printPage(page: Page, html: string, footer: string, timeout: number): Promise<Uint8Array> {
-  await page.setJavaScriptEnabled(false);
-  await page.setOfflineMode(true);
-  await page.setRequestInterception(true);
-  page.on('request', (request) => {
-    const url = request.url();
-    if (url.startsWith('data:') || url.startsWith('about:')) void request.continue().catch(() => undefined);
-    else void request.abort('blockedbyclient').catch(() => undefined);
-  });
   await page.setContent(html, { waitUntil: 'load', timeout });
   return page.pdf({
     format: 'A4',

@@ -147,8 +147,14 @@ test('the page makes no network request, whatever the template or data asks for'
     assert.equal(requests, 0, 'the server saw no request');
     assert.equal(connections, 0, 'nor even a connection');
 
-    // Even a deliberate navigation from a pooled page cannot reach the server.
+    // Pooled pages come locked down: a deliberate navigation is blocked before it leaves the page…
     await pool.withPage(async (page) => {
+      await assert.rejects(page.goto(`${base}/navigate`), /ERR_BLOCKED_BY_CLIENT/);
+    });
+    // …and with that layer switched off, the browser itself resolves no host.
+    await pool.withPage(async (page) => {
+      await page.setRequestInterception(false);
+      await page.setOfflineMode(false);
       await assert.rejects(page.goto(`${base}/navigate`), /ERR_NAME_NOT_RESOLVED/);
     });
     assert.equal(requests + connections, 0);
