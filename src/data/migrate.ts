@@ -1,6 +1,6 @@
 /**
  * Brings a database up to date: runs, in order, every migration in `migrations/` that it has not
- * run before, each in its own transaction together with its row in `reportflow_schema_migrations`
+ * run before, each in its own transaction together with its row in `reportflow.schema_migrations`
  * (table in the connection's default schema, normally `public`), so a failure leaves no trace of
  * that migration and the next start retries it.
  *
@@ -25,7 +25,13 @@ export interface MigrateOptions {
 /** Key of the advisory lock that serialises migrators: "reportfl" in ASCII, as a bigint. */
 const MIGRATION_LOCK_KEY = '8243118316935472748';
 
-const CREATE_HISTORY = `CREATE TABLE IF NOT EXISTS reportflow_schema_migrations (
+/**
+ * The ledger is schema-qualified: an unqualified name would follow `search_path`, whose default
+ * `"$user", public` turns into `reportflow, public` for a role named reportflow once migration 0004 has
+ * created that schema, and a second ledger there would make every migration look unapplied.
+ */
+const CREATE_HISTORY = `CREATE SCHEMA IF NOT EXISTS reportflow;
+CREATE TABLE IF NOT EXISTS reportflow.schema_migrations (
   id         text PRIMARY KEY,
   applied_at timestamptz NOT NULL DEFAULT now()
 )`;
@@ -50,12 +56,12 @@ export async function migrate(db: Database, options: MigrateOptions, migrations:
     }
     const ran = await db.transaction(async (tx) => {
       await lock(tx, log);
-      const done = await tx.query('SELECT 1 FROM reportflow_schema_migrations WHERE id = $1', [migration.id]);
+      const done = await tx.query('SELECT 1 FROM reportflow.schema_migrations WHERE id = $1', [migration.id]);
       if (done.length > 0) return false;
       const started = Date.now();
       log(`migration ${migration.id}: applying`);
       await migration.up(tx, { dataDir: options.dataDir, log });
-      await tx.query('INSERT INTO reportflow_schema_migrations (id, applied_at) VALUES ($1, now())', [migration.id]);
+      await tx.query('INSERT INTO reportflow.schema_migrations (id, applied_at) VALUES ($1, now())', [migration.id]);
       log(`migration ${migration.id}: applied in ${Date.now() - started} ms`);
       return true;
     });

@@ -34,7 +34,7 @@ const engines: { name: string; start: () => Promise<Server> }[] = [
 ];
 
 async function appliedMigrations(db: PgDatabase): Promise<{ id: string; applied_at: Date }[]> {
-  return db.query('SELECT id, applied_at FROM reportflow_schema_migrations ORDER BY id');
+  return db.query('SELECT id, applied_at FROM reportflow.schema_migrations ORDER BY id');
 }
 
 for (const engine of engines) {
@@ -213,27 +213,57 @@ async function truncatedDataDir(rows: number): Promise<string> {
   return dir;
 }
 
+describe('migrate() whatever the search_path', () => {
+  test('a role named reportflow (search_path "$user", public) still finds the ledger: a second run applies nothing', async () => {
+    const server = await startTestPostgres();
+    // `options` sets the session's search_path as "$user" does for a role named reportflow.
+    const url = new URL(server.url);
+    url.searchParams.set('options', '-c search_path=reportflow,public');
+    const db = new PgDatabase({ url: url.toString() });
+    try {
+      await migrate(db, { dataDir: path.resolve('data'), seed: false });
+      const first = await appliedMigrations(db);
+      const lines: string[] = [];
+      await migrate(db, { dataDir: path.resolve('data'), seed: false, log: (m) => lines.push(m) });
+      assert.deepEqual(await appliedMigrations(db), first);
+      assert.ok(!lines.some((l) => l.includes(': applying')), lines.join('\n'));
+    } finally {
+      await db.close();
+      await server.stop();
+    }
+  });
+});
+
 describe('migrate() on a fresh PostgreSQL database', () => {
   let server: Server | undefined;
   let url: string;
   let db: PgDatabase;
   let dataDir: string | undefined;
+  let freshName: string | undefined;
 
   before(async () => {
     server = await startTestPostgres();
     // A second database on the same server, so this file's seeded one is left alone.
     const admin = new pg.Client({ connectionString: server.url });
     await admin.connect();
-    await admin.query('CREATE DATABASE fresh_check');
+    // Unique, and dropped afterwards: a shared TEST_DATABASE_URL server outlives this run.
+    freshName = `fresh_check_${process.pid}_${Date.now()}`;
+    await admin.query(`CREATE DATABASE ${freshName}`);
     await admin.end();
     const u = new URL(server.url);
-    u.pathname = '/fresh_check';
+    u.pathname = `/${freshName}`;
     url = u.toString();
     db = new PgDatabase({ url });
     dataDir = await truncatedDataDir(1_000);
   });
   after(async () => {
     await db?.close();
+    if (server && freshName) {
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${freshName} WITH (FORCE)`);
+      await admin.end();
+    }
     await server?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });

@@ -34,7 +34,7 @@ export const migration: Migration = {
     await db.query('SET LOCAL search_path TO chinook');
     // The script is trusted, shipped data; it runs as one multi-statement simple query.
     await db.query(chinookScriptForSchema(script));
-    // Back to the default so migrate() finds reportflow_schema_migrations where it created it.
+    // Back to the default so later statements of the transaction resolve names as usual.
     await db.query('SET LOCAL search_path TO DEFAULT');
     const [check] = await db.query<{ invoices: number; total: string }>('SELECT count(*)::integer AS invoices, sum(total)::text AS total FROM chinook.invoice');
     if (check?.invoices !== CHINOOK.invoices || check.total !== CHINOOK.invoiceTotal) {

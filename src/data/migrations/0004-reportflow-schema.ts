@@ -6,6 +6,7 @@ import type { Migration } from './migration.js';
 export const migration: Migration = {
   id: '0004-reportflow-schema',
   async up(db) {
-    await db.query('CREATE SCHEMA reportflow');
+    // migrate() creates the schema for its ledger before any migration runs.
+    await db.query('CREATE SCHEMA IF NOT EXISTS reportflow');
   },
 };

@@ -13,7 +13,7 @@ export interface MigrationContext {
 }
 
 export interface Migration {
-  /** `NNNN-what-it-does`; recorded in `reportflow_schema_migrations.id`. Never rename one that has shipped. */
+  /** `NNNN-what-it-does`; recorded in `reportflow.schema_migrations.id`. Never rename one that has shipped. */
   id: string;
   /**
    * True for migrations that only load the sample datasets: they run only when seeding is on, and are
