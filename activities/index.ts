@@ -11,11 +11,13 @@ import { exportActivity } from './export.js';
 import { notifyActivity } from './notify.js';
 import { queryDataActivity } from './query-data.js';
 import { renderActivity } from './render.js';
+import { recordRunOutcomeActivity } from './subscription-outcome.js';
 import { failingAsReportErrors } from './to-failure.js';
 import { validateActivity } from './validate.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { NotifyInput } from './notify.js';
+export type { RunOutcomeInput } from './subscription-outcome.js';
 
 /** Activity name → implementation, for `Worker.create({ activities })`. */
 export function createActivities(deps: ActivityDeps) {
@@ -26,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     exportReport: failingAsReportErrors(exportActivity(deps)),
     notify: failingAsReportErrors(notifyActivity(deps)),
     cleanupStaging: failingAsReportErrors(cleanupActivity(deps)),
+    recordRunOutcome: recordRunOutcomeActivity(deps),
   };
 }
 

@@ -2,3 +2,4 @@
  * The workflow bundle's entry point: re-exports only.
  */
 export { generateReport } from './generate-report.js';
+export { scheduledReport } from './scheduled-report.js';

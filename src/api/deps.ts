@@ -7,6 +7,7 @@ import type { Catalog } from '../catalog/load-catalog.js';
 import type { Config } from '../config/settings.js';
 import type { Database } from '../data/database.js';
 import type { Destination } from '../destinations/destination.js';
+import type { SubscriptionService } from '../subscriptions/subscription-service.js';
 import type { RunGateway } from '../temporal/report-runs.js';
 import type { ApiKeys } from './auth.js';
 
@@ -24,6 +25,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Valid API keys and their tenants. */
   apiKeys: ApiKeys;
+  /** Report subscriptions (PostgreSQL + Temporal Schedules); without it `/v1/report-subscriptions` is not served. */
+  subscriptions?: SubscriptionService;
 }
 
 /** Base URL for links: `publicUrl`, else `http://<apiHost>:<apiPort>` (as webhook links use). */

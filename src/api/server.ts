@@ -10,6 +10,7 @@ import { healthRoutes } from './routes/health.js';
 import { reportDefinitionRoutes } from './routes/report-definitions.js';
 import { reportRequestRoutes } from './routes/report-requests.js';
 import { reportRoutes } from './routes/reports.js';
+import { reportSubscriptionRoutes } from './routes/report-subscriptions.js';
 
 export type { ApiDeps } from './deps.js';
 
@@ -47,6 +48,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     await v1.register(reportRequestRoutes(deps));
     await v1.register(reportRoutes(deps));
     await v1.register(reportDefinitionRoutes(deps));
+    if (deps.subscriptions) await v1.register(reportSubscriptionRoutes({ ...deps, subscriptions: deps.subscriptions }));
   }, { prefix: '/v1' });
   return app;
 }

@@ -67,6 +67,10 @@ export function validateRequest(catalog: Catalog, request: ReportRequest): Valid
     given[p.name] = p.value;
   }
   if (duplicates.length) throw new ReportError('PARAMETER_INVALID', 'A parameter was given more than once.', duplicates);
+  if (request.period && def.period) {
+    given[def.period.from_parameter] = request.period.fromDate;
+    given[def.period.to_parameter] = request.period.toDate;
+  }
 
   const values = structuredClone(given);
   const validate = parameterValidator(def);
@@ -77,7 +81,9 @@ export function validateRequest(catalog: Catalog, request: ReportRequest): Valid
   }
 
   const result: ValidatedRequest = { request, parameters: values as ValidatedRequest['parameters'] };
-  if (def.period) {
+  if (request.period) {
+    result.period = request.period;
+  } else if (def.period) {
     const from = values[def.period.from_parameter];
     const to = values[def.period.to_parameter];
     if (typeof from === 'string' && typeof to === 'string') {

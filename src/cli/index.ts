@@ -14,6 +14,7 @@ import { registerDefinitions } from './commands/definitions.js';
 import { registerDownload } from './commands/download.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerStatus } from './commands/status.js';
+import { registerSubscriptions } from './commands/subscriptions.js';
 import { EXIT, type CliIo, type ExitCode } from './io.js';
 
 /**
@@ -38,6 +39,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
   registerStatus(program, io, done);
   registerDownload(program, io, done);
   registerDefinitions(program, io, done);
+  registerSubscriptions(program, io, done);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -61,6 +61,8 @@ export const SETTINGS = {
   webhookTimeoutMs: setting({ env: 'REPORTFLOW_WEBHOOK_TIMEOUT_MS', default: 10000, parse: int, description: 'Timeout of one webhook POST, in ms.' }),
   logLevel: setting({ env: 'LOG_LEVEL', default: 'info', parse: str, description: 'pino log level: fatal, error, warn, info, debug, trace.' }),
   seedData: setting({ env: 'REPORTFLOW_SEED_DATA', default: true, parse: bool, description: 'Load the shipped Chinook and Online Retail datasets into the database on first start.' }),
+  subscriptionCatchupDays: setting({ env: 'REPORTFLOW_SUBSCRIPTION_CATCHUP_DAYS', default: 7, parse: int, description: 'Catch-up window of subscription schedules, in days: after an outage, missed runs younger than this run once each, in order; older ones are not run and are listed as `missed_periods`.' }),
+  subscriptionMaxFailures: setting({ env: 'REPORTFLOW_SUBSCRIPTION_MAX_FAILURES', default: 3, parse: int, description: 'A subscription whose runs fail this many times in a row is paused automatically, with the reason.' }),
   maxBodyBytes: setting({ env: 'REPORTFLOW_MAX_BODY_BYTES', default: 65536, parse: int, description: 'Largest request body the HTTP API accepts, in bytes; larger bodies are refused with 413 REQUEST_TOO_LARGE.' }),
   cliApiUrl: setting({ env: 'REPORTFLOW_API_URL', default: 'http://127.0.0.1:8080', parse: str, description: 'Base URL of the HTTP API that the `reportflow` CLI talks to.' }),
   cliApiKey: setting<string | undefined>({ env: 'REPORTFLOW_API_KEY', default: undefined, parse: optStr, secret: true, description: 'API key the CLI sends (`--api-key` wins over it). Unset: the CLI reads `<var>/api-key`, the key `npm start` creates.' }),

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   PARAMETER_INVALID: { httpStatus: 400, retryable: false, description: 'A parameter value has the wrong type or format for the report definition.' },
   PARAMETER_UNKNOWN: { httpStatus: 400, retryable: false, description: 'A parameter was given that the report definition does not declare.' },
   PERIOD_INVALID: { httpStatus: 400, retryable: false, description: 'The period ends before it starts.' },
+  SCHEDULE_INVALID: { httpStatus: 400, retryable: false, description: 'A subscription\'s `schedule` is not valid for its frequency (field named in `errors`), or a backfill/trigger range is empty or reversed.' },
   TIMEZONE_UNKNOWN: { httpStatus: 400, retryable: false, description: '`timezone` is not an IANA time zone name.' },
   FORMAT_UNSUPPORTED: { httpStatus: 400, retryable: false, description: 'The report definition does not offer the requested `format`.' },
   LANGUAGE_UNSUPPORTED: { httpStatus: 400, retryable: false, description: '`language` is not one of the supported languages.' },

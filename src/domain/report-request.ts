@@ -45,6 +45,12 @@ export interface ReportRequest {
   exportLocation?: ExportLocation;
   notify?: NotifySettings;
   requestedAt: string;
+  /**
+   * An explicit period (set by subscriptions from the run's nominal time). It wins over the
+   * definition's period parameters, which are filled from its `fromDate`/`toDate`, and its exact
+   * instants bound the query; it also puts the period into the file name.
+   */
+  period?: ReportPeriod;
 }
 
 /**

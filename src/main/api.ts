@@ -16,6 +16,10 @@ import { PgDatabase } from '../data/pg-database.js';
 import { LocalDestination } from '../destinations/local-destination.js';
 import { connectClient } from '../temporal/connection.js';
 import { ReportRuns } from '../temporal/report-runs.js';
+import { SubscriptionSchedules } from '../temporal/schedules.js';
+import { SubscriptionService } from '../subscriptions/subscription-service.js';
+import { SubscriptionStore } from '../subscriptions/subscription-store.js';
+import { uuidv7 } from '../api/request-id.js';
 import { createLogger, type Logger } from './logger.js';
 
 /** A running API. */
@@ -53,6 +57,13 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     destination: new LocalDestination(config.reportsDir),
     logger: log,
     apiKeys,
+    subscriptions: new SubscriptionService({
+      store: new SubscriptionStore(db),
+      scheduler: new SubscriptionSchedules(client, { taskQueue: config.taskQueue, catchupWindowDays: config.subscriptionCatchupDays }),
+      catalog,
+      config,
+      newId: uuidv7,
+    }),
   });
   const closeClients = async () => {
     await client.connection.close();

@@ -1,0 +1,129 @@
+/**
+ * `/v1/report-subscriptions`: recurring reports, each a Temporal Schedule (`subscription-<id>`).
+ * create/list/get/patch/delete, pause/resume (with a note), trigger (now, or an explicit period)
+ * and backfill `{from, to}`. Same auth, tenancy (another tenant's id is 404) and error shape as the
+ * rest of the API.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { ReportError } from '../../domain/errors.js';
+import { isReportingRun, periodKey, subscriptionPeriod } from '../../domain/subscription-period.js';
+import type { SubscriptionService, SubscriptionView } from '../../subscriptions/subscription-service.js';
+import type { RunGateway } from '../../temporal/report-runs.js';
+import { baseUrlOf, type ApiDeps } from '../deps.js';
+import { BACKFILL_BODY, CREATE_SUBSCRIPTION_BODY, NOTE_BODY, PATCH_SUBSCRIPTION_BODY, RANGE_BODY } from '../subscription-schemas.js';
+import { periodToWire, subscriptionToWire, subscriptionViewToWire, templateToBody, toSchedule, toTemplate, type SubscriptionBody } from '../subscription-wire.js';
+
+function notFound(id: string): ReportError {
+  return new ReportError('NOT_FOUND', `No report subscription ${id}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);
+}
+
+const ID = /^[A-Za-z0-9-]{1,64}$/;
+
+export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> & { subscriptions: SubscriptionService }): FastifyPluginAsync {
+  const service = deps.subscriptions;
+  return async (app) => {
+    const baseUrl = baseUrlOf(deps.config);
+    const detail = async (tenantId: string, v: SubscriptionView | undefined, id: string) => {
+      if (!v) throw notFound(id);
+      return { ...subscriptionViewToWire(v, baseUrl), last_runs: await lastRuns(deps.runs, tenantId, v) };
+    };
+    const known = (id: string) => {
+      if (!ID.test(id)) throw notFound(id);
+      return id;
+    };
+
+    app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { body: CREATE_SUBSCRIPTION_BODY } }, async (req, reply) => {
+      const view = await service.create(req.tenantId, {
+        ...(req.body.name ? { name: req.body.name } : {}),
+        template: toTemplate(req.body),
+        schedule: toSchedule(req.body.schedule),
+        active: req.body.active ?? true,
+      });
+      req.log.info({ subscriptionId: view.id, tenantId: req.tenantId, reportCode: view.template.reportCode }, 'subscription created');
+      const body = subscriptionViewToWire(view, baseUrl);
+      return reply.code(201).header('location', body.links.self).send(body);
+    });
+
+    app.get<{ Querystring: { report_code?: string; active?: string; limit?: string } }>('/report-subscriptions', async (req) => {
+      const { report_code, active, limit } = req.query;
+      const n = limit === undefined ? 100 : Number(limit);
+      if (!Number.isInteger(n) || n < 1 || n > 500) throw new ReportError('REQUEST_INVALID', 'limit must be 1–500.', [{ field: 'limit', code: 'REQUEST_INVALID', message: '1–500.' }]);
+      const items = await service.list(req.tenantId, {
+        ...(report_code ? { reportCode: report_code } : {}),
+        ...(active === 'true' || active === 'false' ? { active: active === 'true' } : {}),
+        limit: n,
+      });
+      return { items: items.map((s) => subscriptionToWire(s, baseUrl)) };
+    });
+
+    app.get<{ Params: { id: string } }>('/report-subscriptions/:id', async (req) => {
+      const id = known(req.params.id);
+      return detail(req.tenantId, await service.get(req.tenantId, id), id);
+    });
+
+    app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { body: PATCH_SUBSCRIPTION_BODY } }, async (req) => {
+      const id = known(req.params.id);
+      const current = await service.get(req.tenantId, id);
+      if (!current) throw notFound(id);
+      const { schedule, name, ...report } = req.body;
+      const changes = {
+        ...(name ? { name } : {}),
+        ...(schedule ? { schedule: toSchedule(schedule) } : {}),
+        ...(Object.keys(report).length ? { template: toTemplate({ ...templateToBody(current.template), ...report }) } : {}),
+      };
+      return detail(req.tenantId, await service.update(req.tenantId, id, changes), id);
+    });
+
+    app.delete<{ Params: { id: string } }>('/report-subscriptions/:id', async (req, reply) => {
+      const id = known(req.params.id);
+      if (!(await service.delete(req.tenantId, id))) throw notFound(id);
+      return reply.code(204).send();
+    });
+
+    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/pause', { schema: { body: NOTE_BODY } }, async (req) => {
+      const id = known(req.params.id);
+      return detail(req.tenantId, await service.pause(req.tenantId, id, req.body?.note), id);
+    });
+
+    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/resume', { schema: { body: NOTE_BODY } }, async (req) => {
+      const id = known(req.params.id);
+      return detail(req.tenantId, await service.resume(req.tenantId, id, req.body?.note), id);
+    });
+
+    app.post<{ Params: { id: string }; Body: { from?: string; to?: string } | null }>('/report-subscriptions/:id/trigger', { schema: { body: RANGE_BODY } }, async (req, reply) => {
+      const id = known(req.params.id);
+      const { from, to } = req.body ?? {};
+      if ((from === undefined) !== (to === undefined)) {
+        throw new ReportError('SCHEDULE_INVALID', 'Give both `from` and `to`, or neither.', [{ field: from === undefined ? 'from' : 'to', code: 'SCHEDULE_INVALID', message: 'Required with the other.' }]);
+      }
+      const result = await service.trigger(req.tenantId, id, from !== undefined && to !== undefined ? { from, to } : undefined);
+      if (!result.found) throw notFound(id);
+      return reply.code(202).send({ id, triggered: true, ...(result.period ? { period: periodToWire(result.period), run_id: `${id}:${periodKey(result.period)}` } : {}) });
+    });
+
+    app.post<{ Params: { id: string }; Body: { from: string; to: string } }>('/report-subscriptions/:id/backfill', { schema: { body: BACKFILL_BODY } }, async (req, reply) => {
+      const id = known(req.params.id);
+      const result = await service.backfill(req.tenantId, id, req.body);
+      if (!result.found) throw notFound(id);
+      return reply.code(202).send({ id, from: req.body.from, to: req.body.to, runs: result.runs });
+    });
+  };
+}
+
+/** The schedule's recent runs with the report run each started and its status (SKIPPED: not a reporting day). */
+async function lastRuns(runs: RunGateway, tenantId: string, v: SubscriptionView) {
+  const recent = v.scheduleState?.recentRuns ?? [];
+  return Promise.all(recent.map(async (r) => {
+    const base = { nominal_time: r.nominalTime.toISOString(), started_at: r.startedAt.toISOString(), workflow_id: r.workflowId };
+    if (!isReportingRun(v.schedule, v.timezone, r.nominalTime)) return { ...base, status: 'SKIPPED' };
+    let period;
+    try {
+      period = subscriptionPeriod(v.schedule, v.timezone, r.nominalTime);
+    } catch {
+      return { ...base, status: 'UNKNOWN' };
+    }
+    const runId = `${v.id}:${periodKey(period)}`;
+    const run = await runs.get(tenantId, runId);
+    return { ...base, period: periodToWire(period), report_run_id: runId, status: run?.status ?? 'PENDING' };
+  }));
+}

@@ -1,0 +1,100 @@
+/**
+ * Subscriptions on the wire (snake_case) and back to the domain.
+ */
+import type { ReportPeriod } from '../domain/report-request.js';
+import type { ReportTemplate } from '../domain/subscription-run.js';
+import { scheduleSummary, type DayOfWeek, type Frequency, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
+import type { Subscription } from '../subscriptions/subscription.js';
+import type { SubscriptionView } from '../subscriptions/subscription-service.js';
+import { toReportRequest, type CreateRequestBody } from './wire.js';
+
+export interface ScheduleBody {
+  frequency: Frequency;
+  time_of_day?: string;
+  day_of_week?: DayOfWeek;
+  day_of_month?: number | 'LAST';
+  cron?: string;
+}
+
+export interface SubscriptionBody extends CreateRequestBody {
+  schedule: ScheduleBody;
+  name?: string;
+  active?: boolean;
+}
+
+/** The report template of a body. @throws ReportError like `toReportRequest` (format, export location). */
+export function toTemplate(body: CreateRequestBody): ReportTemplate {
+  const { id: _id, tenantId: _t, requestedAt: _r, ...template } = toReportRequest(body, { id: 'template', tenantId: 'template', requestedAt: new Date(0).toISOString() });
+  return template;
+}
+
+export function toSchedule(body: ScheduleBody): SubscriptionSchedule {
+  const s: SubscriptionSchedule = { frequency: body.frequency, timeOfDay: body.time_of_day ?? '00:00' };
+  if (body.day_of_week !== undefined) s.dayOfWeek = body.day_of_week;
+  if (body.day_of_month !== undefined) s.dayOfMonth = body.day_of_month;
+  if (body.cron !== undefined) s.cron = body.cron;
+  return s;
+}
+
+/** A report body back from a template (the fields a PATCH merges into). */
+export function templateToBody(t: ReportTemplate): CreateRequestBody {
+  const body: CreateRequestBody = {
+    report_code: t.reportCode,
+    parameter_values: t.parameterValues.map((p) => ({ name: p.name, value: p.value as string | number | boolean | null })),
+    format: t.format,
+    language: t.language,
+    timezone: t.timezone,
+  };
+  if (t.customerId) body.customer_id = t.customerId;
+  if (t.notify?.webhookUrl) body.notify = { webhook_url: t.notify.webhookUrl };
+  return body;
+}
+
+function periodToWire(p: ReportPeriod) {
+  return { from: p.from, to: p.to, from_date: p.fromDate, to_date: p.toDate };
+}
+
+/** The list view: the row without live schedule state. */
+export function subscriptionToWire(s: Subscription, baseUrl: string) {
+  return {
+    id: s.id,
+    name: s.name ?? null,
+    report_code: s.template.reportCode,
+    parameter_values: s.template.parameterValues,
+    format: s.template.format,
+    language: s.template.language,
+    timezone: s.timezone,
+    customer_id: s.template.customerId ?? null,
+    schedule: {
+      frequency: s.schedule.frequency,
+      time_of_day: s.schedule.timeOfDay,
+      ...(s.schedule.dayOfWeek ? { day_of_week: s.schedule.dayOfWeek } : {}),
+      ...(s.schedule.dayOfMonth !== undefined ? { day_of_month: s.schedule.dayOfMonth } : {}),
+      ...(s.schedule.cron ? { cron: s.schedule.cron } : {}),
+    },
+    summary: scheduleSummary(s.schedule, s.timezone),
+    active: s.active,
+    paused_reason: s.pausedReason ?? null,
+    consecutive_failures: s.consecutiveFailures,
+    schedule_id: `subscription-${s.id}`,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+    links: { self: `${baseUrl}/v1/report-subscriptions/${s.id}` },
+  };
+}
+
+/** The detail view: next run times, last runs (with links to their report runs) and missed periods. */
+export function subscriptionViewToWire(v: SubscriptionView, baseUrl: string) {
+  const state = v.scheduleState;
+  return {
+    ...subscriptionToWire(v, baseUrl),
+    schedule_paused: state?.paused ?? null,
+    schedule_note: state?.note ?? null,
+    next_run_times: (state?.nextRunTimes ?? []).map((t) => t.toISOString()),
+    last_runs: (state?.recentRuns ?? []).map((r) => ({ nominal_time: r.nominalTime.toISOString(), started_at: r.startedAt.toISOString(), workflow_id: r.workflowId })),
+    missed_runs_outside_catchup: state?.missedCatchupWindow ?? 0,
+    missed_periods: v.missedPeriods.map(periodToWire),
+  };
+}
+
+export { periodToWire };

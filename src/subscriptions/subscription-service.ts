@@ -1,0 +1,188 @@
+/**
+ * What the API does with subscriptions: validate, store in PostgreSQL, and keep the Temporal
+ * Schedule in step. The row is the source of truth for what the client asked; the schedule is the
+ * source of truth for when runs happen (next times, recent runs).
+ */
+import { DateTime } from 'luxon';
+import type { Catalog } from '../catalog/load-catalog.js';
+import { validateRequest } from '../catalog/validate-request.js';
+import { ReportError } from '../domain/errors.js';
+import type { ReportPeriod } from '../domain/report-request.js';
+import { isValidTimeZone } from '../domain/period.js';
+import { nominalTimes, subscriptionPeriod, zonedPeriod } from '../domain/subscription-period.js';
+import type { ReportTemplate, ScheduledReportInput } from '../domain/subscription-run.js';
+import { scheduleProblems, scheduleSummary, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
+import type { ScheduleView, SubscriptionScheduler } from '../temporal/schedules.js';
+import type { Subscription, SubscriptionChanges } from './subscription.js';
+import type { SubscriptionStore } from './subscription-store.js';
+
+/** A subscription with its schedule's live state. */
+export interface SubscriptionView extends Subscription {
+  /** Undefined when the schedule could not be found (deleted from outside). */
+  scheduleState?: ScheduleView;
+  /** Periods whose runs fell outside the catch-up window and did not run (oldest first, at most 50). */
+  missedPeriods: ReportPeriod[];
+}
+
+export interface CreateSubscription {
+  name?: string;
+  template: ReportTemplate;
+  schedule: SubscriptionSchedule;
+  active: boolean;
+}
+
+export interface SubscriptionServiceDeps {
+  store: SubscriptionStore;
+  scheduler: SubscriptionScheduler;
+  catalog: Catalog;
+  config: { subscriptionCatchupDays: number };
+  newId: () => string;
+  now?: () => Date;
+}
+
+export class SubscriptionService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: SubscriptionServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** @throws ReportError SCHEDULE_INVALID / TIMEZONE_UNKNOWN / the report validation codes (400). */
+  async create(tenantId: string, input: CreateSubscription): Promise<SubscriptionView> {
+    this.check(tenantId, input.template, input.schedule);
+    const row = await this.deps.store.insert({
+      id: this.deps.newId(),
+      tenantId,
+      ...(input.name ? { name: input.name } : {}),
+      template: input.template,
+      schedule: input.schedule,
+      timezone: input.template.timezone,
+      active: input.active,
+      ...(input.active ? {} : { pausedReason: 'Created inactive.' }),
+    });
+    await this.deps.scheduler.upsert(snapshot(row), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) });
+    return this.view(row);
+  }
+
+  async get(tenantId: string, id: string): Promise<SubscriptionView | undefined> {
+    const row = await this.deps.store.get(tenantId, id);
+    return row && this.view(row);
+  }
+
+  async list(tenantId: string, filter: { reportCode?: string; active?: boolean; limit?: number }): Promise<Subscription[]> {
+    return this.deps.store.list(tenantId, filter);
+  }
+
+  /** Changes the schedule in place: runs already started keep their snapshot. @throws like `create`. */
+  async update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<SubscriptionView | undefined> {
+    const current = await this.deps.store.get(tenantId, id);
+    if (!current) return undefined;
+    const template = changes.template ?? current.template;
+    this.check(tenantId, template, changes.schedule ?? current.schedule);
+    const row = await this.deps.store.update(tenantId, id, { ...changes, template, timezone: template.timezone });
+    if (!row) return undefined;
+    await this.deps.scheduler.upsert(snapshot(row), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) });
+    return this.view(row);
+  }
+
+  async pause(tenantId: string, id: string, note?: string): Promise<SubscriptionView | undefined> {
+    const reason = note || 'Paused by the client.';
+    const row = await this.deps.store.setActive(tenantId, id, false, reason);
+    if (!row) return undefined;
+    await this.deps.scheduler.pause(id, reason);
+    return this.view(row);
+  }
+
+  async resume(tenantId: string, id: string, note?: string): Promise<SubscriptionView | undefined> {
+    const row = await this.deps.store.setActive(tenantId, id, true);
+    if (!row) return undefined;
+    // The note is what the Web UI shows for the schedule: keep the readable summary in it.
+    await this.deps.scheduler.resume(id, `${scheduleSummary(row.schedule, row.timezone)} · ${note || 'resumed by the client'}`);
+    return this.view(row);
+  }
+
+  /**
+   * One run now: for the period that ends now (as if scheduled now), or for `[from, to)` when given
+   * (ISO-8601 dates — local midnight in the subscription's zone — or instants).
+   * @returns the period of an explicit run. @throws ReportError SCHEDULE_INVALID for an empty or reversed range.
+   */
+  async trigger(tenantId: string, id: string, range?: { from: string; to: string }): Promise<{ found: boolean; period?: ReportPeriod }> {
+    const row = await this.deps.store.get(tenantId, id);
+    if (!row) return { found: false };
+    if (!range) {
+      await this.deps.scheduler.trigger(id);
+      return { found: true };
+    }
+    const [from, to] = this.range(row, range);
+    const period = zonedPeriod(from, to);
+    await this.deps.scheduler.runPeriod({ ...snapshot(row), period });
+    return { found: true, period };
+  }
+
+  /** One run per nominal time in `[from, to)`. @throws ReportError SCHEDULE_INVALID for an empty or reversed range. */
+  async backfill(tenantId: string, id: string, range: { from: string; to: string }): Promise<{ found: boolean; runs?: number }> {
+    const row = await this.deps.store.get(tenantId, id);
+    if (!row) return { found: false };
+    const [from, to] = this.range(row, range);
+    await this.deps.scheduler.backfill(id, from.toJSDate(), to.toJSDate());
+    return { found: true, runs: nominalTimes(row.schedule, row.timezone, from.toJSDate(), to.toJSDate()).length };
+  }
+
+  /** Deletes the subscription and its schedule; runs already started finish. */
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    if (!(await this.deps.store.get(tenantId, id))) return false;
+    await this.deps.scheduler.delete(id);
+    return this.deps.store.delete(tenantId, id);
+  }
+
+  private range(row: Subscription, range: { from: string; to: string }): [DateTime, DateTime] {
+    const from = DateTime.fromISO(range.from, { zone: row.timezone });
+    const to = DateTime.fromISO(range.to, { zone: row.timezone });
+    const errors = [];
+    if (!from.isValid) errors.push({ field: 'from', code: 'SCHEDULE_INVALID', message: 'An ISO-8601 date or instant.' });
+    if (!to.isValid) errors.push({ field: 'to', code: 'SCHEDULE_INVALID', message: 'An ISO-8601 date or instant.' });
+    if (!errors.length && to <= from) errors.push({ field: 'to', code: 'SCHEDULE_INVALID', message: 'Must be after `from`.' });
+    if (errors.length) throw new ReportError('SCHEDULE_INVALID', 'The range is not valid.', errors);
+    return [from, to];
+  }
+
+  private check(tenantId: string, template: ReportTemplate, schedule: SubscriptionSchedule): void {
+    if (!isValidTimeZone(template.timezone)) {
+      throw new ReportError('TIMEZONE_UNKNOWN', `"${template.timezone}" is not an IANA time zone.`, [{ field: 'timezone', code: 'TIMEZONE_UNKNOWN', message: 'Use an IANA name such as Europe/Oslo.' }]);
+    }
+    const problems = scheduleProblems(schedule);
+    if (problems.length) throw new ReportError('SCHEDULE_INVALID', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+    let period: ReportPeriod;
+    try {
+      period = subscriptionPeriod(schedule, template.timezone, this.now());
+    } catch (err) {
+      throw new ReportError('SCHEDULE_INVALID', (err as Error).message, [{ field: 'schedule.cron', code: 'SCHEDULE_INVALID', message: 'Matches no time within 400 days.' }]);
+    }
+    // The same validation a run does, with the period a run now would have.
+    validateRequest(this.deps.catalog, { ...template, id: 'subscription-check', tenantId, requestedAt: this.now().toISOString(), period });
+  }
+
+  private async view(row: Subscription): Promise<SubscriptionView> {
+    const scheduleState = await this.deps.scheduler.describe(row.id);
+    return { ...row, ...(scheduleState ? { scheduleState } : {}), missedPeriods: scheduleState ? this.missedPeriods(row, scheduleState) : [] };
+  }
+
+  /**
+   * Nominal times after the last run the schedule took (or since the subscription was last changed)
+   * that are older than the catch-up window: Temporal will not run them, so they are shown instead of
+   * dropped silently. None while paused (a paused subscription misses nothing).
+   */
+  private missedPeriods(row: Subscription, state: ScheduleView): ReportPeriod[] {
+    if (state.paused || row.schedule.frequency === 'CUSTOM') return [];
+    const last = state.recentRuns.at(-1)?.nominalTime;
+    const since = new Date(Math.max(last ? last.getTime() + 1 : 0, Date.parse(row.updatedAt)));
+    const horizon = new Date(this.now().getTime() - this.deps.config.subscriptionCatchupDays * 86_400_000);
+    if (horizon <= since) return [];
+    return nominalTimes(row.schedule, row.timezone, since, horizon).slice(-50).map((t) => subscriptionPeriod(row.schedule, row.timezone, t.toJSDate()));
+  }
+}
+
+/** The snapshot a schedule's runs are started with. */
+export function snapshot(row: Subscription): ScheduledReportInput {
+  return { subscriptionId: row.id, tenantId: row.tenantId, schedule: row.schedule, timezone: row.timezone, template: row.template };
+}

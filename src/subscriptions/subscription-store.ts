@@ -1,0 +1,113 @@
+/**
+ * Subscriptions in PostgreSQL (`reportflow.subscriptions`, migration 0005). Every read is scoped by
+ * tenant: another tenant's id reads as missing.
+ */
+import type { Queryable, Row } from '../data/database.js';
+import type { Subscription, SubscriptionChanges } from './subscription.js';
+
+const COLUMNS = 'id, tenant_id, name, template, schedule, timezone, active, paused_reason, consecutive_failures, created_at, updated_at';
+
+export class SubscriptionStore {
+  constructor(private readonly db: Queryable) {}
+
+  /** Inserts a new subscription; `createdAt`/`updatedAt` are set by the database. */
+  async insert(s: Omit<Subscription, 'createdAt' | 'updatedAt' | 'consecutiveFailures'>): Promise<Subscription> {
+    const rows = await this.db.query(
+      `INSERT INTO reportflow.subscriptions (id, tenant_id, name, template, schedule, timezone, active, paused_reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [s.id, s.tenantId, s.name ?? null, JSON.stringify(s.template), JSON.stringify(s.schedule), s.timezone, s.active, s.pausedReason ?? null],
+    );
+    return fromRow(rows[0]!);
+  }
+
+  /** The subscription, or undefined when missing, deleted or another tenant's. */
+  async get(tenantId: string, id: string): Promise<Subscription | undefined> {
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM reportflow.subscriptions WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, [tenantId, id]);
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  /** The tenant's subscriptions, oldest first, optionally only those of `reportCode` or `active`. At most `limit` (default 100). */
+  async list(tenantId: string, filter: { reportCode?: string; active?: boolean; limit?: number } = {}): Promise<Subscription[]> {
+    const rows = await this.db.query(
+      `SELECT ${COLUMNS} FROM reportflow.subscriptions
+       WHERE tenant_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR template->>'reportCode' = $2) AND ($3::boolean IS NULL OR active = $3)
+       ORDER BY created_at, id LIMIT $4`,
+      [tenantId, filter.reportCode ?? null, filter.active ?? null, filter.limit ?? 100],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Applies `changes`; returns the updated row, or undefined when there is none. */
+  async update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
+    const rows = await this.db.query(
+      `UPDATE reportflow.subscriptions SET
+         name = COALESCE($3, name), template = COALESCE($4::jsonb, template), schedule = COALESCE($5::jsonb, schedule),
+         timezone = COALESCE($6, timezone), updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+      [tenantId, id, changes.name ?? null, changes.template ? JSON.stringify(changes.template) : null, changes.schedule ? JSON.stringify(changes.schedule) : null, changes.timezone ?? null],
+    );
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  /** Pauses (with `reason`) or resumes (clearing the reason and the failure count). */
+  async setActive(tenantId: string, id: string, active: boolean, reason?: string): Promise<Subscription | undefined> {
+    const rows = await this.db.query(
+      `UPDATE reportflow.subscriptions SET active = $3, paused_reason = $4,
+         consecutive_failures = CASE WHEN $3 THEN 0 ELSE consecutive_failures END, updated_at = now()
+       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+      [tenantId, id, active, active ? null : (reason ?? null)],
+    );
+    return rows[0] ? fromRow(rows[0]) : undefined;
+  }
+
+  /** Marks it deleted; true when it existed. */
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const rows = await this.db.query(
+      'UPDATE reportflow.subscriptions SET deleted_at = now(), active = false, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id',
+      [tenantId, id],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Records the outcome of report run `runId`: a success resets the failure count, a failure adds
+   * one. Idempotent per `runId` (a retried call counts once).
+   * @returns the failure count after it, or undefined when the subscription is gone.
+   */
+  async recordOutcome(id: string, runId: string, failed: boolean): Promise<number | undefined> {
+    const rows = await this.db.query<{ consecutive_failures: number }>(
+      `UPDATE reportflow.subscriptions SET last_outcome_run_id = $3,
+         consecutive_failures = CASE WHEN last_outcome_run_id IS NOT DISTINCT FROM $3 THEN consecutive_failures WHEN $2 THEN consecutive_failures + 1 ELSE 0 END
+       WHERE id = $1 AND deleted_at IS NULL RETURNING consecutive_failures`,
+      [id, failed, runId],
+    );
+    return rows[0]?.consecutive_failures;
+  }
+
+  /** Pauses it because of repeated failures (by id only: called by the worker, which has no tenant). */
+  async autoPause(id: string, reason: string): Promise<void> {
+    await this.db.query('UPDATE reportflow.subscriptions SET active = false, paused_reason = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL', [id, reason]);
+  }
+}
+
+function fromRow(r: Row): Subscription {
+  const s: Subscription = {
+    id: r['id'] as string,
+    tenantId: r['tenant_id'] as string,
+    template: json(r['template']) as Subscription['template'],
+    schedule: json(r['schedule']) as Subscription['schedule'],
+    timezone: r['timezone'] as string,
+    active: r['active'] as boolean,
+    consecutiveFailures: Number(r['consecutive_failures']),
+    createdAt: (r['created_at'] as Date).toISOString(),
+    updatedAt: (r['updated_at'] as Date).toISOString(),
+  };
+  if (r['name'] !== null && r['name'] !== undefined) s.name = r['name'] as string;
+  if (r['paused_reason'] !== null && r['paused_reason'] !== undefined) s.pausedReason = r['paused_reason'] as string;
+  return s;
+}
+
+/** jsonb arrives parsed from pg; tolerate text from other drivers. */
+function json(v: unknown): unknown {
+  return typeof v === 'string' ? JSON.parse(v) : v;
+}

@@ -1,0 +1,174 @@
+/**
+ * Subscriptions as Temporal Schedules: one schedule per subscription, id `subscription-<id>`, whose
+ * action starts `scheduledReport` with a snapshot of the subscription. The API and CLI reach it
+ * through `SubscriptionScheduler`; `SubscriptionSchedules` is the Temporal-backed one.
+ *
+ * Policies (README "Subscriptions"): overlap BUFFER_ALL — a run due while the previous one still
+ * runs waits for it, so periods run in order and none is dropped; catch-up window
+ * `REPORTFLOW_SUBSCRIPTION_CATCHUP_DAYS` (7 days) — after an outage every missed run inside the window
+ * runs once, in order; older ones are not run and are listed as missed periods by the API.
+ */
+import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
+import { ReportError } from '../domain/errors.js';
+import { SA_REPORT_CODE, SA_TENANT } from '../domain/search-attributes.js';
+import { runSummary } from '../domain/summary.js';
+import { scheduleSummary } from '../domain/subscription-schedule.js';
+import { periodKey } from '../domain/subscription-period.js';
+import { SCHEDULED_REPORT_WORKFLOW, scheduleIdOf, type ScheduledReportInput } from '../domain/subscription-run.js';
+import { scheduleSpecOf } from '../subscriptions/schedule-spec.js';
+import { isConnectionFault } from './report-runs.js';
+
+/** A schedule's state as the API shows it. Times are UTC instants. */
+export interface ScheduleView {
+  paused: boolean;
+  note?: string;
+  /** The next (up to 10) nominal times. */
+  nextRunTimes: Date[];
+  /** The latest runs the schedule started (nominal time, when taken, workflow id), oldest first. */
+  recentRuns: { nominalTime: Date; startedAt: Date; workflowId: string }[];
+  /** Runs not taken because they fell outside the catch-up window. */
+  missedCatchupWindow: number;
+}
+
+/** What subscriptions need from the scheduler. Every method throws ReportError('UNAVAILABLE') when Temporal cannot be reached. */
+export interface SubscriptionScheduler {
+  /** Creates the schedule; `paused` with `note` when the subscription is inactive. Idempotent: an existing schedule is updated. */
+  upsert(input: ScheduledReportInput, state: { paused: boolean; note?: string }): Promise<void>;
+  /** @returns undefined when the schedule does not exist. */
+  describe(subscriptionId: string): Promise<ScheduleView | undefined>;
+  pause(subscriptionId: string, note: string): Promise<void>;
+  resume(subscriptionId: string, note: string): Promise<void>;
+  /** One run now, for the period that ends at the current time (BUFFER_ALL: after any running one). */
+  trigger(subscriptionId: string): Promise<void>;
+  /** One run per nominal time in `[from, to)`, each with its own period. */
+  backfill(subscriptionId: string, from: Date, to: Date): Promise<void>;
+  /** Deletes the schedule; runs already started go on. No-op when it does not exist. */
+  delete(subscriptionId: string): Promise<void>;
+  /** Starts one run for the explicit `input.period` now (outside the schedule, same duplicate rules). */
+  runPeriod(input: ScheduledReportInput & { period: NonNullable<ScheduledReportInput['period']> }): Promise<void>;
+}
+
+export interface SubscriptionSchedulesOptions {
+  /** Task queue the workers poll. */
+  taskQueue: string;
+  /** Catch-up window in days. @default 7 */
+  catchupWindowDays?: number;
+}
+
+/** Temporal-backed `SubscriptionScheduler`. */
+export class SubscriptionSchedules implements SubscriptionScheduler {
+  constructor(
+    private readonly client: Client,
+    private readonly options: SubscriptionSchedulesOptions,
+  ) {}
+
+  async upsert(input: ScheduledReportInput, state: { paused: boolean; note?: string }): Promise<void> {
+    const scheduleId = scheduleIdOf(input.subscriptionId);
+    const spec = scheduleSpecOf(input.schedule, input.timezone);
+    const summary = `${scheduleSummary(input.schedule, input.timezone)} · ${runSummary(input.template)}`;
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: SCHEDULED_REPORT_WORKFLOW,
+      // Temporal appends the nominal time: `subscription-<id>-2025-03-01T05:00:00Z`.
+      workflowId: scheduleId,
+      taskQueue: this.options.taskQueue,
+      args: [input],
+      typedSearchAttributes: [
+        { key: SA_TENANT, value: input.tenantId },
+        { key: SA_REPORT_CODE, value: input.template.reportCode },
+      ],
+      staticSummary: summary,
+    };
+    const policies = { overlap: 'BUFFER_ALL' as const, catchupWindow: `${this.options.catchupWindowDays ?? 7} days`, pauseOnFailure: false };
+    await this.call(async () => {
+      try {
+        await this.client.schedule.create({
+          scheduleId,
+          spec,
+          action,
+          policies,
+          state: { paused: state.paused, note: state.note ?? summary },
+          memo: { subscriptionId: input.subscriptionId, tenantId: input.tenantId, summary },
+          typedSearchAttributes: [{ key: SA_TENANT, value: input.tenantId }],
+        });
+      } catch (err) {
+        if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
+        // Runs already started keep their snapshot; only later runs see the change.
+        await this.client.schedule.getHandle(scheduleId).update((prev) => ({
+          ...prev,
+          spec,
+          action,
+          policies,
+          state: { ...prev.state, paused: state.paused, note: state.note ?? prev.state.note },
+        }));
+      }
+    });
+  }
+
+  async describe(subscriptionId: string): Promise<ScheduleView | undefined> {
+    let d: ScheduleDescription;
+    try {
+      d = await this.call(() => this.client.schedule.getHandle(scheduleIdOf(subscriptionId)).describe());
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
+    }
+    return {
+      paused: d.state.paused,
+      ...(d.state.note ? { note: d.state.note } : {}),
+      nextRunTimes: d.info.nextActionTimes,
+      recentRuns: d.info.recentActions.map((a) => ({ nominalTime: a.scheduledAt, startedAt: a.takenAt, workflowId: a.action.workflow.workflowId })),
+      missedCatchupWindow: d.info.numActionsMissedCatchupWindow,
+    };
+  }
+
+  async pause(subscriptionId: string, note: string): Promise<void> {
+    await this.call(() => this.client.schedule.getHandle(scheduleIdOf(subscriptionId)).pause(note));
+  }
+
+  async resume(subscriptionId: string, note: string): Promise<void> {
+    await this.call(() => this.client.schedule.getHandle(scheduleIdOf(subscriptionId)).unpause(note));
+  }
+
+  async trigger(subscriptionId: string): Promise<void> {
+    await this.call(() => this.client.schedule.getHandle(scheduleIdOf(subscriptionId)).trigger('BUFFER_ALL'));
+  }
+
+  async backfill(subscriptionId: string, from: Date, to: Date): Promise<void> {
+    await this.call(() => this.client.schedule.getHandle(scheduleIdOf(subscriptionId)).backfill({ start: from, end: to, overlap: 'BUFFER_ALL' }));
+  }
+
+  async delete(subscriptionId: string): Promise<void> {
+    try {
+      await this.call(() => this.client.schedule.getHandle(scheduleIdOf(subscriptionId)).delete());
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    }
+  }
+
+  async runPeriod(input: ScheduledReportInput & { period: NonNullable<ScheduledReportInput['period']> }): Promise<void> {
+    await this.call(() =>
+      this.client.workflow.start(SCHEDULED_REPORT_WORKFLOW, {
+        workflowId: `${scheduleIdOf(input.subscriptionId)}-manual-${periodKey(input.period)}`,
+        taskQueue: this.options.taskQueue,
+        args: [input],
+        typedSearchAttributes: [
+          { key: SA_TENANT, value: input.tenantId },
+          { key: SA_REPORT_CODE, value: input.template.reportCode },
+        ],
+        // A manual run of a period still running is the same run; a finished one may be asked for again.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    );
+  }
+
+  /** Connection faults become ReportError('UNAVAILABLE'). */
+  private async call<R>(fn: () => Promise<R>): Promise<R> {
+    try {
+      return await this.client.withDeadline(Date.now() + 10_000, fn);
+    } catch (err) {
+      if (isConnectionFault(err)) throw Object.assign(new ReportError('UNAVAILABLE', 'Temporal could not be reached; try again.'), { cause: err });
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * `/v1/report-subscriptions` end to end in-process: the real API (inject), subscriptions stored in a
+ * real PostgreSQL (migrations applied), real Temporal Schedules on a dev server, and a worker with
+ * the fast fake report activities. Checks what a client and an operator would: the row, the
+ * schedule (with the Temporal client), runs per period, auto-pause after repeated failures.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ScheduleNotFoundError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { ApiKeys } from '../../src/api/auth.js';
+import { uuidv7 } from '../../src/api/request-id.js';
+import { buildApiServer } from '../../src/api/server.js';
+import { runCli } from '../../src/cli/index.js';
+import { loadConfig } from '../../src/config/settings.js';
+import { migrate } from '../../src/data/migrate.js';
+import { PgDatabase } from '../../src/data/pg-database.js';
+import type { Row } from '../../src/data/database.js';
+import { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
+import { SubscriptionStore } from '../../src/subscriptions/subscription-store.js';
+import { ReportRuns } from '../../src/temporal/report-runs.js';
+import { SubscriptionSchedules } from '../../src/temporal/schedules.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
+import { FakeDatabase, invoiceCatalog } from '../workflows/fakes.js';
+import { withHarness, type Harness } from '../workflows/harness.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundleWithSourceMap;
+let pgServer: TestPostgres;
+let pgDb: PgDatabase;
+
+before(async () => {
+  [env, bundle, pgServer] = await Promise.all([startTemporalTestServer(), bundleReportWorkflows(), startTestPostgres()]);
+  pgDb = new PgDatabase({ url: pgServer.url, applicationName: 'subscription-test' });
+  await migrate(pgDb, { dataDir: path.resolve(import.meta.dirname, '../../data'), seed: false });
+});
+after(async () => {
+  await pgDb?.close();
+  await pgServer?.stop();
+  await env?.teardown();
+});
+
+/** Report data from the fakes; the service's own state (`reportflow.*`) in the real PostgreSQL. */
+class ReportDataFakeStateReal extends FakeDatabase {
+  constructor(private readonly real: PgDatabase) {
+    super();
+  }
+
+  override async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return sql.includes('reportflow.') ? this.real.query<R>(sql, params) : super.query<R>(sql, params);
+  }
+}
+
+const KEY = { acme: 'acme-key-123', globex: 'globex-key-456' };
+
+async function withApi(fn: (api: FastifyInstance, h: Harness) => Promise<void>): Promise<void> {
+  await withHarness(env, bundle, async (h) => {
+    const catalog = invoiceCatalog();
+    const subscriptions = new SubscriptionService({
+      store: new SubscriptionStore(pgDb),
+      scheduler: new SubscriptionSchedules(env.client, { taskQueue: h.config.taskQueue, catchupWindowDays: 7 }),
+      catalog,
+      config: { subscriptionCatchupDays: 7 },
+      newId: uuidv7,
+    });
+    const api = buildApiServer({
+      config: { maxBodyBytes: 65536, publicUrl: 'https://reports.example.test', apiHost: '127.0.0.1', apiPort: 8080 },
+      catalog,
+      db: h.db,
+      runs: new ReportRuns(env.client, { taskQueue: h.config.taskQueue }),
+      destination: h.destination,
+      logger: pino({ level: 'silent' }),
+      apiKeys: ApiKeys.parse(`acme:${KEY.acme},globex:${KEY.globex}`),
+      subscriptions,
+    });
+    await api.ready();
+    try {
+      await fn(api, h);
+    } finally {
+      await api.close();
+    }
+  }, (h) => {
+    h.db = new ReportDataFakeStateReal(pgDb);
+    h.config.subscriptionMaxFailures = 2;
+  });
+}
+
+async function call(api: FastifyInstance, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, tenant: keyof typeof KEY = 'acme') {
+  const res = await api.inject({ method, url: `/v1${url}`, headers: { 'x-api-key': KEY[tenant] }, ...(payload !== undefined ? { payload: payload as Json } : {}) });
+  return { status: res.statusCode, body: (res.body ? JSON.parse(res.body) : undefined) as Json };
+}
+
+const INVOICE = { report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: '536365' }], format: 'CSV', language: 'en' };
+
+/** Polls GET until `done(body)`, at most `timeoutMs`. */
+async function until(api: FastifyInstance, id: string, done: (b: Json) => boolean, timeoutMs = 60_000): Promise<Json> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await call(api, 'GET', `/report-subscriptions/${id}`);
+    if (done(body)) return body;
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(body).slice(0, 2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+void test('create stores the subscription and its schedule; pause, resume, patch and delete reach the schedule', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', {
+      ...INVOICE, timezone: 'Europe/Oslo', name: 'Month-end invoice', schedule: { frequency: 'MONTHLY', time_of_day: '06:00', day_of_month: 'LAST' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    assert.equal(created.body.summary, 'MONTHLY on the last day at 06:00 Europe/Oslo');
+    const [row] = await pgDb.query('SELECT tenant_id, timezone, active, schedule FROM reportflow.subscriptions WHERE id = $1', [id]);
+    assert.deepEqual(row, { tenant_id: 'acme', timezone: 'Europe/Oslo', active: true, schedule: { frequency: 'MONTHLY', timeOfDay: '06:00', dayOfMonth: 'LAST' } });
+
+    const handle = env.client.schedule.getHandle(`subscription-${id}`);
+    const described = await handle.describe();
+    assert.equal(described.spec.timezone, 'Europe/Oslo');
+    // The next runs the API shows are the schedule's, and the first reporting one is on a month's last day at 06:00 Oslo.
+    const got = await call(api, 'GET', `/report-subscriptions/${id}`);
+    assert.deepEqual(got.body.next_run_times, described.info.nextActionTimes.map((t) => t.toISOString()));
+    const local = (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+    assert.ok((got.body.next_run_times as string[]).every((t) => /^(28|29|30|31), 06:00$/.test(local(t))), String(got.body.next_run_times));
+    assert.equal((await call(api, 'GET', `/report-subscriptions/${id}`, undefined, 'globex')).status, 404);
+
+    const paused = await call(api, 'POST', `/report-subscriptions/${id}/pause`, { note: 'client on holiday' });
+    assert.equal(paused.status, 200);
+    assert.deepEqual([paused.body.active, paused.body.paused_reason, paused.body.schedule_paused], [false, 'client on holiday', true]);
+    assert.deepEqual([(await handle.describe()).state.paused, (await handle.describe()).state.note], [true, 'client on holiday']);
+
+    const resumed = await call(api, 'POST', `/report-subscriptions/${id}/resume`, { note: 'back' });
+    assert.deepEqual([resumed.body.active, resumed.body.schedule_paused], [true, false]);
+    assert.deepEqual([(await handle.describe()).state.paused, (await handle.describe()).state.note], [false, 'MONTHLY on the last day at 06:00 Europe/Oslo · back']);
+
+    const patched = await call(api, 'PATCH', `/report-subscriptions/${id}`, { schedule: { frequency: 'DAILY', time_of_day: '05:15' } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.ok((patched.body.next_run_times as string[]).every((t) => local(t).endsWith('05:15')));
+
+    const listed = await call(api, 'GET', '/report-subscriptions?report_code=INVOICE');
+    assert.ok((listed.body.items as Json[]).some((s) => s.id === id));
+    assert.equal((await call(api, 'GET', '/report-subscriptions', undefined, 'globex')).body.items.length, 0);
+
+    assert.equal((await call(api, 'DELETE', `/report-subscriptions/${id}`)).status, 204);
+    await assert.rejects(handle.describe(), ScheduleNotFoundError);
+    assert.equal((await call(api, 'GET', `/report-subscriptions/${id}`)).status, 404);
+  });
+});
+
+void test('bad schedules and ranges are refused with 400 and the field', async () => {
+  await withApi(async (api) => {
+    const weeklyWithDay = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', schedule: { frequency: 'WEEKLY', time_of_day: '06:00', day_of_month: 5 } });
+    assert.equal(weeklyWithDay.status, 400);
+    assert.equal(weeklyWithDay.body.error.code, 'SCHEDULE_INVALID');
+    assert.equal(weeklyWithDay.body.error.errors[0].field, 'schedule.day_of_month');
+    const zone = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'Mars/Olympus', schedule: { frequency: 'DAILY' } });
+    assert.deepEqual([zone.status, zone.body.error.code], [400, 'TIMEZONE_UNKNOWN']);
+    const param = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, parameter_values: [], timezone: 'UTC', schedule: { frequency: 'DAILY' } });
+    assert.deepEqual([param.status, param.body.error.code], [400, 'PARAMETER_MISSING']);
+
+    const ok = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', schedule: { frequency: 'DAILY' }, active: false });
+    const reversed = await call(api, 'POST', `/report-subscriptions/${ok.body.id}/backfill`, { from: '2025-03-01', to: '2025-02-01' });
+    assert.deepEqual([reversed.status, reversed.body.error.code, reversed.body.error.errors[0].field], [400, 'SCHEDULE_INVALID', 'to']);
+    await call(api, 'DELETE', `/report-subscriptions/${ok.body.id}`);
+  });
+});
+
+void test('a WEEKLY backfill over three months runs each ISO week once, and GET shows the runs and their status', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'America/New_York', schedule: { frequency: 'WEEKLY', time_of_day: '07:00', day_of_week: 'MONDAY' } });
+    const id = created.body.id as string;
+    const backfill = await call(api, 'POST', `/report-subscriptions/${id}/backfill`, { from: '2025-01-01', to: '2025-04-01' });
+    assert.deepEqual([backfill.status, backfill.body.runs], [202, 13]);
+    // The schedule keeps the latest 10 runs: all SUCCEEDED, each for its own week.
+    // Monday 31 March 07:00 EDT is the last of the 13 runs.
+    const done = await until(api, id, (b) => b.last_runs.at(-1)?.nominal_time === '2025-03-31T11:00:00.000Z' && b.last_runs.every((r: Json) => r.status === 'SUCCEEDED'));
+    assert.equal(done.last_runs.length, 10);
+    const weeks = (done.last_runs as Json[]).map((r) => r.period.from_date as string);
+    assert.equal(new Set(weeks).size, 10);
+    assert.equal(weeks.at(-1), '2025-03-24');
+    const report = await call(api, 'GET', `/report-subscriptions/${id}`);
+    const run = await env.client.workflow.getHandle(report.body.last_runs.at(-1).report_run_id as string).describe();
+    assert.equal(run.status.name, 'COMPLETED');
+
+    const explicit = await call(api, 'POST', `/report-subscriptions/${id}/trigger`, { from: '2025-03-24', to: '2025-03-31' });
+    assert.equal(explicit.status, 202);
+    assert.equal(explicit.body.run_id, `${id}:2025-03-24`);
+    await call(api, 'DELETE', `/report-subscriptions/${id}`);
+  });
+});
+
+void test('a subscription whose runs fail twice in a row is paused automatically with the reason', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', {
+      ...INVOICE, parameter_values: [{ name: 'invoice_id', value: '999999' }], timezone: 'Europe/Oslo', schedule: { frequency: 'DAILY', time_of_day: '06:00' },
+    });
+    const id = created.body.id as string;
+    await call(api, 'POST', `/report-subscriptions/${id}/backfill`, { from: '2025-06-01', to: '2025-06-03' });
+    const paused = await until(api, id, (b) => b.active === false);
+    assert.match(paused.paused_reason, /^AUTO_PAUSED: 2 runs in a row failed \(last: INVOICE_NOT_FOUND for 2025-06-0\d\.\.2025-06-0\d\)$/);
+    assert.equal(paused.consecutive_failures, 2);
+    const schedule = await env.client.schedule.getHandle(`subscription-${id}`).describe();
+    assert.equal(schedule.state.paused, true);
+    assert.match(schedule.state.note ?? '', /^AUTO_PAUSED/);
+    await call(api, 'DELETE', `/report-subscriptions/${id}`);
+  });
+});
+
+void test('the CLI creates, lists, pauses, resumes, triggers and backfills subscriptions', async () => {
+  await withApi(async (api) => {
+    const url = await api.listen({ host: '127.0.0.1', port: 0 });
+    const cli = async (...argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const config = loadConfig({ REPORTFLOW_API_URL: url, REPORTFLOW_API_KEY: KEY.acme });
+      const code = await runCli(argv, { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, config });
+      return { code, stdout: out.join(''), stderr: err.join('') };
+    };
+    const created = await cli('subscriptions', 'create', 'INVOICE', '-p', 'invoice_id=536365', '-f', 'csv', '-t', 'Europe/Oslo',
+      '--frequency', 'twice_a_month', '--time', '06:30', '--name', 'Halves', '--json');
+    assert.equal(created.code, 0, created.stderr);
+    const id = JSON.parse(created.stdout).id as string;
+    assert.equal(JSON.parse(created.stdout).summary, 'TWICE_A_MONTH on the 1st and 16th at 06:30 Europe/Oslo');
+
+    const listed = await cli('subscriptions', 'list');
+    assert.match(listed.stdout, new RegExp(`${id}  active  INVOICE CSV  TWICE_A_MONTH on the 1st and 16th at 06:30 Europe/Oslo  "Halves"`));
+
+    const paused = await cli('subscriptions', 'pause', id, '--note', 'audit');
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.match(paused.stdout, /state +paused \(audit\)/);
+    assert.equal((await env.client.schedule.getHandle(`subscription-${id}`).describe()).state.paused, true);
+    assert.match((await cli('subscriptions', 'resume', id)).stdout, /state +active/);
+
+    const backfill = await cli('subscriptions', 'backfill', id, '--from', '2025-01-01', '--to', '2025-02-01');
+    assert.equal(backfill.stdout, `backfill of ${id}: 2 runs from 2025-01-01 to 2025-02-01\n`);
+    const shown = await until(api, id, (b) => b.last_runs.length === 2 && b.last_runs.every((r: Json) => r.status === 'SUCCEEDED'));
+    assert.deepEqual(shown.last_runs.map((r: Json) => `${r.period.from_date}..${r.period.to_date}`), ['2024-12-16..2024-12-31', '2025-01-01..2025-01-15']);
+
+    const trigger = await cli('subscriptions', 'trigger', id, '--from', '2025-01-16', '--to', '2025-02-01');
+    assert.match(trigger.stdout, new RegExp(`^triggered ${id}:2025-01-16 \\(2025-01-16T00:00:00.000\\+01:00 – 2025-02-01T00:00:00.000\\+01:00\\)`));
+
+    const refused = await cli('subscriptions', 'create', 'INVOICE', '-p', 'invoice_id=536365', '-f', 'csv', '-t', 'Europe/Oslo', '--frequency', 'MONTHLY', '--day-of-month', '31');
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /REQUEST_INVALID|SCHEDULE_INVALID/);
+    assert.equal((await cli('subscriptions', 'delete', id)).code, 0);
+  });
+});
+
+void test('runs missed beyond the catch-up window are listed as missed_periods, not dropped silently', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'Europe/Oslo', schedule: { frequency: 'DAILY', time_of_day: '06:00' } });
+    const id = created.body.id as string;
+    assert.deepEqual(created.body.missed_periods, []);
+    // As if the subscription had existed for 20 days while nothing ran (workers and server down).
+    await pgDb.query(`UPDATE reportflow.subscriptions SET updated_at = now() - interval '20 days' WHERE id = $1`, [id]);
+    const { body } = await call(api, 'GET', `/report-subscriptions/${id}`);
+    const missed = body.missed_periods as Json[];
+    // 06:00 runs from 20 days ago up to the 7-day window: 13 of them (12 or 14 around 06:00 local).
+    assert.ok(missed.length >= 12 && missed.length <= 14, String(missed.length));
+    const horizon = Date.now() - 7 * 86_400_000;
+    for (const p of missed) {
+      assert.equal(Date.parse(p.to) - Date.parse(p.from) >= 23 * 3_600_000, true);
+      assert.ok(Date.parse(p.to) < horizon, `${p.to} is older than the catch-up window`);
+    }
+    assert.deepEqual(missed.map((p) => p.from), [...new Set(missed.map((p) => p.from))].sort());
+    await call(api, 'DELETE', `/report-subscriptions/${id}`);
+  });
+});
