@@ -7,8 +7,10 @@ import type { Logger } from 'pino';
 import type { Catalog } from '../src/catalog/load-catalog.js';
 import type { Config } from '../src/config/settings.js';
 import type { Database } from '../src/data/database.js';
+import type { BucketDestinations } from '../src/destinations/bucket-destinations.js';
 import type { Destination } from '../src/destinations/destination.js';
 import type { WebhookNotifier } from '../src/notifiers/notifier.js';
+import type { Mailer } from '../src/notifiers/smtp-mailer.js';
 import type { Renderers } from '../src/render/renderer.js';
 import type { LocalStaging } from '../src/staging/local-staging.js';
 
@@ -25,7 +27,11 @@ export interface ActivityDeps {
   renderers: Renderers;
   /** Where finished reports go (LOCAL). */
   destination: Destination;
+  /** GCS, S3 and BigQuery destinations of the configured integrations. */
+  buckets: BucketDestinations;
   /** Webhook sender. */
   notifier: WebhookNotifier;
+  /** Email sender (one message per recipient). */
+  mailer: Mailer;
   logger: Logger;
 }

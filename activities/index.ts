@@ -8,6 +8,9 @@
 import { cleanupActivity } from './cleanup.js';
 import type { ActivityDeps } from './deps.js';
 import { exportActivity } from './export.js';
+import { exportToBigQueryActivity } from './export-to-bigquery.js';
+import { exportToBucketActivity } from './export-to-bucket.js';
+import { emailActivity } from './notify-email.js';
 import { notifyActivity } from './notify.js';
 import { queryDataActivity } from './query-data.js';
 import { renderActivity } from './render.js';
@@ -17,6 +20,9 @@ import { validateActivity } from './validate.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { NotifyInput } from './notify.js';
+export type { ExportToBucketInput } from './export-to-bucket.js';
+export type { ExportToBigQueryInput } from './export-to-bigquery.js';
+export type { EmailInput } from './notify-email.js';
 export type { RunOutcomeInput } from './subscription-outcome.js';
 
 /** Activity name → implementation, for `Worker.create({ activities })`. */
@@ -26,7 +32,10 @@ export function createActivities(deps: ActivityDeps) {
     queryData: failingAsReportErrors(queryDataActivity(deps)),
     renderReport: failingAsReportErrors(renderActivity(deps)),
     exportReport: failingAsReportErrors(exportActivity(deps)),
+    exportToBucket: failingAsReportErrors(exportToBucketActivity(deps)),
+    exportToBigQuery: failingAsReportErrors(exportToBigQueryActivity(deps)),
     notify: failingAsReportErrors(notifyActivity(deps)),
+    sendEmail: failingAsReportErrors(emailActivity(deps)),
     cleanupStaging: failingAsReportErrors(cleanupActivity(deps)),
     recordRunOutcome: recordRunOutcomeActivity(deps),
   };

@@ -55,6 +55,9 @@ export function webhookEvent(input: NotifyInput, config: Pick<Config, 'publicUrl
             rows: report.rows,
             ...(report.pages !== undefined ? { pages: report.pages } : {}),
             download_url: `${base}/v1/reports/${encodeURIComponent(request.id)}/download`,
+            ...(report.deliveries?.length
+              ? { deliveries: report.deliveries.map((d) => ({ variant: d.variant, uri: d.uri, ...(d.downloadUrl ? { download_url: d.downloadUrl } : {}) })) }
+              : {}),
           },
         }
       : {}),

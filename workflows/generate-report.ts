@@ -18,7 +18,8 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { NotifyInput, ReportActivities } from '../activities/index.js';
+import type { ExportToBucketInput, NotifyInput, ReportActivities } from '../activities/index.js';
+import type { StagedRows } from '../src/domain/artifacts.js';
 import type { ExportedReport } from '../src/domain/artifacts.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
 import type { RunError, RunState } from '../src/domain/run-status.js';
@@ -45,6 +46,19 @@ const { exportReport } = proxyActivities<ReportActivities>({
   // (SUCCEEDED) rather than claiming CANCELLED with a file on disk.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
+// One activity per bucket location: a bucket that is down retries alone (1 s … 1 min apart, about
+// 4 minutes in all), and the others are not repeated. Uploads heartbeat their progress.
+const { exportToBucket, exportToBigQuery } = proxyActivities<ReportActivities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: TRANSIENT,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+// One activity per recipient, so a refused address (EMAIL_REJECTED, final) does not resend the others.
+const { sendEmail } = proxyActivities<ReportActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['EMAIL_REJECTED'] },
+});
 const { notify } = proxyActivities<ReportActivities>({
   startToCloseTimeout: '30 seconds',
   // Five attempts, 2, 4, 8 and 16 s apart, for a receiver that is briefly down; a 4xx (WEBHOOK_REJECTED) is final.
@@ -68,7 +82,10 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
     run.enter('RENDER');
     const rendered = await renderReport(validated, staged);
     run.enter('EXPORT');
-    const report = await exportReport(request, rendered);
+    const local = await exportReport(request, rendered);
+    const period = validated.period ? { fromDate: validated.period.fromDate, toDate: validated.period.toDate } : undefined;
+    const deliveries = await exportToBuckets(request, rendered, staged, period);
+    const report: ExportedReport = deliveries.length ? { ...local, deliveries } : local;
     run.succeeded(report);
     // The file is out: a cancel arriving now cannot undo that, so the receiver still hears of it.
     await CancellationScope.nonCancellable(() => tell(run, request, 'report.succeeded', { report }));
@@ -96,22 +113,46 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
   }
 }
 
-/** Sends the webhook, if the request has one. Best effort: a failure is recorded, never thrown. */
+/**
+ * Delivers to every bucket and BigQuery location at once, each its own activity (BigQuery gets the
+ * staged rows, buckets the rendered file). Waits for all of them even when one fails (so no upload
+ * is still running when staging is cleaned up), then throws the first failure.
+ */
+async function exportToBuckets(request: ReportRequest, rendered: ExportToBucketInput['rendered'], staged: StagedRows, period: ExportToBucketInput['period']) {
+  const locations = request.exportLocations ?? [];
+  const results = await Promise.allSettled(
+    locations.map((location, index) =>
+      location.variant === 'BIGQUERY' ? exportToBigQuery({ request, staged, index }) : exportToBucket({ request, rendered, staged, index, ...(period ? { period } : {}) }),
+    ),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof exportToBucket>>>).value);
+}
+
+/** Sends the webhook and the emails, if the request has them. Best effort: a failure is recorded, never thrown. */
 async function tell(
   run: RunStateTracker,
   request: ReportRequest,
   type: NotifyInput['type'],
   outcome: { report?: ExportedReport; error?: RunError },
 ): Promise<void> {
-  if (!request.notify?.webhookUrl) return;
+  const emails = request.notify?.emails ?? [];
+  if (!request.notify?.webhookUrl && emails.length === 0) return;
   const status = run.state.status as NotifyInput['status'];
   // Notifying is a stage of a successful run; after a failure or cancel the stage that ended it stays shown.
   if (status === 'SUCCEEDED') run.enterNotify();
-  try {
-    await notify({ request, type, status, occurredAt: new Date().toISOString(), ...outcome });
-  } catch (err) {
-    const error = toRunError(err, 'NOTIFY');
-    log.warn('webhook not delivered', { type, code: error.code, error: String(err) });
-    run.notifyFailed(error);
-  }
+  const input: NotifyInput = { request, type, status, occurredAt: new Date().toISOString(), ...outcome };
+  const sends = [
+    ...(request.notify?.webhookUrl ? [{ what: 'webhook', done: notify(input) }] : []),
+    ...emails.map((recipient) => ({ what: 'email', done: sendEmail({ ...input, recipient }) })),
+  ];
+  const results = await Promise.allSettled(sends.map((s) => s.done));
+  results.forEach((result, i) => {
+    if (result.status === 'fulfilled') return;
+    const error = toRunError(result.reason, 'NOTIFY');
+    log.warn(`${sends[i]!.what} not delivered`, { type, code: error.code, error: String(result.reason) });
+    // The first failure is the one shown; later ones are in the log.
+    if (!run.state.notifyError) run.notifyFailed(error);
+  });
 }

@@ -15,6 +15,27 @@ const runError = {
   properties: { code: { type: 'string' }, message: { type: 'string' }, errors: { type: 'array', items: fieldError } },
 } as const;
 
+/** One export location: `LOCAL`, a GCS / S3 bucket or a BigQuery table reached through a configured integration. */
+const exportLocation = {
+  type: 'object',
+  required: ['variant'],
+  additionalProperties: false,
+  properties: {
+    variant: { type: 'string', enum: ['LOCAL', 'GCS', 'S3', 'BIGQUERY'] },
+    integration_id: { type: 'string', minLength: 1, maxLength: 64 },
+    bucket_path: { type: 'string', minLength: 6, maxLength: 1024 },
+    path_format: { type: 'string', minLength: 1, maxLength: 512 },
+    format_type: { type: 'string', enum: ['ORIGINAL', 'CSV', 'PARQUET'] },
+    // BigQuery identifiers: a dataset and a table name.
+    dataset_id: { type: 'string', pattern: '^[A-Za-z0-9_]{1,1024}$' },
+    stream_name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,1023}$' },
+  },
+  allOf: [
+    { if: { required: ['variant'], properties: { variant: { enum: ['GCS', 'S3'] } } }, then: { required: ['integration_id', 'bucket_path'] } },
+    { if: { required: ['variant'], properties: { variant: { const: 'BIGQUERY' } } }, then: { required: ['integration_id', 'dataset_id', 'stream_name'] } },
+  ],
+} as const;
+
 /** `POST /v1/report-generate-requests` body. `format` is matched case-insensitively later. */
 export const CREATE_REQUEST_BODY = {
   type: 'object',
@@ -42,14 +63,15 @@ export const CREATE_REQUEST_BODY = {
     notify: {
       type: 'object',
       additionalProperties: false,
-      properties: { webhook_url: { type: 'string', format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', maxLength: 2048 } },
+      properties: {
+        webhook_url: { type: 'string', format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', maxLength: 2048 },
+        emails: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', format: 'email', maxLength: 254 } },
+      },
     },
-    export_location: {
-      type: 'object',
-      required: ['variant'],
-      additionalProperties: false,
-      properties: { variant: { type: 'string', enum: ['LOCAL'] } },
-    },
+    // One location, or several (each delivered by its own activity). LOCAL is always written as well.
+    // One schema for both shapes (object keywords apply to an object, `items` to an array), so a
+    // mistake is reported once on its field rather than once per oneOf branch.
+    export_location: { ...exportLocation, type: ['object', 'array'], minItems: 1, maxItems: 5, items: exportLocation },
   },
 } as const;
 

@@ -2,7 +2,15 @@
  * The HTTP API's snake_case wire shapes and their mapping to and from the camelCase domain types.
  */
 import { ReportError } from '../domain/errors.js';
-import { OUTPUT_FORMATS, type Language, type OutputFormat, type ReportRequest } from '../domain/report-request.js';
+import { checkExportLocations } from '../domain/export-locations.js';
+import {
+  OUTPUT_FORMATS,
+  type BucketFormatType,
+  type ExternalExportLocation,
+  type Language,
+  type OutputFormat,
+  type ReportRequest,
+} from '../domain/report-request.js';
 import type { RunError } from '../domain/run-status.js';
 import type { ReportDefinition } from '../catalog/report-definition.js';
 import type { RunView } from '../temporal/report-runs.js';
@@ -15,8 +23,19 @@ export interface CreateRequestBody {
   language?: string;
   timezone?: string;
   customer_id?: string;
-  notify?: { webhook_url?: string };
-  export_location?: { variant: 'LOCAL' };
+  notify?: { webhook_url?: string; emails?: string[] };
+  export_location?: ExportLocationBody | ExportLocationBody[];
+}
+
+/** One `export_location` entry as sent (bucket fields required for GCS and S3 by the schema). */
+export interface ExportLocationBody {
+  variant: 'LOCAL' | 'GCS' | 'S3' | 'BIGQUERY';
+  integration_id?: string;
+  dataset_id?: string;
+  stream_name?: string;
+  bucket_path?: string;
+  path_format?: string;
+  format_type?: BucketFormatType;
 }
 
 /** Where the API's links point: `publicUrl` without a trailing slash, e.g. `http://127.0.0.1:8080`. */
@@ -28,6 +47,7 @@ export interface Links {
  * Builds the domain request from a validated body. `format` is upper-cased; `language` defaults to
  * `en`, `timezone` to `UTC`. `requestedAt`: ISO-8601 instant.
  * @throws ReportError('FORMAT_UNSUPPORTED') when `format` is not one of PDF, HTML, CSV, XML.
+ * @throws ReportError('PATH_FORMAT_INVALID' | 'EXPORT_LOCATION_INVALID') for a bad bucket location.
  */
 export function toReportRequest(body: CreateRequestBody, ids: { id: string; tenantId: string; requestedAt: string }): ReportRequest {
   const format = body.format.toUpperCase();
@@ -46,11 +66,37 @@ export function toReportRequest(body: CreateRequestBody, ids: { id: string; tena
     language: (body.language ?? 'en') as Language,
     timezone: body.timezone ?? 'UTC',
     requestedAt: ids.requestedAt,
-    exportLocation: { variant: body.export_location?.variant ?? 'LOCAL' },
+    exportLocation: { variant: 'LOCAL' },
   };
   if (body.customer_id !== undefined) request.customerId = body.customer_id;
-  if (body.notify?.webhook_url !== undefined) request.notify = { webhookUrl: body.notify.webhook_url };
+  if (body.notify?.webhook_url !== undefined || body.notify?.emails?.length) {
+    request.notify = {
+      ...(body.notify.webhook_url !== undefined ? { webhookUrl: body.notify.webhook_url } : {}),
+      ...(body.notify.emails?.length ? { emails: body.notify.emails } : {}),
+    };
+  }
+  const locations = body.export_location === undefined ? [] : Array.isArray(body.export_location) ? body.export_location : [body.export_location];
+  const buckets = locations.filter((l) => l.variant !== 'LOCAL').map(toBucketLocation);
+  if (buckets.length) {
+    request.exportLocations = buckets;
+    const bucketIndices = locations.flatMap((l, i) => (l.variant === 'LOCAL' ? [] : [i]));
+    const fieldOf = (i: number) => (Array.isArray(body.export_location) ? `export_location[${bucketIndices[i]}]` : 'export_location');
+    checkExportLocations(request, fieldOf);
+  }
   return request;
+}
+
+function toBucketLocation(body: ExportLocationBody): ExternalExportLocation {
+  if (body.variant === 'BIGQUERY') {
+    return { variant: 'BIGQUERY', integrationId: body.integration_id ?? '', datasetId: body.dataset_id ?? '', streamName: body.stream_name ?? '' };
+  }
+  return {
+    variant: body.variant as 'GCS' | 'S3',
+    integrationId: body.integration_id ?? '',
+    bucketPath: body.bucket_path ?? '',
+    ...(body.path_format !== undefined ? { pathFormat: body.path_format } : {}),
+    ...(body.format_type !== undefined ? { formatType: body.format_type } : {}),
+  };
 }
 
 /** Path of a run's status resource and of its report's download. */

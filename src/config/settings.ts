@@ -24,6 +24,7 @@ const int: Parse<number> = (raw) => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${raw}"`);
   return n;
 };
+const list: Parse<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
 const bool: Parse<boolean> = (raw) => ['1', 'true', 'yes', 'on'].includes(raw.toLowerCase());
 
 function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
@@ -59,11 +60,18 @@ export const SETTINGS = {
   queryBatchRows: setting({ env: 'REPORTFLOW_QUERY_BATCH_ROWS', default: 5000, parse: int, description: 'Rows fetched per cursor round trip by the query activity.' }),
   workerMaxActivities: setting({ env: 'REPORTFLOW_WORKER_MAX_ACTIVITIES', default: 8, parse: int, description: 'Activities one worker process runs at once.' }),
   webhookTimeoutMs: setting({ env: 'REPORTFLOW_WEBHOOK_TIMEOUT_MS', default: 10000, parse: int, description: 'Timeout of one webhook POST, in ms.' }),
+  webhookSecret: setting<string | undefined>({ env: 'REPORTFLOW_WEBHOOK_SECRET', default: undefined, parse: optStr, secret: true, description: 'Key of the webhook signature (`X-Reportflow-Signature`, HMAC-SHA256 over `<timestamp>.<body>`). Unset: webhooks are sent unsigned.' }),
+  webhookAllowHosts: setting<string[] | undefined>({ env: 'REPORTFLOW_WEBHOOK_ALLOW_HOSTS', default: undefined, parse: list, description: 'Comma-separated host names, IP addresses or CIDR ranges a webhook may reach although private, loopback or link-local (refused otherwise), e.g. `127.0.0.1,10.0.0.0/8`. Unset: none.' }),
+  integrationsFile: setting<string | undefined>({ env: 'REPORTFLOW_INTEGRATIONS_FILE', default: undefined, parse: optStr, description: 'JSON file of named export integrations (GCS, S3, BIGQUERY) with their credentials and endpoints, referenced by `export_location.integration_id`; see README "Export destinations".' }),
+  smtpUrl: setting<string | undefined>({ env: 'REPORTFLOW_SMTP_URL', default: undefined, parse: optStr, secret: true, description: 'SMTP server for `notify.emails`, e.g. `smtps://user:password@smtp.example.com:465` or `smtp://127.0.0.1:2525`. Unset: emails are not sent (the run records NOTIFY failures).' }),
+  mailFrom: setting({ env: 'REPORTFLOW_MAIL_FROM', default: 'reportflow <reportflow@localhost>', parse: str, description: 'Sender address of notification emails.' }),
+  mailAttachMaxBytes: setting({ env: 'REPORTFLOW_MAIL_ATTACH_MAX_BYTES', default: 5242880, parse: int, description: 'Reports up to this size in bytes are attached to the email; larger ones get only the download link. 0: never attach.' }),
+  signedUrlTtlSeconds: setting({ env: 'REPORTFLOW_SIGNED_URL_TTL_SECONDS', default: 604800, parse: int, description: 'Lifetime in seconds of the presigned download URLs of bucket exports (S3 allows 7 days at most).' }),
   logLevel: setting({ env: 'LOG_LEVEL', default: 'info', parse: str, description: 'pino log level: fatal, error, warn, info, debug, trace.' }),
   seedData: setting({ env: 'REPORTFLOW_SEED_DATA', default: true, parse: bool, description: 'Load the shipped Chinook and Online Retail datasets into the database on first start.' }),
+  maxBodyBytes: setting({ env: 'REPORTFLOW_MAX_BODY_BYTES', default: 65536, parse: int, description: 'Largest request body the HTTP API accepts, in bytes; larger bodies are refused with 413 REQUEST_TOO_LARGE.' }),
   subscriptionCatchupDays: setting({ env: 'REPORTFLOW_SUBSCRIPTION_CATCHUP_DAYS', default: 7, parse: int, description: 'Catch-up window of subscription schedules, in days: after an outage, missed runs younger than this run once each, in order; older ones are not run and are listed as `missed_periods`.' }),
   subscriptionMaxFailures: setting({ env: 'REPORTFLOW_SUBSCRIPTION_MAX_FAILURES', default: 3, parse: int, description: 'A subscription whose runs fail this many times in a row is paused automatically, with the reason.' }),
-  maxBodyBytes: setting({ env: 'REPORTFLOW_MAX_BODY_BYTES', default: 65536, parse: int, description: 'Largest request body the HTTP API accepts, in bytes; larger bodies are refused with 413 REQUEST_TOO_LARGE.' }),
   cliApiUrl: setting({ env: 'REPORTFLOW_API_URL', default: 'http://127.0.0.1:8080', parse: str, description: 'Base URL of the HTTP API that the `reportflow` CLI talks to.' }),
   cliApiKey: setting<string | undefined>({ env: 'REPORTFLOW_API_KEY', default: undefined, parse: optStr, secret: true, description: 'API key the CLI sends (`--api-key` wins over it). Unset: the CLI reads `<var>/api-key`, the key `npm start` creates.' }),
 } as const;

@@ -33,8 +33,26 @@ export interface RenderedFile {
   pages?: number;
 }
 
-/** A report file delivered to its export destination under a deterministic name. */
+/**
+ * A report delivered outside LOCAL. `uri`: `gs://bucket/key`, `s3://bucket/key`, or for BIGQUERY
+ * `bigquery://project/dataset/table` (the rows carry `_reportflow_request_id`); `downloadUrl`:
+ * presigned, when the destination signs. `sizeBytes`/`sha256` are the file's (for BIGQUERY the staged rows').
+ */
+export interface BucketDelivery {
+  variant: 'GCS' | 'S3' | 'BIGQUERY';
+  integrationId: string;
+  uri: string;
+  downloadUrl?: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/**
+ * A report file delivered to its export destination under a deterministic name. `deliveries`: the
+ * request's bucket locations, in request order, once all of them were delivered.
+ */
 export interface ExportedReport extends RenderedFile {
   destination: 'LOCAL';
   exportedAt: string;
+  deliveries?: BucketDelivery[];
 }

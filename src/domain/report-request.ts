@@ -18,14 +18,56 @@ export interface ParameterValue {
   value: unknown;
 }
 
-/** Where the finished file goes. Only `LOCAL` exists so far: a directory on the worker's filesystem. */
-export interface ExportLocation {
+/** The LOCAL destination: a directory on the worker's filesystem (always written; the API's download serves it). */
+export interface LocalExportLocation {
   variant: 'LOCAL';
 }
 
-/** Who to tell when the run ends. `webhookUrl`: an http(s) URL that receives a JSON POST. */
+/**
+ * Which file a bucket receives: the rendered file as is (`ORIGINAL`), `CSV` (only for a CSV report), or
+ * the report's rows as `PARQUET` (any report format; the file name's extension becomes `.parquet`).
+ */
+export const BUCKET_FORMAT_TYPES = ['ORIGINAL', 'CSV', 'PARQUET'] as const;
+export type BucketFormatType = (typeof BUCKET_FORMAT_TYPES)[number];
+
+/**
+ * A GCS or S3 bucket. `bucketPath`: `gs://bucket/prefix` or `s3://bucket/prefix` (prefix optional).
+ * `pathFormat`: object name under the prefix, with tokens (see src/domain/path-format.ts); default
+ * `DEFAULT_PATH_FORMAT`. `integrationId`: the configured integration holding credentials and endpoint.
+ */
+export interface BucketExportLocation {
+  variant: 'GCS' | 'S3';
+  integrationId: string;
+  bucketPath: string;
+  pathFormat?: string;
+  formatType?: BucketFormatType;
+}
+
+/**
+ * A BigQuery table that receives the report's rows (not the rendered file), each with the run's id in
+ * column `_reportflow_request_id`. `datasetId` and `streamName` (the table) are BigQuery identifiers;
+ * both are created when missing, the table with a schema from the report definition's columns.
+ */
+export interface BigQueryExportLocation {
+  variant: 'BIGQUERY';
+  integrationId: string;
+  datasetId: string;
+  streamName: string;
+}
+
+/** A location delivered besides the LOCAL copy, by its own activity. */
+export type ExternalExportLocation = BucketExportLocation | BigQueryExportLocation;
+
+/** Where the finished file goes. Every request has the LOCAL copy; other locations are delivered in addition. */
+export type ExportLocation = LocalExportLocation | ExternalExportLocation;
+
+/**
+ * Who to tell when the run ends. `webhookUrl`: an http(s) URL that receives a signed JSON POST.
+ * `emails`: recipients, each sent its own message.
+ */
 export interface NotifySettings {
   webhookUrl?: string;
+  emails?: string[];
 }
 
 /**
@@ -42,7 +84,9 @@ export interface ReportRequest {
   language: Language;
   timezone: string;
   customerId?: string;
-  exportLocation?: ExportLocation;
+  exportLocation?: LocalExportLocation;
+  /** Bucket and BigQuery destinations delivered besides the LOCAL copy, each by its own activity. */
+  exportLocations?: ExternalExportLocation[];
   notify?: NotifySettings;
   requestedAt: string;
   /**

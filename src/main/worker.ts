@@ -1,8 +1,9 @@
 /**
  * `npm run worker`: one worker process, the composition root of everything a report run needs.
  * Builds from config: the report catalog (`<home>/templates`), the database, staging, the renderers
- * (with their shared Chromium), the LOCAL destination and the webhook notifier; makes sure the
- * search attributes exist; then polls `config.taskQueue` until SIGINT/SIGTERM, when it stops taking
+ * (with their shared Chromium), the LOCAL destination, the GCS / S3 / BigQuery integrations
+ * (`REPORTFLOW_INTEGRATIONS_FILE`, read and checked here), the signed-webhook notifier and the SMTP
+ * mailer; makes sure the search attributes exist; then polls `config.taskQueue` until SIGINT/SIGTERM, when it stops taking
  * tasks, gives running activities 20 s to finish (then cancels them; they are retried elsewhere),
  * and closes the browser and the database.
  * Prints `worker ready task_queue=<queue>` once polling (npm start waits for that line).
@@ -13,8 +14,11 @@ import { createActivities } from '../../activities/index.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { effectiveDatabaseUrl, loadConfig } from '../config/settings.js';
 import { PgDatabase } from '../data/pg-database.js';
+import { loadIntegrations } from '../config/integrations.js';
+import { BucketDestinations } from '../destinations/bucket-destinations.js';
 import { LocalDestination } from '../destinations/local-destination.js';
 import { HttpWebhookNotifier } from '../notifiers/http-webhook-notifier.js';
+import { SmtpMailer } from '../notifiers/smtp-mailer.js';
 import { createRenderers } from '../render/index.js';
 import { LocalStaging } from '../staging/local-staging.js';
 import { connectWorker } from '../temporal/connection.js';
@@ -36,6 +40,7 @@ async function main(): Promise<void> {
     onBrowserEvent: (event) => (event.type === 'disconnected' ? browserLog.warn(event, 'browser disconnected') : browserLog.info(event, `browser ${event.type}`)),
   });
   const connection = await connectWorker(config);
+  let mailer: SmtpMailer | undefined;
   try {
     try {
       const added = await registerSearchAttributes(connection, config.temporalNamespace);
@@ -46,6 +51,7 @@ async function main(): Promise<void> {
       log.warn({ err }, 'could not register search attributes; make sure they exist in the namespace');
     }
 
+    mailer = new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom });
     const activities = createActivities({
       config,
       catalog,
@@ -53,7 +59,9 @@ async function main(): Promise<void> {
       staging: new LocalStaging(config.stagingDir),
       renderers: rendering.renderers,
       destination: new LocalDestination(config.reportsDir),
-      notifier: new HttpWebhookNotifier({ timeoutMs: config.webhookTimeoutMs }),
+      buckets: new BucketDestinations(loadIntegrations(config.integrationsFile), config.signedUrlTtlSeconds),
+      notifier: new HttpWebhookNotifier({ timeoutMs: config.webhookTimeoutMs, secret: config.webhookSecret, allowHosts: config.webhookAllowHosts ?? [] }),
+      mailer,
       logger: log.child({ component: 'activities' }),
     });
     const worker = await createReportWorker({
@@ -73,6 +81,7 @@ async function main(): Promise<void> {
     process.stdout.write(`worker ready task_queue=${config.taskQueue}\n`);
     await running;
   } finally {
+    mailer?.close();
     await rendering.close();
     await db.close();
     await connection.close();

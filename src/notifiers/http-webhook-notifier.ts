@@ -4,33 +4,50 @@
  * for good (not retried); 5xx, timeouts and network faults are transient and left to the notify activity's retry policy.
  */
 import { ReportError } from '../domain/errors.js';
+import { AddressAllowList, assertWebhookAddressAllowed } from './address-guard.js';
 import type { WebhookEvent, WebhookNotifier } from './notifier.js';
+import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
 export interface HttpWebhookNotifierOptions {
   /** Timeout of one POST in ms, connection and answer included (config.webhookTimeoutMs). */
   timeoutMs: number;
+  /** HMAC key of the `X-Reportflow-Signature` header (config.webhookSecret); unset: unsigned. */
+  secret?: string | undefined;
+  /** Hosts, addresses or CIDR ranges allowed although private or loopback (config.webhookAllowHosts). @default [] */
+  allowHosts?: readonly string[];
 }
 
 export class HttpWebhookNotifier implements WebhookNotifier {
-  constructor(private readonly options: HttpWebhookNotifierOptions) {}
+  private readonly allow: AddressAllowList;
+
+  /** @throws Error on a malformed allow-list range. */
+  constructor(private readonly options: HttpWebhookNotifierOptions) {
+    this.allow = new AddressAllowList(options.allowHosts ?? []);
+  }
 
   /**
    * POSTs `event` to `url` with `Content-Type: application/json`, `User-Agent: reportflow` and
-   * `X-Reportflow-Event-Id: <event_id>` (for the receiver's de-duplication).
+   * `X-Reportflow-Event-Id: <event_id>` (for the receiver's de-duplication) and, with a secret,
+   * `X-Reportflow-Signature` (see webhook-signature.ts), signed afresh for each attempt.
    * @throws ReportError('WEBHOOK_REJECTED') on a 4xx or 3xx answer.
+   * @throws ReportError('WEBHOOK_ADDRESS_REFUSED') when the host is private or loopback and not allow-listed.
    * @throws Error on a 5xx answer, a timeout or a network fault.
    */
   async send(url: string, event: WebhookEvent): Promise<void> {
+    await assertWebhookAddressAllowed(new URL(url), this.allow);
+    const body = JSON.stringify(event);
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'User-Agent': 'reportflow',
+      'X-Reportflow-Event-Id': event.event_id,
+    };
+    if (this.options.secret) headers[SIGNATURE_HEADER] = signWebhook(this.options.secret, Math.floor(Date.now() / 1000), body);
     let response: Response;
     try {
       response = await fetch(url, {
         method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          'User-Agent': 'reportflow',
-          'X-Reportflow-Event-Id': event.event_id,
-        },
-        body: JSON.stringify(event),
+        headers,
+        body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
         redirect: 'manual',
       });

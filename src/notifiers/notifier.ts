@@ -19,6 +19,8 @@ export interface WebhookEvent {
     rows: number;
     pages?: number;
     download_url: string;
+    /** Bucket copies; `download_url` is presigned and time-limited where the destination signs (S3). */
+    deliveries?: { variant: 'GCS' | 'S3' | 'BIGQUERY'; uri: string; download_url?: string }[];
   };
   error?: { code: string; message: string };
 }

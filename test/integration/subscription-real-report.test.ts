@@ -21,9 +21,11 @@ import { loadConfig, type Config } from '../../src/config/settings.js';
 import { migration as reportflowSchema } from '../../src/data/migrations/0004-reportflow-schema.js';
 import { migration as subscriptionsTable } from '../../src/data/migrations/0005-subscriptions.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
+import { BucketDestinations } from '../../src/destinations/bucket-destinations.js';
 import { LocalDestination } from '../../src/destinations/local-destination.js';
 import type { ScheduledReportInput, ScheduledReportResult } from '../../src/domain/subscription-run.js';
 import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.js';
+import { SmtpMailer } from '../../src/notifiers/smtp-mailer.js';
 import { createRenderers, type Rendering } from '../../src/render/index.js';
 import { LocalStaging } from '../../src/staging/local-staging.js';
 import { SubscriptionSchedules } from '../../src/temporal/schedules.js';
@@ -71,7 +73,9 @@ void test('a MONTHLY INVOICE_LINES subscription backfilled over three months exp
       staging: new LocalStaging(config.stagingDir),
       renderers: rendering.renderers,
       destination: new LocalDestination(config.reportsDir),
+      buckets: new BucketDestinations(new Map(), 600),
       notifier: new HttpWebhookNotifier({ timeoutMs: 2000 }),
+      mailer: new SmtpMailer({ url: undefined, from: config.mailFrom }),
       logger: pino({ level: 'silent' }),
     });
     const worker = await createReportWorker({ config, activities, connection: env.nativeConnection, workflowBundle: bundle });

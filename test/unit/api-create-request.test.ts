@@ -145,7 +145,7 @@ void test('a failing data check is refused with its code on its parameter, and n
 void test('unknown body fields are refused, not dropped, with their path in snake_case', async () => {
   assertRefused(await post({ report_code: 'INVOICE', format: 'PDF', colour: 'red' }), 400, 'REQUEST_INVALID', 'colour');
   assertRefused(await post({ report_code: 'INVOICE', format: 'PDF', parameter_values: [{ name: 'invoice_id', value: '536365', extra: 1 }] }), 400, 'REQUEST_INVALID', 'parameter_values[0].extra');
-  assertRefused(await post({ report_code: 'INVOICE', format: 'PDF', export_location: { variant: 'S3' } }), 400, 'REQUEST_INVALID', 'export_location.variant');
+  assertRefused(await post({ report_code: 'INVOICE', format: 'PDF', export_location: { variant: 'FTP' } }), 400, 'REQUEST_INVALID', 'export_location.variant');
 });
 
 void test('wrong JSON types are refused with their path and are not coerced', async () => {

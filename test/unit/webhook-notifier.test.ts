@@ -51,7 +51,8 @@ after(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-const notifier = new HttpWebhookNotifier({ timeoutMs: 500 });
+// The test server listens on loopback, which webhooks may reach only when allow-listed.
+const notifier = new HttpWebhookNotifier({ timeoutMs: 500, allowHosts: ['127.0.0.1'] });
 
 void test('a 2xx answer delivers: JSON POST with content type, user agent and event id headers', async () => {
   seen.length = 0;

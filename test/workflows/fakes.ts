@@ -128,6 +128,8 @@ export function stubRenderers(stub: Renderer): Renderers {
 export interface ReceivedWebhook {
   headers: IncomingHttpHeaders;
   event: WebhookEvent;
+  /** The exact bytes received, as a signature is computed over them. */
+  rawBody: string;
 }
 
 /** A webhook receiver on 127.0.0.1 (random port). `statuses`: answers to give in turn; then 204. */
@@ -141,7 +143,8 @@ export class WebhookReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.received.push({ headers: req.headers, event: JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookEvent });
+        const rawBody = Buffer.concat(chunks).toString('utf8');
+        this.received.push({ headers: req.headers, event: JSON.parse(rawBody) as WebhookEvent, rawBody });
         res.statusCode = this.statuses.shift() ?? 204;
         res.end();
       });

@@ -10,10 +10,12 @@ import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { History, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { pino } from 'pino';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { loadConfig, type Config } from '../../src/config/settings.js';
 import { LocalDestination } from '../../src/destinations/local-destination.js';
+import { BucketDestinations } from '../../src/destinations/bucket-destinations.js';
 import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.js';
+import { SmtpMailer } from '../../src/notifiers/smtp-mailer.js';
 import type { ReportRequest } from '../../src/domain/report-request.js';
 import { LocalStaging } from '../../src/staging/local-staging.js';
 import { createReportWorker } from '../../src/temporal/worker.js';
@@ -33,6 +35,8 @@ export interface Harness {
   start(request: ReportRequest): Promise<WorkflowHandleWithFirstExecutionRunId<typeof generateReport>>;
   /** Every file under the reports directory, relative to it. */
   exportedFiles(): Promise<string[]>;
+  /** Activity dependencies to use instead of the defaults (set by `setup`), e.g. real bucket destinations. */
+  overrides: Partial<ActivityDeps>;
 }
 
 /** A request for invoice 536365 as CSV; `overrides` change any field. The id is fresh each call. */
@@ -84,6 +88,7 @@ export async function withHarness(
     start: (request) =>
       env.client.workflow.start<typeof generateReport>(GENERATE_REPORT_WORKFLOW, { taskQueue: config.taskQueue, workflowId: request.id, args: [request] }),
     exportedFiles: () => listFiles(config.reportsDir),
+    overrides: {},
   };
   setup(h);
   const activities = createActivities({
@@ -93,8 +98,12 @@ export async function withHarness(
     staging: h.staging,
     renderers: stubRenderers(h.renderer),
     destination: h.destination,
-    notifier: new HttpWebhookNotifier({ timeoutMs: config.webhookTimeoutMs }),
+    buckets: new BucketDestinations(new Map(), 600),
+    // The receiver listens on loopback, which webhooks may reach only when allow-listed.
+    notifier: new HttpWebhookNotifier({ timeoutMs: config.webhookTimeoutMs, allowHosts: ['127.0.0.1'] }),
+    mailer: new SmtpMailer({ url: undefined, from: config.mailFrom }),
     logger: pino({ level: 'silent' }),
+    ...h.overrides,
   });
   const worker = await createReportWorker({
     config,

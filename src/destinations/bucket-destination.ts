@@ -1,0 +1,41 @@
+/**
+ * Bucket destinations (GCS, S3): deliver a rendered file as one object under a deterministic name.
+ * Every implementation is retry-safe: the object only becomes visible when the upload is complete
+ * (GCS resumable upload finalisation, S3 multipart completion), and a retry that finds the object
+ * already there with the same sha256 keeps it instead of uploading again.
+ */
+
+/** One object to deliver. `key`: object name without leading slash. `metadata`: user metadata (string values). */
+export interface BucketObject {
+  bucket: string;
+  key: string;
+  contentType: string;
+  sizeBytes: number;
+  /** Hex sha256 of the file; stored as metadata `sha256` and used to recognise an earlier delivery. */
+  sha256: string;
+  metadata: Record<string, string>;
+}
+
+/** What a delivery left behind. `uri`: `gs://bucket/key` or `s3://bucket/key`. */
+export interface BucketDelivery {
+  uri: string;
+  /** A time-limited download URL when the destination can sign one. */
+  downloadUrl?: string;
+  /** True when an earlier attempt had already delivered the same bytes, so nothing was uploaded. */
+  reused: boolean;
+}
+
+export interface DeliverOptions {
+  /** Aborts the upload (activity cancelled); no object is left by an aborted upload. */
+  signal?: AbortSignal;
+  /** Called with bytes sent so far, for heartbeats. */
+  onProgress?: (bytesSent: number) => void;
+}
+
+export interface BucketDestination {
+  /**
+   * Uploads the local file `sourcePath` as `object`, or keeps an identical earlier delivery.
+   * @throws Error on network and server faults (retried by the activity's retry policy).
+   */
+  deliver(sourcePath: string, object: BucketObject, options?: DeliverOptions): Promise<BucketDelivery>;
+}

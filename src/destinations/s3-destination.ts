@@ -1,0 +1,89 @@
+/**
+ * The S3 destination via the AWS SDK v3: multipart upload (@aws-sdk/lib-storage), which makes the
+ * object visible only when the upload completes, so a killed upload leaves no object (its parts are
+ * aborted on error; a bucket lifecycle rule should clean parts of a killed process). Works with any
+ * S3-compatible server through `endpoint` and `forcePathStyle`.
+ */
+import { createReadStream } from 'node:fs';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Integration } from '../config/integrations.js';
+import type { BucketDelivery, BucketDestination, BucketObject, DeliverOptions } from './bucket-destination.js';
+
+export interface S3DestinationOptions {
+  /** Lifetime of the presigned download URL in seconds (at most 604800 on AWS). */
+  signedUrlTtlSeconds: number;
+}
+
+export class S3Destination implements BucketDestination {
+  readonly client: S3Client;
+
+  constructor(
+    integration: Omit<S3Integration, 'type'>,
+    private readonly options: S3DestinationOptions,
+  ) {
+    this.client = new S3Client({
+      region: integration.region,
+      ...(integration.endpoint ? { endpoint: integration.endpoint } : {}),
+      ...(integration.forcePathStyle !== undefined ? { forcePathStyle: integration.forcePathStyle } : {}),
+      ...(integration.accessKeyId && integration.secretAccessKey
+        ? { credentials: { accessKeyId: integration.accessKeyId, secretAccessKey: integration.secretAccessKey } }
+        : {}),
+    });
+  }
+
+  /**
+   * @returns `s3://bucket/key` with a presigned GET URL; `reused` when the object already held these
+   *   bytes (metadata sha256 and size match).
+   * @throws Error on network and server faults, or when the stored size differs after upload.
+   */
+  async deliver(sourcePath: string, object: BucketObject, options: DeliverOptions = {}): Promise<BucketDelivery> {
+    const uri = `s3://${object.bucket}/${object.key}`;
+    const existing = await this.head(object);
+    const reused = existing !== undefined && existing.sha256 === object.sha256 && existing.size === object.sizeBytes;
+    if (!reused) {
+      const upload = new Upload({
+        client: this.client,
+        params: {
+          Bucket: object.bucket,
+          Key: object.key,
+          Body: createReadStream(sourcePath),
+          ContentType: object.contentType,
+          ContentLength: object.sizeBytes,
+          Metadata: { ...object.metadata, sha256: object.sha256 },
+        },
+        partSize: 8 * 1024 * 1024,
+        queueSize: 4,
+        leavePartsOnError: false,
+      });
+      upload.on('httpUploadProgress', (p) => options.onProgress?.(p.loaded ?? 0));
+      const abort = () => void upload.abort().catch(() => undefined);
+      options.signal?.addEventListener('abort', abort, { once: true });
+      try {
+        await upload.done();
+      } finally {
+        options.signal?.removeEventListener('abort', abort);
+      }
+      const after = await this.head(object);
+      if (!after || after.size !== object.sizeBytes) {
+        throw new Error(`S3 object ${uri} does not match the file after upload (size ${after?.size ?? 'none'}, expected ${object.sizeBytes})`);
+      }
+    }
+    const downloadUrl = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: object.bucket, Key: object.key }), {
+      expiresIn: this.options.signedUrlTtlSeconds,
+    });
+    return { uri, downloadUrl, reused };
+  }
+
+  private async head(object: BucketObject): Promise<{ size: number; sha256: string | undefined } | undefined> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: object.bucket, Key: object.key }));
+      return { size: head.ContentLength ?? -1, sha256: head.Metadata?.['sha256'] };
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) return undefined;
+      throw err;
+    }
+  }
+}
