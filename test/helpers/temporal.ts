@@ -2,6 +2,7 @@
  * Test helpers for workflow tests: a real Temporal dev server (an existing `temporal` CLI binary,
  * never downloaded) with reportflow's search attributes, and the workflow bundle built once.
  */
+import { after, before } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { loadConfig } from '../../src/config/settings.js';
@@ -42,4 +43,36 @@ export async function startTemporalTestServer(): Promise<TestWorkflowEnvironment
 export async function bundleReportWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   quietRuntime();
   return bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
+}
+
+/** The dev server and workflow bundle one test file shares; read them inside tests, after `before` ran. */
+export interface TemporalTestServer {
+  readonly env: TestWorkflowEnvironment;
+  readonly bundle: WorkflowBundleWithSourceMap;
+}
+
+/**
+ * Registers node:test hooks that start one dev server and bundle the workflows once for the calling
+ * test file (in parallel), and tear the server down after its tests.
+ * @throws Error from the getters when read before the `before` hook has run.
+ */
+export function useTemporalTestServer(): TemporalTestServer {
+  let env: TestWorkflowEnvironment | undefined;
+  let bundle: WorkflowBundleWithSourceMap | undefined;
+  before(async () => {
+    [env, bundle] = await Promise.all([startTemporalTestServer(), bundleReportWorkflows()]);
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+  return {
+    get env() {
+      if (!env) throw new Error('the Temporal test server is not started yet (read it inside a test)');
+      return env;
+    },
+    get bundle() {
+      if (!bundle) throw new Error('the workflow bundle is not built yet (read it inside a test)');
+      return bundle;
+    },
+  };
 }

@@ -3,29 +3,20 @@
  * the signature verifies with the README's recipe, a receiver answering 500 twice then 200 gets the
  * event three times with one event id, and loopback receivers are refused unless allow-listed.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { ReportError } from '../../src/domain/errors.js';
 import type { RunState } from '../../src/domain/run-status.js';
 import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.js';
 import type { WebhookEvent } from '../../src/notifiers/notifier.js';
-import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
+import { useTemporalTestServer } from '../helpers/temporal.js';
 import { WebhookReceiver } from '../workflows/fakes.js';
 import { activityAttempts, invoiceRequest, withHarness } from '../workflows/harness.js';
 
 const SECRET = 'whsec-test-0123456789';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-before(async () => {
-  [env, bundle] = await Promise.all([startTemporalTestServer(), bundleReportWorkflows()]);
-});
-after(async () => {
-  await env?.teardown();
-});
+const temporal = useTemporalTestServer();
 
 /** The README's verification recipe, written out as a receiver would (not reusing reportflow's code). */
 function verify(secret: string, header: string, rawBody: string, nowSeconds: number): boolean {
@@ -38,8 +29,8 @@ function verify(secret: string, header: string, rawBody: string, nowSeconds: num
 
 void test('a receiver answering 500 twice then 200 gets the signed event three times with the same event id', async () => {
   await withHarness(
-    env,
-    bundle,
+    temporal.env,
+    temporal.bundle,
     async (h) => {
       h.receiver.statuses = [500, 500, 200];
       const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });

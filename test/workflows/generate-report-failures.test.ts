@@ -3,27 +3,17 @@
  * fails at once with its error code, transient faults are retried, a cancelled render stops and
  * exports nothing, and a webhook that answers 4xx is not asked again.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SA_STAGE, SA_STATUS } from '../../src/domain/search-attributes.js';
 import { statusQuery } from '../../workflows/messages.js';
-import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
+import { useTemporalTestServer } from '../helpers/temporal.js';
 import { activityAttempts, invoiceRequest, withHarness } from './harness.js';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-before(async () => {
-  [env, bundle] = await Promise.all([startTemporalTestServer(), bundleReportWorkflows()]);
-});
-after(async () => {
-  await env?.teardown();
-});
+const temporal = useTemporalTestServer();
 
 /** The failure a run ended with, checked to be a WorkflowFailedError. */
 async function failureOf(result: Promise<unknown>): Promise<WorkflowFailedError> {
@@ -36,7 +26,7 @@ async function failureOf(result: Promise<unknown>): Promise<WorkflowFailedError>
 }
 
 void test('an unknown report code fails after one attempt with REPORT_CODE_UNKNOWN and status FAILED', async () => {
-  await withHarness(env, bundle, async (h) => {
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
     const request = invoiceRequest({ reportCode: 'NO_SUCH_REPORT', notify: { webhookUrl: h.receiver.url() } });
     const handle = await h.start(request);
     const err = await failureOf(handle.result());
@@ -68,7 +58,7 @@ void test('an unknown report code fails after one attempt with REPORT_CODE_UNKNO
 });
 
 void test('a failed data check fails with its own code and the field it names', async () => {
-  await withHarness(env, bundle, async (h) => {
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
     const handle = await h.start(invoiceRequest({ parameterValues: [{ name: 'invoice_id', value: '999999' }] }));
     const err = await failureOf(handle.result());
     assert.ok(err.cause instanceof ApplicationFailure);
@@ -85,8 +75,8 @@ void test('a failed data check fails with its own code and the field it names', 
 
 void test('a database fault in the middle of queryData is retried and the retry rewrites the staged rows', async () => {
   await withHarness(
-    env,
-    bundle,
+    temporal.env,
+    temporal.bundle,
     async (h) => {
       const handle = await h.start(invoiceRequest());
       const result = await handle.result();
@@ -104,8 +94,8 @@ void test('a database fault in the middle of queryData is retried and the retry 
 
 void test('cancelling a run during a slow render aborts the renderer, exports nothing and ends CANCELLED', async () => {
   await withHarness(
-    env,
-    bundle,
+    temporal.env,
+    temporal.bundle,
     async (h) => {
       const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
       const handle = await h.start(request);
@@ -145,8 +135,8 @@ void test('cancelling a run during a slow render aborts the renderer, exports no
 
 void test('a webhook answering 4xx is not retried and the report still succeeds', async () => {
   await withHarness(
-    env,
-    bundle,
+    temporal.env,
+    temporal.bundle,
     async (h) => {
       const handle = await h.start(invoiceRequest({ notify: { webhookUrl: h.receiver.url() } }));
       const result = await handle.result();

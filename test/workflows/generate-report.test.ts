@@ -2,31 +2,22 @@
  * The report workflow's happy path on a real Temporal dev server: states seen through the status
  * query, the exported file, search attributes, the success webhook, and replay of the recorded history.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { SA_REPORT_CODE, SA_STAGE, SA_STATUS, SA_TENANT } from '../../src/domain/search-attributes.js';
 import type { RunState } from '../../src/domain/run-status.js';
 import { statusQuery } from '../../workflows/messages.js';
-import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
+import { useTemporalTestServer } from '../helpers/temporal.js';
 import { INVOICES } from './fakes.js';
 import { invoiceRequest, withHarness } from './harness.js';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-before(async () => {
-  [env, bundle] = await Promise.all([startTemporalTestServer(), bundleReportWorkflows()]);
-});
-after(async () => {
-  await env?.teardown();
-});
+const temporal = useTemporalTestServer();
 
 /** Polls `fn` every 100 ms until it returns a value that is not undefined, for at most `timeoutMs`. */
 async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
@@ -40,7 +31,7 @@ async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_00
 }
 
 void test('a run goes RUNNING through each stage to SUCCEEDED and exports the file it reports', async () => {
-  await withHarness(env, bundle, async (h) => {
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
     let openGate!: () => void;
     h.renderer.gate = new Promise((resolve) => (openGate = resolve));
     const request = invoiceRequest();
@@ -85,7 +76,7 @@ void test('a run goes RUNNING through each stage to SUCCEEDED and exports the fi
 });
 
 void test('a finished run is findable by its search attributes', async () => {
-  await withHarness(env, bundle, async (h) => {
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
     const request = invoiceRequest({ tenantId: 'tenant-sa' });
     const handle = await h.start(request);
     await handle.result();
@@ -107,8 +98,8 @@ void test('a finished run is findable by its search attributes', async () => {
 
 void test('the webhook receives report.succeeded once delivered, with a stable event id across retries', async () => {
   await withHarness(
-    env,
-    bundle,
+    temporal.env,
+    temporal.bundle,
     async (h) => {
       const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
       const handle = await h.start(request);
@@ -148,11 +139,11 @@ void test('the webhook receives report.succeeded once delivered, with a stable e
 });
 
 void test('the recorded history of a successful run replays without non-determinism', async () => {
-  await withHarness(env, bundle, async (h) => {
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
     const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
     const handle = await h.start(request);
     await handle.result();
     const history = await handle.fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: bundle }, history, request.id);
+    await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, history, request.id);
   });
 });

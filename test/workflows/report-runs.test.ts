@@ -3,33 +3,23 @@
  * Temporal dev server running the real report workflow (with the workflow tests' fake activities'
  * dependencies): what GET shows in each state, tenant isolation, and Temporal being unreachable.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { pino } from 'pino';
 import { ApiKeys } from '../../src/api/auth.js';
 import { buildApiServer } from '../../src/api/server.js';
 import { ReportError } from '../../src/domain/errors.js';
 import { SA_CUSTOMER, SA_REPORT_CODE, SA_TENANT } from '../../src/domain/search-attributes.js';
 import { ReportRuns, type RunView } from '../../src/temporal/report-runs.js';
-import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
+import { useTemporalTestServer } from '../helpers/temporal.js';
 import { freePort } from '../helpers/free-port.js';
 import { invoiceCatalog } from './fakes.js';
 import { invoiceRequest, withHarness } from './harness.js';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-before(async () => {
-  [env, bundle] = await Promise.all([startTemporalTestServer(), bundleReportWorkflows()]);
-});
-after(async () => {
-  await env?.teardown();
-});
+const temporal = useTemporalTestServer();
 
 /** Polls `runs.get` every 50 ms until `done(view)`, for at most 15 s. */
 async function until(runs: ReportRuns, tenantId: string, id: string, done: (v: RunView) => boolean): Promise<RunView> {
@@ -43,8 +33,8 @@ async function until(runs: ReportRuns, tenantId: string, id: string, done: (v: R
 }
 
 void test('a run started through the gateway shows each state, carries its request, and is invisible to other tenants', async () => {
-  await withHarness(env, bundle, async (h) => {
-    const runs = new ReportRuns(env.client, { taskQueue: h.config.taskQueue });
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
+    const runs = new ReportRuns(temporal.env.client, { taskQueue: h.config.taskQueue });
     let openGate!: () => void;
     h.renderer.gate = new Promise((resolve) => (openGate = resolve));
     const request = invoiceRequest({ customerId: '17850' });
@@ -55,7 +45,7 @@ void test('a run started through the gateway shows each state, carries its reque
     assert.deepEqual(rendering.request, request, 'the request comes back from the memo');
     assert.equal(await runs.get('globex', request.id), undefined, "another tenant's run looks missing");
 
-    const desc = await env.client.workflow.getHandle(request.id).describe();
+    const desc = await temporal.env.client.workflow.getHandle(request.id).describe();
     assert.equal(desc.typedSearchAttributes.get(SA_TENANT), 'acme');
     assert.equal(desc.typedSearchAttributes.get(SA_REPORT_CODE), 'INVOICE');
     assert.equal(desc.typedSearchAttributes.get(SA_CUSTOMER), '17850');
@@ -72,7 +62,7 @@ void test('a run started through the gateway shows each state, carries its reque
 });
 
 void test('a run no worker has picked up yet is PENDING at once (no waiting on a query)', async () => {
-  const runs = new ReportRuns(env.client, { taskQueue: `nobody-polls-${randomUUID()}` });
+  const runs = new ReportRuns(temporal.env.client, { taskQueue: `nobody-polls-${randomUUID()}` });
   const request = invoiceRequest();
   await runs.start(request);
   const t0 = Date.now();
@@ -80,7 +70,7 @@ void test('a run no worker has picked up yet is PENDING at once (no waiting on a
   const ms = Date.now() - t0;
   assert.deepEqual({ status: view?.status, stage: view?.stage }, { status: 'PENDING', stage: null });
   assert.ok(ms < 1000, `GET of a pending run took ${ms} ms`);
-  await env.client.workflow.getHandle(request.id).terminate('test done');
+  await temporal.env.client.workflow.getHandle(request.id).terminate('test done');
   // Terminated from outside: to the client that is a cancellation.
   const ended = await runs.get('acme', request.id);
   assert.equal(ended?.status, 'CANCELLED');
@@ -88,8 +78,8 @@ void test('a run no worker has picked up yet is PENDING at once (no waiting on a
 });
 
 void test('a failed run shows the error code, message and field errors its activity raised', async () => {
-  await withHarness(env, bundle, async (h) => {
-    const runs = new ReportRuns(env.client, { taskQueue: h.config.taskQueue });
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
+    const runs = new ReportRuns(temporal.env.client, { taskQueue: h.config.taskQueue });
     const request = invoiceRequest({ parameterValues: [{ name: 'invoice_id', value: '999999' }] });
     await runs.start(request);
     const failed = await until(runs, 'acme', request.id, (v) => v.status === 'FAILED' && v.completedAt !== undefined);
@@ -103,13 +93,13 @@ void test('a failed run shows the error code, message and field errors its activ
 });
 
 void test('a cancelled run shows CANCELLED with RUN_CANCELLED', async () => {
-  await withHarness(env, bundle, async (h) => {
-    const runs = new ReportRuns(env.client, { taskQueue: h.config.taskQueue });
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
+    const runs = new ReportRuns(temporal.env.client, { taskQueue: h.config.taskQueue });
     h.renderer.slow = true;
     const request = invoiceRequest();
     await runs.start(request);
     await until(runs, 'acme', request.id, (v) => v.stage === 'RENDER');
-    await env.client.workflow.getHandle(request.id).cancel();
+    await temporal.env.client.workflow.getHandle(request.id).cancel();
     const cancelled = await until(runs, 'acme', request.id, (v) => v.status === 'CANCELLED' && v.completedAt !== undefined);
     assert.equal(cancelled.error?.code, 'RUN_CANCELLED');
     assert.equal(cancelled.stage, 'RENDER');
@@ -117,12 +107,12 @@ void test('a cancelled run shows CANCELLED with RUN_CANCELLED', async () => {
 });
 
 void test('unknown ids are undefined; a duplicate id is refused, not attached to', async () => {
-  const runs = new ReportRuns(env.client, { taskQueue: `nobody-polls-${randomUUID()}` });
+  const runs = new ReportRuns(temporal.env.client, { taskQueue: `nobody-polls-${randomUUID()}` });
   assert.equal(await runs.get('acme', `rpt-${randomUUID()}`), undefined);
   const request = invoiceRequest();
   await runs.start(request);
   await assert.rejects(runs.start(request), (err: Error) => err.name === 'WorkflowExecutionAlreadyStartedError');
-  await env.client.workflow.getHandle(request.id).terminate('test done');
+  await temporal.env.client.workflow.getHandle(request.id).terminate('test done');
   await assert.rejects(runs.start(request), (err: Error) => err.name === 'WorkflowExecutionAlreadyStartedError');
   await runs.ping();
 });
@@ -143,12 +133,12 @@ void test('Temporal unreachable: start, get and ping fail with UNAVAILABLE withi
 });
 
 void test('through the HTTP API: POST, follow with GET, download the file; another tenant gets 404', async () => {
-  await withHarness(env, bundle, async (h) => {
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
     const app = buildApiServer({
       config: { maxBodyBytes: 65536, publicUrl: 'https://reports.example.test', apiHost: '127.0.0.1', apiPort: 8080 },
       catalog: invoiceCatalog(),
       db: h.db,
-      runs: new ReportRuns(env.client, { taskQueue: h.config.taskQueue }),
+      runs: new ReportRuns(temporal.env.client, { taskQueue: h.config.taskQueue }),
       destination: h.destination,
       logger: pino({ level: 'silent' }),
       apiKeys: ApiKeys.parse('acme:key-a,globex:key-g'),

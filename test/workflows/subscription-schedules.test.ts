@@ -3,7 +3,7 @@
  * backfills (no waiting for real days) run exactly the expected periods, each once, in the
  * subscriber's time zone; pause/resume/trigger/delete change the schedule as the API says.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
@@ -14,20 +14,12 @@ import type { ScheduledReportInput, ScheduledReportResult } from '../../src/doma
 import { scheduleIdOf } from '../../src/domain/subscription-run.js';
 import type { SubscriptionSchedule } from '../../src/domain/subscription-schedule.js';
 import { SubscriptionSchedules } from '../../src/temporal/schedules.js';
-import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
+import { useTemporalTestServer } from '../helpers/temporal.js';
 import type { Row } from '../../src/data/database.js';
 import { FakeDatabase } from './fakes.js';
 import { withHarness as withReportHarness, type Harness } from './harness.js';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundleWithSourceMap;
-
-before(async () => {
-  [env, bundle] = await Promise.all([startTemporalTestServer(), bundleReportWorkflows()]);
-});
-after(async () => {
-  await env?.teardown();
-});
+const temporal = useTemporalTestServer();
 
 /**
  * The report harness with a database that has no subscription rows: recording a run's outcome finds
@@ -92,8 +84,8 @@ function exportedPeriods(h: Harness, files: string[], subscriptionId: string): s
 }
 
 void test('backfilling three months runs every MONTHLY and WEEKLY period once, and a second backfill runs none again', async () => {
-  await withHarness(env, bundle, async (h) => {
-    const schedules = new SubscriptionSchedules(env.client, { taskQueue: h.config.taskQueue });
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
+    const schedules = new SubscriptionSchedules(temporal.env.client, { taskQueue: h.config.taskQueue });
     const monthly = subscription({ frequency: 'MONTHLY', timeOfDay: '06:00', dayOfMonth: 1 }, 'Europe/Oslo');
     const weekly = subscription({ frequency: 'WEEKLY', timeOfDay: '07:00', dayOfWeek: 'MONDAY' }, 'America/New_York');
     await schedules.upsert(monthly, { paused: false });
@@ -104,7 +96,7 @@ void test('backfilling three months runs every MONTHLY and WEEKLY period once, a
     await schedules.backfill(monthly.subscriptionId, from, to);
     await schedules.backfill(weekly.subscriptionId, from, to);
 
-    const monthlyRuns = await scheduledRuns(env.client, monthly.subscriptionId, 3);
+    const monthlyRuns = await scheduledRuns(temporal.env.client, monthly.subscriptionId, 3);
     assert.deepEqual(monthlyRuns.map((r) => r.nominalTime), ['2025-01-01T06:00:00.000+01:00', '2025-02-01T06:00:00.000+01:00', '2025-03-01T06:00:00.000+01:00']);
     assert.deepEqual(monthlyRuns.map((r) => [r.outcome, r.runStatus, r.period?.fromDate, r.period?.toDate]), [
       ['RAN', 'SUCCEEDED', '2024-12-01', '2024-12-31'],
@@ -114,7 +106,7 @@ void test('backfilling three months runs every MONTHLY and WEEKLY period once, a
     assert.deepEqual(monthlyRuns.map((r) => r.period?.from), ['2024-12-01T00:00:00.000+01:00', '2025-01-01T00:00:00.000+01:00', '2025-02-01T00:00:00.000+01:00']);
 
     // 13 Mondays from 6 January to 31 March; each reports the ISO week before, in New York time.
-    const weeklyRuns = await scheduledRuns(env.client, weekly.subscriptionId, 13);
+    const weeklyRuns = await scheduledRuns(temporal.env.client, weekly.subscriptionId, 13);
     assert.equal(weeklyRuns.length, 13);
     assert.ok(weeklyRuns.every((r) => r.outcome === 'RAN' && r.runStatus === 'SUCCEEDED'));
     assert.equal(weeklyRuns[0]!.period!.from, '2024-12-30T00:00:00.000-05:00');
@@ -125,12 +117,12 @@ void test('backfilling three months runs every MONTHLY and WEEKLY period once, a
 
     // Backfilling an overlapping range again starts runs, but no period is reported twice.
     await schedules.backfill(weekly.subscriptionId, new Date('2025-03-01T00:00:00Z'), to);
-    const again = await scheduledRuns(env.client, weekly.subscriptionId, 18);
+    const again = await scheduledRuns(temporal.env.client, weekly.subscriptionId, 18);
     assert.equal(again.filter((r) => r.outcome === 'ALREADY_RAN').length, 5);
 
-    const monthlyPeriods = await reportRunsByPeriod(env.client, monthly.subscriptionId);
+    const monthlyPeriods = await reportRunsByPeriod(temporal.env.client, monthly.subscriptionId);
     assert.deepEqual([...monthlyPeriods.entries()].sort(), [['2024-12-01..2024-12-31', 1], ['2025-01-01..2025-01-31', 1], ['2025-02-01..2025-02-28', 1]]);
-    const weeklyPeriods = await reportRunsByPeriod(env.client, weekly.subscriptionId);
+    const weeklyPeriods = await reportRunsByPeriod(temporal.env.client, weekly.subscriptionId);
     assert.equal(weeklyPeriods.size, 13);
     assert.ok([...weeklyPeriods.values()].every((n) => n === 1));
 
@@ -142,13 +134,13 @@ void test('backfilling three months runs every MONTHLY and WEEKLY period once, a
 });
 
 void test('MONTHLY on the LAST day reports once a month, on 29 February in a leap year', async () => {
-  await withHarness(env, bundle, async (h) => {
-    const schedules = new SubscriptionSchedules(env.client, { taskQueue: h.config.taskQueue });
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
+    const schedules = new SubscriptionSchedules(temporal.env.client, { taskQueue: h.config.taskQueue });
     const last = subscription({ frequency: 'MONTHLY', timeOfDay: '06:00', dayOfMonth: 'LAST' }, 'Australia/Sydney');
     await schedules.upsert(last, { paused: false });
     await schedules.backfill(last.subscriptionId, new Date('2024-02-01T00:00:00Z'), new Date('2024-04-01T00:00:00Z'));
     // Fires on 28 and 29 February and on 28–31 March: six runs, two of which report.
-    const runs = await scheduledRuns(env.client, last.subscriptionId, 6);
+    const runs = await scheduledRuns(temporal.env.client, last.subscriptionId, 6);
     const ran = runs.filter((r) => r.outcome === 'RAN');
     assert.deepEqual(ran.map((r) => r.nominalTime), ['2024-02-29T06:00:00.000+11:00', '2024-03-31T06:00:00.000+11:00']);
     assert.deepEqual(ran.map((r) => `${r.period!.fromDate}..${r.period!.toDate}`), ['2024-01-01..2024-01-31', '2024-02-01..2024-02-29']);
@@ -157,38 +149,38 @@ void test('MONTHLY on the LAST day reports once a month, on 29 February in a lea
 });
 
 void test('a time of day that DST skips or repeats reports each day once (02:30 in Oslo)', async () => {
-  await withHarness(env, bundle, async (h) => {
-    const schedules = new SubscriptionSchedules(env.client, { taskQueue: h.config.taskQueue });
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
+    const schedules = new SubscriptionSchedules(temporal.env.client, { taskQueue: h.config.taskQueue });
     const daily = subscription({ frequency: 'DAILY', timeOfDay: '02:30' }, 'Europe/Oslo');
     await schedules.upsert(daily, { paused: false });
     await schedules.backfill(daily.subscriptionId, new Date('2025-03-29T00:00:00Z'), new Date('2025-04-01T00:00:00Z'));
-    await scheduledRuns(env.client, daily.subscriptionId, 3);
+    await scheduledRuns(temporal.env.client, daily.subscriptionId, 3);
     await schedules.backfill(daily.subscriptionId, new Date('2025-10-25T00:00:00Z'), new Date('2025-10-28T00:00:00Z'));
-    const runs = await scheduledRuns(env.client, daily.subscriptionId, 6);
+    const runs = await scheduledRuns(temporal.env.client, daily.subscriptionId, 6);
     // The spring day's 02:30 does not exist: it runs at 03:30 CEST; the autumn day's 02:30 happens twice and runs once.
     assert.deepEqual(runs.map((r) => r.nominalTime), [
       '2025-03-29T02:30:00.000+01:00', '2025-03-30T03:30:00.000+02:00', '2025-03-31T02:30:00.000+02:00',
       '2025-10-25T02:30:00.000+02:00', '2025-10-26T02:30:00.000+01:00', '2025-10-27T02:30:00.000+01:00',
     ]);
     assert.deepEqual(runs.map((r) => r.period!.fromDate), ['2025-03-28', '2025-03-29', '2025-03-30', '2025-10-24', '2025-10-25', '2025-10-26']);
-    const periods = await reportRunsByPeriod(env.client, daily.subscriptionId);
+    const periods = await reportRunsByPeriod(temporal.env.client, daily.subscriptionId);
     assert.equal(periods.size, 6);
     assert.ok([...periods.values()].every((n) => n === 1));
 
     // Every recorded run replays without non-determinism (the period comes from the nominal time only).
-    for await (const wf of env.client.workflow.list({ query: `TemporalScheduledById = '${scheduleIdOf(daily.subscriptionId)}'` })) {
-      const history = await env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-      await Worker.runReplayHistory({ workflowBundle: bundle }, history, wf.workflowId);
+    for await (const wf of temporal.env.client.workflow.list({ query: `TemporalScheduledById = '${scheduleIdOf(daily.subscriptionId)}'` })) {
+      const history = await temporal.env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+      await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, history, wf.workflowId);
     }
   });
 });
 
 void test('pause, resume, trigger and delete change the Temporal Schedule', async () => {
-  await withHarness(env, bundle, async (h) => {
-    const schedules = new SubscriptionSchedules(env.client, { taskQueue: h.config.taskQueue });
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
+    const schedules = new SubscriptionSchedules(temporal.env.client, { taskQueue: h.config.taskQueue });
     const weekly = subscription({ frequency: 'WEEKLY', timeOfDay: '07:00', dayOfWeek: 'FRIDAY' }, 'Europe/Oslo');
     await schedules.upsert(weekly, { paused: false });
-    const handle = env.client.schedule.getHandle(scheduleIdOf(weekly.subscriptionId));
+    const handle = temporal.env.client.schedule.getHandle(scheduleIdOf(weekly.subscriptionId));
 
     const created = await handle.describe();
     assert.equal(created.state.paused, false);
@@ -208,7 +200,7 @@ void test('pause, resume, trigger and delete change the Temporal Schedule', asyn
     assert.deepEqual([d.state.paused, d.state.note], [false, 'back']);
 
     await schedules.trigger(weekly.subscriptionId);
-    const [run] = await scheduledRuns(env.client, weekly.subscriptionId, 1);
+    const [run] = await scheduledRuns(temporal.env.client, weekly.subscriptionId, 1);
     assert.equal(run!.outcome, 'RAN');
     assert.equal(run!.runStatus, 'SUCCEEDED');
     // Triggered now: it reports the last full ISO week before now, in Oslo.
