@@ -85,15 +85,9 @@ export class NdjsonWriter {
    * @throws the stream's error when an earlier write failed (disk full, permissions).
    */
   async write(row: StagedRow): Promise<void> {
-    if (this.failure) throw this.failure;
-    const line = Buffer.from(JSON.stringify(row) + '\n', 'utf8');
-    this.hash.update(line);
-    this.sizeBytes += line.length;
-    this.rows++;
-    // `once` rejects when the stream errors while we wait, so a failed disk never hangs the caller.
-    if (!this.out.write(line)) await once(this.out, 'drain');
-    if (this.failure) throw this.failure;
+    await this.writeMany([row]);
   }
+
 
   /**
    * Appends many rows as one chunk: one buffer, one hash update and one stream write per batch instead
@@ -109,6 +103,7 @@ export class NdjsonWriter {
     this.hash.update(chunk);
     this.sizeBytes += chunk.length;
     this.rows += rows.length;
+    // `once` rejects when the stream errors while we wait, so a failed disk never hangs the caller.
     if (!this.out.write(chunk)) await once(this.out, 'drain');
     if (this.failure) throw this.failure;
   }
