@@ -1,5 +1,6 @@
 /**
- * The query-data activity: runs the report's SQL through a server-side cursor and stages the rows as
+ * The query-data activity: runs the report's SQL (narrowed by the request's filters, see
+ * src/data/filter-sql.ts) through a server-side cursor and stages the rows as
  * NDJSON (src/staging/ndjson.ts) in the run's staging folder, heartbeating with the rows written so
  * far. Memory stays bounded (one batch of `config.queryBatchRows` rows). A retry starts over and
  * rewrites the same file: re-reading is cheaper than keeping a cursor alive across attempts.
@@ -9,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ColumnSpec, StagedRows } from '../src/domain/artifacts.js';
 import type { ValidatedRequest } from '../src/domain/report-request.js';
 import type { Row } from '../src/data/database.js';
+import { applyFilters } from '../src/data/filter-sql.js';
 import { bindNamedParameters, queryParameters } from '../src/data/sql-binding.js';
 import { NdjsonWriter, toStagedValue, type StagedRow } from '../src/staging/ndjson.js';
 import type { ActivityDeps } from './deps.js';
@@ -20,14 +22,17 @@ export const STAGED_ROWS_FILE = 'rows.ndjson';
 /**
  * @returns the staged file's `file://` URI, row count, size (bytes), sha256 and the definition's columns.
  * @throws CancelledFailure when the run is cancelled; a non-retryable `DEFINITION_ERROR` failure when
- *   the query's rows do not fit the definition's columns; database faults as plain errors (retried).
+ *   the query's rows do not fit the definition's columns; ReportError('FILTER_INVALID') (→ non-retryable)
+ *   when a filter no longer fits the definition; database faults as plain errors (retried).
  */
 export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'db' | 'staging' | 'config' | 'logger'>) {
   return async function queryData(validated: ValidatedRequest): Promise<StagedRows> {
     const ctx = Context.current();
     const { request } = validated;
     const def = definitionFor(deps.catalog, request.reportCode);
-    const { text, values } = bindNamedParameters(def.querySql, queryParameters(validated, Object.keys(def.parameters.properties)));
+    const query = bindNamedParameters(def.querySql, queryParameters(validated, Object.keys(def.parameters.properties)));
+    // The request's filters, if any, wrap the query with bound conditions and re-apply its order.
+    const { text, values } = applyFilters(def, query, validated.filters);
     const outPath = await deps.staging.pathFor(request.id, STAGED_ROWS_FILE);
     const writer = new NdjsonWriter(outPath);
     const startedMs = Date.now();

@@ -3,7 +3,7 @@
  * The JSON shape is checked against `REPORT_DEFINITION_SCHEMA` when the catalog loads.
  */
 import type { ColumnSpec } from '../domain/artifacts.js';
-import type { Language, OutputFormat } from '../domain/report-request.js';
+import { FILTER_OPERATORS, type FilterOperator, type Language, type OutputFormat } from '../domain/report-request.js';
 import type { ErrorCode } from '../domain/errors.js';
 
 /**
@@ -26,6 +26,16 @@ export interface FormatSpec {
   xml_row?: string;
 }
 
+/**
+ * A filterable field, keyed in `filters` by the name of one of the definition's `columns`.
+ * `type` must be that column's type; `operators` narrows the type's operators (default: all of them,
+ * see `OPERATORS_BY_TYPE` in src/data/filter-sql.ts).
+ */
+export interface FilterDeclaration {
+  type: ColumnSpec['type'];
+  operators?: FilterOperator[];
+}
+
 /** `report.json` as written on disk (snake_case, as in the API). */
 export interface ReportDefinitionFile {
   code: string;
@@ -44,6 +54,13 @@ export interface ReportDefinitionFile {
   query: string;
   checks?: DataCheck[];
   columns: ColumnSpec[];
+  /** Fields a request may filter on (see src/catalog/validate-filters.ts), by column name. */
+  filters?: Record<string, FilterDeclaration>;
+  /**
+   * The query's ORDER BY as output column names, each optionally followed by ` asc` or ` desc`, e.g.
+   * `["invoice_date", "line_no"]`. Required with `filters`: a filtered query re-applies it (src/data/filter-sql.ts).
+   */
+  order_by?: string[];
   formats: Partial<Record<OutputFormat, FormatSpec>>;
   /** Free values handed to templates as `constants` (e.g. the seller's address). */
   constants?: Record<string, unknown>;
@@ -80,6 +97,18 @@ export const REPORT_DEFINITION_SCHEMA = {
       type: 'array', minItems: 1,
       items: { type: 'object', required: ['name', 'type'], additionalProperties: false, properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' }, type: { enum: ['string', 'integer', 'decimal', 'boolean', 'date', 'timestamp'] } } },
     },
+    filters: {
+      type: 'object',
+      propertyNames: { pattern: '^[a-z][a-z0-9_]*$' },
+      additionalProperties: {
+        type: 'object', required: ['type'], additionalProperties: false,
+        properties: {
+          type: { enum: ['string', 'integer', 'decimal', 'boolean', 'date', 'timestamp'] },
+          operators: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: FILTER_OPERATORS } },
+        },
+      },
+    },
+    order_by: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9_]*( (asc|desc))?$' } },
     formats: {
       type: 'object', minProperties: 1, additionalProperties: false,
       properties: Object.fromEntries(['PDF', 'HTML', 'CSV', 'XML'].map((f) => [f, { type: 'object', additionalProperties: false, properties: { template: { type: 'string' }, xml_root: { type: 'string' }, xml_row: { type: 'string' } } }])),

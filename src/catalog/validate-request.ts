@@ -11,6 +11,7 @@ import { isValidTimeZone, periodFromDates } from '../domain/period.js';
 import type { FieldError } from '../domain/run-status.js';
 import type { Catalog } from './load-catalog.js';
 import type { ReportDefinition } from './report-definition.js';
+import { validateFilters } from './validate-filters.js';
 
 // ajv-formats is a CommonJS module whose default export arrives wrapped under NodeNext resolution.
 type AddFormats = typeof addFormatsModule.default;
@@ -30,8 +31,9 @@ function parameterValidator(def: ReportDefinition): ValidateFunction {
 }
 
 /**
- * Checks code, format, language, time zone and parameters; applies parameter defaults and types;
- * resolves the period. Does not touch the database (see `runDataChecks`).
+ * Checks code, format, language, time zone, parameters and filters (src/catalog/validate-filters.ts);
+ * applies parameter defaults and types; types the filters; resolves the period. Does not touch the
+ * database (see `runDataChecks`).
  * @throws ReportError with the first failing rule's code and every field-level error found.
  */
 export function validateRequest(catalog: Catalog, request: ReportRequest): ValidatedRequest {
@@ -81,6 +83,8 @@ export function validateRequest(catalog: Catalog, request: ReportRequest): Valid
   }
 
   const result: ValidatedRequest = { request, parameters: values as ValidatedRequest['parameters'] };
+  const filters = validateFilters(def, request.filters);
+  if (filters.length) result.filters = filters;
   if (request.period) {
     result.period = request.period;
   } else if (def.period) {

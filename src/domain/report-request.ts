@@ -89,13 +89,46 @@ export interface ReportRequest {
   exportLocations?: ExternalExportLocation[];
   notify?: NotifySettings;
   requestedAt: string;
+  /** Free client key/values kept with the request's record and searchable (keys ≤ 64, values ≤ 512 chars). */
+  metadata?: Record<string, string>;
+  /** ISO-8601 instant (UTC) before which the run does not start (Temporal start delay); unset: at once. */
+  generateAt?: string;
   /**
    * An explicit period (set by subscriptions from the run's nominal time). It wins over the
    * definition's period parameters, which are filled from its `fromDate`/`toDate`, and its exact
    * instants bound the query; it also puts the period into the file name.
    */
   period?: ReportPeriod;
+  /**
+   * Row filters, as the client sent them (unchecked): field name (one the definition declares
+   * filterable) → operator → value(s). Fields and the operators of one field are ANDed.
+   * Checked and typed by src/catalog/validate-filters.ts into `ValidatedRequest.filters`.
+   */
+  filters?: ReportFilters;
 }
+
+/**
+ * Filter operators. `between` is inclusive and takes exactly two values `[low, high]`; `in`/`nin`
+ * take a non-empty list; the others one value. `nin` also keeps rows whose field is NULL; every
+ * other operator never matches NULL.
+ */
+export const FILTER_OPERATORS = ['eq', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'nin'] as const;
+export type FilterOperator = (typeof FILTER_OPERATORS)[number];
+
+/** Filters in wire form: field name → operator → value (scalar, `[low, high]` or a list). */
+export type ReportFilters = Record<string, Partial<Record<FilterOperator, unknown>>>;
+
+/**
+ * A typed, normalised filter value: string; integer (safe JS integer); decimal as a decimal string
+ * (e.g. `"2.55"`, exact); date `YYYY-MM-DD`; timestamp as an ISO-8601 instant with offset; boolean.
+ */
+export type FilterScalar = string | number | boolean;
+
+/** One checked condition on one field: field and operator come from the definition's whitelist. */
+export type ValidatedFilter =
+  | { field: string; operator: 'eq' | 'gt' | 'gte' | 'lt' | 'lte'; value: FilterScalar }
+  | { field: string; operator: 'between'; value: [FilterScalar, FilterScalar] }
+  | { field: string; operator: 'in' | 'nin'; value: FilterScalar[] };
 
 /**
  * A half-open report period `[from, to)` as ISO-8601 instants with offset, computed in the request's
@@ -116,4 +149,6 @@ export interface ValidatedRequest {
   request: ReportRequest;
   parameters: Record<string, string | number | boolean | null>;
   period?: ReportPeriod;
+  /** The request's filters, checked and typed, in definition order; absent when none were given. */
+  filters?: ValidatedFilter[];
 }

@@ -68,3 +68,18 @@ test('the catalog loads from a relative templates path too (e.g. REPORTFLOW_HOME
   const relative = path.relative(process.cwd(), path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'templates'));
   assert.deepEqual([...loadCatalog(relative).keys()].sort(), ['INVOICE', 'INVOICE_LINES', 'SALES_SUMMARY']);
 });
+
+test('INVOICE_LINES and SALES_SUMMARY declare filterable fields; each order_by is its query\'s ORDER BY', () => {
+  const cat = shippedCatalog();
+  assert.equal(cat.get('INVOICE')!.filters, undefined);
+  assert.deepEqual(Object.keys(cat.get('INVOICE_LINES')!.filters!), ['invoice_no', 'invoice_date', 'stock_code', 'quantity', 'unit_price', 'line_total', 'customer_id', 'country']);
+  assert.deepEqual(Object.keys(cat.get('SALES_SUMMARY')!.filters!), ['country', 'month', 'invoices', 'lines', 'quantity', 'net_sales']);
+  for (const def of cat.values()) {
+    if (!def.order_by) continue;
+    // The last ORDER BY of the query, positions (`ORDER BY 1, 2`) resolved through the columns' order.
+    const clause = /ORDER BY\s+([^;]*?)\s*;?\s*$/i.exec(def.querySql.replace(/--[^\n]*/g, ''))?.[1];
+    assert.ok(clause, `${def.code}: the query ends with ORDER BY`);
+    const items = clause.split(',').map((item) => item.trim().replace(/^(\d+)/, (n) => def.columns[Number(n) - 1]!.name).replace(/\s+asc$/i, '').replace(/\s+DESC$/i, ' desc'));
+    assert.deepEqual(items, def.order_by, def.code);
+  }
+});
