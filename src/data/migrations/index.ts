@@ -8,7 +8,8 @@ import { migration as retailSeed } from './0002-retail-seed.js';
 import { migration as chinook } from './0003-chinook.js';
 import { migration as reportflowSchema } from './0004-reportflow-schema.js';
 import { migration as subscriptions } from './0005-subscriptions.js';
+import { migration as reportRecords } from './0006-report-records.js';
 
 export type { Migration, MigrationContext } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [retailSchema, retailSeed, chinook, reportflowSchema, subscriptions];
+export const MIGRATIONS: readonly Migration[] = [retailSchema, retailSeed, chinook, reportflowSchema, subscriptions, reportRecords];

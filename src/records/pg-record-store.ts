@@ -1,0 +1,259 @@
+/**
+ * `RecordStore` on PostgreSQL (or the embedded PGlite server): the tables of migration
+ * 0006-report-records. Every statement is parameterised; every read and write of a client's data
+ * names its tenant.
+ */
+import type { Database, Queryable, Row } from '../data/database.js';
+import type { ReportRequest } from '../domain/report-request.js';
+import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import type {
+  CreateOutcome,
+  IdempotencyClaim,
+  Page,
+  RecordStore,
+  ReportQuery,
+  ReportRecord,
+  RequestQuery,
+  RequestRecord,
+  RunStateUpdate,
+} from './records.js';
+
+const REQUEST_COLUMNS = `q.id, q.status, q.stage, q.request, q.metadata, q.error, q.notify_error, q.created_at, q.updated_at, q.completed_at`;
+const REPORT_COLUMNS = (alias: string, prefix = '') =>
+  ['id', 'request_id', 'tenant_id', 'report_code', 'customer_id', 'file_name', 'content_type', 'size_bytes', 'sha256', 'row_count', 'pages', 'uri', 'created_at', 'deleted_at']
+    .map((c) => `${alias}.${c} AS ${prefix}${c}`)
+    .join(', ');
+const FINAL_SQL = `('SUCCEEDED', 'FAILED', 'CANCELLED')`;
+
+export class PgRecordStore implements RecordStore {
+  constructor(private readonly db: Database) {}
+
+  async createRequest(request: ReportRequest, idempotency?: IdempotencyClaim): Promise<CreateOutcome> {
+    return this.db.transaction(async (tx) => {
+      if (idempotency) {
+        // Claims the key, or takes over an expired one. A concurrent claim of the same key waits here
+        // for the first transaction and then finds the key taken.
+        const claimed = await tx.query<{ request_id: string }>(
+          `INSERT INTO reportflow.idempotency_keys (tenant_id, key, body_sha256, request_id, expires_at)
+           VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second')
+           ON CONFLICT (tenant_id, key) DO UPDATE
+             SET body_sha256 = EXCLUDED.body_sha256, request_id = EXCLUDED.request_id, created_at = now(), expires_at = EXCLUDED.expires_at
+             WHERE reportflow.idempotency_keys.expires_at < now()
+           RETURNING request_id`,
+          [request.tenantId, idempotency.key, idempotency.bodySha256, request.id, idempotency.ttlSeconds],
+        );
+        if (claimed[0]?.request_id !== request.id) {
+          const [held] = await tx.query<{ request_id: string; body_sha256: string }>(
+            `SELECT request_id, body_sha256 FROM reportflow.idempotency_keys WHERE tenant_id = $1 AND key = $2`,
+            [request.tenantId, idempotency.key],
+          );
+          if (!held) throw new Error('idempotency key vanished while being claimed');
+          if (held.body_sha256 !== idempotency.bodySha256) return { kind: 'conflict', requestId: held.request_id };
+          const original = await getRequest(tx, request.tenantId, held.request_id);
+          if (!original) throw new Error(`idempotency key names request ${held.request_id}, which has no record`);
+          return { kind: 'replayed', record: original };
+        }
+      }
+      await tx.query(
+        `INSERT INTO reportflow.report_requests (id, tenant_id, report_code, customer_id, status, request, metadata, generate_at, created_at)
+         VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8)`,
+        [request.id, request.tenantId, request.reportCode, request.customerId ?? null, JSON.stringify(request), JSON.stringify(request.metadata ?? {}), request.generateAt ?? null, request.requestedAt],
+      );
+      const record = await getRequest(tx, request.tenantId, request.id);
+      return { kind: 'created', record: record! };
+    });
+  }
+
+  getRequest(tenantId: string, id: string): Promise<RequestRecord | undefined> {
+    return getRequest(this.db, tenantId, id);
+  }
+
+  async searchRequests(query: RequestQuery): Promise<Page<RequestRecord>> {
+    const where = new Conditions(query.tenantId, 'q');
+    if (query.statuses?.length) where.add((p) => `q.status = ANY(${p}::text[])`, query.statuses);
+    if (query.reportCodes?.length) where.add((p) => `q.report_code = ANY(${p}::text[])`, query.reportCodes);
+    if (query.customerId !== undefined) where.add((p) => `q.customer_id = ${p}`, query.customerId);
+    if (query.createdFrom) where.add((p) => `q.created_at >= ${p}::timestamptz`, query.createdFrom);
+    if (query.createdTo) where.add((p) => `q.created_at < ${p}::timestamptz`, query.createdTo);
+    if (query.metadata && Object.keys(query.metadata).length) where.add((p) => `q.metadata @> ${p}::jsonb`, JSON.stringify(query.metadata));
+    return this.page(query, where, (w) => `
+      SELECT ${REQUEST_COLUMNS}, ${REPORT_COLUMNS('r', 'r_')}
+      FROM reportflow.report_requests q LEFT JOIN reportflow.reports r ON r.request_id = q.id
+      WHERE ${w}`, 'reportflow.report_requests q', toRequestRecord);
+  }
+
+  async recordRunState(request: ReportRequest, update: RunStateUpdate): Promise<void> {
+    await this.db.query(
+      `INSERT INTO reportflow.report_requests AS q (id, tenant_id, report_code, customer_id, status, stage, request, metadata, error, notify_error, created_at, completed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (id) DO UPDATE SET
+         status = EXCLUDED.status, stage = EXCLUDED.stage, error = EXCLUDED.error,
+         notify_error = COALESCE(EXCLUDED.notify_error, q.notify_error),
+         completed_at = COALESCE(q.completed_at, EXCLUDED.completed_at), updated_at = now()
+       WHERE q.tenant_id = EXCLUDED.tenant_id
+         AND (q.status NOT IN ${FINAL_SQL} OR (q.status = EXCLUDED.status AND EXCLUDED.status IN ${FINAL_SQL}))`,
+      [
+        request.id, request.tenantId, request.reportCode, request.customerId ?? null, update.status, update.stage,
+        JSON.stringify(request), JSON.stringify(request.metadata ?? {}), json(update.error), json(update.notifyError),
+        request.requestedAt, update.completedAt ?? null,
+      ],
+    );
+  }
+
+  async recordStartFailed(tenantId: string, id: string, error: RunError, idempotencyKey?: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE reportflow.report_requests SET status = 'FAILED', error = $3, completed_at = now(), updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND status = 'PENDING'`,
+        [tenantId, id, JSON.stringify(error)],
+      );
+      if (idempotencyKey !== undefined) {
+        await tx.query(`DELETE FROM reportflow.idempotency_keys WHERE tenant_id = $1 AND key = $2 AND request_id = $3`, [tenantId, idempotencyKey, id]);
+      }
+    });
+  }
+
+  async upsertReport(report: Omit<ReportRecord, 'deletedAt'>): Promise<void> {
+    await this.db.query(
+      `INSERT INTO reportflow.reports AS r (id, request_id, tenant_id, report_code, customer_id, file_name, content_type, size_bytes, sha256, row_count, pages, uri, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (request_id) DO UPDATE SET
+         file_name = EXCLUDED.file_name, content_type = EXCLUDED.content_type, size_bytes = EXCLUDED.size_bytes,
+         sha256 = EXCLUDED.sha256, row_count = EXCLUDED.row_count, pages = EXCLUDED.pages, uri = EXCLUDED.uri
+       WHERE r.tenant_id = EXCLUDED.tenant_id AND r.deleted_at IS NULL`,
+      [
+        report.id, report.requestId, report.tenantId, report.reportCode, report.customerId ?? null, report.fileName, report.contentType,
+        report.sizeBytes, report.sha256, report.rows, report.pages ?? null, report.uri, report.createdAt,
+      ],
+    );
+  }
+
+  async getReport(tenantId: string, id: string): Promise<ReportRecord | undefined> {
+    const [row] = await this.db.query(`SELECT ${REPORT_COLUMNS('r')} FROM reportflow.reports r WHERE r.tenant_id = $1 AND r.id = $2`, [tenantId, id]);
+    return row ? toReportRecord(row) : undefined;
+  }
+
+  async getReportById(id: string): Promise<ReportRecord | undefined> {
+    const [row] = await this.db.query(`SELECT ${REPORT_COLUMNS('r')} FROM reportflow.reports r WHERE r.id = $1`, [id]);
+    return row ? toReportRecord(row) : undefined;
+  }
+
+  async searchReports(query: ReportQuery): Promise<Page<ReportRecord>> {
+    const where = new Conditions(query.tenantId, 'r');
+    if (!query.includeDeleted) where.add(() => `r.deleted_at IS NULL`);
+    if (query.reportCodes?.length) where.add((p) => `r.report_code = ANY(${p}::text[])`, query.reportCodes);
+    if (query.customerId !== undefined) where.add((p) => `r.customer_id = ${p}`, query.customerId);
+    if (query.createdFrom) where.add((p) => `r.created_at >= ${p}::timestamptz`, query.createdFrom);
+    if (query.createdTo) where.add((p) => `r.created_at < ${p}::timestamptz`, query.createdTo);
+    return this.page(query, where, (w) => `SELECT ${REPORT_COLUMNS('r')} FROM reportflow.reports r WHERE ${w}`, 'reportflow.reports r', (row) => toReportRecord(row));
+  }
+
+  async markReportDeleted(tenantId: string, id: string): Promise<ReportRecord | undefined> {
+    await this.db.query(`UPDATE reportflow.reports SET deleted_at = now() WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, [tenantId, id]);
+    return this.getReport(tenantId, id);
+  }
+
+  async purgeExpiredKeys(): Promise<number> {
+    const rows = await this.db.query(`DELETE FROM reportflow.idempotency_keys WHERE expires_at < now() RETURNING 1`);
+    return rows.length;
+  }
+
+  /** Runs a keyset-paginated listing (newest first) and the count of all its matches. */
+  private async page<T>(query: { limit: number; cursor?: string }, where: Conditions, select: (where: string) => string, from: string, map: (row: Row) => T): Promise<Page<T>> {
+    const countSql = `SELECT count(*)::bigint AS total FROM ${from} WHERE ${where.sql()}`;
+    const [{ total }] = (await this.db.query<{ total: number }>(countSql, where.params)) as [{ total: number }];
+    const alias = where.alias;
+    if (query.cursor) {
+      const after = decodeCursor(query.cursor);
+      where.add((a, b) => `(${alias}.created_at, ${alias}.id) < (${a}::timestamptz, ${b})`, after.createdAt, after.id);
+    }
+    where.params.push(query.limit + 1);
+    const rows = await this.db.query(`${select(where.sql())} ORDER BY ${alias}.created_at DESC, ${alias}.id DESC LIMIT $${where.params.length}`, where.params);
+    const items = rows.slice(0, query.limit).map(map);
+    const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+    return { items, total, nextCursor: last ? encodeCursor({ createdAt: iso(last['created_at'])!, id: String(last['id']) }) : null };
+  }
+}
+
+/** A WHERE clause built from fixed SQL fragments and bound values, always starting with the tenant. */
+class Conditions {
+  readonly params: unknown[] = [];
+  private readonly parts: string[] = [];
+
+  constructor(tenantId: string, readonly alias: string) {
+    this.add((p) => `${alias}.tenant_id = ${p}`, tenantId);
+  }
+
+  /** `fragment` receives the placeholders (`$n`) of `values`, in order. */
+  add(fragment: (...placeholders: string[]) => string, ...values: unknown[]): void {
+    const placeholders = values.map((v) => {
+      this.params.push(v);
+      return `$${this.params.length}`;
+    });
+    this.parts.push(fragment(...placeholders));
+  }
+
+  sql(): string {
+    return this.parts.join(' AND ');
+  }
+}
+
+async function getRequest(db: Queryable, tenantId: string, id: string): Promise<RequestRecord | undefined> {
+  const [row] = await db.query(
+    `SELECT ${REQUEST_COLUMNS}, ${REPORT_COLUMNS('r', 'r_')}
+     FROM reportflow.report_requests q LEFT JOIN reportflow.reports r ON r.request_id = q.id
+     WHERE q.tenant_id = $1 AND q.id = $2`,
+    [tenantId, id],
+  );
+  return row ? toRequestRecord(row) : undefined;
+}
+
+function toRequestRecord(row: Row): RequestRecord {
+  const request = row['request'] as ReportRequest;
+  const metadata = row['metadata'] as Record<string, string> | null;
+  const record: RequestRecord = {
+    request: metadata && Object.keys(metadata).length ? { ...request, metadata } : request,
+    status: row['status'] as RunStatus,
+    stage: (row['stage'] as Stage | null) ?? null,
+    createdAt: iso(row['created_at'])!,
+    updatedAt: iso(row['updated_at'])!,
+  };
+  const completedAt = iso(row['completed_at']);
+  if (completedAt) record.completedAt = completedAt;
+  if (row['error']) record.error = row['error'] as RunError;
+  if (row['notify_error']) record.notifyError = row['notify_error'] as RunError;
+  if (row['r_id']) record.report = toReportRecord(row, 'r_');
+  return record;
+}
+
+function toReportRecord(row: Row, prefix = ''): ReportRecord {
+  const get = (c: string) => row[prefix + c];
+  const report: ReportRecord = {
+    id: String(get('id')),
+    requestId: String(get('request_id')),
+    tenantId: String(get('tenant_id')),
+    reportCode: String(get('report_code')),
+    fileName: String(get('file_name')),
+    contentType: String(get('content_type')),
+    sizeBytes: Number(get('size_bytes')),
+    sha256: String(get('sha256')),
+    rows: Number(get('row_count')),
+    uri: String(get('uri')),
+    createdAt: iso(get('created_at'))!,
+  };
+  if (get('customer_id') != null) report.customerId = String(get('customer_id'));
+  if (get('pages') != null) report.pages = Number(get('pages'));
+  const deletedAt = iso(get('deleted_at'));
+  if (deletedAt) report.deletedAt = deletedAt;
+  return report;
+}
+
+function iso(value: unknown): string | undefined {
+  if (value == null) return undefined;
+  return (value instanceof Date ? value : new Date(String(value))).toISOString();
+}
+
+function json(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}

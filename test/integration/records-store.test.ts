@@ -1,0 +1,195 @@
+/**
+ * PgRecordStore, the API's system of record, on a real PostgreSQL and on the embedded PGlite server:
+ * idempotency keys under concurrency, tenant scoping, monotonic run states, report tombstones, and
+ * keyset pagination with exact totals.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { migrate } from '../../src/data/migrate.js';
+import { PgDatabase } from '../../src/data/pg-database.js';
+import { ReportError } from '../../src/domain/errors.js';
+import type { ReportRequest } from '../../src/domain/report-request.js';
+import type { RunStatus } from '../../src/domain/run-status.js';
+import { PgRecordStore } from '../../src/records/pg-record-store.js';
+import type { RequestRecord } from '../../src/records/records.js';
+import { uuidv7 } from '../../src/api/request-id.js';
+import { startTestEmbeddedDb } from '../helpers/embedded-db.js';
+import { startTestPostgres } from '../helpers/postgres.js';
+
+const DATA_DIR = path.resolve(import.meta.dirname, '../../data');
+
+const engines: { name: string; start: () => Promise<{ url: string; stop(): Promise<void> }> }[] = [
+  { name: 'PostgreSQL', start: startTestPostgres },
+  { name: 'the embedded PGlite server', start: () => startTestEmbeddedDb() },
+];
+
+function request(tenantId: string, overrides: Partial<ReportRequest> = {}): ReportRequest {
+  return {
+    id: uuidv7(),
+    tenantId,
+    reportCode: 'INVOICE',
+    parameterValues: [{ name: 'invoice_id', value: '536365' }],
+    format: 'PDF',
+    language: 'en',
+    timezone: 'Europe/London',
+    requestedAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+for (const engine of engines) {
+  describe(`PgRecordStore on ${engine.name}`, () => {
+    let server: { url: string; stop(): Promise<void> };
+    let db: PgDatabase;
+    let store: PgRecordStore;
+
+    before(async () => {
+      server = await engine.start();
+      db = new PgDatabase({ url: server.url, maxConnections: 8 });
+      await migrate(db, { dataDir: DATA_DIR, seed: false });
+      store = new PgRecordStore(db);
+    });
+    after(async () => {
+      await db?.close();
+      await server?.stop();
+    });
+
+    test('20 concurrent creates with one Idempotency-Key store one request; the others replay it', async () => {
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const claim = { key: 'order-4711', bodySha256: 'a'.repeat(64), ttlSeconds: 86400 };
+      const outcomes = await Promise.all(Array.from({ length: 20 }, () => store.createRequest(request(tenant), claim)));
+      const created = outcomes.filter((o) => o.kind === 'created');
+      assert.equal(created.length, 1, JSON.stringify(outcomes.map((o) => o.kind)));
+      const ids = new Set(outcomes.map((o) => (o.kind === 'conflict' ? o.requestId : o.record.request.id)));
+      assert.equal(ids.size, 1);
+      const page = await store.searchRequests({ tenantId: tenant, limit: 100 });
+      assert.equal(page.total, 1);
+
+      const other = await store.createRequest(request(tenant), { ...claim, bodySha256: 'b'.repeat(64) });
+      assert.deepEqual(other, { kind: 'conflict', requestId: [...ids][0] });
+      // The same key in another tenant is another key.
+      assert.equal((await store.createRequest(request(`${tenant}x`), claim)).kind, 'created');
+    });
+
+    test('an expired key is claimed afresh; a failed start frees its key', async () => {
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const claim = { key: 'k1', bodySha256: 'c'.repeat(64), ttlSeconds: 0 };
+      const first = await store.createRequest(request(tenant), claim);
+      await new Promise((r) => setTimeout(r, 20));
+      const second = await store.createRequest(request(tenant), claim);
+      assert.equal(first.kind, 'created');
+      assert.equal(second.kind, 'created');
+      assert.notEqual(first.kind === 'created' && first.record.request.id, second.kind === 'created' && second.record.request.id);
+      assert.equal(await store.purgeExpiredKeys() >= 1, true);
+
+      const live = { key: 'k2', bodySha256: 'd'.repeat(64), ttlSeconds: 3600 };
+      const failed = await store.createRequest(request(tenant), live);
+      assert.equal(failed.kind, 'created');
+      const failedId = failed.kind === 'created' ? failed.record.request.id : '';
+      await store.recordStartFailed(tenant, failedId, { code: 'UNAVAILABLE', message: 'x', errors: [] }, 'k2');
+      assert.equal((await store.getRequest(tenant, failedId))?.status, 'FAILED');
+      const retried = await store.createRequest(request(tenant), live);
+      assert.equal(retried.kind, 'created', 'the key is free again');
+    });
+
+    test('requests are scoped by tenant; run states never go back from a final one', async () => {
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const req = request(tenant, { metadata: { order: '42' } });
+      await store.createRequest(req);
+      assert.equal(await store.getRequest('someone-else', req.id), undefined);
+      await store.recordRunState(req, { status: 'RUNNING', stage: 'RENDER' });
+      assert.equal((await store.getRequest(tenant, req.id))?.stage, 'RENDER');
+      await store.recordRunState(req, { status: 'SUCCEEDED', stage: 'EXPORT', completedAt: '2026-01-01T00:00:00.000Z' });
+      await store.recordRunState(req, { status: 'RUNNING', stage: 'QUERY_DATA' }); // late, out of order
+      await store.recordRunState(req, { status: 'SUCCEEDED', stage: 'NOTIFY', notifyError: { code: 'WEBHOOK_REJECTED', message: '410', errors: [] }, completedAt: '2026-01-02T00:00:00.000Z' });
+      const record = (await store.getRequest(tenant, req.id))!;
+      assert.equal(record.status, 'SUCCEEDED');
+      assert.equal(record.notifyError?.code, 'WEBHOOK_REJECTED');
+      assert.equal(record.completedAt, '2026-01-01T00:00:00.000Z', 'the first completion time stays');
+      assert.deepEqual(record.request.metadata, { order: '42' });
+      // Another tenant cannot overwrite the record through an id clash.
+      await store.recordRunState({ ...req, tenantId: 'intruder' }, { status: 'FAILED', stage: null });
+      assert.equal((await store.getRequest(tenant, req.id))?.status, 'SUCCEEDED');
+
+      // A run started by a subscription has no record yet: its first state creates one.
+      const scheduled = request(tenant, { id: `sub-1:2026-01-01` });
+      await store.recordRunState(scheduled, { status: 'RUNNING', stage: 'VALIDATE' });
+      assert.equal((await store.getRequest(tenant, scheduled.id))?.status, 'RUNNING');
+    });
+
+    test('a report is recorded once however often the export retries; deleting leaves a tombstone', async () => {
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const req = request(tenant, { customerId: 'c1' });
+      await store.createRequest(req);
+      const report = {
+        id: req.id, requestId: req.id, tenantId: tenant, reportCode: 'INVOICE', customerId: 'c1', fileName: 'INVOICE_536365.pdf',
+        contentType: 'application/pdf', sizeBytes: 1234, sha256: 'e'.repeat(64), rows: 7, pages: 1, uri: 'file:///x/INVOICE_536365.pdf', createdAt: new Date().toISOString(),
+      };
+      await store.upsertReport(report);
+      await store.upsertReport({ ...report, sizeBytes: 1235 });
+      assert.equal((await store.searchReports({ tenantId: tenant, limit: 10 })).total, 1);
+      assert.equal((await store.getReport(tenant, req.id))?.sizeBytes, 1235);
+      assert.equal((await store.getRequest(tenant, req.id))?.report?.fileName, 'INVOICE_536365.pdf');
+      assert.equal(await store.getReport('other', req.id), undefined);
+      assert.equal((await store.getReportById(req.id))?.tenantId, tenant);
+
+      const deleted = await store.markReportDeleted(tenant, req.id);
+      assert.ok(deleted?.deletedAt);
+      const again = await store.markReportDeleted(tenant, req.id);
+      assert.equal(again?.deletedAt, deleted.deletedAt, 'a second delete keeps the first time');
+      assert.equal(await store.markReportDeleted('other', req.id), undefined);
+      await store.upsertReport({ ...report, sizeBytes: 1 }); // a late retry does not revive it
+      assert.equal((await store.getReport(tenant, req.id))?.sizeBytes, 1235);
+      assert.equal((await store.searchReports({ tenantId: tenant, limit: 10 })).total, 0);
+      assert.equal((await store.searchReports({ tenantId: tenant, limit: 10, includeDeleted: true })).total, 1);
+    });
+
+    test('listings are newest first, filter exactly, page with cursors and count every match', async () => {
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const statuses: RunStatus[] = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+      const base = Date.parse('2026-03-01T00:00:00Z');
+      const made: ReportRequest[] = [];
+      for (let i = 0; i < 25; i++) {
+        // Several requests share a created_at, so the id must break ties.
+        const req = request(tenant, {
+          reportCode: i % 2 ? 'INVOICE' : 'SALES_SUMMARY',
+          customerId: `c${i % 3}`,
+          requestedAt: new Date(base + Math.floor(i / 3) * 60_000).toISOString(),
+          metadata: { batch: String(i % 4), team: 'finance' },
+        });
+        await store.createRequest(req);
+        const status = statuses[i % 5]!;
+        if (status !== 'PENDING') await store.recordRunState(req, { status, stage: null });
+        made.push(req);
+      }
+      await store.createRequest(request('another-tenant'));
+
+      const pages: RequestRecord[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.searchRequests({ tenantId: tenant, limit: 10, ...(cursor ? { cursor } : {}) });
+        assert.equal(page.total, 25);
+        pages.push(page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      assert.deepEqual(pages.map((p) => p.length), [10, 10, 5]);
+      const seen = pages.flat().map((r) => r.request.id);
+      const expected = [...made].sort((a, b) => Date.parse(b.requestedAt) - Date.parse(a.requestedAt) || (a.id < b.id ? 1 : -1)).map((r) => r.id);
+      assert.deepEqual(seen, expected);
+
+      const failed = await store.searchRequests({ tenantId: tenant, limit: 100, statuses: ['FAILED', 'CANCELLED'] });
+      assert.equal(failed.total, 10);
+      assert.ok(failed.items.every((r) => r.status === 'FAILED' || r.status === 'CANCELLED'));
+      const byMeta = await store.searchRequests({ tenantId: tenant, limit: 100, metadata: { batch: '1', team: 'finance' } });
+      assert.deepEqual(byMeta.items.map((r) => r.request.id).sort(), made.filter((_, i) => i % 4 === 1).map((r) => r.id).sort());
+      const window = await store.searchRequests({ tenantId: tenant, limit: 100, createdFrom: new Date(base + 60_000).toISOString(), createdTo: new Date(base + 3 * 60_000).toISOString(), reportCodes: ['INVOICE'], customerId: 'c1' });
+      const expectedWindow = made.filter((r, i) => i % 2 === 1 && r.customerId === 'c1' && Date.parse(r.requestedAt) >= base + 60_000 && Date.parse(r.requestedAt) < base + 3 * 60_000);
+      assert.deepEqual(window.items.map((r) => r.request.id).sort(), expectedWindow.map((r) => r.id).sort());
+      assert.equal(window.total, expectedWindow.length);
+
+      await assert.rejects(store.searchRequests({ tenantId: tenant, limit: 10, cursor: 'bm90LWEtY3Vyc29y' }), (err: unknown) => err instanceof ReportError && err.code === 'REQUEST_INVALID');
+    });
+  });
+}
