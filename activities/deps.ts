@@ -11,6 +11,8 @@ import type { BucketDestinations } from '../src/destinations/bucket-destinations
 import type { Destination } from '../src/destinations/destination.js';
 import type { WebhookNotifier } from '../src/notifiers/notifier.js';
 import type { Mailer } from '../src/notifiers/smtp-mailer.js';
+import type { RecordStore } from '../src/records/records.js';
+import type { UrlSigner } from '../src/downloads/signed-url.js';
 import type { Renderers } from '../src/render/renderer.js';
 import type { LocalStaging } from '../src/staging/local-staging.js';
 
@@ -33,5 +35,9 @@ export interface ActivityDeps {
   notifier: WebhookNotifier;
   /** Email sender (one message per recipient). */
   mailer: Mailer;
+  /** The service's records of requests and reports (read by the API). */
+  records: RecordStore;
+  /** Signs the download links of webhook events and emails; without it they point at the authenticated route. */
+  signer?: UrlSigner;
   logger: Logger;
 }

@@ -1,6 +1,7 @@
 /**
  * The export activity: delivers the rendered file to the LOCAL destination under its deterministic
- * name (atomic replace, so a retried export leaves exactly one file).
+ * name (atomic replace, so a retried export leaves exactly one file), then records the report
+ * (an upsert keyed by the request id, so a retry never adds a second record).
  */
 import type { ExportedReport, RenderedFile } from '../src/domain/artifacts.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
@@ -9,9 +10,9 @@ import type { ActivityDeps } from './deps.js';
 /**
  * @returns the rendered file's record with `uri` replaced by the delivered file's URI and
  *   `exportedAt` (ISO-8601 instant, UTC).
- * @throws Error on I/O faults (retried).
+ * @throws Error on I/O and database faults (retried).
  */
-export function exportActivity(deps: Pick<ActivityDeps, 'staging' | 'destination'>) {
+export function exportActivity(deps: Pick<ActivityDeps, 'staging' | 'destination' | 'records'>) {
   return async function exportReport(request: ReportRequest, rendered: RenderedFile): Promise<ExportedReport> {
     const { uri } = await deps.destination.put(deps.staging.pathFromUri(rendered.uri), {
       tenantId: request.tenantId,
@@ -19,6 +20,22 @@ export function exportActivity(deps: Pick<ActivityDeps, 'staging' | 'destination
       requestId: request.id,
       fileName: rendered.fileName,
     });
-    return { ...rendered, uri, destination: 'LOCAL', exportedAt: new Date().toISOString() };
+    const exportedAt = new Date().toISOString();
+    await deps.records.upsertReport({
+      id: request.id,
+      requestId: request.id,
+      tenantId: request.tenantId,
+      reportCode: request.reportCode,
+      ...(request.customerId !== undefined ? { customerId: request.customerId } : {}),
+      fileName: rendered.fileName,
+      contentType: rendered.contentType,
+      sizeBytes: rendered.sizeBytes,
+      sha256: rendered.sha256,
+      rows: rendered.rows,
+      ...(rendered.pages !== undefined ? { pages: rendered.pages } : {}),
+      uri,
+      createdAt: exportedAt,
+    });
+    return { ...rendered, uri, destination: 'LOCAL', exportedAt };
   };
 }

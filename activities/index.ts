@@ -15,6 +15,7 @@ import { notifyActivity } from './notify.js';
 import { queryDataActivity } from './query-data.js';
 import { renderActivity } from './render.js';
 import { recordRunOutcomeActivity } from './subscription-outcome.js';
+import { recordRunStateActivity } from './record-run-state.js';
 import { failingAsReportErrors } from './to-failure.js';
 import { validateActivity } from './validate.js';
 
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     sendEmail: failingAsReportErrors(emailActivity(deps)),
     cleanupStaging: failingAsReportErrors(cleanupActivity(deps)),
     recordRunOutcome: recordRunOutcomeActivity(deps),
+    recordRunState: recordRunStateActivity(deps),
   };
 }
 

@@ -20,9 +20,9 @@ const SUBJECTS: Record<NotifyInput['type'], string> = {
 /**
  * @throws ReportError('EMAIL_REJECTED') on a permanent refusal (non-retryable); Error otherwise (retried).
  */
-export function emailActivity(deps: Pick<ActivityDeps, 'mailer' | 'config' | 'destination'>) {
+export function emailActivity(deps: Pick<ActivityDeps, 'mailer' | 'config' | 'destination' | 'signer'>) {
   return async function sendEmail(input: EmailInput): Promise<void> {
-    const event = webhookEvent(input, deps.config);
+    const event = webhookEvent(input, deps.config, deps.signer);
     const report = event.report;
     const lines = [`Report ${event.report_code} (request ${event.request_id}) ${SUBJECTS[input.type]}.`, ''];
     if (report) {

@@ -8,6 +8,7 @@ import type { ExportedReport } from '../src/domain/artifacts.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
 import type { RunError, RunStatus } from '../src/domain/run-status.js';
 import type { WebhookEvent } from '../src/notifiers/notifier.js';
+import type { UrlSigner } from '../src/downloads/signed-url.js';
 import type { ActivityDeps } from './deps.js';
 
 /** What the workflow knows when a run ends. `occurredAt`: ISO-8601 instant from workflow time, so retries send the same body. */
@@ -25,18 +26,26 @@ export interface NotifyInput {
  * @throws ReportError('WEBHOOK_REJECTED') on a 4xx answer (→ non-retryable); plain Error on 5xx,
  *   timeouts and network faults (retried).
  */
-export function notifyActivity(deps: Pick<ActivityDeps, 'notifier' | 'config'>) {
+export function notifyActivity(deps: Pick<ActivityDeps, 'notifier' | 'config' | 'signer'>) {
   return async function notify(input: NotifyInput): Promise<void> {
     const url = input.request.notify?.webhookUrl;
     if (!url) return;
-    await deps.notifier.send(url, webhookEvent(input, deps.config));
+    await deps.notifier.send(url, webhookEvent(input, deps.config, deps.signer));
   };
 }
 
-/** The JSON body for `input`; `download_url` points at the API's download route under `publicUrl`. */
-export function webhookEvent(input: NotifyInput, config: Pick<Config, 'publicUrl' | 'apiHost' | 'apiPort'>): WebhookEvent {
+/**
+ * The JSON body for `input`. `download_url` is a signed link (no credentials needed) valid for
+ * `notifyUrlTtlSeconds` from `occurredAt` when `signer` is given (so retries send the same body),
+ * else the API's authenticated download route; both under `publicUrl`.
+ */
+export function webhookEvent(input: NotifyInput, config: Pick<Config, 'publicUrl' | 'apiHost' | 'apiPort' | 'notifyUrlTtlSeconds'>, signer?: UrlSigner): WebhookEvent {
   const { request, report, error } = input;
   const base = (config.publicUrl ?? `http://${config.apiHost}:${config.apiPort}`).replace(/\/+$/, '');
+  const downloadUrl = (r: ExportedReport) =>
+    signer
+      ? signer.sign(base, { tenantId: request.tenantId, reportId: request.id, sha256: r.sha256 }, config.notifyUrlTtlSeconds, Date.parse(input.occurredAt) || Date.now()).url
+      : `${base}/v1/reports/${encodeURIComponent(request.id)}/download`;
   return {
     event_id: `${request.id}:${input.type}`,
     type: input.type,
@@ -54,7 +63,7 @@ export function webhookEvent(input: NotifyInput, config: Pick<Config, 'publicUrl
             sha256: report.sha256,
             rows: report.rows,
             ...(report.pages !== undefined ? { pages: report.pages } : {}),
-            download_url: `${base}/v1/reports/${encodeURIComponent(request.id)}/download`,
+            download_url: downloadUrl(report),
             ...(report.deliveries?.length
               ? { deliveries: report.deliveries.map((d) => ({ variant: d.variant, uri: d.uri, ...(d.downloadUrl ? { download_url: d.downloadUrl } : {}) })) }
               : {}),

@@ -15,6 +15,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
@@ -65,6 +66,8 @@ const { notify } = proxyActivities<ReportActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['WEBHOOK_REJECTED'] },
 });
 const { cleanupStaging } = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry: TRANSIENT });
+// One short database write each: a local activity, so recording costs no extra round trip to the server.
+const { recordRunState } = proxyLocalActivities<ReportActivities>({ startToCloseTimeout: '10 seconds', retry: TRANSIENT });
 
 /**
  * @param request the run's request; `request.id` is also the workflow id.
@@ -76,6 +79,7 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
   const run = new RunStateTracker(request);
   try {
     run.enter('VALIDATE');
+    await record(run, request);
     const validated = await validateRequest(request);
     run.enter('QUERY_DATA');
     const staged = await queryData(validated);
@@ -87,18 +91,22 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
     const deliveries = await exportToBuckets(request, rendered, staged, period);
     const report: ExportedReport = deliveries.length ? { ...local, deliveries } : local;
     run.succeeded(report);
+    await record(run, request);
     // The file is out: a cancel arriving now cannot undo that, so the receiver still hears of it.
     await CancellationScope.nonCancellable(() => tell(run, request, 'report.succeeded', { report }));
+    if (run.state.notifyError) await record(run, request);
     return run.state;
   } catch (err) {
     if (isCancellation(err)) {
       run.cancelled();
+      await record(run, request);
       await CancellationScope.nonCancellable(() => tell(run, request, 'report.cancelled', { error: run.state.error }));
       throw err;
     }
     const error = toRunError(err, run.state.stage);
     if (error.code === 'INTERNAL') log.error('report run failed', { stage: run.state.stage, error: String(err) });
     run.failed(error);
+    await record(run, request);
     await CancellationScope.nonCancellable(() => tell(run, request, 'report.failed', { error }));
     throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true, details: [error.errors] });
   } finally {
@@ -111,6 +119,29 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
       }
     });
   }
+}
+
+/**
+ * Mirrors the run's state into the service's records (what the API lists and searches). Runs even
+ * in a cancelled scope; a failure after retries is logged and does not change the run's outcome
+ * (the API then falls back to Temporal's view of the run).
+ */
+async function record(run: RunStateTracker, request: ReportRequest): Promise<void> {
+  const { status, stage, error, notifyError } = run.state;
+  const final = status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED';
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      await recordRunState(request, {
+        status,
+        stage,
+        ...(error ? { error } : {}),
+        ...(notifyError ? { notifyError } : {}),
+        ...(final ? { completedAt: new Date().toISOString() } : {}),
+      });
+    } catch (err) {
+      log.warn('run state not recorded', { status, error: String(err) });
+    }
+  });
 }
 
 /**

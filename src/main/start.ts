@@ -15,7 +15,7 @@ import { PgDatabase } from '../data/pg-database.js';
 import { migrate } from '../data/migrate.js';
 import { ensureTemporalCli } from '../setup/temporal-cli.js';
 import { ensureChromium } from '../setup/ensure-chromium.js';
-import { DEV_TENANT, devApiKeyPath, ensureDevApiKey } from '../setup/api-key.js';
+import { DEV_TENANT, devApiKeyPath, ensureDevApiKey, ensureDevUrlSigningKey } from '../setup/api-key.js';
 import { createDevServer } from '../temporal/dev-server.js';
 import { writeWorkflowBundle } from '../temporal/workflow-bundle.js';
 import { createLogger } from './logger.js';
@@ -73,6 +73,8 @@ async function main(): Promise<void> {
     childEnv.REPORTFLOW_API_KEYS = `${DEV_TENANT}:${key}`;
     keyNote = `tenant "${DEV_TENANT}", key in ${path.relative(process.cwd(), devApiKeyPath(config.varDir)) || devApiKeyPath(config.varDir)}`;
   }
+  // Signed download URLs need one key shared by the API (signs, verifies) and the workers (sign links in notifications).
+  if (!config.urlSigningKey) childEnv.REPORTFLOW_URL_SIGNING_KEY = await ensureDevUrlSigningKey(config.varDir);
 
   // Bundle the workflow code once here, so the worker neither pays for webpack at start nor keeps its memory.
   if (!config.workflowBundlePath) {

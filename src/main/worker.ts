@@ -14,6 +14,8 @@ import { createActivities } from '../../activities/index.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { effectiveDatabaseUrl, loadConfig } from '../config/settings.js';
 import { PgDatabase } from '../data/pg-database.js';
+import { PgRecordStore } from '../records/pg-record-store.js';
+import { UrlSigner } from '../downloads/signed-url.js';
 import { loadIntegrations } from '../config/integrations.js';
 import { BucketDestinations } from '../destinations/bucket-destinations.js';
 import { LocalDestination } from '../destinations/local-destination.js';
@@ -58,6 +60,8 @@ async function main(): Promise<void> {
       db,
       staging: new LocalStaging(config.stagingDir),
       renderers: rendering.renderers,
+      records: new PgRecordStore(db),
+      ...(config.urlSigningKey ? { signer: new UrlSigner(config.urlSigningKey) } : {}),
       destination: new LocalDestination(config.reportsDir),
       buckets: new BucketDestinations(loadIntegrations(config.integrationsFile), config.signedUrlTtlSeconds),
       notifier: new HttpWebhookNotifier({ timeoutMs: config.webhookTimeoutMs, secret: config.webhookSecret, allowHosts: config.webhookAllowHosts ?? [] }),

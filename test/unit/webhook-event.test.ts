@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { webhookEvent, type NotifyInput } from '../../activities/notify.js';
+import { UrlSigner } from '../../src/downloads/signed-url.js';
 import type { ExportedReport } from '../../src/domain/artifacts.js';
 import type { ReportRequest } from '../../src/domain/report-request.js';
 
@@ -28,7 +29,7 @@ const report: ExportedReport = {
   destination: 'LOCAL',
   exportedAt: '2024-03-01T09:00:04.000Z',
 };
-const config = { publicUrl: undefined, apiHost: '127.0.0.1', apiPort: 8080 };
+const config = { publicUrl: undefined, apiHost: '127.0.0.1', apiPort: 8080, notifyUrlTtlSeconds: 86400 };
 
 void test('report.succeeded carries the report and a download URL, id = <request id>:<type>', () => {
   const input: NotifyInput = { request, type: 'report.succeeded', status: 'SUCCEEDED', occurredAt: '2024-03-01T09:00:05.000Z', report };
@@ -65,4 +66,18 @@ void test('report.failed carries the code and safe message, no report', () => {
   assert.equal(event.event_id, 'r 1:report.failed');
   assert.deepEqual(event.error, { code: 'INVOICE_NOT_FOUND', message: 'Invoice 1 does not exist.' });
   assert.equal('report' in event, false);
+});
+
+void test('with a signer, download_url is a signed link valid for notifyUrlTtlSeconds from occurred_at, the same on every retry', () => {
+  const signer = new UrlSigner('webhook-test-signing-key-123456');
+  const input: NotifyInput = { request, type: 'report.succeeded', status: 'SUCCEEDED', occurredAt: '2024-03-01T09:00:05.000Z', report };
+  const first = webhookEvent(input, { ...config, publicUrl: 'https://reports.example.com' }, signer);
+  const again = webhookEvent(input, { ...config, publicUrl: 'https://reports.example.com' }, signer);
+  assert.deepEqual(first, again);
+  const url = new URL(first.report!.download_url);
+  assert.equal(url.pathname, '/v1/reports/r%201/file');
+  assert.equal(url.searchParams.get('expires'), String(Date.parse('2024-03-02T09:00:05.000Z') / 1000));
+  const file = { tenantId: 'acme', reportId: 'r 1', sha256: report.sha256 };
+  assert.equal(signer.verify(file, url.searchParams.get('expires')!, url.searchParams.get('signature')!, Date.parse('2024-03-02T09:00:04.000Z')), undefined);
+  assert.equal(signer.verify(file, url.searchParams.get('expires')!, url.searchParams.get('signature')!, Date.parse('2024-03-02T09:00:05.000Z')), 'EXPIRED');
 });

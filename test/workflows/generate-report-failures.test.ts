@@ -43,6 +43,8 @@ void test('an unknown report code fails after one attempt with REPORT_CODE_UNKNO
     assert.equal(state.stage, 'VALIDATE');
     assert.equal(state.error?.code, 'REPORT_CODE_UNKNOWN');
     assert.deepEqual(state.error?.errors.map((e) => e.field), ['report_code']);
+    const record = await h.records.searchRequests({ tenantId: 'acme', limit: 10, statuses: ['FAILED'] });
+    assert.deepEqual(record.items.map((r) => [r.status, r.stage, r.error?.code]), [['FAILED', 'VALIDATE', 'REPORT_CODE_UNKNOWN']]);
     const described = await handle.describe();
     assert.equal(described.status.name, 'FAILED');
     assert.equal(described.typedSearchAttributes.get(SA_STATUS), 'FAILED');
@@ -118,6 +120,10 @@ void test('cancelling a run during a slow render aborts the renderer, exports no
       assert.equal(state.status, 'CANCELLED');
       assert.equal(state.stage, 'RENDER');
       assert.equal(state.error?.code, 'RUN_CANCELLED');
+      const record = (await h.records.getRequest('acme', request.id))!;
+      assert.equal(record.status, 'CANCELLED');
+      assert.equal(record.error?.code, 'RUN_CANCELLED');
+      assert.equal(record.report, undefined);
       const described = await handle.describe();
       assert.equal(described.status.name, 'CANCELLED');
       assert.equal(described.typedSearchAttributes.get(SA_STATUS), 'CANCELLED');

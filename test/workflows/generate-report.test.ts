@@ -47,6 +47,8 @@ void test('a run goes RUNNING through each stage to SUCCEEDED and exports the fi
     const described = await handle.describe();
     assert.equal(described.typedSearchAttributes.get(SA_STATUS), 'RUNNING');
     assert.equal(described.typedSearchAttributes.get(SA_STAGE), 'RENDER');
+    // The run recorded itself as RUNNING for the API (the request had no record: runs from schedules do not).
+    assert.equal((await h.records.getRequest('acme', request.id))?.status, 'RUNNING');
     openGate();
 
     const result: RunState = await handle.result();
@@ -58,6 +60,13 @@ void test('a run goes RUNNING through each stage to SUCCEEDED and exports the fi
     assert.equal(report.contentType, 'text/csv');
     assert.equal(report.rows, INVOICES['536365']!.length);
     assert.equal(report.destination, 'LOCAL');
+    const record = (await h.records.getRequest('acme', request.id))!;
+    assert.equal(record.status, 'SUCCEEDED');
+    assert.ok(record.completedAt);
+    assert.deepEqual(
+      { fileName: record.report?.fileName, sha256: record.report?.sha256, sizeBytes: record.report?.sizeBytes, rows: record.report?.rows, uri: record.report?.uri },
+      { fileName: report.fileName, sha256: report.sha256, sizeBytes: report.sizeBytes, rows: report.rows, uri: report.uri },
+    );
 
     // The file is where the report says, under <tenant>/<code>/<id>/, with the size and digest it reports.
     assert.deepEqual(await h.exportedFiles(), [`acme/INVOICE/${request.id}/${report.fileName}`]);

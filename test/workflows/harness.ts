@@ -21,6 +21,7 @@ import { LocalStaging } from '../../src/staging/local-staging.js';
 import { createReportWorker } from '../../src/temporal/worker.js';
 import type { generateReport } from '../../workflows/generate-report.js';
 import { GENERATE_REPORT_WORKFLOW } from '../../workflows/messages.js';
+import { MemoryRecordStore } from '../helpers/memory-record-store.js';
 import { FakeDatabase, invoiceCatalog, StubRenderer, stubRenderers, WebhookReceiver } from './fakes.js';
 
 export interface Harness {
@@ -31,6 +32,8 @@ export interface Harness {
   receiver: WebhookReceiver;
   staging: LocalStaging;
   destination: LocalDestination;
+  /** The records the activities write (in memory; PgRecordStore is tested in test/integration). */
+  records: MemoryRecordStore;
   /** Starts a run of `request` on this harness's task queue. */
   start(request: ReportRequest): Promise<WorkflowHandleWithFirstExecutionRunId<typeof generateReport>>;
   /** Every file under the reports directory, relative to it. */
@@ -85,6 +88,7 @@ export async function withHarness(
     receiver,
     staging: new LocalStaging(config.stagingDir),
     destination: new LocalDestination(config.reportsDir),
+    records: new MemoryRecordStore(),
     start: (request) =>
       env.client.workflow.start<typeof generateReport>(GENERATE_REPORT_WORKFLOW, { taskQueue: config.taskQueue, workflowId: request.id, args: [request] }),
     exportedFiles: () => listFiles(config.reportsDir),
@@ -102,6 +106,7 @@ export async function withHarness(
     // The receiver listens on loopback, which webhooks may reach only when allow-listed.
     notifier: new HttpWebhookNotifier({ timeoutMs: config.webhookTimeoutMs, allowHosts: ['127.0.0.1'] }),
     mailer: new SmtpMailer({ url: undefined, from: config.mailFrom }),
+    records: h.records,
     logger: pino({ level: 'silent' }),
     ...h.overrides,
   });
