@@ -12,6 +12,8 @@ export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', i
 
 /** How long running activities may finish after shutdown starts. */
 export const SHUTDOWN_GRACE = '20 seconds';
+/** Longest gap between two heartbeats an activity sends to the server (see createReportWorker). */
+export const MAX_HEARTBEAT_THROTTLE = '1 second';
 /** When a shutdown gives up waiting (GracefulShutdownPeriodExpiredError). */
 export const SHUTDOWN_FORCE = '45 seconds';
 
@@ -39,6 +41,11 @@ export async function createReportWorker(options: ReportWorkerOptions): Promise<
     // by another worker). Past the force time the worker gives up so the process can exit.
     shutdownGraceTime: SHUTDOWN_GRACE,
     shutdownForceTime: SHUTDOWN_FORCE,
+    // Heartbeats are how a running activity learns it was cancelled. The SDK sends them at most every
+    // 80% of the heartbeat timeout (24 s for the 30 s of long stages), so a cancel could wait that long;
+    // one per second keeps a cancelled render stopping within about a second (measured in
+    // test/integration/api-cancel-render.test.ts) for one small RPC per second per long activity.
+    maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
     ...overrides,
   });
 }
