@@ -9,11 +9,17 @@ import type { Database } from '../data/database.js';
 import type { Destination } from '../destinations/destination.js';
 import type { SubscriptionService } from '../subscriptions/subscription-service.js';
 import type { RunGateway } from '../temporal/report-runs.js';
-import type { ApiKeys } from './auth.js';
+import type { Integrations } from '../config/integrations.js';
+import type { UrlSigner } from '../downloads/signed-url.js';
+import type { RecordStore } from '../records/records.js';
+import type { ApiKeys, JwtVerifier } from './auth.js';
 
 export interface ApiDeps {
-  /** Settings; the API reads `maxBodyBytes` and, for links, `publicUrl`, `apiHost`, `apiPort`. */
-  config: Pick<Config, 'maxBodyBytes' | 'publicUrl' | 'apiHost' | 'apiPort'>;
+  /**
+   * Settings; the API reads `maxBodyBytes`, `rateLimitPerMinute` (unset: no rate limit) and, for
+   * links, `publicUrl`, `apiHost`, `apiPort`.
+   */
+  config: Pick<Config, 'maxBodyBytes' | 'publicUrl' | 'apiHost' | 'apiPort' | 'downloadUrlTtlSeconds' | 'idempotencyTtlHours'> & Partial<Pick<Config, 'rateLimitPerMinute'>>;
   /** Report definitions by code. */
   catalog: Catalog;
   /** Report data, for the definitions' data checks (e.g. "the invoice exists"). */
@@ -23,8 +29,16 @@ export interface ApiDeps {
   /** Where finished reports are read from for download. */
   destination: Destination;
   logger: Logger;
-  /** Valid API keys and their tenants. */
+  /** Valid API keys, with their tenants and permissions. */
   apiKeys: ApiKeys;
+  /** Checks bearer JWTs; unset: only API keys are accepted. */
+  jwt?: JwtVerifier;
+  /** The service's records of requests and reports: what the API lists, searches and reads. */
+  records: RecordStore;
+  /** Signs and checks download URLs (`REPORTFLOW_URL_SIGNING_KEY`). */
+  signer: UrlSigner;
+  /** Configured export integrations; when given, `export_location.integration_id` is checked at request time. */
+  integrations?: Integrations;
   /** Report subscriptions (PostgreSQL + Temporal Schedules); without it `/v1/report-subscriptions` is not served. */
   subscriptions?: SubscriptionService;
 }

@@ -3,6 +3,8 @@
  * (unknown fields are refused, not dropped); response schemas drive serialisation, so nothing
  * outside them can leak into a response.
  */
+import { FILTERS_SCHEMA } from './filter-schema.js';
+import { METADATA } from './record-schemas.js';
 
 const fieldError = {
   type: 'object',
@@ -72,6 +74,9 @@ export const CREATE_REQUEST_BODY = {
     // One schema for both shapes (object keywords apply to an object, `items` to an array), so a
     // mistake is reported once on its field rather than once per oneOf branch.
     export_location: { ...exportLocation, type: ['object', 'array'], minItems: 1, maxItems: 5, items: exportLocation },
+    filters: FILTERS_SCHEMA,
+    metadata: METADATA,
+    generate_at: { type: 'string', format: 'date-time', maxLength: 64, description: 'Start the run at this instant (ISO-8601 with offset) instead of at once.' },
   },
 } as const;
 
@@ -140,6 +145,11 @@ export const DEFINITION_RESPONSE = {
     parameters: { type: 'object', additionalProperties: true },
     formats: { type: 'array', items: { type: 'string' } },
     columns: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' } } } },
+    filters: {
+      type: 'array',
+      description: 'Fields `filters` may name, with their type and the operators allowed on them.',
+      items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' }, operators: { type: 'array', items: { type: 'string' } } } },
+    },
     has_period: { type: 'boolean' },
     period: { type: 'object', properties: { from_parameter: { type: 'string' }, to_parameter: { type: 'string' } } },
   },

@@ -1,12 +1,17 @@
 /**
- * The HTTP starter API: fastify with one error shape, API-key auth on every /v1 route, and one
- * plugin per route group. Listening is left to the caller (src/main/api.ts); tests use `inject()`.
+ * The HTTP starter API: fastify with one error shape, authentication (API key or JWT), a declared
+ * permission and a rate limit on every /v1 route, and one plugin per route group. Listening is left
+ * to the caller (src/main/api.ts); tests use `inject()`.
  */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import { fastify, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
-import { authenticate } from './auth.js';
+import { secureRoutes } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { errorReply, replyForError } from './errors.js';
 import { healthRoutes } from './routes/health.js';
+import { OPENAPI_OPTIONS, openApiRoutes } from './routes/openapi.js';
+import { validatorCompiler } from './validation.js';
 import { reportDefinitionRoutes } from './routes/report-definitions.js';
 import { reportRequestRoutes } from './routes/report-requests.js';
 import { reportRoutes } from './routes/reports.js';
@@ -20,8 +25,6 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type the plain default.
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.maxBodyBytes,
-    // Unknown fields must be refused (fastify's default drops them) and types must not be coerced.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: true, allowUnionTypes: true } },
     return503OnClosing: true,
     // Errors fastify raises before routing (e.g. a malformed URL) get the one shape too.
     frameworkErrors: (err, req, reply) => {
@@ -31,6 +34,10 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   });
   // Bodies are JSON only; fastify's built-in text/plain parser would let strings reach the schema.
   app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(validatorCompiler);
+  // The OpenAPI document is generated from the same route schemas that validate requests.
+  void app.register(swagger, OPENAPI_OPTIONS);
+  void app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = replyForError(err, req.log);
@@ -43,8 +50,9 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
 
   app.decorateRequest('tenantId', '');
   void app.register(healthRoutes(deps));
+  void app.register(openApiRoutes());
   void app.register(async (v1) => {
-    v1.addHook('onRequest', authenticate(deps.apiKeys));
+    await secureRoutes(v1, { apiKeys: deps.apiKeys, jwt: deps.jwt, rateLimitPerMinute: deps.config.rateLimitPerMinute });
     await v1.register(reportRequestRoutes(deps));
     await v1.register(reportRoutes(deps));
     await v1.register(reportDefinitionRoutes(deps));

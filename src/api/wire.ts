@@ -9,10 +9,12 @@ import {
   type ExternalExportLocation,
   type Language,
   type OutputFormat,
+  type ReportFilters,
   type ReportRequest,
 } from '../domain/report-request.js';
 import type { RunError } from '../domain/run-status.js';
 import type { ReportDefinition } from '../catalog/report-definition.js';
+import { filterableFieldsToWire } from '../catalog/filters.js';
 import type { RunView } from '../temporal/report-runs.js';
 
 /** `POST /v1/report-generate-requests` body, after schema validation (see `CREATE_REQUEST_BODY`). */
@@ -25,6 +27,9 @@ export interface CreateRequestBody {
   customer_id?: string;
   notify?: { webhook_url?: string; emails?: string[] };
   export_location?: ExportLocationBody | ExportLocationBody[];
+  filters?: ReportFilters;
+  metadata?: Record<string, string>;
+  generate_at?: string;
 }
 
 /** One `export_location` entry as sent (bucket fields required for GCS and S3 by the schema). */
@@ -69,6 +74,9 @@ export function toReportRequest(body: CreateRequestBody, ids: { id: string; tena
     exportLocation: { variant: 'LOCAL' },
   };
   if (body.customer_id !== undefined) request.customerId = body.customer_id;
+  if (body.filters !== undefined && Object.keys(body.filters).length) request.filters = body.filters;
+  if (body.metadata !== undefined && Object.keys(body.metadata).length) request.metadata = body.metadata;
+  if (body.generate_at !== undefined) request.generateAt = generateAtOf(body.generate_at, Date.parse(ids.requestedAt));
   if (body.notify?.webhook_url !== undefined || body.notify?.emails?.length) {
     request.notify = {
       ...(body.notify.webhook_url !== undefined ? { webhookUrl: body.notify.webhook_url } : {}),
@@ -84,6 +92,25 @@ export function toReportRequest(body: CreateRequestBody, ids: { id: string; tena
     checkExportLocations(request, fieldOf);
   }
   return request;
+}
+
+/** Tolerated clock skew for a `generate_at` slightly in the past, in ms. */
+const GENERATE_AT_SKEW_MS = 60_000;
+/** How far ahead `generate_at` may be, in ms (366 days). */
+const GENERATE_AT_MAX_AHEAD_MS = 366 * 24 * 3_600_000;
+
+/**
+ * `generate_at` as a UTC instant. Up to a minute in the past counts as "now" (clock skew).
+ * @throws ReportError('GENERATE_AT_INVALID') when further in the past, or more than 366 days ahead.
+ */
+function generateAtOf(value: string, nowMs: number): string {
+  const at = Date.parse(value);
+  if (Number.isNaN(at) || at < nowMs - GENERATE_AT_SKEW_MS || at > nowMs + GENERATE_AT_MAX_AHEAD_MS) {
+    throw new ReportError('GENERATE_AT_INVALID', '`generate_at` must be a future instant within 366 days.', [
+      { field: 'generate_at', code: 'GENERATE_AT_INVALID', message: 'Must be in the future, at most 366 days ahead.' },
+    ]);
+  }
+  return new Date(at).toISOString();
 }
 
 function toBucketLocation(body: ExportLocationBody): ExternalExportLocation {
@@ -165,6 +192,7 @@ export function definitionToWire(def: ReportDefinition) {
     parameters: def.parameters,
     formats: OUTPUT_FORMATS.filter((f) => def.formats[f] !== undefined),
     columns: def.columns.map((c) => ({ name: c.name, type: c.type })),
+    filters: filterableFieldsToWire(def),
     has_period: def.period !== undefined,
     ...(def.period ? { period: { from_parameter: def.period.from_parameter, to_parameter: def.period.to_parameter } } : {}),
   };

@@ -21,4 +21,8 @@ export interface Destination {
   put(sourcePath: string, target: ExportTarget): Promise<{ uri: string }>;
   /** Opens a delivered file for download. @throws Error with code ENOENT when it is gone. */
   open(uri: string): Readable;
+  /** Resolves when the destination can be written to now. @throws Error saying why not. */
+  ping(): Promise<void>;
+  /** Deletes a delivered file; a file already gone is not an error. @throws Error on other I/O faults. */
+  remove(uri: string): Promise<void>;
 }

@@ -5,8 +5,8 @@
  * directory and are renamed into place, so readers see the old file or the new one, never half of one.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream, openSync } from 'node:fs';
-import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
+import { constants as fsConstants, createReadStream, openSync } from 'node:fs';
+import { access, copyFile, mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -56,6 +56,19 @@ export class LocalDestination implements Destination {
     // Opening synchronously makes a missing file throw here, not later as a stream 'error' event.
     const fd = openSync(this.pathFromUri(uri), 'r');
     return createReadStream('', { fd });
+  }
+
+  /** Creates the root directory when missing and checks that it is writable. @throws Error (EACCES, EROFS …) otherwise. */
+  async ping(): Promise<void> {
+    await mkdir(this.rootDir, { recursive: true });
+    await access(this.rootDir, fsConstants.W_OK);
+  }
+
+  /** Deletes a delivered file and its request folder when that is left empty. Missing files are ignored. */
+  async remove(uri: string): Promise<void> {
+    const file = this.pathFromUri(uri);
+    await rm(file, { force: true });
+    await rmdir(path.dirname(file)).catch(() => undefined);
   }
 
   /** Absolute path of `target` under the root. @throws Error on an unsafe segment. */

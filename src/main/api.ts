@@ -1,18 +1,21 @@
 /**
  * `npm run api`: the HTTP starter API process, the composition root of everything the API needs.
  * Builds from config: the report catalog (`<home>/templates`), the database (for data checks), the
- * Temporal client, the LOCAL destination (for downloads) and the API keys; listens on
+ * Temporal client, the LOCAL destination (for downloads), the API keys and the JWT verifier; listens on
  * `HOST:PORT` and prints `api ready http://host:port` (npm start waits for that line). On
  * SIGINT/SIGTERM it stops accepting connections, finishes in-flight requests, then closes the
  * Temporal connection and the database. A second signal exits at once.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ApiKeys } from '../api/auth.js';
+import { ApiKeys, JwtVerifier } from '../api/auth.js';
 import { buildApiServer } from '../api/server.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { effectiveDatabaseUrl, loadConfig, type Config } from '../config/settings.js';
 import { PgDatabase } from '../data/pg-database.js';
+import { PgRecordStore } from '../records/pg-record-store.js';
+import { UrlSigner } from '../downloads/signed-url.js';
+import { loadIntegrations } from '../config/integrations.js';
 import { LocalDestination } from '../destinations/local-destination.js';
 import { connectClient } from '../temporal/connection.js';
 import { ReportRuns } from '../temporal/report-runs.js';
@@ -32,14 +35,19 @@ export interface RunningApi {
 
 /**
  * Builds and starts the API.
- * @throws Error when no API key is configured, a key entry is malformed, the catalog does not load,
- *   Temporal cannot be reached, or the port is taken.
+ * @throws Error when neither an API key nor a JWT key is configured, a key entry or JWT setting is
+ *   malformed, the catalog does not load, Temporal cannot be reached, or the port is taken.
  */
 export async function startApi(config: Config, log: Logger): Promise<RunningApi> {
   const apiKeys = ApiKeys.fromConfig(config);
-  if (apiKeys.size === 0) {
-    throw new Error('No API keys configured: set REPORTFLOW_API_KEYS=tenant:key (or REPORTFLOW_API_KEYS_FILE), or run `npm start`, which creates a development key in var/api-key.');
+  const jwt = await JwtVerifier.fromConfig(config);
+  if (apiKeys.size === 0 && !jwt) {
+    throw new Error('No API keys or JWT keys configured: set REPORTFLOW_API_KEYS=tenant:key (or REPORTFLOW_API_KEYS_FILE), or a JWT key (REPORTFLOW_JWT_HS256_SECRET, REPORTFLOW_JWT_PUBLIC_KEY_FILE or REPORTFLOW_JWT_JWKS_URL), or run `npm start`, which creates a development key in var/api-key.');
   }
+  if (!config.urlSigningKey) {
+    throw new Error('No URL-signing key configured: set REPORTFLOW_URL_SIGNING_KEY (16 bytes or more, shared with the workers), or run `npm start`, which creates one in var/url-signing-key.');
+  }
+  const signingKey = config.urlSigningKey;
   const catalog = loadCatalog(path.join(config.home, 'templates'));
   const db = new PgDatabase({ url: effectiveDatabaseUrl(config), applicationName: 'reportflow-api' });
   let client: Awaited<ReturnType<typeof connectClient>>;
@@ -55,8 +63,12 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     db,
     runs: new ReportRuns(client, { taskQueue: config.taskQueue }),
     destination: new LocalDestination(config.reportsDir),
+    records: new PgRecordStore(db),
+    signer: new UrlSigner(signingKey),
+    integrations: loadIntegrations(config.integrationsFile),
     logger: log,
     apiKeys,
+    jwt,
     subscriptions: new SubscriptionService({
       store: new SubscriptionStore(db),
       scheduler: new SubscriptionSchedules(client, { taskQueue: config.taskQueue, catchupWindowDays: config.subscriptionCatchupDays }),
@@ -77,7 +89,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     throw err;
   }
   const shownHost = config.apiHost === '0.0.0.0' ? '127.0.0.1' : config.apiHost;
-  log.info({ host: config.apiHost, port: config.apiPort, tenants: apiKeys.size, reports: [...catalog.keys()] }, 'api started');
+  log.info({ host: config.apiHost, port: config.apiPort, apiKeys: apiKeys.size, jwt: jwt !== undefined, rateLimitPerMinute: config.rateLimitPerMinute, reports: [...catalog.keys()] }, 'api started');
   return {
     url: `http://${shownHost}:${config.apiPort}`,
     stop: async () => {

@@ -44,6 +44,12 @@ export interface RunGateway {
    * @throws ReportError('UNAVAILABLE') when Temporal cannot be reached.
    */
   get(tenantId: string, id: string): Promise<RunView | undefined>;
+  /**
+   * Asks the run `id` of `tenantId` to cancel (its activities stop; nothing is exported afterwards).
+   * @returns false when there is no such open run (unknown, another tenant's, or already closed).
+   * @throws ReportError('UNAVAILABLE') when Temporal cannot be reached.
+   */
+  cancel(tenantId: string, id: string): Promise<boolean>;
   /** Resolves when Temporal answers. @throws ReportError('UNAVAILABLE') otherwise. */
   ping(): Promise<void>;
 }
@@ -89,8 +95,31 @@ export class ReportRuns implements RunGateway {
         // Ids are fresh UUIDv7s: a clash is a bug, never a reason to attach to or replace a run.
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // generate_at: Temporal holds the run until then (it shows as PENDING meanwhile).
+        ...(request.generateAt ? { startDelay: Math.max(0, Date.parse(request.generateAt) - Date.now()) } : {}),
       }),
     );
+  }
+
+  async cancel(tenantId: string, id: string): Promise<boolean> {
+    const handle = this.client.workflow.getHandle(id);
+    let desc: Awaited<ReturnType<WorkflowHandle['describe']>>;
+    try {
+      desc = await this.call(this.rpcTimeoutMs, () => handle.describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+    if (desc.type !== GENERATE_REPORT_WORKFLOW || desc.typedSearchAttributes.get(SA_TENANT) !== tenantId) return false;
+    if (desc.status.name !== 'RUNNING') return false;
+    try {
+      await this.call(this.rpcTimeoutMs, () => handle.cancel());
+    } catch (err) {
+      // Closed between describe() and cancel().
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+    return true;
   }
 
   async get(tenantId: string, id: string): Promise<RunView | undefined> {

@@ -14,6 +14,8 @@ import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { ApiKeys } from '../../src/api/auth.js';
 import { buildApiServer } from '../../src/api/server.js';
+import { UrlSigner } from '../../src/downloads/signed-url.js';
+import { MemoryRecordStore } from './memory-record-store.js';
 import { loadCatalog, type Catalog } from '../../src/catalog/load-catalog.js';
 import type { Database, Queryable, Row } from '../../src/data/database.js';
 import type { Destination } from '../../src/destinations/destination.js';
@@ -92,6 +94,17 @@ export class FakeRuns implements RunGateway {
     if (this.failWith) throw this.failWith;
   }
 
+  /** Ids asked to cancel, in order. The run's state is left to the test (`set`). */
+  readonly cancelled: string[] = [];
+
+  async cancel(tenantId: string, id: string): Promise<boolean> {
+    if (this.failWith) throw this.failWith;
+    const run = this.runs.get(id);
+    if (!run || run.request.tenantId !== tenantId || ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status)) return false;
+    this.cancelled.push(id);
+    return true;
+  }
+
   /** Replaces the state of run `id` (keeps its request). */
   set(id: string, state: Omit<RunView, 'request'>): void {
     const run = this.runs.get(id);
@@ -139,11 +152,30 @@ export class FakeDestination implements Destination {
     if (!bytes) throw Object.assign(new Error(`ENOENT: ${uri}`), { code: 'ENOENT' });
     return Readable.from([bytes]);
   }
+
+  async remove(uri: string): Promise<void> {
+    this.files.delete(uri);
+  }
+
+  /** When set, `ping` fails with it (storage unreachable). */
+  failWith: Error | undefined;
+
+  async ping(): Promise<void> {
+    if (this.failWith) throw this.failWith;
+  }
 }
+
+/** Settings of the test API: production defaults, links under `BASE_URL`. */
+export const TEST_API_CONFIG = { maxBodyBytes: 65536, publicUrl: BASE_URL, apiHost: '127.0.0.1', apiPort: 8080, downloadUrlTtlSeconds: 900, idempotencyTtlHours: 24 };
+
+/** The URL-signing key of the test API. */
+export const TEST_SIGNING_KEY = 'test-url-signing-key-0123456789';
 
 export interface TestApi {
   app: FastifyInstance;
   runs: FakeRuns;
+  records: MemoryRecordStore;
+  signer: UrlSigner;
   db: FakeDatabase;
   destination: FakeDestination;
   catalog: Catalog;
@@ -163,18 +195,22 @@ export async function startTestApi(options: { maxBodyBytes?: number; catalog?: C
   const destination = new FakeDestination();
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
+  const records = new MemoryRecordStore();
+  const signer = new UrlSigner(TEST_SIGNING_KEY);
   const app = buildApiServer({
-    config: { maxBodyBytes: options.maxBodyBytes ?? 65536, publicUrl: BASE_URL, apiHost: '127.0.0.1', apiPort: 8080 },
+    config: { ...TEST_API_CONFIG, maxBodyBytes: options.maxBodyBytes ?? 65536 },
     catalog,
     db,
     runs,
     destination,
+    records,
+    signer,
     logger,
     apiKeys: ApiKeys.parse(`acme:${KEYS.acme},globex:${KEYS.globex}`),
   });
   await app.ready();
   return {
-    app, runs, db, destination, catalog, logs,
+    app, runs, records, signer, db, destination, catalog, logs,
     close: async () => {
       await app.close();
       if (dir) rmSync(dir, { recursive: true, force: true });

@@ -53,11 +53,11 @@ void test('unauthenticated requests learn nothing about ids or bodies (auth runs
   assert.equal(res.statusCode, 401);
 });
 
-void test('healthz needs no key; readyz checks Temporal and the database', async () => {
+void test('healthz needs no key; readyz checks Temporal, the database and the report storage', async () => {
   assert.deepEqual((await api.app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
   const ready = await api.app.inject({ method: 'GET', url: '/readyz' });
   assert.equal(ready.statusCode, 200);
-  assert.deepEqual(ready.json(), { status: 'ready', checks: { temporal: 'ok', database: 'ok' } });
+  assert.deepEqual(ready.json(), { status: 'ready', checks: { temporal: 'ok', database: 'ok', storage: 'ok' } });
 
   api.db.failWith = new Error('connection refused');
   try {
@@ -76,6 +76,15 @@ void test('healthz needs no key; readyz checks Temporal and the database', async
     assert.deepEqual(res.json().error.errors.map((e: { field: string }) => e.field), ['temporal']);
   } finally {
     api.runs.failWith = undefined;
+  }
+  api.destination.failWith = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+  try {
+    const res = await api.app.inject({ method: 'GET', url: '/readyz' });
+    assert.equal(res.statusCode, 503);
+    assert.deepEqual(res.json().error.errors.map((e: { field: string }) => e.field), ['storage']);
+    assert.equal(leaksInternals(res.body), false);
+  } finally {
+    api.destination.failWith = undefined;
   }
 });
 

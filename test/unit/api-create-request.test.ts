@@ -58,8 +58,15 @@ void test('a valid request is answered 201 PENDING with its echo, links and a Lo
     language: 'en',
     timezone: 'Europe/London',
     customer_id: '17850',
+    metadata: {},
+    generate_at: null,
     created_at: res.body.created_at,
-    links: { self: `${BASE_URL}/v1/report-generate-requests/${id}`, download: `${BASE_URL}/v1/reports/${id}/download` },
+    updated_at: res.body.updated_at,
+    links: {
+      self: `${BASE_URL}/v1/report-generate-requests/${id}`,
+      download: `${BASE_URL}/v1/reports/${id}/download`,
+      cancel: `${BASE_URL}/v1/report-generate-requests/${id}/cancel`,
+    },
   });
   assert.equal(res.headers.location, `${BASE_URL}/v1/report-generate-requests/${id}`);
   assert.ok(Date.parse(res.body.created_at) >= before - 1 && Date.parse(res.body.created_at) <= Date.now());

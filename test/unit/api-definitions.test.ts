@@ -26,6 +26,7 @@ void test('the list shows every definition, sorted by code, with titles, paramet
     parameters: { type: 'object', properties: { invoice_id: { type: 'string', pattern: '^[0-9]{6}$' } }, required: ['invoice_id'], additionalProperties: false },
     formats: ['PDF', 'HTML', 'CSV'],
     columns: [{ name: 'stock_code', type: 'string' }, { name: 'quantity', type: 'integer' }],
+    filters: [],
     has_period: false,
   });
   assert.equal(sales.has_period, true);

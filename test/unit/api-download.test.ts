@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { auth, startTestApi, type TestApi } from '../helpers/api-fixture.js';
+import { auth, startTestApi, TEST_API_CONFIG, type TestApi } from '../helpers/api-fixture.js';
 import { buildApiServer } from '../../src/api/server.js';
 import { ApiKeys } from '../../src/api/auth.js';
 import { LocalDestination } from '../../src/destinations/local-destination.js';
@@ -90,8 +90,8 @@ void test('with the real LOCAL destination over a real port the file streams byt
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, big);
   const real = buildApiServer({
-    config: { maxBodyBytes: 65536, publicUrl: undefined, apiHost: '127.0.0.1', apiPort: 0 },
-    catalog: api.catalog, db: api.db, runs: api.runs, destination: new LocalDestination(root),
+    config: { ...TEST_API_CONFIG, publicUrl: undefined, apiPort: 0 },
+    catalog: api.catalog, db: api.db, runs: api.runs, destination: new LocalDestination(root), records: api.records, signer: api.signer,
     logger: pino({ level: 'silent' }), apiKeys: ApiKeys.parse('acme:acme-key-123'),
   });
   try {

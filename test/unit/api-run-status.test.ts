@@ -56,8 +56,15 @@ void test('a new run shows PENDING with no stage, and echoes its request', async
     language: 'no',
     timezone: 'Europe/Oslo',
     customer_id: null,
+    metadata: {},
+    generate_at: null,
     created_at: body.created_at,
-    links: { self: `${BASE_URL}/v1/report-generate-requests/${id}`, download: `${BASE_URL}/v1/reports/${id}/download` },
+    updated_at: body.updated_at,
+    links: {
+      self: `${BASE_URL}/v1/report-generate-requests/${id}`,
+      download: `${BASE_URL}/v1/reports/${id}/download`,
+      cancel: `${BASE_URL}/v1/report-generate-requests/${id}/cancel`,
+    },
   });
 });
 

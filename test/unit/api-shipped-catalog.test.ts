@@ -35,6 +35,27 @@ void test('every shipped definition is listed with both titles, its formats and 
     assert.ok(d.formats.length > 0, d.code);
     assert.equal(typeof d.parameters.properties, 'object');
   }
+  const lines = res.json().items.find((d: { code: string }) => d.code === 'INVOICE_LINES') as { filters: { name: string; type: string; operators: string[] }[] };
+  const quantity = lines.filters.find((f) => f.name === 'quantity');
+  assert.deepEqual(quantity, { name: 'quantity', type: 'integer', operators: ['eq', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'nin'] });
+});
+
+void test('filters are checked against the definition: a good one is accepted, an unknown field or ill-typed value is 400 naming it', async () => {
+  const base = { report_code: 'INVOICE_LINES', format: 'CSV', parameter_values: [{ name: 'from_date', value: '2011-01-01' }, { name: 'to_date', value: '2011-01-31' }] };
+  const ok = await post({ ...base, filters: { country: { in: ['France', 'Germany'] }, quantity: { gte: 10, lt: 100 } } });
+  assert.equal(ok.status, 201, ok.raw);
+  assert.deepEqual(ok.body.filters, { country: { in: ['France', 'Germany'] }, quantity: { gte: 10, lt: 100 } });
+  for (const [filters, field] of [
+    [{ colour: { eq: 'red' } }, 'filters.colour'],
+    [{ quantity: { gte: 'ten' } }, 'filters.quantity.gte'],
+    [{ quantity: { between: [1] } }, 'filters.quantity.between'],
+    [{ country: { like: '%' } }, 'filters.country.like'],
+  ] as const) {
+    const res = await post({ ...base, filters });
+    assert.equal(res.status, 400, res.raw);
+    assert.ok(['FILTER_INVALID', 'REQUEST_INVALID'].includes(res.body.error.code), res.raw);
+    assert.ok(res.body.error.errors.some((e: { field: string }) => e.field === field), `${field} in ${res.raw}`);
+  }
 });
 
 void test('an invoice request is accepted; a missing invoice, a bad number and an unoffered format are refused', async () => {

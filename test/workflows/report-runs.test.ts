@@ -3,6 +3,8 @@
  * Temporal dev server running the real report workflow (with the workflow tests' fake activities'
  * dependencies): what GET shows in each state, tenant isolation, and Temporal being unreachable.
  */
+import { TEST_API_CONFIG, TEST_SIGNING_KEY } from '../helpers/api-fixture.js';
+import { UrlSigner } from '../../src/downloads/signed-url.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -135,11 +137,13 @@ void test('Temporal unreachable: start, get and ping fail with UNAVAILABLE withi
 void test('through the HTTP API: POST, follow with GET, download the file; another tenant gets 404', async () => {
   await withHarness(temporal.env, temporal.bundle, async (h) => {
     const app = buildApiServer({
-      config: { maxBodyBytes: 65536, publicUrl: 'https://reports.example.test', apiHost: '127.0.0.1', apiPort: 8080 },
+      config: { ...TEST_API_CONFIG, publicUrl: 'https://reports.example.test' },
       catalog: invoiceCatalog(),
       db: h.db,
       runs: new ReportRuns(temporal.env.client, { taskQueue: h.config.taskQueue }),
       destination: h.destination,
+      records: h.records,
+      signer: new UrlSigner(TEST_SIGNING_KEY),
       logger: pino({ level: 'silent' }),
       apiKeys: ApiKeys.parse('acme:key-a,globex:key-g'),
     });

@@ -1,23 +1,29 @@
 /**
- * `GET /healthz` (the process is up) and `GET /readyz` (Temporal and the database answer), both
- * without authentication, for supervisors and load balancers.
+ * `GET /healthz` (the process is up) and `GET /readyz` (Temporal, the database and the report
+ * storage answer), both without authentication, for supervisors and load balancers.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { FieldError } from '../../domain/run-status.js';
 import type { ApiDeps } from '../deps.js';
 import { errorReply } from '../errors.js';
+import { ERROR_RESPONSE } from '../record-schemas.js';
+
+const TAGS = ['Operations'];
+const HEALTH = { type: 'object', properties: { status: { type: 'string' } } } as const;
+const READY = { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'string' } } } } as const;
 
 /** How long each readiness check may take, in ms. */
 const CHECK_TIMEOUT_MS = 3_000;
 
-export function healthRoutes(deps: Pick<ApiDeps, 'runs' | 'db' | 'logger'>): FastifyPluginAsync {
+export function healthRoutes(deps: Pick<ApiDeps, 'runs' | 'db' | 'logger' | 'destination'>): FastifyPluginAsync {
   return async (app) => {
-    app.get('/healthz', async () => ({ status: 'ok' }));
+    app.get('/healthz', { schema: { tags: TAGS, summary: 'The process is up', security: [], response: { 200: HEALTH } } }, async () => ({ status: 'ok' }));
 
-    app.get('/readyz', async (_req, reply) => {
+    app.get('/readyz', { schema: { tags: TAGS, summary: 'Temporal, the database and the report storage answer (else 503)', security: [], response: { 200: READY, 503: ERROR_RESPONSE } } }, async (_req, reply) => {
       const checks = {
         temporal: () => deps.runs.ping(),
         database: () => deps.db.query('SELECT 1').then(() => undefined),
+        storage: () => deps.destination.ping(),
       };
       const results = await Promise.all(Object.entries(checks).map(async ([name, check]) => {
         try {
@@ -30,10 +36,10 @@ export function healthRoutes(deps: Pick<ApiDeps, 'runs' | 'db' | 'logger'>): Fas
       }));
       const failed = results.filter((r): r is FieldError => r !== undefined);
       if (failed.length) {
-        const { status, body } = errorReply('UNAVAILABLE', `Not ready: ${failed.map((f) => f.field).join(', ')} unavailable.`, failed);
-        return reply.code(status).send(body);
+        const { body } = errorReply('UNAVAILABLE', `Not ready: ${failed.map((f) => f.field).join(', ')} unavailable.`, failed);
+        return reply.code(503).send(body);
       }
-      return { status: 'ready', checks: { temporal: 'ok', database: 'ok' } };
+      return { status: 'ready', checks: { temporal: 'ok', database: 'ok', storage: 'ok' } };
     });
   };
 }

@@ -12,11 +12,11 @@ export function reportDefinitionRoutes(deps: Pick<ApiDeps, 'catalog'>): FastifyP
   return async (app) => {
     const sorted = [...deps.catalog.values()].sort((a, b) => a.code.localeCompare(b.code));
 
-    app.get('/report-definitions', { schema: { response: { 200: DEFINITION_LIST_RESPONSE } } }, async () => ({
+    app.get('/report-definitions', { config: { permission: null }, schema: { response: { 200: DEFINITION_LIST_RESPONSE } } }, async () => ({
       items: sorted.map(definitionToWire),
     }));
 
-    app.get<{ Params: { code: string } }>('/report-definitions/:code', { schema: { response: { 200: DEFINITION_RESPONSE } } }, async (req) => {
+    app.get<{ Params: { code: string } }>('/report-definitions/:code', { config: { permission: null }, schema: { response: { 200: DEFINITION_RESPONSE } } }, async (req) => {
       const def = deps.catalog.get(req.params.code);
       if (!def) throw new ReportError('NOT_FOUND', `No report definition ${req.params.code}.`, [{ field: 'code', code: 'NOT_FOUND', message: 'Unknown report code.' }]);
       return definitionToWire(def);

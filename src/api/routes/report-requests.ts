@@ -1,51 +1,216 @@
 /**
- * `POST /v1/report-generate-requests` (start a run) and `GET /v1/report-generate-requests/{id}`
- * (its state). A request is validated against its report definition and its data checks before a
- * run starts, so bad input is answered at once with 400 and never reaches a worker.
+ * Report generate requests: create (with `Idempotency-Key`), read, list, search and cancel.
+ * A request is validated against its report definition, its filters and its data checks before
+ * anything is stored or started, so bad input is answered at once with 400 and changes nothing.
+ * Records come from the service's store (src/records); a run still going shows its live stage.
  */
-import type { FastifyPluginAsync } from 'fastify';
-import { validateRequest } from '../../catalog/validate-request.js';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { runDataChecks } from '../../catalog/run-data-checks.js';
+import { validateRequest } from '../../catalog/validate-request.js';
+import type { Integrations } from '../../config/integrations.js';
 import { ReportError } from '../../domain/errors.js';
+import type { RunStatus } from '../../domain/run-status.js';
+import { FINAL_STATUSES } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
+import { ERROR_RESPONSES, ID_PARAMS, REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUEST_VIEW } from '../record-schemas.js';
+import { canonicalBodySha256, currentState, pageToWire, requestToWire, stateOfRecord } from '../record-wire.js';
 import { RUN_ID_PATTERN, uuidv7 } from '../request-id.js';
-import { CREATE_REQUEST_BODY, CREATED_RESPONSE, RUN_RESPONSE } from '../schemas.js';
-import { createdToWire, runToWire, toReportRequest, type CreateRequestBody } from '../wire.js';
+import { CREATE_REQUEST_BODY } from '../schemas.js';
+import { toReportRequest, type CreateRequestBody } from '../wire.js';
 
 /** The answer for an id that is unknown to the caller's tenant (another tenant's id included). */
 export function runNotFound(id: string): ReportError {
-  return new ReportError('NOT_FOUND', `No report request ${id}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);
+  return new ReportError('NOT_FOUND', `No report request ${id.slice(0, 200)}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);
 }
 
-export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs' | 'config'>): FastifyPluginAsync {
+/** `Idempotency-Key`: 1–255 visible ASCII characters (as in the IETF httpapi idempotency-key draft's examples). */
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+interface ListQuery {
+  limit: number;
+  cursor?: string;
+  status?: string;
+  report_code?: string;
+  customer_id?: string;
+  created_from?: string;
+  created_to?: string;
+}
+
+interface SearchBody {
+  limit: number;
+  cursor?: string;
+  status?: RunStatus[];
+  report_code?: string[];
+  customer_id?: string;
+  created_from?: string;
+  created_to?: string;
+  metadata?: Record<string, string>;
+}
+
+const TAGS = ['Report generate requests'];
+
+export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs' | 'config' | 'records' | 'integrations'>): FastifyPluginAsync {
   return async (app) => {
     const links = { baseUrl: baseUrlOf(deps.config) };
 
     app.post<{ Body: CreateRequestBody }>('/report-generate-requests', {
-      schema: { body: CREATE_REQUEST_BODY, response: { 201: CREATED_RESPONSE } },
+      config: { permission: 'REPORT_GENERATE_REQUEST.CREATE' },
+      schema: {
+        tags: TAGS,
+        summary: 'Ask for a report; answers at once with the request id',
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', description: 'Repeat-safe key: the same key and body within 24 h returns the original request.' } } },
+        body: CREATE_REQUEST_BODY,
+        response: { 201: REQUEST_VIEW, ...ERROR_RESPONSES },
+      },
     }, async (req, reply) => {
+      const idempotencyKey = idempotencyKeyOf(req);
       const request = toReportRequest(req.body, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() });
       const validated = validateRequest(deps.catalog, request);
-      const def = deps.catalog.get(request.reportCode)!;
+      if (deps.integrations) checkIntegrations(req.body, deps.integrations);
       try {
-        await runDataChecks(deps.db, def, validated);
+        await runDataChecks(deps.db, deps.catalog.get(request.reportCode)!, validated);
       } catch (err) {
         throw databaseFault(err);
       }
-      await deps.runs.start(request);
+      const claim = idempotencyKey === undefined
+        ? undefined
+        : { key: idempotencyKey, bodySha256: canonicalBodySha256(req.body), ttlSeconds: deps.config.idempotencyTtlHours * 3600 };
+      let outcome;
+      try {
+        outcome = await deps.records.createRequest(request, claim);
+      } catch (err) {
+        throw databaseFault(err);
+      }
+      if (outcome.kind === 'conflict') {
+        throw new ReportError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body.', [
+          { field: 'Idempotency-Key', code: 'IDEMPOTENCY_KEY_REUSED', message: `Already names request ${outcome.requestId}; use a new key for a new request.` },
+        ]);
+      }
+      if (outcome.kind === 'replayed') {
+        const body = requestToWire(await currentState(deps.runs, outcome.record), links);
+        return reply.code(201).header('location', body.links.self).header('x-idempotency-replayed', 'true').send(body);
+      }
+      try {
+        await deps.runs.start(request);
+      } catch (err) {
+        // Nothing runs for this record: say so on it, and free the key so a retry can start afresh.
+        const error = { code: 'UNAVAILABLE', message: 'The run could not be started.', errors: [] };
+        await deps.records.recordStartFailed(request.tenantId, request.id, error, idempotencyKey).catch((e: unknown) => req.log.error({ err: e }, 'could not record a failed start'));
+        throw err;
+      }
       req.log.info({ runId: request.id, tenantId: request.tenantId, reportCode: request.reportCode, format: request.format }, 'run started');
-      const body = createdToWire(request, links);
+      const body = requestToWire(stateOfRecord(outcome.record), links);
       return reply.code(201).header('location', body.links.self).send(body);
     });
 
     app.get<{ Params: { id: string } }>('/report-generate-requests/:id', {
-      schema: { response: { 200: RUN_RESPONSE } },
+      config: { permission: 'REPORT_GENERATE_REQUEST.VIEW' },
+      schema: { tags: TAGS, summary: 'One request with its status, stage and report', params: ID_PARAMS, response: { 200: REQUEST_VIEW, ...ERROR_RESPONSES } },
     }, async (req) => {
-      const { id } = req.params;
-      const view = RUN_ID_PATTERN.test(id) ? await deps.runs.get(req.tenantId, id) : undefined;
-      if (!view) throw runNotFound(id);
-      return runToWire(view, links);
+      const record = await readRecord(deps, req.tenantId, req.params.id);
+      return requestToWire(await currentState(deps.runs, record), links);
+    });
+
+    app.get<{ Querystring: ListQuery }>('/report-generate-requests', {
+      config: { permission: 'REPORT_GENERATE_REQUEST.VIEW' },
+      schema: { tags: TAGS, summary: 'List requests, newest first (statuses as last recorded)', querystring: REQUEST_LIST_QUERY, response: { 200: REQUEST_PAGE, ...ERROR_RESPONSES } },
+    }, async (req) => {
+      const q = req.query;
+      return search(deps, links, {
+        tenantId: req.tenantId,
+        limit: q.limit,
+        ...(q.cursor ? { cursor: q.cursor } : {}),
+        ...(q.status ? { statuses: q.status.split(',') as RunStatus[] } : {}),
+        ...(q.report_code ? { reportCodes: q.report_code.split(',') } : {}),
+        ...(q.customer_id ? { customerId: q.customer_id } : {}),
+        ...(q.created_from ? { createdFrom: q.created_from } : {}),
+        ...(q.created_to ? { createdTo: q.created_to } : {}),
+      });
+    });
+
+    app.post<{ Body: SearchBody }>('/report-generate-requests/search', {
+      config: { permission: 'REPORT_GENERATE_REQUEST.VIEW' },
+      schema: { tags: TAGS, summary: 'Search requests by status, report code, customer, creation time and metadata', body: REQUEST_SEARCH_BODY, response: { 200: REQUEST_PAGE, ...ERROR_RESPONSES } },
+    }, async (req) => {
+      const b = req.body ?? { limit: 20 };
+      return search(deps, links, {
+        tenantId: req.tenantId,
+        limit: b.limit ?? 20,
+        ...(b.cursor ? { cursor: b.cursor } : {}),
+        ...(b.status ? { statuses: b.status } : {}),
+        ...(b.report_code ? { reportCodes: b.report_code } : {}),
+        ...(b.customer_id ? { customerId: b.customer_id } : {}),
+        ...(b.created_from ? { createdFrom: b.created_from } : {}),
+        ...(b.created_to ? { createdTo: b.created_to } : {}),
+        ...(b.metadata ? { metadata: b.metadata } : {}),
+      });
+    });
+
+    app.post<{ Params: { id: string } }>('/report-generate-requests/:id/cancel', {
+      config: { permission: 'REPORT_GENERATE_REQUEST.CANCEL' },
+      schema: { tags: TAGS, summary: 'Cancel a run: its activities stop and nothing is exported afterwards', params: ID_PARAMS, response: { 202: REQUEST_VIEW, ...ERROR_RESPONSES } },
+    }, async (req, reply) => {
+      const record = await readRecord(deps, req.tenantId, req.params.id);
+      const before = await currentState(deps.runs, record);
+      if (FINAL_STATUSES.includes(before.status)) throw runFinished(before.status);
+      const asked = await deps.runs.cancel(req.tenantId, record.request.id);
+      const after = await currentState(deps.runs, (await deps.records.getRequest(req.tenantId, record.request.id)) ?? record);
+      if (!asked && after.status !== 'CANCELLED' && FINAL_STATUSES.includes(after.status)) throw runFinished(after.status);
+      req.log.info({ runId: record.request.id, tenantId: req.tenantId }, 'run cancel requested');
+      return reply.code(202).send(requestToWire(after, links));
     });
   };
+}
+
+async function readRecord(deps: Pick<ApiDeps, 'records'>, tenantId: string, id: string) {
+  if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
+  let record;
+  try {
+    record = await deps.records.getRequest(tenantId, id);
+  } catch (err) {
+    throw databaseFault(err);
+  }
+  if (!record) throw runNotFound(id);
+  return record;
+}
+
+async function search(deps: Pick<ApiDeps, 'records'>, links: { baseUrl: string }, query: Parameters<ApiDeps['records']['searchRequests']>[0]) {
+  let page;
+  try {
+    page = await deps.records.searchRequests(query);
+  } catch (err) {
+    throw databaseFault(err);
+  }
+  return pageToWire(page, (record) => requestToWire(stateOfRecord(record), links));
+}
+
+function runFinished(status: RunStatus): ReportError {
+  return new ReportError('RUN_FINISHED', `The run has already finished (${status}); there is nothing to cancel.`, [
+    { field: 'id', code: 'RUN_FINISHED', message: `Status is ${status}.` },
+  ]);
+}
+
+/** @throws ReportError('REQUEST_INVALID') naming the header when it is malformed or sent twice. */
+function idempotencyKeyOf(req: FastifyRequest): string | undefined {
+  const raw = req.headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(raw)) {
+    throw new ReportError('REQUEST_INVALID', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.', [
+      { field: 'Idempotency-Key', code: 'REQUEST_INVALID', message: 'Must be 1 to 255 visible ASCII characters, sent once.' },
+    ]);
+  }
+  return raw;
+}
+
+/** @throws ReportError('INTEGRATION_UNKNOWN') naming the location when its integration is not configured for its kind. */
+function checkIntegrations(body: CreateRequestBody, integrations: Integrations): void {
+  const locations = body.export_location === undefined ? [] : Array.isArray(body.export_location) ? body.export_location : [body.export_location];
+  locations.forEach((location, i) => {
+    if (location.variant === 'LOCAL' || integrations.get(location.integration_id ?? '')?.type === location.variant) return;
+    const field = Array.isArray(body.export_location) ? `export_location[${i}].integration_id` : 'export_location.integration_id';
+    throw new ReportError('INTEGRATION_UNKNOWN', `No ${location.variant} integration "${location.integration_id ?? ''}" is configured.`, [
+      { field, code: 'INTEGRATION_UNKNOWN', message: `is not a configured ${location.variant} integration` },
+    ]);
+  });
 }

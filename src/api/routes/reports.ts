@@ -1,36 +1,168 @@
 /**
- * `GET /v1/reports/{id}/download`: streams a finished report file. The report id is its request's id.
+ * Reports (the files runs produced; a report's id is its request's id): read, list, search, delete
+ * (the file goes, a tombstone record stays), download with credentials, and signed download URLs
+ * that work without credentials until they expire (src/downloads/signed-url.ts).
  */
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { ReportError } from '../../domain/errors.js';
 import type { Destination } from '../../destinations/destination.js';
-import type { ApiDeps } from '../deps.js';
+import type { ReportRecord } from '../../records/records.js';
+import { baseUrlOf, type ApiDeps } from '../deps.js';
+import { databaseFault } from '../errors.js';
+import {
+  DOWNLOAD_URL_RESPONSE,
+  ERROR_RESPONSES,
+  FILE_RESPONSE,
+  ID_PARAMS,
+  REPORT_LIST_QUERY,
+  REPORT_PAGE,
+  REPORT_SEARCH_BODY,
+  REPORT_VIEW,
+  SIGNED_FILE_QUERY,
+} from '../record-schemas.js';
+import { currentState, pageToWire, reportToWire, type RequestFile } from '../record-wire.js';
 import { RUN_ID_PATTERN } from '../request-id.js';
 import { runNotFound } from './report-requests.js';
 
-export function reportRoutes(deps: Pick<ApiDeps, 'runs' | 'destination'>): FastifyPluginAsync {
+interface ReportListQuery {
+  limit: number;
+  cursor?: string;
+  report_code?: string;
+  customer_id?: string;
+  created_from?: string;
+  created_to?: string;
+  include_deleted?: boolean;
+}
+
+const TAGS = ['Reports'];
+
+export function reportRoutes(deps: Pick<ApiDeps, 'runs' | 'destination' | 'records' | 'signer' | 'config'>): FastifyPluginAsync {
   return async (app) => {
-    app.get<{ Params: { id: string } }>('/reports/:id/download', async (req, reply) => {
+    const links = { baseUrl: baseUrlOf(deps.config) };
+
+    app.get<{ Params: { id: string } }>('/reports/:id', {
+      config: { permission: 'REPORT.VIEW' },
+      schema: { tags: TAGS, summary: 'One report file\'s record (also after deletion, as a tombstone)', params: ID_PARAMS, response: { 200: REPORT_VIEW, ...ERROR_RESPONSES } },
+    }, async (req) => reportToWire(await readReport(deps, req.tenantId, req.params.id), links));
+
+    app.get<{ Querystring: ReportListQuery }>('/reports', {
+      config: { permission: 'REPORT.VIEW' },
+      schema: { tags: TAGS, summary: 'List reports, newest first', querystring: REPORT_LIST_QUERY, response: { 200: REPORT_PAGE, ...ERROR_RESPONSES } },
+    }, async (req) => {
+      const q = req.query;
+      return searchReports(deps, links, req.tenantId, { ...q, report_code: q.report_code?.split(',') });
+    });
+
+    app.post<{ Body: Omit<ReportListQuery, 'report_code'> & { report_code?: string[] } }>('/reports/search', {
+      config: { permission: 'REPORT.VIEW' },
+      schema: { tags: TAGS, summary: 'Search reports by report code, customer and creation time', body: REPORT_SEARCH_BODY, response: { 200: REPORT_PAGE, ...ERROR_RESPONSES } },
+    }, async (req) => searchReports(deps, links, req.tenantId, req.body ?? { limit: 20 }));
+
+    app.delete<{ Params: { id: string } }>('/reports/:id', {
+      config: { permission: 'REPORT.DELETE' },
+      schema: { tags: TAGS, summary: 'Delete a report file; its record stays as a tombstone (repeatable)', params: ID_PARAMS, response: { 200: REPORT_VIEW, ...ERROR_RESPONSES } },
+    }, async (req) => {
+      const report = await readReport(deps, req.tenantId, req.params.id);
+      // Tombstone first, then the file: a failed removal is redone by repeating the DELETE, and no
+      // link can serve the file once the record says it is gone.
+      const deleted = await dbCall(() => deps.records.markReportDeleted(req.tenantId, report.id));
+      await deps.destination.remove(report.uri);
+      req.log.info({ reportId: report.id, tenantId: req.tenantId }, 'report deleted');
+      return reportToWire(deleted ?? report, links);
+    });
+
+    app.get<{ Params: { id: string } }>('/reports/:id/download-url', {
+      config: { permission: 'REPORT.VIEW' },
+      schema: { tags: TAGS, summary: 'A signed download URL that works without credentials until expires_at', params: ID_PARAMS, response: { 200: DOWNLOAD_URL_RESPONSE, ...ERROR_RESPONSES } },
+    }, async (req) => {
+      const report = await readReport(deps, req.tenantId, req.params.id);
+      if (report.deletedAt) throw reportDeleted();
+      const signed = deps.signer.sign(links.baseUrl, { tenantId: report.tenantId, reportId: report.id, sha256: report.sha256 }, deps.config.downloadUrlTtlSeconds);
+      return { url: signed.url, expires_at: signed.expiresAt };
+    });
+
+    app.get<{ Params: { id: string } }>('/reports/:id/download', {
+      config: { permission: 'REPORT.VIEW' },
+      schema: { tags: TAGS, summary: 'Download the report file (with credentials)', params: ID_PARAMS, response: { 200: FILE_RESPONSE, ...ERROR_RESPONSES } },
+    }, async (req, reply) => {
       const { id } = req.params;
-      const view = RUN_ID_PATTERN.test(id) ? await deps.runs.get(req.tenantId, id) : undefined;
-      if (!view) throw runNotFound(id);
-      if (view.status === 'CANCELLED') throw new ReportError('RUN_CANCELLED', 'The run was cancelled; it has no report.');
-      if (view.status !== 'SUCCEEDED' || !view.report) {
-        const why = view.status === 'FAILED' ? `The run failed (${view.error?.code ?? 'INTERNAL'}); it has no report.` : `The report is not ready yet (status ${view.status}); try again later.`;
+      const record = RUN_ID_PATTERN.test(id) ? await dbCall(() => deps.records.getRequest(req.tenantId, id)) : undefined;
+      if (!record) throw runNotFound(id);
+      const state = await currentState(deps.runs, record);
+      if (state.report?.deletedAt) throw reportDeleted();
+      if (state.status === 'CANCELLED') throw new ReportError('RUN_CANCELLED', 'The run was cancelled; it has no report.');
+      if (!state.report || (state.status !== 'SUCCEEDED' && !record.report)) {
+        const why = state.status === 'FAILED' ? `The run failed (${state.error?.code ?? 'INTERNAL'}); it has no report.` : `The report is not ready yet (status ${state.status}); try again later.`;
         throw new ReportError('REPORT_NOT_READY', why);
       }
-      const report = view.report;
-      const stream = await openFile(deps.destination, report.uri);
-      return reply
-        .header('content-type', report.contentType)
-        .header('content-length', String(report.sizeBytes))
-        .header('content-disposition', `attachment; filename="${report.fileName.replace(/["\\\r\n]/g, '_')}"`)
-        .header('x-checksum-sha256', report.sha256)
-        .send(stream);
+      return sendFile(reply, deps.destination, state.report);
+    });
+
+    // Credentials are the signature itself: this route is public, and answers 403 for anything that
+    // does not verify (an unknown id included, so ids cannot be probed through it).
+    app.get<{ Params: { id: string }; Querystring: { expires?: string; signature?: string } }>('/reports/:id/file', {
+      config: { public: true },
+      schema: { tags: TAGS, summary: 'Download through a signed URL (no credentials)', security: [], params: ID_PARAMS, querystring: SIGNED_FILE_QUERY, response: { 200: FILE_RESPONSE, ...ERROR_RESPONSES } },
+    }, async (req, reply) => {
+      const report = RUN_ID_PATTERN.test(req.params.id) ? await dbCall(() => deps.records.getReportById(req.params.id)) : undefined;
+      const problem = report
+        ? deps.signer.verify({ tenantId: report.tenantId, reportId: report.id, sha256: report.sha256 }, req.query.expires, req.query.signature)
+        : 'INVALID';
+      if (problem === 'EXPIRED') throw new ReportError('SIGNED_URL_EXPIRED', 'This download URL has expired; ask for a new one.');
+      if (problem || !report) throw new ReportError('SIGNED_URL_INVALID', 'This download URL is not valid.');
+      if (report.deletedAt) throw reportDeleted();
+      return sendFile(reply, deps.destination, report);
     });
   };
+}
+
+async function readReport(deps: Pick<ApiDeps, 'records'>, tenantId: string, id: string): Promise<ReportRecord> {
+  const report = RUN_ID_PATTERN.test(id) ? await dbCall(() => deps.records.getReport(tenantId, id)) : undefined;
+  if (!report) throw new ReportError('NOT_FOUND', `No report ${id.slice(0, 200)}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);
+  return report;
+}
+
+async function searchReports(
+  deps: Pick<ApiDeps, 'records'>,
+  links: { baseUrl: string },
+  tenantId: string,
+  q: Omit<ReportListQuery, 'report_code'> & { report_code?: string[] | undefined },
+) {
+  const page = await dbCall(() => deps.records.searchReports({
+    tenantId,
+    limit: q.limit ?? 20,
+    ...(q.cursor ? { cursor: q.cursor } : {}),
+    ...(q.report_code?.length ? { reportCodes: q.report_code } : {}),
+    ...(q.customer_id ? { customerId: q.customer_id } : {}),
+    ...(q.created_from ? { createdFrom: q.created_from } : {}),
+    ...(q.created_to ? { createdTo: q.created_to } : {}),
+    ...(q.include_deleted ? { includeDeleted: true } : {}),
+  }));
+  return pageToWire(page, (r) => reportToWire(r, links));
+}
+
+async function dbCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw databaseFault(err);
+  }
+}
+
+function reportDeleted(): ReportError {
+  return new ReportError('REPORT_DELETED', 'The report file was deleted.', [{ field: 'id', code: 'REPORT_DELETED', message: 'Deleted.' }]);
+}
+
+async function sendFile(reply: FastifyReply, destination: Destination, report: RequestFile) {
+  const stream = await openFile(destination, report.uri);
+  return reply
+    .header('content-type', report.contentType)
+    .header('content-length', String(report.sizeBytes))
+    .header('content-disposition', `attachment; filename="${report.fileName.replace(/["\\\r\n]/g, '_')}"`)
+    .header('x-checksum-sha256', report.sha256)
+    .send(stream);
 }
 
 /**

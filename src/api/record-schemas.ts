@@ -1,0 +1,226 @@
+/**
+ * JSON Schemas of the record endpoints (requests listing/search/cancel, reports): what fastify
+ * validates and serialises, and what /openapi.json publishes. Response schemas list every field a
+ * response may carry, so nothing else can leak into one.
+ */
+import { RUN_STATUSES, STAGES } from '../domain/run-status.js';
+
+/** The one error body of every 4xx/5xx answer. */
+export const ERROR_RESPONSE = {
+  type: 'object',
+  required: ['error'],
+  additionalProperties: false,
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'errors'],
+      additionalProperties: false,
+      properties: {
+        code: { type: 'string', description: 'Stable error code (README "Error codes").' },
+        message: { type: 'string' },
+        errors: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['field', 'code', 'message'],
+            additionalProperties: false,
+            properties: { field: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+/** `errors` responses every authenticated route may give. */
+export const ERROR_RESPONSES = { '4xx': ERROR_RESPONSE, '5xx': ERROR_RESPONSE } as const;
+
+/**
+ * Request and report ids in paths: UUIDs, and the ids subscriptions give their runs
+ * (`[A-Za-z0-9._:-]{1,200}`). Any other text is simply not found (404), like another tenant's id.
+ */
+export const ID_PARAMS = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 1000 } },
+} as const;
+
+const statusList = `(${RUN_STATUSES.join('|')})`;
+const codeItem = '[A-Z][A-Z0-9_]{1,63}';
+
+/** Free client key/values: up to 20 keys of `[A-Za-z0-9_.-]{1,64}`, string values up to 512 characters. */
+export const METADATA = {
+  type: 'object',
+  maxProperties: 20,
+  propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+  additionalProperties: { type: 'string', maxLength: 512 },
+} as const;
+
+const isoInstant = { type: 'string', format: 'date-time', maxLength: 64 } as const;
+const cursor = { type: 'string', minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9_-]+$' } as const;
+const limit = { type: 'integer', minimum: 1, maximum: 100, default: 20 } as const;
+
+/** Query string of `GET /v1/report-generate-requests`. Lists are comma-separated. `created_to` is exclusive. */
+export const REQUEST_LIST_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit,
+    cursor,
+    status: { type: 'string', pattern: `^${statusList}(,${statusList})*$`, description: 'e.g. RUNNING,PENDING' },
+    report_code: { type: 'string', pattern: `^${codeItem}(,${codeItem})*$` },
+    customer_id: { type: 'string', minLength: 1, maxLength: 64 },
+    created_from: isoInstant,
+    created_to: isoInstant,
+  },
+} as const;
+
+/** Body of `POST /v1/report-generate-requests/search`. */
+export const REQUEST_SEARCH_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit,
+    cursor,
+    status: { type: 'array', minItems: 1, maxItems: RUN_STATUSES.length, uniqueItems: true, items: { type: 'string', enum: [...RUN_STATUSES] } },
+    report_code: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true, items: { type: 'string', pattern: `^${codeItem}$` } },
+    customer_id: { type: 'string', minLength: 1, maxLength: 64 },
+    created_from: isoInstant,
+    created_to: isoInstant,
+    metadata: METADATA,
+  },
+} as const;
+
+/** Query string of `GET /v1/reports`. */
+export const REPORT_LIST_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit,
+    cursor,
+    report_code: REQUEST_LIST_QUERY.properties.report_code,
+    customer_id: REQUEST_LIST_QUERY.properties.customer_id,
+    created_from: isoInstant,
+    created_to: isoInstant,
+    include_deleted: { type: 'boolean', default: false },
+  },
+} as const;
+
+/** Body of `POST /v1/reports/search`. */
+export const REPORT_SEARCH_BODY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit,
+    cursor,
+    report_code: REQUEST_SEARCH_BODY.properties.report_code,
+    customer_id: REQUEST_SEARCH_BODY.properties.customer_id,
+    created_from: isoInstant,
+    created_to: isoInstant,
+    include_deleted: { type: 'boolean', default: false },
+  },
+} as const;
+
+const fieldError = ERROR_RESPONSE.properties.error.properties.errors.items;
+const runError = {
+  type: 'object',
+  properties: { code: { type: 'string' }, message: { type: 'string' }, errors: { type: 'array', items: fieldError } },
+} as const;
+
+/** A report file as the API shows it. */
+export const REPORT_VIEW = {
+  type: 'object',
+  required: ['id', 'request_id', 'report_code', 'file_name', 'content_type', 'size_bytes', 'sha256', 'rows', 'created_at'],
+  properties: {
+    id: { type: 'string' },
+    request_id: { type: 'string' },
+    report_code: { type: 'string' },
+    customer_id: { type: ['string', 'null'] },
+    file_name: { type: 'string' },
+    content_type: { type: 'string' },
+    size_bytes: { type: 'integer', description: 'bytes' },
+    sha256: { type: 'string' },
+    rows: { type: 'integer' },
+    pages: { type: 'integer' },
+    created_at: { type: 'string', format: 'date-time' },
+    deleted_at: { type: ['string', 'null'], format: 'date-time' },
+    links: {
+      type: 'object',
+      properties: { self: { type: 'string' }, download: { type: 'string' }, download_url: { type: 'string' }, request: { type: 'string' } },
+    },
+  },
+} as const;
+
+/** The report of a request, inside the request's view. */
+const requestReport = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    file_name: { type: 'string' },
+    content_type: { type: 'string' },
+    size_bytes: { type: 'integer' },
+    sha256: { type: 'string' },
+    rows: { type: 'integer' },
+    pages: { type: 'integer' },
+    download_url: { type: 'string', description: 'The authenticated download route; GET /v1/reports/{id}/download-url gives a signed one.' },
+    deleted_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
+/** A report generate request with its state: every answer about one request. */
+export const REQUEST_VIEW = {
+  type: 'object',
+  required: ['id', 'report_code', 'format', 'status', 'created_at'],
+  properties: {
+    id: { type: 'string' },
+    report_code: { type: 'string' },
+    parameter_values: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, value: {} } } },
+    filters: { type: 'object', additionalProperties: true },
+    format: { type: 'string' },
+    language: { type: 'string' },
+    timezone: { type: 'string' },
+    customer_id: { type: ['string', 'null'] },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    generate_at: { type: ['string', 'null'], format: 'date-time' },
+    status: { type: 'string', enum: [...RUN_STATUSES] },
+    stage: { type: ['string', 'null'], enum: [...STAGES, null] },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+    completed_at: { type: 'string', format: 'date-time' },
+    report: requestReport,
+    error: runError,
+    notify_error: runError,
+    links: { type: 'object', properties: { self: { type: 'string' }, download: { type: 'string' }, cancel: { type: 'string' } } },
+  },
+} as const;
+
+/** A page of a listing: newest first; `total` counts every match; `next_cursor` is null on the last page. */
+function pageOf(item: object) {
+  return {
+    type: 'object',
+    required: ['items', 'next_cursor', 'total'],
+    properties: { items: { type: 'array', items: item }, next_cursor: { type: ['string', 'null'] }, total: { type: 'integer' } },
+  } as const;
+}
+
+export const REQUEST_PAGE = pageOf(REQUEST_VIEW);
+export const REPORT_PAGE = pageOf(REPORT_VIEW);
+
+/** `GET /v1/reports/{id}/download-url`. */
+export const DOWNLOAD_URL_RESPONSE = {
+  type: 'object',
+  required: ['url', 'expires_at'],
+  properties: { url: { type: 'string' }, expires_at: { type: 'string', format: 'date-time' } },
+} as const;
+
+/** Query string of the signed file route. */
+export const SIGNED_FILE_QUERY = {
+  type: 'object',
+  properties: { expires: { type: 'string', maxLength: 20 }, signature: { type: 'string', maxLength: 128 } },
+} as const;
+
+/** A file answer (PDF, CSV, XML or HTML bytes), for the OpenAPI document. */
+export const FILE_RESPONSE = {
+  description: 'The report file; `Content-Type` is the report\'s, `X-Checksum-Sha256` its SHA-256.',
+  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+} as const;

@@ -1,0 +1,182 @@
+/**
+ * Wire forms (snake_case) of request and report records, and how a request's current state is
+ * assembled: the stored record, with the live stage from Temporal while the run is still going.
+ */
+import { createHash } from 'node:crypto';
+import type { ReportRequest } from '../domain/report-request.js';
+import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
+import { FINAL_STATUSES, type Page, type ReportRecord, type RequestRecord } from '../records/records.js';
+import type { RunGateway, RunView } from '../temporal/report-runs.js';
+import type { Links } from './wire.js';
+
+/** The file of a request as its view shows it (from the record, or from the run while it is not yet recorded). */
+export interface RequestFile {
+  fileName: string;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  rows: number;
+  pages?: number;
+  uri: string;
+  deletedAt?: string;
+}
+
+/** A request with its current state. Instants are ISO-8601 (UTC). */
+export interface RequestState {
+  request: ReportRequest;
+  status: RunStatus;
+  stage: Stage | null;
+  createdAt: string;
+  updatedAt?: string;
+  completedAt?: string;
+  report?: RequestFile;
+  error?: RunError;
+  notifyError?: RunError;
+}
+
+/** The state as recorded. */
+export function stateOfRecord(record: RequestRecord): RequestState {
+  return withoutUndefined({
+    request: record.request,
+    status: record.status,
+    stage: record.stage,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    completedAt: record.completedAt,
+    report: record.report,
+    error: record.error,
+    notifyError: record.notifyError,
+  });
+}
+
+/**
+ * The current state of `record`: as recorded once final; while not, the live view from Temporal
+ * (status, stage, outcome), falling back to the record when Temporal no longer knows the run or
+ * cannot be reached.
+ */
+export async function currentState(runs: RunGateway, record: RequestRecord): Promise<RequestState> {
+  const recorded = stateOfRecord(record);
+  if (FINAL_STATUSES.includes(record.status)) return recorded;
+  let live: RunView | undefined;
+  try {
+    live = await runs.get(record.request.tenantId, record.request.id);
+  } catch {
+    return recorded;
+  }
+  if (!live) return recorded;
+  return withoutUndefined({
+    ...recorded,
+    status: live.status,
+    stage: live.stage,
+    completedAt: live.completedAt ?? recorded.completedAt,
+    report: recorded.report ?? live.report,
+    error: live.error,
+    notifyError: live.notifyError ?? recorded.notifyError,
+  });
+}
+
+/** Links of a request. */
+export function requestLinks(links: Links, id: string) {
+  const enc = encodeURIComponent(id);
+  return {
+    self: `${links.baseUrl}/v1/report-generate-requests/${enc}`,
+    download: `${links.baseUrl}/v1/reports/${enc}/download`,
+    cancel: `${links.baseUrl}/v1/report-generate-requests/${enc}/cancel`,
+  };
+}
+
+/** The wire view of a request (see `REQUEST_VIEW`). */
+export function requestToWire(state: RequestState, links: Links) {
+  const { request } = state;
+  const l = requestLinks(links, request.id);
+  return {
+    id: request.id,
+    report_code: request.reportCode,
+    parameter_values: request.parameterValues.map((p) => ({ name: p.name, value: p.value })),
+    ...(request.filters && Object.keys(request.filters).length ? { filters: request.filters } : {}),
+    format: request.format,
+    language: request.language,
+    timezone: request.timezone,
+    customer_id: request.customerId ?? null,
+    metadata: request.metadata ?? {},
+    generate_at: request.generateAt ?? null,
+    status: state.status,
+    stage: state.stage,
+    created_at: state.createdAt,
+    ...(state.updatedAt ? { updated_at: state.updatedAt } : {}),
+    ...(state.completedAt ? { completed_at: state.completedAt } : {}),
+    ...(state.report
+      ? {
+          report: {
+            id: request.id,
+            file_name: state.report.fileName,
+            content_type: state.report.contentType,
+            size_bytes: state.report.sizeBytes,
+            sha256: state.report.sha256,
+            rows: state.report.rows,
+            ...(state.report.pages !== undefined ? { pages: state.report.pages } : {}),
+            download_url: l.download,
+            ...(state.report.deletedAt ? { deleted_at: state.report.deletedAt } : {}),
+          },
+        }
+      : {}),
+    ...(state.error ? { error: errorToWire(state.error) } : {}),
+    ...(state.notifyError ? { notify_error: errorToWire(state.notifyError) } : {}),
+    links: l,
+  };
+}
+
+/** The wire view of a report (see `REPORT_VIEW`). */
+export function reportToWire(report: ReportRecord, links: Links) {
+  const enc = encodeURIComponent(report.id);
+  return {
+    id: report.id,
+    request_id: report.requestId,
+    report_code: report.reportCode,
+    customer_id: report.customerId ?? null,
+    file_name: report.fileName,
+    content_type: report.contentType,
+    size_bytes: report.sizeBytes,
+    sha256: report.sha256,
+    rows: report.rows,
+    ...(report.pages !== undefined ? { pages: report.pages } : {}),
+    created_at: report.createdAt,
+    deleted_at: report.deletedAt ?? null,
+    links: {
+      self: `${links.baseUrl}/v1/reports/${enc}`,
+      download: `${links.baseUrl}/v1/reports/${enc}/download`,
+      download_url: `${links.baseUrl}/v1/reports/${enc}/download-url`,
+      request: `${links.baseUrl}/v1/report-generate-requests/${encodeURIComponent(report.requestId)}`,
+    },
+  };
+}
+
+/** A page in wire form. */
+export function pageToWire<T, W>(page: Page<T>, toWire: (item: T) => W) {
+  return { items: page.items.map(toWire), next_cursor: page.nextCursor, total: page.total };
+}
+
+function errorToWire(error: RunError) {
+  return { code: error.code, message: error.message, errors: error.errors.map((e) => ({ field: e.field, code: e.code, message: e.message })) };
+}
+
+/**
+ * SHA-256 (hex) of a JSON body in canonical form (object keys sorted at every level), so the same
+ * request sent with its keys in another order counts as the same body for `Idempotency-Key`.
+ */
+export function canonicalBodySha256(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
