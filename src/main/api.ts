@@ -25,6 +25,9 @@ import { SubscriptionStore } from '../subscriptions/subscription-store.js';
 import { uuidv7 } from '../api/request-id.js';
 import { createLogger, type Logger } from './logger.js';
 
+/** How often expired idempotency keys are deleted, in ms (hourly). */
+const PURGE_EVERY_MS = 3_600_000;
+
 /** A running API. */
 export interface RunningApi {
   /** e.g. `http://127.0.0.1:8080`. */
@@ -57,13 +60,14 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     await db.close();
     throw new Error(`Temporal is not reachable: ${(err as Error).message}`, { cause: err });
   }
+  const records = new PgRecordStore(db);
   const app = buildApiServer({
     config,
     catalog,
     db,
     runs: new ReportRuns(client, { taskQueue: config.taskQueue }),
     destination: new LocalDestination(config.reportsDir),
-    records: new PgRecordStore(db),
+    records,
     signer: new UrlSigner(signingKey),
     integrations: loadIntegrations(config.integrationsFile),
     logger: log,
@@ -77,7 +81,16 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       newId: uuidv7,
     }),
   });
+  // Expired idempotency keys are ignored when claimed again; this only keeps the table small.
+  const purge = setInterval(() => {
+    records.purgeExpiredKeys().then(
+      (n) => n && log.info({ purged: n }, 'expired idempotency keys deleted'),
+      (err: unknown) => log.warn({ err }, 'could not delete expired idempotency keys'),
+    );
+  }, PURGE_EVERY_MS);
+  purge.unref();
   const closeClients = async () => {
+    clearInterval(purge);
     await client.connection.close();
     await db.close();
   };
