@@ -3,10 +3,14 @@
  *
  * The run's period comes from its nominal time — the schedule's `TemporalScheduledStartTime`, which
  * a backfill sets to the missed time — never from the wall clock, so a run that starts late, after an
- * outage or in a backfill reports the same period it would have on time. The report itself is a
- * `generateReport` child whose workflow id is `<subscription id>:<period key>`: Temporal refuses a
- * second run of a period that is running or succeeded, so catch-up, backfill and trigger never produce
- * two reports of one period; a period whose run failed may run again. Each outcome is recorded
+ * outage or in a backfill reports the same period it would have on time. A scheduled run that begins
+ * later than the schedule's catch-up window after its nominal time (the workers were down, or it
+ * waited behind others) does nothing and ends MISSED, unless a backfill asked for its time
+ * (`withinCatchUp`): after an outage of workers or server alike, only the periods within the window
+ * run. The report itself is a `generateReport` child whose workflow id is `<subscription id>:<period
+ * key>`: Temporal refuses a second run of a period that is running or succeeded, so catch-up,
+ * backfill and trigger never produce two reports of one period; a period whose run failed may run
+ * again. Each outcome of a scheduled run is written to the subscription's ledger and counted
  * (`recordRunOutcome`), which pauses the subscription after too many failures in a row.
  */
 import {
@@ -15,18 +19,20 @@ import {
   executeChild,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { DateTime } from 'luxon';
 import { SA_REPORT_CODE, SA_STATUS, SA_TENANT, SA_CUSTOMER } from '../src/domain/search-attributes.js';
-import type { ReportRequest } from '../src/domain/report-request.js';
+import type { ReportPeriod, ReportRequest } from '../src/domain/report-request.js';
 import type { RunState } from '../src/domain/run-status.js';
 import { runSummary } from '../src/domain/summary.js';
+import { withinCatchUp } from '../src/domain/subscription-catchup.js';
 import { isReportingRun, periodKey, subscriptionPeriod } from '../src/domain/subscription-period.js';
 import type { ScheduledReportInput, ScheduledReportResult } from '../src/domain/subscription-run.js';
-import type { ReportActivities } from '../activities/index.js';
+import type { ReportActivities, RunOutcomeInput } from '../activities/index.js';
 import { GENERATE_REPORT_WORKFLOW } from './messages.js';
 
 const { recordRunOutcome } = proxyActivities<ReportActivities>({
@@ -45,17 +51,31 @@ const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', S
  */
 export async function scheduledReport(input: ScheduledReportInput): Promise<ScheduledReportResult> {
   const info = workflowInfo();
-  const nominal = info.typedSearchAttributes.get(SCHEDULED_START) ?? info.startTime;
+  // The time this run begins (its first workflow task), which is what the catch-up window is about.
+  const begunAt = new Date();
+  const scheduledAt = info.typedSearchAttributes.get(SCHEDULED_START);
+  const nominal = scheduledAt ?? info.startTime;
   const nominalTime = DateTime.fromJSDate(nominal).setZone(input.timezone).toISO()!;
   if (!input.period && !isReportingRun(input.schedule, input.timezone, nominal)) return { nominalTime, outcome: 'SKIPPED' };
 
-  let period;
+  let period: ReportPeriod;
   try {
     period = input.period ?? subscriptionPeriod(input.schedule, input.timezone, nominal);
   } catch (err) {
     throw ApplicationFailure.create({ type: 'SCHEDULE_INVALID', message: (err as Error).message, nonRetryable: true });
   }
   const runId = `${input.subscriptionId}:${periodKey(period)}`;
+  // Only runs a schedule started have a nominal time of their own (and a place in the ledger).
+  const scheduled = !input.period && scheduledAt !== undefined;
+  const ledger = scheduled && patched('subscription-ledger') ? { nominalTime, period } : undefined;
+  const base = { runId, period: range(period), ...(ledger ? { ledger } : {}) };
+
+  if (scheduled && input.catchUp && !withinCatchUp(nominal, begunAt, input.catchUp)) {
+    log.warn('scheduled run began after the catch-up window: missed', { subscriptionId: input.subscriptionId, nominalTime, lateMs: begunAt.getTime() - nominal.getTime() });
+    await record(input, { ...base, outcome: 'MISSED', failed: false });
+    return { nominalTime, outcome: 'MISSED', period, runId };
+  }
+
   const request: ReportRequest = { ...input.template, id: runId, tenantId: input.tenantId, requestedAt: nominalTime, period };
   const attributes = [
     { key: SA_TENANT, value: input.tenantId },
@@ -78,7 +98,10 @@ export async function scheduledReport(input: ScheduledReportInput): Promise<Sche
     });
     result = { nominalTime, outcome: 'RAN', period, runId, runStatus: state.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED' };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { nominalTime, outcome: 'ALREADY_RAN', period, runId };
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      if (ledger) await record(input, { ...base, outcome: 'ALREADY_RAN', failed: false });
+      return { nominalTime, outcome: 'ALREADY_RAN', period, runId };
+    }
     if (!(err instanceof ChildWorkflowFailure)) throw err;
     const cause = err.cause;
     const cancelled = cause?.name === 'CancelledFailure' || cause?.name === 'TerminatedFailure';
@@ -86,13 +109,22 @@ export async function scheduledReport(input: ScheduledReportInput): Promise<Sche
     result = { nominalTime, outcome: 'RAN', period, runId, runStatus: cancelled ? 'CANCELLED' : 'FAILED', errorCode };
   }
   if (result.runStatus !== 'CANCELLED') {
-    try {
-      const failed = result.runStatus === 'FAILED';
-      await recordRunOutcome({ subscriptionId: input.subscriptionId, runId, failed, period: `${period.fromDate}..${period.toDate}`, ...(failed ? { errorCode: result.errorCode ?? 'INTERNAL' } : {}) });
-    } catch (err) {
-      // The report run's own outcome stands; only the failure count (and so auto-pause) missed it.
-      log.warn('run outcome not recorded', { subscriptionId: input.subscriptionId, error: String(err) });
-    }
+    const failed = result.runStatus === 'FAILED';
+    await record(input, { ...base, outcome: 'RAN', failed, ...(failed ? { errorCode: result.errorCode ?? 'INTERNAL' } : {}) });
   }
   return result;
+}
+
+function range(period: ReportPeriod): string {
+  return `${period.fromDate}..${period.toDate}`;
+}
+
+/** Records the outcome; a failure after retries is logged and leaves the run's own outcome as it is. */
+async function record(input: ScheduledReportInput, outcome: Omit<RunOutcomeInput, 'subscriptionId'>): Promise<void> {
+  try {
+    await recordRunOutcome({ subscriptionId: input.subscriptionId, ...outcome });
+  } catch (err) {
+    // Only the failure count (and so auto-pause) and the ledger missed it.
+    log.warn('run outcome not recorded', { subscriptionId: input.subscriptionId, error: String(err) });
+  }
 }

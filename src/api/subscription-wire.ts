@@ -83,7 +83,12 @@ export function subscriptionToWire(s: Subscription, baseUrl: string) {
   };
 }
 
-/** The detail view: next run times, last runs (with links to their report runs) and missed periods. */
+/**
+ * The detail view: next run times, last runs (with links to their report runs) and missed periods —
+ * each the period, its scheduled time (`nominal_time`, UTC) and why (`NOT_STARTED`: no run began, the
+ * server was down past the catch-up window or the run still waits for a worker; `STARTED_TOO_LATE`:
+ * its run began after the window and did nothing).
+ */
 export function subscriptionViewToWire(v: SubscriptionView, baseUrl: string) {
   const state = v.scheduleState;
   return {
@@ -93,7 +98,7 @@ export function subscriptionViewToWire(v: SubscriptionView, baseUrl: string) {
     next_run_times: (state?.nextRunTimes ?? []).map((t) => t.toISOString()),
     last_runs: (state?.recentRuns ?? []).map((r) => ({ nominal_time: r.nominalTime.toISOString(), started_at: r.startedAt.toISOString(), workflow_id: r.workflowId })),
     missed_runs_outside_catchup: state?.missedCatchupWindow ?? 0,
-    missed_periods: v.missedPeriods.map(periodToWire),
+    missed_periods: v.missedPeriods.map((m) => ({ ...periodToWire(m.period), nominal_time: new Date(m.nominalTime).toISOString(), reason: m.reason })),
   };
 }
 

@@ -11,7 +11,7 @@
  */
 import { DateTime } from 'luxon';
 import type { ReportPeriod } from './report-request.js';
-import { previousCronTime } from './subscription-cron.js';
+import { cronTimes, previousCronTime } from './subscription-cron.js';
 import { parseTimeOfDay, type SubscriptionSchedule } from './subscription-schedule.js';
 
 function toInstant(t: string | Date, zone: string): DateTime {
@@ -72,11 +72,13 @@ export function isReportingRun(schedule: SubscriptionSchedule, zone: string, nom
  * The nominal run times of `schedule` in `[from, to)`, in order, as zoned DateTimes: what the
  * Temporal Schedule fires at, one per reporting run (LAST already resolved). A local time that a DST
  * change skips is taken an hour later (it runs once, as the schedule's `dstGapRuns` entries make
- * Temporal do); one that a DST change repeats is taken once, here at its first occurrence (Temporal
- * takes the second). CUSTOM is not enumerated (returns []). Used to list missed periods and in tests.
+ * Temporal do); one that a DST change repeats is taken once, at its second occurrence, as Temporal
+ * takes it. CUSTOM: the cron's times (`cronTimes`: a skipped local time is not fired), at most the
+ * latest `maxCustom` (default 1000) of them. Used to count backfills, to find missed periods and in tests.
+ * @throws RangeError for a malformed `timeOfDay` or cron.
  */
-export function nominalTimes(schedule: SubscriptionSchedule, zone: string, from: string | Date, to: string | Date): DateTime[] {
-  if (schedule.frequency === 'CUSTOM') return [];
+export function nominalTimes(schedule: SubscriptionSchedule, zone: string, from: string | Date, to: string | Date, maxCustom = 1000): DateTime[] {
+  if (schedule.frequency === 'CUSTOM') return cronTimes(schedule.cron ?? '', zone, from, to, maxCustom);
   const start = toInstant(from, zone);
   const end = toInstant(to, zone);
   const { hour, minute } = parseTimeOfDay(schedule.timeOfDay);
@@ -113,10 +115,12 @@ export function weekdayNumber(day: string): number {
 
 /**
  * The id part that names a period in workflow ids and file names: the local start date
- * (`2025-03-01`), with `T<HHmm>` when the period does not start at local midnight (CUSTOM).
+ * (`2025-03-01`), with `T<HHmm>` when the period does not start at local midnight (CUSTOM), and
+ * `T<HHmmss>` when it does not start on a whole minute (a six-field cron with seconds).
  */
 export function periodKey(period: Pick<ReportPeriod, 'from'>): string {
   const from = DateTime.fromISO(period.from, { setZone: true });
+  if (from.second !== 0) return `${from.toISODate()}T${from.toFormat('HHmmss')}`;
   return from.hour === 0 && from.minute === 0 ? from.toISODate()! : `${from.toISODate()}T${from.toFormat('HHmm')}`;
 }
 

@@ -3,6 +3,7 @@
  * and how a run's ids are derived. Sandbox-safe.
  */
 import type { ReportPeriod, ReportRequest } from './report-request.js';
+import type { CatchUpPolicy } from './subscription-catchup.js';
 import type { SubscriptionSchedule } from './subscription-schedule.js';
 
 /** The report each run asks for: a report request without the per-run fields. */
@@ -21,6 +22,12 @@ export interface ScheduledReportInput {
   template: ReportTemplate;
   /** Set only for a manual run of an explicit period (`trigger` with `{from, to}`); else the nominal time decides. */
   period?: ReportPeriod;
+  /**
+   * The schedule's catch-up window and backfill ranges: a scheduled run that begins later than the
+   * window after its nominal time ends MISSED unless a backfill asked for it. Absent on manual runs
+   * and on runs of schedules written before it existed (then only Temporal's own window applies).
+   */
+  catchUp?: CatchUpPolicy;
 }
 
 /** What a scheduled run did. */
@@ -29,9 +36,11 @@ export interface ScheduledReportResult {
   nominalTime: string;
   /**
    * RAN: the report run ran (see `runStatus`); ALREADY_RAN: that period already ran or is running
-   * (nothing done); SKIPPED: not a reporting run (MONTHLY LAST before the month's last day).
+   * (nothing done); SKIPPED: not a reporting run (MONTHLY LAST before the month's last day);
+   * MISSED: the run began after the catch-up window (workers or server were down) and did nothing —
+   * the period is listed as missed on the subscription.
    */
-  outcome: 'RAN' | 'ALREADY_RAN' | 'SKIPPED';
+  outcome: 'RAN' | 'ALREADY_RAN' | 'SKIPPED' | 'MISSED';
   period?: ReportPeriod;
   /** The report run's workflow id (`<subscription id>:<period key>`), also its request id. */
   runId?: string;

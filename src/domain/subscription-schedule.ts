@@ -29,7 +29,10 @@ export interface SubscriptionSchedule {
 }
 
 const TIME_OF_DAY = /^([01][0-9]|2[0-3]):([0-5][0-9])$/;
-/** Five cron fields of digits, `*`, `/`, `,`, `-` (no names, no seconds): what Temporal's parser and ours agree on. */
+/**
+ * Five cron fields of digits, `*`, `/`, `,`, `-` (no names, no seconds): what Temporal's parser and ours agree on.
+ * Six fields (seconds first) are understood by the cron engine, for tests, but a subscription may not fire every second.
+ */
 const CRON = /^\s*[0-9*/,-]+(\s+[0-9*/,-]+){4}\s*$/;
 
 /** Hour and minute of `timeOfDay`. @throws RangeError when it is not `HH:mm`. */

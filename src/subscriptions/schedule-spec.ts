@@ -9,6 +9,7 @@
  */
 import type { CalendarSpec, DayOfWeek, Month, ScheduleSpec } from '@temporalio/client';
 import { DateTime } from 'luxon';
+import { temporalCronOf } from '../domain/subscription-cron.js';
 import { dstGapRuns } from '../domain/subscription-period.js';
 import { parseTimeOfDay, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
 
@@ -19,12 +20,13 @@ const GAP_YEARS_AHEAD = 10;
 /**
  * A local `timeOfDay` that a DST change skips (02:30 on the spring day in Oslo) is not taken by a
  * Temporal Schedule at all; the spec gets one extra dated entry per such day, at the time luxon maps
- * it to (03:30), so that run happens once. The entries cover `now`'s year −5 to +10.
+ * it to (03:30), so that run happens once. The entries cover `now`'s year −5 to +10. A CUSTOM cron
+ * becomes a cron expression (six fields, seconds first, become Temporal's seven-field form).
  * @param now when the spec is built (decides the years of the DST entries).
  * @throws RangeError when `timeOfDay` is not `HH:mm` (validate with `scheduleProblems` first).
  */
 export function scheduleSpecOf(schedule: SubscriptionSchedule, timezone: string, now: Date = new Date()): ScheduleSpec {
-  if (schedule.frequency === 'CUSTOM') return { cronExpressions: [schedule.cron ?? ''], timezone };
+  if (schedule.frequency === 'CUSTOM') return { cronExpressions: [temporalCronOf(schedule.cron ?? '')], timezone };
   const { hour, minute } = parseTimeOfDay(schedule.timeOfDay);
   const at: CalendarSpec = { hour, minute, comment: schedule.frequency };
   let calendar: CalendarSpec;

@@ -9,6 +9,7 @@ import { validateRequest } from '../catalog/validate-request.js';
 import { ReportError } from '../domain/errors.js';
 import type { ReportPeriod } from '../domain/report-request.js';
 import { isValidTimeZone } from '../domain/period.js';
+import { missedRuns, type MissedRun } from '../domain/subscription-missed.js';
 import { nominalTimes, subscriptionPeriod, zonedPeriod } from '../domain/subscription-period.js';
 import type { ReportTemplate, ScheduledReportInput } from '../domain/subscription-run.js';
 import { scheduleProblems, scheduleSummary, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
@@ -20,8 +21,12 @@ import type { SubscriptionStore } from './subscription-store.js';
 export interface SubscriptionView extends Subscription {
   /** Undefined when the schedule could not be found (deleted from outside). */
   scheduleState?: ScheduleView;
-  /** Periods whose runs fell outside the catch-up window and did not run (oldest first, at most 50). */
-  missedPeriods: ReportPeriod[];
+  /**
+   * Scheduled times, while the subscription was active, whose runs did not happen because of an
+   * outage longer than the catch-up window (see `missedRuns`): oldest first, at most the latest 50,
+   * looking back 400 days. Times while paused are not missed.
+   */
+  missedPeriods: MissedRun[];
 }
 
 export interface CreateSubscription {
@@ -35,6 +40,7 @@ export interface SubscriptionServiceDeps {
   store: SubscriptionStore;
   scheduler: SubscriptionScheduler;
   catalog: Catalog;
+  /** `subscriptionCatchupDays`: the window missed periods are judged by when the schedule cannot be described. */
   config: { subscriptionCatchupDays: number };
   newId: () => string;
   now?: () => Date;
@@ -119,13 +125,16 @@ export class SubscriptionService {
     return { found: true, period };
   }
 
-  /** One run per nominal time in `[from, to)`. @throws ReportError SCHEDULE_INVALID for an empty or reversed range. */
+  /**
+   * One run per nominal time in `[from, to)`, however old. `runs` counts them (a CUSTOM cron's at most
+   * 10 000). @throws ReportError SCHEDULE_INVALID for an empty or reversed range.
+   */
   async backfill(tenantId: string, id: string, range: { from: string; to: string }): Promise<{ found: boolean; runs?: number }> {
     const row = await this.deps.store.get(tenantId, id);
     if (!row) return { found: false };
     const [from, to] = this.range(row, range);
     await this.deps.scheduler.backfill(id, from.toJSDate(), to.toJSDate());
-    return { found: true, runs: nominalTimes(row.schedule, row.timezone, from.toJSDate(), to.toJSDate()).length };
+    return { found: true, runs: nominalTimes(row.schedule, row.timezone, from.toJSDate(), to.toJSDate(), 10_000).length };
   }
 
   /** Deletes the subscription and its schedule; runs already started finish. */
@@ -164,23 +173,21 @@ export class SubscriptionService {
 
   private async view(row: Subscription): Promise<SubscriptionView> {
     const scheduleState = await this.deps.scheduler.describe(row.id);
-    return { ...row, ...(scheduleState ? { scheduleState } : {}), missedPeriods: scheduleState ? this.missedPeriods(row, scheduleState) : [] };
+    return { ...row, ...(scheduleState ? { scheduleState } : {}), missedPeriods: await this.missedPeriods(row, scheduleState) };
   }
 
-  /**
-   * Nominal times after the last run the schedule took (or since the subscription was last changed)
-   * that are older than the catch-up window: Temporal will not run them, so they are shown instead of
-   * dropped silently. None while paused (a paused subscription misses nothing).
-   */
-  private missedPeriods(row: Subscription, state: ScheduleView): ReportPeriod[] {
-    if (state.paused || row.schedule.frequency === 'CUSTOM') return [];
-    const last = state.recentRuns.at(-1)?.nominalTime;
-    const since = new Date(Math.max(last ? last.getTime() + 1 : 0, Date.parse(row.updatedAt)));
-    const horizon = new Date(this.now().getTime() - this.deps.config.subscriptionCatchupDays * 86_400_000);
-    if (horizon <= since) return [];
-    return nominalTimes(row.schedule, row.timezone, since, horizon).slice(-50).map((t) => subscriptionPeriod(row.schedule, row.timezone, t.toJSDate()));
+  /** From the subscription's active spans and ledger, judged by the schedule's catch-up window. */
+  private async missedPeriods(row: Subscription, state: ScheduleView | undefined): Promise<MissedRun[]> {
+    const now = this.now();
+    const since = new Date(now.getTime() - MISSED_LOOK_BACK_DAYS * 86_400_000);
+    const [spans, recorded] = await Promise.all([this.deps.store.ledger.spans(row.id, since), this.deps.store.ledger.runs(row.id, since)]);
+    const catchupWindowMs = state?.catchupWindowMs ?? this.deps.config.subscriptionCatchupDays * 86_400_000;
+    return missedRuns(spans, recorded, { now, catchupWindowMs, lookBackDays: MISSED_LOOK_BACK_DAYS });
   }
 }
+
+/** How far back missed periods are looked for, in days. */
+const MISSED_LOOK_BACK_DAYS = 400;
 
 /** The snapshot a schedule's runs are started with. */
 export function snapshot(row: Subscription): ScheduledReportInput {

@@ -1,20 +1,42 @@
 /**
  * Subscriptions in PostgreSQL (`reportflow.subscriptions`, migration 0005). Every read is scoped by
- * tenant: another tenant's id reads as missing.
+ * tenant: another tenant's id reads as missing. Each change of whether a subscription is active, or
+ * of its schedule, also closes and opens its active spans (`reportflow.subscription_spans`, migration
+ * 0007) in the same statement, so the spans are exactly the times the subscription was active.
  */
 import type { Queryable, Row } from '../data/database.js';
+import { SubscriptionLedger } from './subscription-ledger.js';
 import type { Subscription, SubscriptionChanges } from './subscription.js';
 
 const COLUMNS = 'id, tenant_id, name, template, schedule, timezone, active, paused_reason, consecutive_failures, created_at, updated_at';
 
+/** SQL (a CTE list item) closing the open span of the subscription row `s` when it is no longer active. */
+const CLOSE_SPAN_WHEN_INACTIVE = `closed AS (
+  UPDATE reportflow.subscription_spans sp SET active_to = s.updated_at FROM s
+  WHERE NOT s.active AND sp.subscription_id = s.id AND sp.active_to IS NULL)`;
+
+/** SQL (a CTE list item) opening a span for `s` when it is active and has none open. */
+const OPEN_SPAN_WHEN_ACTIVE = `opened AS (
+  INSERT INTO reportflow.subscription_spans (subscription_id, active_from, schedule, timezone)
+  SELECT s.id, s.updated_at, s.schedule, s.timezone FROM s
+  WHERE s.active AND NOT EXISTS (SELECT 1 FROM reportflow.subscription_spans sp WHERE sp.subscription_id = s.id AND sp.active_to IS NULL))`;
+
 export class SubscriptionStore {
-  constructor(private readonly db: Queryable) {}
+  /** Its scheduled runs and active spans. */
+  readonly ledger: SubscriptionLedger;
+
+  constructor(private readonly db: Queryable) {
+    this.ledger = new SubscriptionLedger(db);
+  }
 
   /** Inserts a new subscription; `createdAt`/`updatedAt` are set by the database. */
   async insert(s: Omit<Subscription, 'createdAt' | 'updatedAt' | 'consecutiveFailures'>): Promise<Subscription> {
     const rows = await this.db.query(
-      `INSERT INTO reportflow.subscriptions (id, tenant_id, name, template, schedule, timezone, active, paused_reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      `WITH s AS (
+         INSERT INTO reportflow.subscriptions (id, tenant_id, name, template, schedule, timezone, active, paused_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}
+       ), ${OPEN_SPAN_WHEN_ACTIVE}
+       SELECT ${COLUMNS} FROM s`,
       [s.id, s.tenantId, s.name ?? null, JSON.stringify(s.template), JSON.stringify(s.schedule), s.timezone, s.active, s.pausedReason ?? null],
     );
     return fromRow(rows[0]!);
@@ -37,33 +59,55 @@ export class SubscriptionStore {
     return rows.map(fromRow);
   }
 
-  /** Applies `changes`; returns the updated row, or undefined when there is none. */
+  /**
+   * Applies `changes`; returns the updated row, or undefined when there is none. A changed schedule or
+   * zone of an active subscription ends its span and starts one with the new schedule.
+   */
   async update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
     const rows = await this.db.query(
-      `UPDATE reportflow.subscriptions SET
-         name = COALESCE($3, name), template = COALESCE($4::jsonb, template), schedule = COALESCE($5::jsonb, schedule),
-         timezone = COALESCE($6, timezone), updated_at = now()
-       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+      `WITH old AS (
+         SELECT schedule, timezone FROM reportflow.subscriptions WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
+       ), s AS (
+         UPDATE reportflow.subscriptions SET
+           name = COALESCE($3, name), template = COALESCE($4::jsonb, template), schedule = COALESCE($5::jsonb, schedule),
+           timezone = COALESCE($6, timezone), updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}
+       ), changed AS (
+         SELECT s.id, s.updated_at, s.schedule, s.timezone FROM s, old
+         WHERE s.active AND (s.schedule IS DISTINCT FROM old.schedule OR s.timezone IS DISTINCT FROM old.timezone)
+       ), closed AS (
+         UPDATE reportflow.subscription_spans sp SET active_to = c.updated_at FROM changed c WHERE sp.subscription_id = c.id AND sp.active_to IS NULL
+       ), opened AS (
+         INSERT INTO reportflow.subscription_spans (subscription_id, active_from, schedule, timezone) SELECT id, updated_at, schedule, timezone FROM changed
+       )
+       SELECT ${COLUMNS} FROM s`,
       [tenantId, id, changes.name ?? null, changes.template ? JSON.stringify(changes.template) : null, changes.schedule ? JSON.stringify(changes.schedule) : null, changes.timezone ?? null],
     );
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  /** Pauses (with `reason`) or resumes (clearing the reason and the failure count). */
+  /** Pauses (with `reason`, ending the active span) or resumes (clearing the reason and the failure count, starting a span). */
   async setActive(tenantId: string, id: string, active: boolean, reason?: string): Promise<Subscription | undefined> {
     const rows = await this.db.query(
-      `UPDATE reportflow.subscriptions SET active = $3, paused_reason = $4,
-         consecutive_failures = CASE WHEN $3 THEN 0 ELSE consecutive_failures END, updated_at = now()
-       WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+      `WITH s AS (
+         UPDATE reportflow.subscriptions SET active = $3, paused_reason = $4,
+           consecutive_failures = CASE WHEN $3 THEN 0 ELSE consecutive_failures END, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}
+       ), ${CLOSE_SPAN_WHEN_INACTIVE}, ${OPEN_SPAN_WHEN_ACTIVE}
+       SELECT ${COLUMNS} FROM s`,
       [tenantId, id, active, active ? null : (reason ?? null)],
     );
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  /** Marks it deleted; true when it existed. */
+  /** Marks it deleted and ends its active span; true when it existed. */
   async delete(tenantId: string, id: string): Promise<boolean> {
     const rows = await this.db.query(
-      'UPDATE reportflow.subscriptions SET deleted_at = now(), active = false, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id',
+      `WITH s AS (
+         UPDATE reportflow.subscriptions SET deleted_at = now(), active = false, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id, active, updated_at
+       ), ${CLOSE_SPAN_WHEN_INACTIVE}
+       SELECT id FROM s`,
       [tenantId, id],
     );
     return rows.length > 0;
@@ -84,9 +128,16 @@ export class SubscriptionStore {
     return rows[0]?.consecutive_failures;
   }
 
-  /** Pauses it because of repeated failures (by id only: called by the worker, which has no tenant). */
+  /** Pauses it because of repeated failures, ending its active span (by id only: called by the worker, which has no tenant). */
   async autoPause(id: string, reason: string): Promise<void> {
-    await this.db.query('UPDATE reportflow.subscriptions SET active = false, paused_reason = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL', [id, reason]);
+    await this.db.query(
+      `WITH s AS (
+         UPDATE reportflow.subscriptions SET active = false, paused_reason = $2, updated_at = now()
+         WHERE id = $1 AND deleted_at IS NULL RETURNING id, active, updated_at
+       ), ${CLOSE_SPAN_WHEN_INACTIVE}
+       SELECT id FROM s`,
+      [id, reason],
+    );
   }
 }
 

@@ -6,10 +6,14 @@
  * Policies (README "Subscriptions"): overlap BUFFER_ALL — a run due while the previous one still
  * runs waits for it, so periods run in order and none is dropped; catch-up window
  * `REPORTFLOW_SUBSCRIPTION_CATCHUP_DAYS` (7 days) — after an outage every missed run inside the window
- * runs once, in order; older ones are not run and are listed as missed periods by the API.
+ * runs once, in order; older ones are not run and are listed as missed periods by the API. Temporal
+ * applies the window only to times it could not act on (server down); the action's argument carries
+ * it too (`catchUp`), so a run that begins late because the workers were down obeys it as well, and
+ * carries the ranges clients backfilled, whose runs go ahead however late.
  */
 import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import { ReportError } from '../domain/errors.js';
+import { MIN_CATCHUP_WINDOW_MS, withBackfill, type CatchUpPolicy } from '../domain/subscription-catchup.js';
 import { SA_REPORT_CODE, SA_TENANT } from '../domain/search-attributes.js';
 import { runSummary } from '../domain/summary.js';
 import { scheduleSummary } from '../domain/subscription-schedule.js';
@@ -26,8 +30,10 @@ export interface ScheduleView {
   nextRunTimes: Date[];
   /** The latest runs the schedule started (nominal time, when taken, workflow id), oldest first. */
   recentRuns: { nominalTime: Date; startedAt: Date; workflowId: string }[];
-  /** Runs not taken because they fell outside the catch-up window. */
+  /** Runs not taken because they fell outside the catch-up window (Temporal's count, since the schedule was created). */
   missedCatchupWindow: number;
+  /** The catch-up window in effect, in milliseconds. */
+  catchupWindowMs: number;
 }
 
 /** What subscriptions need from the scheduler. Every method throws ReportError('UNAVAILABLE') when Temporal cannot be reached. */
@@ -40,7 +46,7 @@ export interface SubscriptionScheduler {
   resume(subscriptionId: string, note: string): Promise<void>;
   /** One run now, for the period that ends at the current time (BUFFER_ALL: after any running one). */
   trigger(subscriptionId: string): Promise<void>;
-  /** One run per nominal time in `[from, to)`, each with its own period. */
+  /** One run per nominal time in `[from, to)`, each with its own period, however old (the range is remembered as asked for). */
   backfill(subscriptionId: string, from: Date, to: Date): Promise<void>;
   /** Deletes the schedule; runs already started go on. No-op when it does not exist. */
   delete(subscriptionId: string): Promise<void>;
@@ -53,6 +59,11 @@ export interface SubscriptionSchedulesOptions {
   taskQueue: string;
   /** Catch-up window in days. @default 7 */
   catchupWindowDays?: number;
+  /**
+   * Catch-up window in milliseconds, at least 10 000 (Temporal raises smaller ones); for tests that
+   * cannot wait days. Mutually exclusive with `catchupWindowDays`, and wins over it.
+   */
+  catchupWindowMs?: number;
 }
 
 /** Temporal-backed `SubscriptionScheduler`. */
@@ -62,30 +73,35 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
     private readonly options: SubscriptionSchedulesOptions,
   ) {}
 
+  /** The catch-up window in milliseconds, as Temporal applies it. */
+  get catchupWindowMs(): number {
+    return Math.max(MIN_CATCHUP_WINDOW_MS, this.options.catchupWindowMs ?? (this.options.catchupWindowDays ?? 7) * 86_400_000);
+  }
+
   async upsert(input: ScheduledReportInput, state: { paused: boolean; note?: string }): Promise<void> {
     const scheduleId = scheduleIdOf(input.subscriptionId);
     const spec = scheduleSpecOf(input.schedule, input.timezone);
     const summary = `${scheduleSummary(input.schedule, input.timezone)} · ${runSummary(input.template)}`;
-    const action = {
+    const action = (catchUp: CatchUpPolicy) => ({
       type: 'startWorkflow' as const,
       workflowType: SCHEDULED_REPORT_WORKFLOW,
       // Temporal appends the nominal time: `subscription-<id>-2025-03-01T05:00:00Z`.
       workflowId: scheduleId,
       taskQueue: this.options.taskQueue,
-      args: [input],
+      args: [{ ...input, catchUp }],
       typedSearchAttributes: [
         { key: SA_TENANT, value: input.tenantId },
         { key: SA_REPORT_CODE, value: input.template.reportCode },
       ],
       staticSummary: summary,
-    };
-    const policies = { overlap: 'BUFFER_ALL' as const, catchupWindow: `${this.options.catchupWindowDays ?? 7} days`, pauseOnFailure: false };
+    });
+    const policies = { overlap: 'BUFFER_ALL' as const, catchupWindow: this.catchupWindowMs, pauseOnFailure: false };
     await this.call(async () => {
       try {
         await this.client.schedule.create({
           scheduleId,
           spec,
-          action,
+          action: action({ windowMs: this.catchupWindowMs }),
           policies,
           state: { paused: state.paused, note: state.note ?? summary },
           memo: { subscriptionId: input.subscriptionId, tenantId: input.tenantId, summary },
@@ -97,7 +113,8 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
         await this.client.schedule.getHandle(scheduleId).update((prev) => ({
           ...prev,
           spec,
-          action,
+          // Backfill ranges still matter to runs of them not yet started.
+          action: action({ windowMs: this.catchupWindowMs, ...backfillsOf(prev) }),
           policies,
           state: { ...prev.state, paused: state.paused, note: state.note ?? prev.state.note },
         }));
@@ -119,6 +136,7 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
       nextRunTimes: d.info.nextActionTimes,
       recentRuns: d.info.recentActions.map((a) => ({ nominalTime: a.scheduledAt, startedAt: a.takenAt, workflowId: a.action.workflow.workflowId })),
       missedCatchupWindow: d.info.numActionsMissedCatchupWindow,
+      catchupWindowMs: d.policies.catchupWindow,
     };
   }
 
@@ -134,8 +152,24 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
     await this.call(() => this.client.schedule.getHandle(scheduleIdOf(subscriptionId)).trigger('BUFFER_ALL'));
   }
 
+  /**
+   * First remembers `[from, to)` in the action's catch-up policy (so its runs go ahead however late;
+   * the update lands before the backfill, and every run the schedule starts after it carries it), then
+   * asks Temporal for the runs. Temporal's range is inclusive at both ends; `to` is excluded by ending
+   * it a millisecond earlier. Two backfills of one subscription at the same instant may race on the
+   * update (last writer wins): a range lost that way ends its old runs MISSED, to be backfilled again.
+   */
   async backfill(subscriptionId: string, from: Date, to: Date): Promise<void> {
-    await this.call(() => this.client.schedule.getHandle(scheduleIdOf(subscriptionId)).backfill({ start: from, end: to, overlap: 'BUFFER_ALL' }));
+    const handle = this.client.schedule.getHandle(scheduleIdOf(subscriptionId));
+    await this.call(() =>
+      handle.update((prev) => {
+        const [first, ...rest] = prev.action.type === 'startWorkflow' ? (prev.action.args as ScheduledReportInput[]) : [];
+        if (!first || prev.action.type !== 'startWorkflow') return prev;
+        const catchUp = withBackfill(first.catchUp ?? { windowMs: this.catchupWindowMs }, { from: from.toISOString(), to: to.toISOString() });
+        return { ...prev, action: { ...prev.action, args: [{ ...first, catchUp }, ...rest] } };
+      }),
+    );
+    await this.call(() => handle.backfill({ start: from, end: new Date(to.getTime() - 1), overlap: 'BUFFER_ALL' }));
   }
 
   async delete(subscriptionId: string): Promise<void> {
@@ -171,4 +205,10 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
       throw err;
     }
   }
+}
+
+/** The backfill ranges in a described schedule's action argument, as `{ backfills }` (or nothing). */
+function backfillsOf(d: ScheduleDescription): { backfills?: CatchUpPolicy['backfills'] } {
+  const input = d.action.type === 'startWorkflow' ? (d.action.args?.[0] as ScheduledReportInput | undefined) : undefined;
+  return input?.catchUp?.backfills ? { backfills: input.catchUp.backfills } : {};
 }

@@ -11,9 +11,11 @@ import { ScheduleNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
+import { DateTime } from 'luxon';
 import { pino } from 'pino';
 import { ApiKeys } from '../../src/api/auth.js';
 import { uuidv7 } from '../../src/api/request-id.js';
+import { UrlSigner } from '../../src/downloads/signed-url.js';
 import { buildApiServer } from '../../src/api/server.js';
 import { runCli } from '../../src/cli/index.js';
 import { loadConfig } from '../../src/config/settings.js';
@@ -59,7 +61,7 @@ class ReportDataFakeStateReal extends FakeDatabase {
   }
 }
 
-const KEY = { acme: 'acme-key-123', globex: 'globex-key-456' };
+const KEY = { acme: 'acme-key-123', globex: 'globex-key-456', acmeViewer: 'acme-viewer-789' };
 
 async function withApi(fn: (api: FastifyInstance, h: Harness) => Promise<void>): Promise<void> {
   await withHarness(env, bundle, async (h) => {
@@ -72,13 +74,15 @@ async function withApi(fn: (api: FastifyInstance, h: Harness) => Promise<void>):
       newId: uuidv7,
     });
     const api = buildApiServer({
-      config: { maxBodyBytes: 65536, publicUrl: 'https://reports.example.test', apiHost: '127.0.0.1', apiPort: 8080 },
+      config: { maxBodyBytes: 65536, publicUrl: 'https://reports.example.test', apiHost: '127.0.0.1', apiPort: 8080, downloadUrlTtlSeconds: 900, idempotencyTtlHours: 24 },
       catalog,
       db: h.db,
       runs: new ReportRuns(env.client, { taskQueue: h.config.taskQueue }),
       destination: h.destination,
       logger: pino({ level: 'silent' }),
-      apiKeys: ApiKeys.parse(`acme:${KEY.acme},globex:${KEY.globex}`),
+      apiKeys: ApiKeys.parse(`acme:${KEY.acme},globex:${KEY.globex},acme:${KEY.acmeViewer}:SUBSCRIPTION.VIEW`),
+      records: h.records,
+      signer: new UrlSigner('subscription-api-test-signing-key'),
       subscriptions,
     });
     await api.ready();
@@ -152,6 +156,29 @@ void test('create stores the subscription and its schedule; pause, resume, patch
     assert.equal((await call(api, 'DELETE', `/report-subscriptions/${id}`)).status, 204);
     await assert.rejects(handle.describe(), ScheduleNotFoundError);
     assert.equal((await call(api, 'GET', `/report-subscriptions/${id}`)).status, 404);
+  });
+});
+
+void test('reading needs SUBSCRIPTION.VIEW, every change SUBSCRIPTION.MANAGE', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', schedule: { frequency: 'DAILY' }, active: false });
+    const id = created.body.id as string;
+    assert.equal((await call(api, 'GET', `/report-subscriptions/${id}`, undefined, 'acmeViewer')).status, 200);
+    assert.equal((await call(api, 'GET', '/report-subscriptions', undefined, 'acmeViewer')).status, 200);
+    const changes: [method: 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown][] = [
+      ['POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', schedule: { frequency: 'DAILY' } }],
+      ['PATCH', `/report-subscriptions/${id}`, { name: 'x' }],
+      ['POST', `/report-subscriptions/${id}/pause`, {}],
+      ['POST', `/report-subscriptions/${id}/resume`, {}],
+      ['POST', `/report-subscriptions/${id}/trigger`, {}],
+      ['POST', `/report-subscriptions/${id}/backfill`, { from: '2025-01-01', to: '2025-01-02' }],
+      ['DELETE', `/report-subscriptions/${id}`],
+    ];
+    for (const [method, url, body] of changes) {
+      const res = await call(api, method, url, body, 'acmeViewer');
+      assert.deepEqual([res.status, res.body.error.code], [403, 'FORBIDDEN'], `${method} ${url}`);
+    }
+    assert.equal((await call(api, 'DELETE', `/report-subscriptions/${id}`)).status, 204);
   });
 });
 
@@ -254,23 +281,42 @@ void test('the CLI creates, lists, pauses, resumes, triggers and backfills subsc
   });
 });
 
-void test('runs missed beyond the catch-up window are listed as missed_periods, not dropped silently', async () => {
+void test('scheduled times missed beyond the catch-up window are listed as missed_periods; paused time and times that ran are not', async () => {
   await withApi(async (api) => {
     const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'Europe/Oslo', schedule: { frequency: 'DAILY', time_of_day: '06:00' } });
     const id = created.body.id as string;
     assert.deepEqual(created.body.missed_periods, []);
-    // As if the subscription had existed for 20 days while nothing ran (workers and server down).
-    await pgDb.query(`UPDATE reportflow.subscriptions SET updated_at = now() - interval '20 days' WHERE id = $1`, [id]);
+    // As if the subscription had been active 30 to 28 days ago, then paused, then active again for the
+    // last 20 days, while nothing ran (workers and server down) but one run the ledger has.
+    await pgDb.query(`UPDATE reportflow.subscription_spans SET active_from = now() - interval '20 days' WHERE subscription_id = $1`, [id]);
+    const local = (daysAgo: number) => DateTime.now().setZone('Europe/Oslo').minus({ days: daysAgo }).set({ hour: 6, minute: 0, second: 0, millisecond: 0 });
+    await pgDb.query(
+      `INSERT INTO reportflow.subscription_spans (subscription_id, active_from, active_to, schedule, timezone)
+       SELECT subscription_id, active_from - interval '10 days', active_from - interval '8 days', schedule, timezone FROM reportflow.subscription_spans WHERE subscription_id = $1`,
+      [id],
+    );
+    const ranAt = local(15);
+    await new SubscriptionStore(pgDb).ledger.recordRun({
+      subscriptionId: id, nominalTime: ranAt.toISO()!, outcome: 'RAN', runId: `${id}:x`, runStatus: 'SUCCEEDED',
+      period: { from: ranAt.minus({ days: 1 }).startOf('day').toISO()!, to: ranAt.startOf('day').toISO()!, fromDate: ranAt.minus({ days: 1 }).toISODate()!, toDate: ranAt.minus({ days: 1 }).toISODate()! },
+    });
     const { body } = await call(api, 'GET', `/report-subscriptions/${id}`);
     const missed = body.missed_periods as Json[];
-    // 06:00 runs from 20 days ago up to the 7-day window: 13 of them (12 or 14 around 06:00 local).
-    assert.ok(missed.length >= 12 && missed.length <= 14, String(missed.length));
-    const horizon = Date.now() - 7 * 86_400_000;
+    // Every 06:00 of the two active spans (the last 20 days, and 30 to 28 days ago) older than the
+    // 7-day window, but the one that ran.
+    const now = Date.now();
+    const day = 86_400_000;
+    const expected = Array.from({ length: 32 }, (_, d) => local(31 - d))
+      .filter((t) => t.toMillis() < now - 7 * day && ((t.toMillis() > now - 20 * day) || (t.toMillis() > now - 30 * day && t.toMillis() < now - 28 * day)))
+      .filter((t) => !t.equals(ranAt))
+      .map((t) => t.toUTC().toISO());
+    assert.deepEqual(missed.map((p) => p.nominal_time), expected);
+    assert.ok(expected.length >= 13, String(expected.length));
     for (const p of missed) {
-      assert.equal(Date.parse(p.to) - Date.parse(p.from) >= 23 * 3_600_000, true);
-      assert.ok(Date.parse(p.to) < horizon, `${p.to} is older than the catch-up window`);
+      assert.equal(p.reason, 'NOT_STARTED');
+      const hours = (Date.parse(p.to) - Date.parse(p.from)) / 3_600_000;
+      assert.ok(hours >= 23 && hours <= 25 && Date.parse(p.to) <= Date.parse(p.nominal_time), 'each reports the day before its run');
     }
-    assert.deepEqual(missed.map((p) => p.from), [...new Set(missed.map((p) => p.from))].sort());
     await call(api, 'DELETE', `/report-subscriptions/${id}`);
   });
 });

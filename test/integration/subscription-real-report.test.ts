@@ -20,7 +20,10 @@ import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { loadConfig, type Config } from '../../src/config/settings.js';
 import { migration as reportflowSchema } from '../../src/data/migrations/0004-reportflow-schema.js';
 import { migration as subscriptionsTable } from '../../src/data/migrations/0005-subscriptions.js';
+import { migration as reportRecords } from '../../src/data/migrations/0006-report-records.js';
+import { migration as subscriptionLedger } from '../../src/data/migrations/0007-subscription-ledger.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
+import { PgRecordStore } from '../../src/records/pg-record-store.js';
 import { BucketDestinations } from '../../src/destinations/bucket-destinations.js';
 import { LocalDestination } from '../../src/destinations/local-destination.js';
 import type { ScheduledReportInput, ScheduledReportResult } from '../../src/domain/subscription-run.js';
@@ -46,7 +49,7 @@ before(async () => {
   db = new PgDatabase({ url: pgServer.url, applicationName: 'subscription-real-report' });
   await loadOnlineRetailSample(db);
   await reportflowSchema.up(db, { dataDir: '', log: () => undefined });
-  await subscriptionsTable.up(db, { dataDir: '', log: () => undefined });
+  for (const m of [subscriptionsTable, reportRecords, subscriptionLedger]) await m.up(db, { dataDir: '', log: () => undefined });
 });
 after(async () => {
   await db?.close();
@@ -76,6 +79,7 @@ void test('a MONTHLY INVOICE_LINES subscription backfilled over three months exp
       buckets: new BucketDestinations(new Map(), 600),
       notifier: new HttpWebhookNotifier({ timeoutMs: 2000 }),
       mailer: new SmtpMailer({ url: undefined, from: config.mailFrom }),
+      records: new PgRecordStore(db),
       logger: pino({ level: 'silent' }),
     });
     const worker = await createReportWorker({ config, activities, connection: env.nativeConnection, workflowBundle: bundle });

@@ -22,12 +22,13 @@ import { withHarness as withReportHarness, type Harness } from './harness.js';
 const temporal = useTemporalTestServer();
 
 /**
- * The report harness with a database that has no subscription rows: recording a run's outcome finds
- * none and does nothing (auto-pause is tested against PostgreSQL in test/integration/subscription-api).
+ * The report harness with a database that has no subscription rows: recording a run's outcome (its
+ * ledger row, its failure count) finds none and does nothing (auto-pause and the ledger are tested
+ * against PostgreSQL in test/integration/subscription-api and subscription-outage).
  */
 class NoSubscriptionRows extends FakeDatabase {
   override async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return sql.includes('reportflow.subscriptions') ? [] : super.query<R>(sql, params);
+    return /reportflow\.subscription/.test(sql) ? [] : super.query<R>(sql, params);
   }
 }
 

@@ -2,7 +2,8 @@
  * `/v1/report-subscriptions`: recurring reports, each a Temporal Schedule (`subscription-<id>`).
  * create/list/get/patch/delete, pause/resume (with a note), trigger (now, or an explicit period)
  * and backfill `{from, to}`. Same auth, tenancy (another tenant's id is 404) and error shape as the
- * rest of the API.
+ * rest of the API. Reads need `SUBSCRIPTION.VIEW`; everything that changes a subscription or starts
+ * runs needs `SUBSCRIPTION.MANAGE`.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { ReportError } from '../../domain/errors.js';
@@ -19,6 +20,10 @@ function notFound(id: string): ReportError {
 
 const ID = /^[A-Za-z0-9-]{1,64}$/;
 
+const VIEW = 'SUBSCRIPTION.VIEW' as const;
+const MANAGE = 'SUBSCRIPTION.MANAGE' as const;
+
+/** The subscription routes, as a plugin for the authenticated `/v1` scope. */
 export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> & { subscriptions: SubscriptionService }): FastifyPluginAsync {
   const service = deps.subscriptions;
   return async (app) => {
@@ -32,7 +37,7 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return id;
     };
 
-    app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { body: CREATE_SUBSCRIPTION_BODY } }, async (req, reply) => {
+    app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { body: CREATE_SUBSCRIPTION_BODY }, config: { permission: MANAGE } }, async (req, reply) => {
       const view = await service.create(req.tenantId, {
         ...(req.body.name ? { name: req.body.name } : {}),
         template: toTemplate(req.body),
@@ -44,7 +49,7 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return reply.code(201).header('location', body.links.self).send(body);
     });
 
-    app.get<{ Querystring: { report_code?: string; active?: string; limit?: string } }>('/report-subscriptions', async (req) => {
+    app.get<{ Querystring: { report_code?: string; active?: string; limit?: string } }>('/report-subscriptions', { config: { permission: VIEW } }, async (req) => {
       const { report_code, active, limit } = req.query;
       const n = limit === undefined ? 100 : Number(limit);
       if (!Number.isInteger(n) || n < 1 || n > 500) throw new ReportError('REQUEST_INVALID', 'limit must be 1–500.', [{ field: 'limit', code: 'REQUEST_INVALID', message: '1–500.' }]);
@@ -56,12 +61,12 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return { items: items.map((s) => subscriptionToWire(s, baseUrl)) };
     });
 
-    app.get<{ Params: { id: string } }>('/report-subscriptions/:id', async (req) => {
+    app.get<{ Params: { id: string } }>('/report-subscriptions/:id', { config: { permission: VIEW } }, async (req) => {
       const id = known(req.params.id);
       return detail(req.tenantId, await service.get(req.tenantId, id), id);
     });
 
-    app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { body: PATCH_SUBSCRIPTION_BODY } }, async (req) => {
+    app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { body: PATCH_SUBSCRIPTION_BODY }, config: { permission: MANAGE } }, async (req) => {
       const id = known(req.params.id);
       const current = await service.get(req.tenantId, id);
       if (!current) throw notFound(id);
@@ -74,23 +79,23 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return detail(req.tenantId, await service.update(req.tenantId, id, changes), id);
     });
 
-    app.delete<{ Params: { id: string } }>('/report-subscriptions/:id', async (req, reply) => {
+    app.delete<{ Params: { id: string } }>('/report-subscriptions/:id', { config: { permission: MANAGE } }, async (req, reply) => {
       const id = known(req.params.id);
       if (!(await service.delete(req.tenantId, id))) throw notFound(id);
       return reply.code(204).send();
     });
 
-    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/pause', { schema: { body: NOTE_BODY } }, async (req) => {
+    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/pause', { schema: { body: NOTE_BODY }, config: { permission: MANAGE } }, async (req) => {
       const id = known(req.params.id);
       return detail(req.tenantId, await service.pause(req.tenantId, id, req.body?.note), id);
     });
 
-    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/resume', { schema: { body: NOTE_BODY } }, async (req) => {
+    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/resume', { schema: { body: NOTE_BODY }, config: { permission: MANAGE } }, async (req) => {
       const id = known(req.params.id);
       return detail(req.tenantId, await service.resume(req.tenantId, id, req.body?.note), id);
     });
 
-    app.post<{ Params: { id: string }; Body: { from?: string; to?: string } | null }>('/report-subscriptions/:id/trigger', { schema: { body: RANGE_BODY } }, async (req, reply) => {
+    app.post<{ Params: { id: string }; Body: { from?: string; to?: string } | null }>('/report-subscriptions/:id/trigger', { schema: { body: RANGE_BODY }, config: { permission: MANAGE } }, async (req, reply) => {
       const id = known(req.params.id);
       const { from, to } = req.body ?? {};
       if ((from === undefined) !== (to === undefined)) {
@@ -101,7 +106,7 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return reply.code(202).send({ id, triggered: true, ...(result.period ? { period: periodToWire(result.period), run_id: `${id}:${periodKey(result.period)}` } : {}) });
     });
 
-    app.post<{ Params: { id: string }; Body: { from: string; to: string } }>('/report-subscriptions/:id/backfill', { schema: { body: BACKFILL_BODY } }, async (req, reply) => {
+    app.post<{ Params: { id: string }; Body: { from: string; to: string } }>('/report-subscriptions/:id/backfill', { schema: { body: BACKFILL_BODY }, config: { permission: MANAGE } }, async (req, reply) => {
       const id = known(req.params.id);
       const result = await service.backfill(req.tenantId, id, req.body);
       if (!result.found) throw notFound(id);

@@ -9,7 +9,8 @@ import { migration as chinook } from './0003-chinook.js';
 import { migration as reportflowSchema } from './0004-reportflow-schema.js';
 import { migration as subscriptions } from './0005-subscriptions.js';
 import { migration as reportRecords } from './0006-report-records.js';
+import { migration as subscriptionLedger } from './0007-subscription-ledger.js';
 
 export type { Migration, MigrationContext } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [retailSchema, retailSeed, chinook, reportflowSchema, subscriptions, reportRecords];
+export const MIGRATIONS: readonly Migration[] = [retailSchema, retailSeed, chinook, reportflowSchema, subscriptions, reportRecords, subscriptionLedger];

@@ -1,0 +1,259 @@
+/**
+ * Outages against the real Temporal dev server and PostgreSQL: a subscription whose schedule fires
+ * every 3 seconds (a six-field CUSTOM cron, through the same spec builder and workflow as every
+ * subscription) with a catch-up window of 12 (10) seconds.
+ *
+ * - Workers down: Temporal starts the first run on time and buffers the rest (BUFFER_ALL); when a
+ *   worker comes, they run one after another in nominal-time order, each for its own period, and
+ *   exactly those that begin within the window run — the older ones end MISSED.
+ * - Server down: Temporal skips the times older than its window when it comes back; the subscription
+ *   lists exactly those (and any that began too late) as `missed_periods`, and every other time ran.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { uuidv7 } from '../../src/api/request-id.js';
+import { loadConfig } from '../../src/config/settings.js';
+import { migrate } from '../../src/data/migrate.js';
+import { PgDatabase } from '../../src/data/pg-database.js';
+import type { Row } from '../../src/data/database.js';
+import { periodKey } from '../../src/domain/subscription-period.js';
+import { scheduleIdOf, type ScheduledReportResult } from '../../src/domain/subscription-run.js';
+import { findTemporalCli } from '../../src/setup/temporal-cli.js';
+import { snapshot, SubscriptionService } from '../../src/subscriptions/subscription-service.js';
+import { SubscriptionStore } from '../../src/subscriptions/subscription-store.js';
+import type { Subscription } from '../../src/subscriptions/subscription.js';
+import { SubscriptionSchedules } from '../../src/temporal/schedules.js';
+import { devServerSearchAttributeArgs } from '../../src/temporal/search-attributes.js';
+import { freePort } from '../helpers/free-port.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { bundleReportWorkflows } from '../helpers/temporal.js';
+import { FakeDatabase, invoiceCatalog } from '../workflows/fakes.js';
+import { withHarness } from '../workflows/harness.js';
+
+const EVERY_3S = '*/3 * * * * *';
+const ZONE = 'Europe/Oslo';
+
+let bundle: WorkflowBundleWithSourceMap;
+let pgServer: TestPostgres;
+let pgDb: PgDatabase;
+
+before(async () => {
+  // The bundle first: it also quiets the SDK runtime before any server starts.
+  bundle = await bundleReportWorkflows();
+  pgServer = await startTestPostgres();
+  pgDb = new PgDatabase({ url: pgServer.url, applicationName: 'subscription-outage' });
+  await migrate(pgDb, { dataDir: path.resolve(import.meta.dirname, '../../data'), seed: false });
+});
+after(async () => {
+  await pgDb?.close();
+  await pgServer?.stop();
+});
+
+/** A dev server with reportflow's search attributes; with `dbFilename` its state survives a restart. */
+async function devServer(options: { dbFilename?: string; port?: number } = {}): Promise<TestWorkflowEnvironment> {
+  const config = loadConfig();
+  const cli = await findTemporalCli(config.home, config.temporalCliPath, process.env.PATH);
+  if (!cli) throw new Error('needs a temporal CLI binary (see test/helpers/temporal.ts)');
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: cli.path }, ip: '127.0.0.1', extraArgs: devServerSearchAttributeArgs(), ...options },
+  });
+}
+
+/** Report data from the fakes; the service's own state (`reportflow.*`) in the real PostgreSQL. */
+class ReportDataFakeStateReal extends FakeDatabase {
+  override async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return sql.includes('reportflow.') ? pgDb.query<R>(sql, params) : super.query<R>(sql, params);
+  }
+}
+
+/** Runs `fn` while one report worker polls `taskQueue` (and records to the real database). */
+function withWorker(env: TestWorkflowEnvironment, taskQueue: string, fn: () => Promise<void>): Promise<void> {
+  return withHarness(env, bundle, () => fn(), (h) => {
+    h.db = new ReportDataFakeStateReal();
+    h.config.taskQueue = taskQueue;
+  });
+}
+
+/**
+ * A subscription firing every 3 seconds, stored and scheduled as `SubscriptionService.create` does;
+ * the API itself refuses crons with seconds, so the test stores it directly.
+ */
+async function everyThreeSeconds(store: SubscriptionStore, schedules: SubscriptionSchedules): Promise<Subscription> {
+  const row = await store.insert({
+    id: uuidv7(),
+    tenantId: 'acme',
+    template: { reportCode: 'INVOICE', parameterValues: [{ name: 'invoice_id', value: '536365' }], format: 'CSV', language: 'en', timezone: ZONE },
+    schedule: { frequency: 'CUSTOM', timeOfDay: '00:00', cron: EVERY_3S },
+    timezone: ZONE,
+    active: true,
+  });
+  await schedules.upsert(snapshot(row), { paused: false });
+  return row;
+}
+
+interface Run {
+  result: ScheduledReportResult;
+  nominal: number;
+  /** When the run began: its first workflow task (the time the workflow judged its lateness by). */
+  begun: number;
+  started: number;
+  closed: number;
+}
+
+/** Every closed scheduled run of the subscription, in nominal-time order. */
+async function scheduledRuns(client: Client, subscriptionId: string): Promise<Run[]> {
+  const out: Run[] = [];
+  const query = `WorkflowType = 'scheduledReport' AND TemporalScheduledById = '${scheduleIdOf(subscriptionId)}' AND ExecutionStatus != 'Running'`;
+  for await (const wf of client.workflow.list({ query })) {
+    const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
+    const history = await handle.fetchHistory();
+    const firstTask = history.events!.find((e) => e.workflowTaskStartedEventAttributes)!;
+    const result = (await handle.result()) as ScheduledReportResult;
+    out.push({
+      result,
+      nominal: Date.parse(result.nominalTime),
+      begun: Number(firstTask.eventTime!.seconds) * 1000 + Math.floor((firstTask.eventTime!.nanos ?? 0) / 1e6),
+      started: wf.startTime.getTime(),
+      closed: wf.closeTime!.getTime(),
+    });
+  }
+  return out.sort((a, b) => a.nominal - b.nominal);
+}
+
+/** Polls until `done(runs)`, at most `timeoutMs`. */
+async function until(client: Client, subscriptionId: string, done: (runs: Run[]) => boolean, timeoutMs = 60_000): Promise<Run[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const runs = await scheduledRuns(client, subscriptionId);
+    if (done(runs)) return runs;
+    if (Date.now() > deadline) throw new Error(`not reached in ${timeoutMs} ms: ${runs.map((r) => `${r.result.nominalTime} ${r.result.outcome}`).join(', ')}`);
+    await sleep(500);
+  }
+}
+
+/** Waits until no scheduled run of the subscription is running. */
+async function settled(client: Client, subscriptionId: string): Promise<void> {
+  const query = `WorkflowType = 'scheduledReport' AND TemporalScheduledById = '${scheduleIdOf(subscriptionId)}' AND ExecutionStatus = 'Running'`;
+  for (let i = 0; i < 60 && (await client.workflow.count(query)).count > 0; i++) await sleep(500);
+}
+
+/** Consecutive runs are 3 s apart: no scheduled time was dropped or taken twice. */
+function assertEveryTimeOnce(runs: Run[]): void {
+  for (let i = 1; i < runs.length; i++) assert.equal(runs[i]!.nominal - runs[i - 1]!.nominal, 3000, `${runs[i - 1]!.result.nominalTime} then ${runs[i]!.result.nominalTime}`);
+}
+
+function service(store: SubscriptionStore, schedules: SubscriptionSchedules): SubscriptionService {
+  return new SubscriptionService({ store, scheduler: schedules, catalog: invoiceCatalog(), config: { subscriptionCatchupDays: 7 }, newId: uuidv7 });
+}
+
+void test('after a worker outage, the runs within the catch-up window run once each, in order, each for its own period; older ones end MISSED and are listed', async () => {
+  const WINDOW_MS = 12_000;
+  const env = await devServer();
+  try {
+    const queue = `outage-${randomUUID()}`;
+    const store = new SubscriptionStore(pgDb);
+    const schedules = new SubscriptionSchedules(env.client, { taskQueue: queue, catchupWindowMs: WINDOW_MS });
+    const sub = await everyThreeSeconds(store, schedules);
+    const created = Date.now();
+    // No worker for 21 s: the first run waits for one, the 6 or so after it wait in the schedule's buffer.
+    await sleep(21_000);
+    const workerUp = Date.now();
+    let runs: Run[] = [];
+    await withWorker(env, queue, async () => {
+      // Until the backlog is gone: a time after the worker came has run.
+      runs = await until(env.client, sub.id, (rs) => rs.some((r) => r.nominal > workerUp + 3000), 90_000);
+      await service(store, schedules).pause('acme', sub.id, 'end of test');
+      await settled(env.client, sub.id);
+    });
+    runs = await scheduledRuns(env.client, sub.id);
+
+    assert.ok(runs[0]!.nominal > created && runs[0]!.nominal <= created + 3000, 'the first time after the subscription was created');
+    assertEveryTimeOnce(runs);
+    const backlog = runs.filter((r) => r.nominal < workerUp);
+    assert.ok(backlog.length >= 6, `${backlog.length} times passed without a worker`);
+    for (const r of runs) {
+      const late = r.begun - r.nominal;
+      assert.equal(r.result.outcome, late > WINDOW_MS ? 'MISSED' : 'RAN', `${r.result.nominalTime} began ${late} ms late`);
+      if (r.result.outcome === 'RAN') assert.equal(r.result.runStatus, 'SUCCEEDED');
+    }
+    assert.ok(backlog.filter((r) => r.result.outcome === 'MISSED').length >= 2, 'the oldest of the backlog missed the window');
+    assert.ok(backlog.filter((r) => r.result.outcome === 'RAN').length >= 2, 'the youngest of the backlog ran');
+    // BUFFER_ALL: each run started only after the one before it closed, so they ran in nominal order.
+    for (let i = 1; i < runs.length; i++) assert.ok(runs[i]!.started >= runs[i - 1]!.closed, `${runs[i]!.result.nominalTime} started after ${runs[i - 1]!.result.nominalTime} closed`);
+    // Each run has its own period, from the time before it to its own; one report run per period that ran.
+    for (const r of runs) assert.deepEqual([Date.parse(r.result.period!.from), Date.parse(r.result.period!.to)], [r.nominal - 3000, r.nominal]);
+    const ran = runs.filter((r) => r.result.outcome === 'RAN');
+    assert.equal(new Set(ran.map((r) => periodKey(r.result.period!))).size, ran.length);
+    for (const r of ran) assert.equal((await env.client.workflow.getHandle(r.result.runId!).describe()).status.name, 'COMPLETED');
+    for (const r of runs.filter((x) => x.result.outcome === 'MISSED')) {
+      await assert.rejects(env.client.workflow.getHandle(r.result.runId!).describe(), /not found/i, 'a missed period has no report run');
+    }
+
+    // The subscription lists exactly the runs that began too late as its missed periods.
+    const view = await service(store, schedules).get('acme', sub.id);
+    const missed = view!.missedPeriods.map((m) => [Date.parse(m.nominalTime), m.reason]);
+    assert.deepEqual(missed, runs.filter((r) => r.result.outcome === 'MISSED').map((r) => [r.nominal, 'STARTED_TOO_LATE']));
+    await schedules.delete(sub.id);
+  } finally {
+    await env.teardown();
+  }
+});
+
+void test('after a server outage, the times Temporal skipped (older than its window) are exactly the missed periods; every other time ran once', async () => {
+  const WINDOW_MS = 10_000;
+  const dir = await mkdtemp(path.join(tmpdir(), 'reportflow-outage-'));
+  const dbFilename = path.join(dir, 'temporal.db');
+  const port = await freePort();
+  const queue = `outage-${randomUUID()}`;
+  const store = new SubscriptionStore(pgDb);
+  let env = await devServer({ dbFilename, port });
+  try {
+    let schedules = new SubscriptionSchedules(env.client, { taskQueue: queue, catchupWindowMs: WINDOW_MS });
+    const sub = await everyThreeSeconds(store, schedules);
+    await withWorker(env, queue, async () => {
+      await until(env.client, sub.id, (rs) => rs.length >= 2);
+    });
+    await env.teardown();
+    const down = Date.now();
+    // Server down 20 s: at least 3 times fall outside the 10 s window when it is back.
+    await sleep(20_000);
+    env = await devServer({ dbFilename, port });
+    const up = Date.now();
+    schedules = new SubscriptionSchedules(env.client, { taskQueue: queue, catchupWindowMs: WINDOW_MS });
+    await withWorker(env, queue, async () => {
+      await until(env.client, sub.id, (rs) => rs.some((r) => r.nominal > up + 3000), 90_000);
+      await service(store, schedules).pause('acme', sub.id, 'end of test');
+      await settled(env.client, sub.id);
+    });
+
+    const skipped = (await env.client.schedule.getHandle(scheduleIdOf(sub.id)).describe()).info.numActionsMissedCatchupWindow;
+    assert.ok(skipped >= 3, `Temporal skipped ${skipped} times`);
+    const runs = await scheduledRuns(env.client, sub.id);
+    const view = (await service(store, schedules).get('acme', sub.id))!;
+    const notStarted = view.missedPeriods.filter((m) => m.reason === 'NOT_STARTED').map((m) => Date.parse(m.nominalTime));
+    const tooLate = view.missedPeriods.filter((m) => m.reason === 'STARTED_TOO_LATE').map((m) => Date.parse(m.nominalTime));
+    assert.equal(notStarted.length, skipped, 'one missed period per time Temporal skipped');
+    for (const t of notStarted) {
+      assert.ok(t > down - 3000 && t < up - WINDOW_MS + 3000, `${new Date(t).toISOString()} fell in the outage`);
+      assert.ok(!runs.some((r) => r.nominal === t), 'no run of it exists');
+    }
+    assert.deepEqual(tooLate, runs.filter((r) => r.result.outcome === 'MISSED').map((r) => r.nominal));
+    // Every time in between is accounted for: it ran (once), or it is missed.
+    const all = [...runs.map((r) => r.nominal), ...notStarted].sort((a, b) => a - b);
+    for (let i = 1; i < all.length; i++) assert.equal(all[i]! - all[i - 1]!, 3000);
+    assert.equal(new Set(all).size, all.length);
+    assert.ok(runs.filter((r) => r.result.outcome === 'RAN').length >= 4);
+    await schedules.delete(sub.id);
+  } finally {
+    await env.teardown();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
