@@ -1,8 +1,9 @@
 /**
  * The BigQuery export activity: loads the run's staged rows (not the rendered file) into the table of
  * one BIGQUERY location (`request.exportLocations[index]`). One activity per location, so a failing
- * load retries alone. Retry-safe: the load job id is deterministic per run and location, and rows
- * already loaded by an earlier attempt are recognised by the run id column.
+ * load retries alone. Retry-safe: the load job id is deterministic per run and location, rows
+ * already loaded by an earlier attempt are recognised by the run id column, and an earlier attempt's
+ * job still running is waited for (see src/destinations/bigquery-destination.ts).
  */
 import { Context } from '@temporalio/activity';
 import type { BucketDelivery, StagedRows } from '../src/domain/artifacts.js';
@@ -41,9 +42,9 @@ export function exportToBigQueryActivity(deps: Pick<ActivityDeps, 'staging' | 'b
         jobId: `reportflow_${request.id.replace(/[^A-Za-z0-9_-]/g, '_')}_${index}`,
         expectedRows: staged.rows,
       },
-      (rows) => ctx.heartbeat(rows),
+      { onProgress: (progress) => ctx.heartbeat(progress), signal: ctx.cancellationSignal },
     );
-    ctx.log.info('report rows loaded into BigQuery', { uri: result.uri, rows: result.rows, reused: result.reused });
+    ctx.log.info('report rows loaded into BigQuery', { uri: result.uri, rows: result.rows, reused: result.reused, jobId: result.jobId });
     return { variant: 'BIGQUERY', integrationId: location.integrationId, uri: result.uri, sizeBytes: staged.sizeBytes, sha256: staged.sha256 };
   };
 }

@@ -2,11 +2,15 @@
  * Bucket exports in a real run on a real Temporal dev server, to a real GCS emulator and a real S3
  * server: each location is its own activity; the objects hold the rendered bytes under the names
  * path_format gives; a BigQuery table (emulator) gets the run's rows; an S3 server down for 60 s
- * delays the run, which then succeeds without repeating the GCS delivery.
+ * delays the run, which then succeeds without repeating the GCS delivery; a BigQuery emulator down for
+ * 60 s (restarted on its data) delays the run, which then succeeds with exactly one set of rows.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parquetReadObjects } from 'hyparquet';
@@ -16,7 +20,7 @@ import type { ExportedReport } from '../../src/domain/artifacts.js';
 import type { RunState } from '../../src/domain/run-status.js';
 import type { BucketExportLocation } from '../../src/domain/report-request.js';
 import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.js';
-import { bigQueryClient, startBigQueryServer } from '../helpers/emulators/bigquery-server.js';
+import { bigQueryClient, startBigQueryServer, type BigQueryEmulator } from '../helpers/emulators/bigquery-server.js';
 import { createGcsBucket, gcsClient, startGcsServer } from '../helpers/emulators/gcs-server.js';
 import { fromScaled, product } from '../helpers/decimal.js';
 import { INVOICES } from '../workflows/fakes.js';
@@ -24,20 +28,30 @@ import type { Emulator } from '../helpers/emulators/process.js';
 import { digestStream } from '../helpers/emulators/retail-csv.js';
 import { createS3Bucket, s3Client, S3_TEST_CREDENTIALS, startS3Server } from '../helpers/emulators/s3-server.js';
 import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
-import { invoiceRequest, withHarness, type Harness } from '../workflows/harness.js';
+import { activityAttempts, invoiceRequest, withHarness, type Harness } from '../workflows/harness.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 let gcs: Emulator;
 let s3: Emulator;
-let bq: Emulator;
+let bq: BigQueryEmulator;
+let bqData: string;
 before(async () => {
-  [env, bundle, gcs, s3, bq] = await Promise.all([startTemporalTestServer(), bundleReportWorkflows(), startGcsServer(), startS3Server(), startBigQueryServer()]);
+  // On disk, so a BigQuery emulator stopped and started again still holds what was loaded before.
+  bqData = await mkdtemp(path.join(tmpdir(), 'reportflow-bqdata-'));
+  [env, bundle, gcs, s3, bq] = await Promise.all([
+    startTemporalTestServer(),
+    bundleReportWorkflows(),
+    startGcsServer(),
+    startS3Server(),
+    startBigQueryServer({ dataDir: bqData }),
+  ]);
   await Promise.all([createGcsBucket(gcs.url, 'acme-gcs'), createS3Bucket(s3.url, 'acme-s3')]);
 });
 after(async () => {
   await Promise.all([gcs?.stop(), s3?.stop(), bq?.stop()]);
   await env?.teardown();
+  await rm(bqData, { recursive: true, force: true });
 });
 
 const LOCATIONS: BucketExportLocation[] = [
@@ -196,6 +210,38 @@ void test('an S3 server down for 60 seconds delays the run, which then succeeds;
       const listed = await client.send(new ListObjectsV2Command({ Bucket: 'acme-s3' }));
       client.destroy();
       assert.deepEqual(listed.Contents?.map((o) => o.Key), [`acme/INVOICE/${request.id}/${(state.report as ExportedReport).fileName}`]);
+    },
+    useBuckets,
+  );
+});
+
+void test('a BigQuery emulator down for 60 seconds delays the run, which then succeeds with exactly one set of the run\'s rows', { timeout: 300_000 }, async () => {
+  await withHarness(
+    env,
+    bundle,
+    async (h) => {
+      await bq.stop();
+      const downAt = Date.now();
+      const request = invoiceRequest({ exportLocations: [{ variant: 'BIGQUERY', integrationId: 'bq-main', datasetId: 'reports', streamName: 'invoice_lines_outage' }] });
+      const handle = await h.start(request);
+      await new Promise((r) => setTimeout(r, 60_000));
+      // The same server on the same port and data, as after a real outage.
+      bq = await startBigQueryServer(bq.options);
+      const state = (await handle.result()) as RunState;
+      assert.equal(state.status, 'SUCCEEDED', JSON.stringify(state.error));
+      assert.ok(Date.now() - downAt >= 60_000);
+      const attempts = (await activityAttempts(handle))['exportToBigQuery'] ?? 0;
+      assert.ok(attempts > 1, `the load was retried (${attempts} attempts)`);
+
+      const [rows] = await bigQueryClient(bq.url).query({
+        query: 'SELECT COUNT(*) AS n, COUNTIF(_reportflow_request_id = @run) AS run_rows, CAST(SUM(quantity * unit_price) AS STRING) AS total FROM `test.reports.invoice_lines_outage`',
+        params: { run: request.id },
+      });
+      const source = INVOICES['536365']!;
+      const expected = source.reduce((sum, r) => sum + product(String(r['quantity']), String(r['unit_price'])), 0n);
+      const row = rows[0] as { n: number; run_rows: number; total: string };
+      assert.deepEqual([Number(row.n), Number(row.run_rows)], [source.length, source.length], 'one set of rows, all of this run');
+      assert.equal(Number(row.total).toFixed(2), fromScaled(expected, 2));
     },
     useBuckets,
   );

@@ -12,16 +12,35 @@ import { findBinary, startEmulator, type Emulator } from './process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
-export async function startBigQueryServer(): Promise<Emulator> {
-  const [rest, grpc] = [await freePort(), await freePort()];
+/** Where the emulator listens and keeps its data; every field optional. */
+export interface BigQueryServerOptions {
+  /** REST port; a free one when unset. */
+  port?: number;
+  /** gRPC port (unused by the tests, but bqemulator binds one); a free one when unset. */
+  grpcPort?: number;
+  /** Keep tables in a DuckDB file in this directory, so a restarted server still has them; in memory when unset. */
+  dataDir?: string;
+}
+
+/** A running emulator, with what it takes to start it again on the same ports and data. */
+export interface BigQueryEmulator extends Emulator {
+  options: Required<Pick<BigQueryServerOptions, 'port' | 'grpcPort'>> & Pick<BigQueryServerOptions, 'dataDir'>;
+}
+
+/** Starts bqemulator for project `test`; pass a stopped server's `options` to start it again. */
+export async function startBigQueryServer(options: BigQueryServerOptions = {}): Promise<BigQueryEmulator> {
+  const port = options.port ?? (await freePort());
+  const grpcPort = options.grpcPort ?? (await freePort());
   const bin = findBinary('bqemulator', ['.tools/venv/bin/bqemulator']);
-  return await startEmulator(
+  const storage = options.dataDir ? ['--persistent', '--data-dir', options.dataDir] : ['--ephemeral'];
+  const emulator = await startEmulator(
     bin,
-    ['start', '--rest-port', String(rest), '--grpc-port', String(grpc), '--project', 'test', '--ephemeral', '--log-level', 'error'],
-    rest,
+    ['start', '--rest-port', String(port), '--grpc-port', String(grpcPort), '--project', 'test', ...storage, '--log-level', 'error'],
+    port,
     '/bigquery/v2/projects/test/datasets',
     { HOME: path.join(ROOT, '.tools/duckdb-home') },
   );
+  return { ...emulator, options: { port, grpcPort, ...(options.dataDir ? { dataDir: options.dataDir } : {}) } };
 }
 
 /** A client for checking what the emulator holds. */

@@ -4,11 +4,10 @@
  * object and the retry after it leaves exactly one complete object.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { GcsIntegration, S3Integration } from '../../../src/config/integrations.js';
 import type { BucketDestination, BucketObject } from '../../../src/destinations/bucket-destination.js';
+import { killDeliveryWhen } from './kill-delivery.js';
 import { digestStream, onlineRetailCsv, type BigCsv } from './retail-csv.js';
 
 export interface BucketUnderTest {
@@ -87,26 +86,7 @@ export function bucketConformance(setup: () => Promise<BucketUnderTest & { stop(
 
 /** Starts the delivery in a child process and SIGKILLs it once some bytes were sent; returns how many. */
 async function killMidUpload(b: BucketUnderTest, file: string, object: BucketObject): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'deliver-child.ts'), JSON.stringify({ variant: b.variant, integration: b.integration, file, object })], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const sent = await new Promise<number>((resolve, reject) => {
-    let buffered = '';
-    child.stdout.on('data', (d: Buffer) => {
-      buffered += d.toString();
-      const m = /progress (\d+)\n/.exec(buffered);
-      // At least one 8 MiB chunk/part has gone out: the kill lands mid-upload, not before it.
-      const bytes = m ? Number([...buffered.matchAll(/progress (\d+)\n/g)].at(-1)![1]) : 0;
-      if (bytes >= 8 * 1024 * 1024) {
-        child.kill('SIGKILL');
-        resolve(bytes);
-      } else if (buffered.includes('done ')) reject(new Error('the upload finished before it could be killed'));
-    });
-    child.once('exit', () => reject(new Error(`delivery child exited early: ${stderr}`)));
-  });
-  await exited;
-  return sent;
+  // At least one 8 MiB chunk/part has gone out: the kill lands mid-upload, not before it.
+  const line = await killDeliveryWhen({ variant: b.variant, integration: b.integration, file, object }, (l) => Number(/^progress (\d+)$/.exec(l)?.[1] ?? 0) >= 8 * 1024 * 1024);
+  return Number(line.split(' ')[1]);
 }
