@@ -9,7 +9,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { ErrorBody, RunBody } from './wire-types.js';
+import type { DownloadUrlBody, ErrorBody, PageBody, ReportBody, RunBody } from './wire-types.js';
 
 /** The API answered with a 4xx/5xx. `code` is the API's error code (or `HTTP_<status>` for non-API answers). */
 export class ApiError extends Error {
@@ -50,6 +50,17 @@ export interface DownloadResult {
   fileName: string | undefined;
 }
 
+/** What `createRequest` got back. */
+export interface CreatedRun {
+  run: RunBody;
+  /** True when the API answered with the request an earlier call with the same Idempotency-Key made. */
+  replayed: boolean;
+}
+
+/** Query of a listing: a value left undefined is not sent. */
+export type ListQuery = Record<string, string | number | boolean | undefined>;
+
+/** Talks to one reportflow API with one API key. */
 export class ReportflowClient {
   private readonly baseUrl: string;
 
@@ -58,9 +69,41 @@ export class ReportflowClient {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  /** POST /v1/report-generate-requests. @throws ApiError, NetworkError */
-  createRequest(body: Record<string, unknown>): Promise<RunBody> {
-    return this.json<RunBody>('POST', '/v1/report-generate-requests', body);
+  /**
+   * POST /v1/report-generate-requests.
+   * @param idempotencyKey sent as `Idempotency-Key`: the same key and body within the API's window
+   *   answers with the original request instead of starting another.
+   * @throws ApiError, NetworkError
+   */
+  async createRequest(body: Record<string, unknown>, idempotencyKey?: string): Promise<CreatedRun> {
+    const res = await this.fetch('POST', '/v1/report-generate-requests', { body, headers: idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey } });
+    if (!res.ok) throw await apiError(res);
+    return { run: (await res.json()) as RunBody, replayed: res.headers.get('x-idempotency-replayed') === 'true' };
+  }
+
+  /** POST /v1/report-generate-requests/{id}/cancel (202 with the request's view). @throws ApiError, NetworkError */
+  cancelRequest(id: string): Promise<RunBody> {
+    return this.json<RunBody>('POST', `/v1/report-generate-requests/${encodeURIComponent(id)}/cancel`);
+  }
+
+  /** GET /v1/report-generate-requests?limit=&cursor=&status=&report_code=&customer_id=&created_from=&created_to= @throws ApiError, NetworkError */
+  listRequests(query: ListQuery): Promise<PageBody<RunBody>> {
+    return this.json<PageBody<RunBody>>('GET', `/v1/report-generate-requests${queryString(query)}`);
+  }
+
+  /** GET /v1/reports?limit=&cursor=&report_code=&customer_id=&created_from=&created_to=&include_deleted= @throws ApiError, NetworkError */
+  listReports(query: ListQuery): Promise<PageBody<ReportBody>> {
+    return this.json<PageBody<ReportBody>>('GET', `/v1/reports${queryString(query)}`);
+  }
+
+  /** DELETE /v1/reports/{id}: the file goes, the record stays with `deleted_at`. @throws ApiError, NetworkError */
+  deleteReport(id: string): Promise<ReportBody> {
+    return this.json<ReportBody>('DELETE', `/v1/reports/${encodeURIComponent(id)}`);
+  }
+
+  /** GET /v1/reports/{id}/download-url: a signed URL usable without credentials until `expires_at`. @throws ApiError, NetworkError */
+  downloadUrl(id: string): Promise<DownloadUrlBody> {
+    return this.json<DownloadUrlBody>('GET', `/v1/reports/${encodeURIComponent(id)}/download-url`);
   }
 
   /** GET /v1/report-generate-requests/{id}. @throws ApiError, NetworkError */
@@ -111,17 +154,18 @@ export class ReportflowClient {
   }
 
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.fetch(method, path, body);
+    const res = await this.fetch(method, path, { body });
     if (!res.ok) throw await apiError(res);
     return (await res.json()) as T;
   }
 
-  private async fetch(method: string, path: string, body?: unknown): Promise<Response> {
+  private async fetch(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Response> {
     const url = this.baseUrl + path;
+    const { body } = options;
     try {
       return await fetch(url, {
         method,
-        headers: { 'x-api-key': this.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { 'x-api-key': this.apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(30_000),
       });
@@ -140,6 +184,14 @@ async function apiError(res: Response): Promise<ApiError> {
     // not the API's error shape: fall through
   }
   return new ApiError(res.status, `HTTP_${res.status}`, `the server answered ${res.status} ${res.statusText}`.trim());
+}
+
+/** `?a=1&b=x` of the defined values, in the given order; empty when there are none. */
+function queryString(query: ListQuery): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined) params.set(name, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
 }
 
 /** `attachment; filename="x.pdf"` → `x.pdf`; only a plain base name is accepted. */

@@ -57,3 +57,13 @@ export function reportFailure(err: unknown, stderr: Output): ExitCode {
   stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`);
   return EXIT.UNAVAILABLE;
 }
+
+/**
+ * Rows under upper-case headers, columns padded to their widest cell and two spaces apart (the last
+ * column is not padded, so lines carry no trailing spaces).
+ */
+export function table(headers: string[], rows: string[][]): string {
+  const all = [headers.map((h) => h.toUpperCase()), ...rows];
+  const widths = headers.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}

@@ -2,7 +2,9 @@
  * The `reportflow` command line: a thin client of the HTTP API (`REPORTFLOW_API_URL`).
  *
  *   reportflow generate INVOICE --param invoice_id=536365 --format pdf --wait
- *   reportflow status <id> | download <id> [--out file] | definitions
+ *   reportflow status <id> | cancel <id> | list [--status RUNNING] [--all]
+ *   reportflow download <id> [--out file] | download-url <id> | reports list | reports delete <id>
+ *   reportflow definitions | subscriptions …
  *
  * Exit codes: 0 done; 1 the API could not be reached (or another fault); 2 refused or the run failed.
  */
@@ -10,9 +12,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config/settings.js';
+import { registerCancel } from './commands/cancel.js';
 import { registerDefinitions } from './commands/definitions.js';
 import { registerDownload } from './commands/download.js';
+import { registerDownloadUrl } from './commands/download-url.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerList } from './commands/list.js';
+import { registerReports } from './commands/reports.js';
 import { registerStatus } from './commands/status.js';
 import { registerSubscriptions } from './commands/subscriptions.js';
 import { EXIT, type CliIo, type ExitCode } from './io.js';
@@ -37,7 +43,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) });
   registerGenerate(program, io, done);
   registerStatus(program, io, done);
+  registerCancel(program, io, done);
+  registerList(program, io, done);
   registerDownload(program, io, done);
+  registerDownloadUrl(program, io, done);
+  registerReports(program, io, done);
   registerDefinitions(program, io, done);
   registerSubscriptions(program, io, done);
   try {

@@ -23,6 +23,10 @@ export interface RunBody {
   language: string;
   timezone: string;
   customer_id: string | null;
+  /** Free client key/values sent with the request. */
+  metadata?: Record<string, string>;
+  /** ISO-8601 instant the run was asked to start at; null/absent means at once. */
+  generate_at?: string | null;
   created_at: string;
   completed_at?: string;
   report?: {
@@ -34,11 +38,41 @@ export interface RunBody {
     rows: number;
     pages?: number;
     download_url: string;
+    deleted_at?: string | null;
   };
   error?: { code: string; message: string; errors: FieldErrorBody[] };
   notify_error?: { code: string; message: string; errors: FieldErrorBody[] };
-  links: { self: string; download: string };
+  links: { self: string; download: string; cancel?: string };
 }
 
 /** Statuses after which a run changes no more. */
 export const FINAL_STATUSES: readonly RunBody['status'][] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** A page of a listing (`GET /v1/report-generate-requests`, `GET /v1/reports`): newest first. */
+export interface PageBody<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
+  /** Every match, over all pages. */
+  total: number;
+}
+
+/** A report file (`GET /v1/reports`, `DELETE /v1/reports/{id}`). Its id is its request's id. */
+export interface ReportBody {
+  id: string;
+  request_id: string;
+  report_code: string;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  created_at: string;
+  /** When the file was deleted (the record stays); null while it exists. */
+  deleted_at: string | null;
+}
+
+/** `GET /v1/reports/{id}/download-url`: a signed URL that works without credentials until `expires_at`. */
+export interface DownloadUrlBody {
+  url: string;
+  expires_at: string;
+}

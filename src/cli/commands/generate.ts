@@ -1,21 +1,32 @@
 /**
  * `reportflow generate <REPORT_CODE>`: asks for a report and prints its id; with `--wait` follows it
- * to the end and downloads the file (sha256 verified).
+ * to the end and downloads the file (sha256 verified). Delivery (`--export`), notification
+ * (`--webhook`, `--email`), `--filter`, `--metadata`, `--generate-at` and `--idempotency-key` become
+ * the request's fields and header (see ../request-options.ts for their syntax).
  */
 import path from 'node:path';
 import type { Command } from 'commander';
 import { apiClient, type GlobalOptions } from '../connect.js';
 import { errorLines, humanSize, reportFailure } from '../format.js';
 import { EXIT, UsageError, type CliIo, type ExitCode } from '../io.js';
+import { exportLocations, parseFilters, parseGenerateAt, parseMetadata, REQUEST_OPTIONS_HELP } from '../request-options.js';
 import { waitForRun } from '../wait-for-run.js';
 
 interface GenerateOptions extends GlobalOptions {
-  param: string[];
+  param?: string[];
   format: string;
   language?: string;
   timezone?: string;
   customer?: string;
   webhook?: string;
+  email?: string[];
+  export?: string[];
+  pathFormat?: string;
+  formatType?: string;
+  filter?: string[];
+  metadata?: string[];
+  generateAt?: string;
+  idempotencyKey?: string;
   wait?: boolean;
   out?: string;
   json?: boolean;
@@ -29,39 +40,66 @@ export function parseParam(text: string): { name: string; value: string } {
   return { name: text.slice(0, eq).trim(), value: text.slice(eq + 1) };
 }
 
+/** Collects a repeatable option's values (no default, so `--help` shows none). */
+const repeatable = (v: string, all: string[] | undefined) => [...(all ?? []), v];
+
+/** Adds `generate` to `program`; its action reports its exit code through `done`. */
 export function registerGenerate(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
   program
     .command('generate')
     .description('ask for a report; prints its id (with --wait: follows it and downloads the file)')
     .argument('<report_code>', 'report definition code, e.g. INVOICE (see `reportflow definitions`)')
-    .option('-p, --param <name=value>', 'a report parameter (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('-p, --param <name=value>', 'a report parameter (repeatable)', repeatable)
     .option('-f, --format <format>', 'pdf, html, csv or xml', 'pdf')
     .option('-l, --language <language>', 'en or no (default: en)')
     .option('-t, --timezone <zone>', 'IANA time zone for dates and the period (default: UTC)')
     .option('--customer <id>', 'customer id the report is for')
+    .option('--export <location>', 'also deliver to a bucket or table, e.g. gcs:<integration>:gs://bucket/prefix (repeatable; syntax below)', repeatable)
+    .option('--path-format <format>', 'object name under the prefix for gcs/s3 exports, from the tokens below')
+    .option('--format-type <type>', 'what gcs/s3 exports hold: CSV, PARQUET or ORIGINAL (the rendered file)')
     .option('--webhook <url>', 'http(s) URL to POST the outcome to')
+    .option('--email <address>', 'email the outcome to this address (repeatable)', repeatable)
+    .option('--filter <field.op=value>', 'only rows matching this condition, e.g. quantity.gte=10 (repeatable; syntax below)', repeatable)
+    .option('--metadata <key=value>', 'a free key/value stored with the request (repeatable)', repeatable)
+    .option('--generate-at <instant>', 'start the run at this ISO-8601 instant with offset instead of at once')
+    .option('--idempotency-key <key>', 'repeat-safe key: the same key and request again returns the first request')
     .option('-w, --wait', 'follow the run to its end and download the report')
     .option('-o, --out <file>', 'where to save the report (implies --wait; default: its file name)')
     .option('--json', 'print JSON instead of text')
     .option('--poll-ms <ms>', 'time between status polls with --wait, in ms', (v) => Number(v), 250)
     .action(async (reportCode: string, _opts: unknown, command: Command) => {
       done(await generate(reportCode, command.optsWithGlobals<GenerateOptions>(), io));
-    });
+    })
+    .addHelpText('after', REQUEST_OPTIONS_HELP);
+}
+
+/** The POST body for `generate`'s options. @throws UsageError for a malformed option value. */
+export function requestBody(reportCode: string, opts: Omit<GenerateOptions, 'pollMs'>): Record<string, unknown> {
+  const locations = exportLocations(opts.export ?? [], { ...(opts.pathFormat !== undefined ? { pathFormat: opts.pathFormat } : {}), ...(opts.formatType !== undefined ? { formatType: opts.formatType } : {}) });
+  const filters = parseFilters(opts.filter ?? []);
+  const metadata = parseMetadata(opts.metadata ?? []);
+  const notify = { ...(opts.webhook ? { webhook_url: opts.webhook } : {}), ...(opts.email?.length ? { emails: opts.email } : {}) };
+  return {
+    report_code: reportCode,
+    parameter_values: (opts.param ?? []).map(parseParam),
+    format: opts.format,
+    ...(opts.language ? { language: opts.language } : {}),
+    ...(opts.timezone ? { timezone: opts.timezone } : {}),
+    ...(opts.customer ? { customer_id: opts.customer } : {}),
+    ...(Object.keys(notify).length ? { notify } : {}),
+    ...(locations ? { export_location: locations } : {}),
+    ...(filters ? { filters } : {}),
+    ...(metadata ? { metadata } : {}),
+    ...(opts.generateAt !== undefined ? { generate_at: parseGenerateAt(opts.generateAt) } : {}),
+  };
 }
 
 async function generate(reportCode: string, opts: GenerateOptions, io: CliIo): Promise<ExitCode> {
   try {
-    const body: Record<string, unknown> = {
-      report_code: reportCode,
-      parameter_values: opts.param.map(parseParam),
-      format: opts.format,
-      ...(opts.language ? { language: opts.language } : {}),
-      ...(opts.timezone ? { timezone: opts.timezone } : {}),
-      ...(opts.customer ? { customer_id: opts.customer } : {}),
-      ...(opts.webhook ? { notify: { webhook_url: opts.webhook } } : {}),
-    };
+    const body = requestBody(reportCode, opts);
     const client = apiClient(opts, io.config);
-    const created = await client.createRequest(body);
+    const { run: created, replayed } = await client.createRequest(body, opts.idempotencyKey);
+    if (replayed) io.stderr.write(`note: request ${created.id} was made earlier with this Idempotency-Key; nothing new was started\n`);
     if (!opts.wait && !opts.out) {
       io.stdout.write(opts.json ? JSON.stringify(created, null, 2) + '\n' : `${created.id}\n`);
       return EXIT.OK;
