@@ -3,8 +3,6 @@
  * Temporal dev server running the real report workflow (with the workflow tests' fake activities'
  * dependencies): what GET shows in each state, tenant isolation, and Temporal being unreachable.
  */
-import { TEST_API_CONFIG, TEST_SIGNING_KEY } from '../helpers/api-fixture.js';
-import { UrlSigner } from '../../src/downloads/signed-url.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -16,6 +14,8 @@ import { buildApiServer } from '../../src/api/server.js';
 import { ReportError } from '../../src/domain/errors.js';
 import { SA_CUSTOMER, SA_REPORT_CODE, SA_TENANT } from '../../src/domain/search-attributes.js';
 import { ReportRuns, type RunView } from '../../src/temporal/report-runs.js';
+import { UrlSigner } from '../../src/downloads/signed-url.js';
+import { TEST_API_CONFIG, TEST_SIGNING_KEY } from '../helpers/api-fixture.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 import { freePort } from '../helpers/free-port.js';
 import { invoiceCatalog } from './fakes.js';
@@ -191,3 +191,34 @@ void test('through the HTTP API: POST, follow with GET, download the file; anoth
     }
   });
 });
+
+void test('generate_at: Temporal holds the run until then (PENDING meanwhile), and a held run can be cancelled', async () => {
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
+    const runs = new ReportRuns(temporal.env.client, { taskQueue: h.config.taskQueue });
+    const at = new Date(Date.now() + 3_000).toISOString();
+    const request = invoiceRequest({ generateAt: at });
+    await runs.start(request);
+    const held = await runs.get('acme', request.id);
+    assert.equal(held?.status, 'PENDING');
+    const result = await temporal.env.client.workflow.getHandle(request.id).result();
+    assert.equal(result.status, 'SUCCEEDED');
+    assert.ok(Date.parse(result.stageStartedAt.VALIDATE) >= Date.parse(at) - 50, `started ${result.stageStartedAt.VALIDATE}, asked for ${at}`);
+
+    const later = invoiceRequest({ generateAt: new Date(Date.now() + 60_000).toISOString() });
+    await runs.start(later);
+    assert.equal(await runs.cancel('globex', later.id), false, 'another tenant cannot cancel it');
+    assert.equal(await runs.cancel('acme', later.id), true);
+    const cancelled = await waitFinal(runs, later.id);
+    assert.equal(cancelled.status, 'CANCELLED');
+    assert.deepEqual(await h.exportedFiles(), [`acme/INVOICE/${request.id}/INVOICE_536365_${request.id}.csv`]);
+  });
+});
+
+async function waitFinal(runs: ReportRuns, id: string): Promise<RunView> {
+  for (let i = 0; i < 100; i++) {
+    const view = await runs.get('acme', id);
+    if (view && ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(view.status)) return view;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`run ${id} did not finish`);
+}
