@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { ApiKeys } from '../../src/api/auth.js';
 import { buildApiServer } from '../../src/api/server.js';
 import { UrlSigner } from '../../src/downloads/signed-url.js';
+import type { Integrations } from '../../src/config/integrations.js';
 import { MemoryRecordStore } from './memory-record-store.js';
 import { loadCatalog, type Catalog } from '../../src/catalog/load-catalog.js';
 import type { Database, Queryable, Row } from '../../src/data/database.js';
@@ -186,9 +187,9 @@ export interface TestApi {
 
 /**
  * Builds the API over the fakes. `maxBodyBytes` defaults to 64 KiB as in production; `catalog`
- * defaults to the fixture catalog.
+ * defaults to the fixture catalog; with `integrations`, integration ids are checked at request time.
  */
-export async function startTestApi(options: { maxBodyBytes?: number; catalog?: Catalog } = {}): Promise<TestApi> {
+export async function startTestApi(options: { maxBodyBytes?: number; catalog?: Catalog; integrations?: Integrations } = {}): Promise<TestApi> {
   const { catalog, dir } = options.catalog ? { catalog: options.catalog, dir: undefined } : fixtureCatalog();
   const runs = new FakeRuns();
   const db = new FakeDatabase();
@@ -205,6 +206,7 @@ export async function startTestApi(options: { maxBodyBytes?: number; catalog?: C
     destination,
     records,
     signer,
+    ...(options.integrations ? { integrations: options.integrations } : {}),
     logger,
     apiKeys: ApiKeys.parse(`acme:${KEYS.acme},globex:${KEYS.globex}`),
   });

@@ -93,3 +93,27 @@ void test('a bucket location without integration_id is refused by the schema', a
   assert.equal(res.status, 400, res.raw);
   assert.equal(res.body.error.code, 'REQUEST_INVALID');
 });
+
+void test('with the integrations configured, an unknown integration_id (or one of another kind) is 400 at request time', async () => {
+  const checked = await startTestApi({ integrations: new Map([['gcs-main', { type: 'GCS' as const }], ['s3-main', { type: 'S3' as const, region: 'eu-west-1' }]]) });
+  try {
+    const send = (exportLocation: unknown) => checked.app.inject({
+      method: 'POST', url: '/v1/report-generate-requests', headers: auth(),
+      payload: { report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: '536365' }], format: 'CSV', export_location: exportLocation },
+    });
+    const good = await send([{ variant: 'LOCAL' }, { variant: 'GCS', integration_id: 'gcs-main', bucket_path: 'gs://acme-reports' }]);
+    assert.equal(good.statusCode, 201, good.body);
+    for (const [location, field] of [
+      [{ variant: 'GCS', integration_id: 'nope', bucket_path: 'gs://acme-reports' }, 'export_location.integration_id'],
+      [[{ variant: 'LOCAL' }, { variant: 'S3', integration_id: 'gcs-main', bucket_path: 's3://acme-reports' }], 'export_location[1].integration_id'],
+    ] as const) {
+      const res = await send(location);
+      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.json().error.code, 'INTEGRATION_UNKNOWN');
+      assert.deepEqual(res.json().error.errors.map((e: { field: string }) => e.field), [field]);
+    }
+    assert.equal(checked.runs.runs.size, 1, 'only the good request started a run');
+  } finally {
+    await checked.close();
+  }
+});
