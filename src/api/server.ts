@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { fastify, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { secureRoutes } from './auth.js';
 import type { ApiDeps } from './deps.js';
+import { clientErrorHandler } from './client-errors.js';
 import { errorReply, replyForError } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { OPENAPI_OPTIONS, openApiRoutes } from './routes/openapi.js';
@@ -26,6 +27,8 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.maxBodyBytes,
     return503OnClosing: true,
+    // Requests the HTTP parser refuses (never routed) get the one error shape as well.
+    clientErrorHandler,
     // Errors fastify raises before routing (e.g. a malformed URL) get the one shape too.
     frameworkErrors: (err, req, reply) => {
       const { status, body } = replyForError(err, req.log);

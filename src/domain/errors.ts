@@ -15,6 +15,8 @@ export interface ErrorCodeSpec {
 
 export const ERROR_CODES = {
   REQUEST_INVALID: { httpStatus: 400, retryable: false, description: 'The request body is not valid JSON or does not match the request schema (field named in `errors`).' },
+  REQUEST_HEADERS_TOO_LARGE: { httpStatus: 431, retryable: false, description: 'The request line and headers together are larger than Node\'s limit (16 KiB); the connection is closed.' },
+  REQUEST_TIMEOUT: { httpStatus: 408, retryable: true, description: 'The request was not received completely in time; the connection is closed.' },
   REQUEST_TOO_LARGE: { httpStatus: 413, retryable: false, description: 'The request body is larger than `REPORTFLOW_MAX_BODY_BYTES` (64 KiB by default).' },
   REPORT_CODE_UNKNOWN: { httpStatus: 400, retryable: false, description: 'No report definition has the given `report_code`.' },
   PARAMETER_MISSING: { httpStatus: 400, retryable: false, description: 'A required parameter of the report definition was not given.' },
