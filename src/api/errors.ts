@@ -68,8 +68,9 @@ export function replyForError(err: unknown, logger: Pick<FastifyBaseLogger, 'err
 }
 
 /**
- * A database error raised while checking a request: connection faults and server shutdowns are
- * `UNAVAILABLE` (retry later); anything else (e.g. an SQL error in a check) is a fault, rethrown.
+ * A database error raised while serving a request: connection faults and server shutdowns are
+ * `UNAVAILABLE` (retry later); data exceptions (SQLSTATE class 22) on the values the client sent are
+ * `REQUEST_INVALID`; anything else (e.g. an SQL error in a check) is a fault, rethrown.
  */
 export function databaseFault(err: unknown): unknown {
   if (err instanceof ReportError) return err;
@@ -79,6 +80,14 @@ export function databaseFault(err: unknown): unknown {
   // SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention, e.g. shutdown).
   if (sqlState === undefined || /^(08|53|57)/.test(sqlState)) {
     return Object.assign(new ReportError('UNAVAILABLE', 'The database could not be reached; try again.'), { cause: err });
+  }
+  // Class 22 (data exception): a value the client sent, bound as a parameter, that PostgreSQL cannot
+  // take: a NUL character (22021 in text, 22P05 in jsonb), a lone surrogate in JSON (22P02), an
+  // instant out of range or unparsable (22007, 22008, 22009), e.g. inside a forged cursor. Bad input, not a fault.
+  if (sqlState.startsWith('22')) {
+    return Object.assign(new ReportError('REQUEST_INVALID', 'A value in the request cannot be stored or compared: it contains a NUL character or an invalid surrogate, or an instant out of range.', [
+      { field: 'request', code: 'REQUEST_INVALID', message: 'Contains a value the database cannot take.' },
+    ]), { cause: err });
   }
   return err;
 }

@@ -66,7 +66,7 @@ export const CREATE_REQUEST_BODY = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        webhook_url: { type: 'string', format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', maxLength: 2048 },
+        webhook_url: { type: 'string', format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+', maxLength: 2048 },
         emails: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', format: 'email', maxLength: 254 } },
       },
     },

@@ -5,6 +5,9 @@
  */
 import { ReportError } from '../domain/errors.js';
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const ID = /^[A-Za-z0-9._:-]{1,200}$/;
+
 /** The position a cursor points after. `createdAt`: ISO-8601 instant. */
 export interface CursorPosition {
   createdAt: string;
@@ -33,6 +36,8 @@ export function decodeCursor(cursor: string): CursorPosition {
   }
   if (!Array.isArray(parsed) || parsed.length !== 2) throw bad();
   const [createdAt, id] = parsed as unknown[];
-  if (typeof createdAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(createdAt)) || id.length === 0 || id.length > 200) throw bad();
+  // Exactly what encodeCursor writes: a UTC instant as toISOString() gives it, and an id of the
+  // characters request ids use. Anything else would reach PostgreSQL as a value it may reject.
+  if (typeof createdAt !== 'string' || typeof id !== 'string' || !ISO_INSTANT.test(createdAt) || Number.isNaN(Date.parse(createdAt)) || !ID.test(id)) throw bad();
   return { createdAt, id };
 }

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ReportError } from '../../domain/errors.js';
 import type { ApiDeps } from '../deps.js';
+import { ERROR_RESPONSES } from '../record-schemas.js';
 import { DEFINITION_LIST_RESPONSE, DEFINITION_RESPONSE } from '../schemas.js';
 import { definitionToWire } from '../wire.js';
 
@@ -12,13 +13,13 @@ export function reportDefinitionRoutes(deps: Pick<ApiDeps, 'catalog'>): FastifyP
   return async (app) => {
     const sorted = [...deps.catalog.values()].sort((a, b) => a.code.localeCompare(b.code));
 
-    app.get('/report-definitions', { config: { permission: null }, schema: { response: { 200: DEFINITION_LIST_RESPONSE } } }, async () => ({
+    app.get('/report-definitions', { config: { permission: null }, schema: { response: { 200: DEFINITION_LIST_RESPONSE, ...ERROR_RESPONSES } } }, async () => ({
       items: sorted.map(definitionToWire),
     }));
 
-    app.get<{ Params: { code: string } }>('/report-definitions/:code', { config: { permission: null }, schema: { response: { 200: DEFINITION_RESPONSE } } }, async (req) => {
+    app.get<{ Params: { code: string } }>('/report-definitions/:code', { config: { permission: null }, schema: { response: { 200: DEFINITION_RESPONSE, ...ERROR_RESPONSES } } }, async (req) => {
       const def = deps.catalog.get(req.params.code);
-      if (!def) throw new ReportError('NOT_FOUND', `No report definition ${req.params.code}.`, [{ field: 'code', code: 'NOT_FOUND', message: 'Unknown report code.' }]);
+      if (!def) throw new ReportError('NOT_FOUND', `No report definition ${req.params.code.slice(0, 200)}.`, [{ field: 'code', code: 'NOT_FOUND', message: 'Unknown report code.' }]);
       return definitionToWire(def);
     });
   };
