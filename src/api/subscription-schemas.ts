@@ -52,3 +52,95 @@ export const RANGE_BODY = {
 } as const;
 
 export const BACKFILL_BODY = { ...RANGE_BODY, type: 'object', required: ['from', 'to'] } as const;
+
+const period = {
+  type: 'object',
+  properties: { from: { type: 'string' }, to: { type: 'string' }, from_date: { type: 'string' }, to_date: { type: 'string' } },
+} as const;
+
+/** A subscription as lists show it (`subscriptionToWire`). */
+export const SUBSCRIPTION_SUMMARY = {
+  type: 'object',
+  required: ['id', 'report_code', 'schedule', 'active'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    report_code: { type: 'string' },
+    parameter_values: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, value: {} } } },
+    format: { type: 'string' },
+    language: { type: 'string' },
+    timezone: { type: 'string' },
+    customer_id: { type: ['string', 'null'] },
+    schedule: {
+      type: 'object',
+      properties: {
+        frequency: { type: 'string' },
+        time_of_day: { type: 'string' },
+        day_of_week: { type: 'string' },
+        day_of_month: { type: ['integer', 'string'] },
+        cron: { type: 'string' },
+      },
+    },
+    summary: { type: 'string', description: 'The schedule in words, as the Temporal Web UI shows it.' },
+    active: { type: 'boolean' },
+    paused_reason: { type: ['string', 'null'] },
+    consecutive_failures: { type: 'integer' },
+    schedule_id: { type: 'string', description: 'The Temporal Schedule id.' },
+    created_at: { type: 'string' },
+    updated_at: { type: 'string' },
+    links: { type: 'object', properties: { self: { type: 'string' } } },
+  },
+} as const;
+
+/** One subscription with its schedule's state, next and last runs and missed periods. */
+export const SUBSCRIPTION_VIEW = {
+  type: 'object',
+  required: SUBSCRIPTION_SUMMARY.required,
+  properties: {
+    ...SUBSCRIPTION_SUMMARY.properties,
+    schedule_paused: { type: ['boolean', 'null'] },
+    schedule_note: { type: ['string', 'null'] },
+    next_run_times: { type: 'array', items: { type: 'string' } },
+    last_runs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          nominal_time: { type: 'string' }, started_at: { type: 'string' }, workflow_id: { type: 'string' },
+          status: { type: 'string' }, period, report_run_id: { type: 'string' },
+        },
+      },
+    },
+    missed_runs_outside_catchup: { type: 'integer' },
+    missed_periods: {
+      type: 'array',
+      items: { type: 'object', properties: { ...period.properties, nominal_time: { type: 'string' }, reason: { type: 'string' } } },
+    },
+  },
+} as const;
+
+/** `GET /v1/report-subscriptions`. */
+export const SUBSCRIPTION_LIST = { type: 'object', required: ['items'], properties: { items: { type: 'array', items: SUBSCRIPTION_SUMMARY } } } as const;
+
+/** `202` answer of `POST /v1/report-subscriptions/{id}/trigger`. */
+export const TRIGGER_RESPONSE = {
+  type: 'object',
+  properties: { id: { type: 'string' }, triggered: { type: 'boolean' }, period, run_id: { type: 'string', description: 'The report run\'s id (a report generate request id).' } },
+} as const;
+
+/** `202` answer of `POST /v1/report-subscriptions/{id}/backfill`: how many runs were asked for. */
+export const BACKFILL_RESPONSE = {
+  type: 'object',
+  properties: { id: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, runs: { type: 'integer' } },
+} as const;
+
+/** Query string of `GET /v1/report-subscriptions`. */
+export const SUBSCRIPTION_LIST_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    report_code: { type: 'string', maxLength: 64 },
+    active: { type: 'string', enum: ['true', 'false'] },
+    limit: { type: 'string', pattern: '^[0-9]{1,3}$' },
+  },
+} as const;

@@ -11,7 +11,19 @@ import { isReportingRun, periodKey, subscriptionPeriod } from '../../domain/subs
 import type { SubscriptionService, SubscriptionView } from '../../subscriptions/subscription-service.js';
 import type { RunGateway } from '../../temporal/report-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
-import { BACKFILL_BODY, CREATE_SUBSCRIPTION_BODY, NOTE_BODY, PATCH_SUBSCRIPTION_BODY, RANGE_BODY } from '../subscription-schemas.js';
+import { ERROR_RESPONSES, ID_PARAMS } from '../record-schemas.js';
+import {
+  BACKFILL_BODY,
+  BACKFILL_RESPONSE,
+  CREATE_SUBSCRIPTION_BODY,
+  NOTE_BODY,
+  PATCH_SUBSCRIPTION_BODY,
+  RANGE_BODY,
+  SUBSCRIPTION_LIST,
+  SUBSCRIPTION_LIST_QUERY,
+  SUBSCRIPTION_VIEW,
+  TRIGGER_RESPONSE,
+} from '../subscription-schemas.js';
 import { periodToWire, subscriptionToWire, subscriptionViewToWire, templateToBody, toSchedule, toTemplate, type SubscriptionBody } from '../subscription-wire.js';
 
 function notFound(id: string): ReportError {
@@ -22,6 +34,7 @@ const ID = /^[A-Za-z0-9-]{1,64}$/;
 
 const VIEW = 'SUBSCRIPTION.VIEW' as const;
 const MANAGE = 'SUBSCRIPTION.MANAGE' as const;
+const TAGS = ['Report subscriptions'];
 
 /** The subscription routes, as a plugin for the authenticated `/v1` scope. */
 export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> & { subscriptions: SubscriptionService }): FastifyPluginAsync {
@@ -37,7 +50,7 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return id;
     };
 
-    app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { body: CREATE_SUBSCRIPTION_BODY }, config: { permission: MANAGE } }, async (req, reply) => {
+    app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'Create a subscription (one Temporal Schedule)', body: CREATE_SUBSCRIPTION_BODY, response: { 201: SUBSCRIPTION_VIEW, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req, reply) => {
       const view = await service.create(req.tenantId, {
         ...(req.body.name ? { name: req.body.name } : {}),
         template: toTemplate(req.body),
@@ -49,7 +62,7 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return reply.code(201).header('location', body.links.self).send(body);
     });
 
-    app.get<{ Querystring: { report_code?: string; active?: string; limit?: string } }>('/report-subscriptions', { config: { permission: VIEW } }, async (req) => {
+    app.get<{ Querystring: { report_code?: string; active?: string; limit?: string } }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'List subscriptions', querystring: SUBSCRIPTION_LIST_QUERY, response: { 200: SUBSCRIPTION_LIST, ...ERROR_RESPONSES } }, config: { permission: VIEW } }, async (req) => {
       const { report_code, active, limit } = req.query;
       const n = limit === undefined ? 100 : Number(limit);
       if (!Number.isInteger(n) || n < 1 || n > 500) throw new ReportError('REQUEST_INVALID', 'limit must be 1–500.', [{ field: 'limit', code: 'REQUEST_INVALID', message: '1–500.' }]);
@@ -61,12 +74,12 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return { items: items.map((s) => subscriptionToWire(s, baseUrl)) };
     });
 
-    app.get<{ Params: { id: string } }>('/report-subscriptions/:id', { config: { permission: VIEW } }, async (req) => {
+    app.get<{ Params: { id: string } }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'One subscription with next runs, last runs and missed periods', params: ID_PARAMS, response: { 200: SUBSCRIPTION_VIEW, ...ERROR_RESPONSES } }, config: { permission: VIEW } }, async (req) => {
       const id = known(req.params.id);
       return detail(req.tenantId, await service.get(req.tenantId, id), id);
     });
 
-    app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { body: PATCH_SUBSCRIPTION_BODY }, config: { permission: MANAGE } }, async (req) => {
+    app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'Change a subscription in place (runs already started are unaffected)', params: ID_PARAMS, body: PATCH_SUBSCRIPTION_BODY, response: { 200: SUBSCRIPTION_VIEW, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req) => {
       const id = known(req.params.id);
       const current = await service.get(req.tenantId, id);
       if (!current) throw notFound(id);
@@ -79,23 +92,23 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return detail(req.tenantId, await service.update(req.tenantId, id, changes), id);
     });
 
-    app.delete<{ Params: { id: string } }>('/report-subscriptions/:id', { config: { permission: MANAGE } }, async (req, reply) => {
+    app.delete<{ Params: { id: string } }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'Delete a subscription and its schedule', params: ID_PARAMS, response: { 204: { type: 'null', description: 'Deleted.' }, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req, reply) => {
       const id = known(req.params.id);
       if (!(await service.delete(req.tenantId, id))) throw notFound(id);
       return reply.code(204).send();
     });
 
-    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/pause', { schema: { body: NOTE_BODY }, config: { permission: MANAGE } }, async (req) => {
+    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/pause', { schema: { tags: TAGS, summary: 'Pause, with a note', params: ID_PARAMS, body: NOTE_BODY, response: { 200: SUBSCRIPTION_VIEW, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req) => {
       const id = known(req.params.id);
       return detail(req.tenantId, await service.pause(req.tenantId, id, req.body?.note), id);
     });
 
-    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/resume', { schema: { body: NOTE_BODY }, config: { permission: MANAGE } }, async (req) => {
+    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/resume', { schema: { tags: TAGS, summary: 'Resume, with a note', params: ID_PARAMS, body: NOTE_BODY, response: { 200: SUBSCRIPTION_VIEW, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req) => {
       const id = known(req.params.id);
       return detail(req.tenantId, await service.resume(req.tenantId, id, req.body?.note), id);
     });
 
-    app.post<{ Params: { id: string }; Body: { from?: string; to?: string } | null }>('/report-subscriptions/:id/trigger', { schema: { body: RANGE_BODY }, config: { permission: MANAGE } }, async (req, reply) => {
+    app.post<{ Params: { id: string }; Body: { from?: string; to?: string } | null }>('/report-subscriptions/:id/trigger', { schema: { tags: TAGS, summary: 'One run now, for the period that ends now or an explicit one', params: ID_PARAMS, body: RANGE_BODY, response: { 202: TRIGGER_RESPONSE, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req, reply) => {
       const id = known(req.params.id);
       const { from, to } = req.body ?? {};
       if ((from === undefined) !== (to === undefined)) {
@@ -106,7 +119,7 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return reply.code(202).send({ id, triggered: true, ...(result.period ? { period: periodToWire(result.period), run_id: `${id}:${periodKey(result.period)}` } : {}) });
     });
 
-    app.post<{ Params: { id: string }; Body: { from: string; to: string } }>('/report-subscriptions/:id/backfill', { schema: { body: BACKFILL_BODY }, config: { permission: MANAGE } }, async (req, reply) => {
+    app.post<{ Params: { id: string }; Body: { from: string; to: string } }>('/report-subscriptions/:id/backfill', { schema: { tags: TAGS, summary: 'One run per period in a range, each period at most once', params: ID_PARAMS, body: BACKFILL_BODY, response: { 202: BACKFILL_RESPONSE, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req, reply) => {
       const id = known(req.params.id);
       const result = await service.backfill(req.tenantId, id, req.body);
       if (!result.found) throw notFound(id);
