@@ -15,6 +15,7 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 export interface RunningService {
   apiUrl: string;
+  /** The generated development key (tenant `default`), or the first key of `StartOptions.apiKeys`. */
   apiKey: string;
   /** postgres:// URL of the database the service uses (embedded or DATABASE_URL). */
   databaseUrl: string;
@@ -33,12 +34,23 @@ export interface StartOptions {
   databaseUrl?: string;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /**
+   * API keys for `REPORTFLOW_API_KEYS` (`tenant:key` or `tenant:key:PERM|PERM`, comma-separated);
+   * `RunningService.apiKey` is then the first one's key. Unset: no keys are passed, so `npm start`
+   * generates a development key (tenant `default`) and `apiKey` is that.
+   */
+  apiKeys?: string;
   /** Print the service's output as it comes. */
   echo?: boolean;
   /** Give up after this many ms. @default 600000 */
   startTimeoutMs?: number;
 }
 
+/**
+ * Starts `npm start` on free ports (API, Temporal gRPC and UI, embedded database) and waits for
+ * "reportflow is up". Stop it with `stop()`, which also deletes its var/ directory.
+ * @throws Error when the service exits or is not up within `startTimeoutMs` (its last lines quoted).
+ */
 export async function startService(options: StartOptions = {}): Promise<RunningService> {
   const varDir = await mkdtemp(path.join(tmpdir(), 'reportflow-e2e-'));
   const [apiPort, grpcPort, uiPort, dbPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -56,6 +68,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   delete env.TEMPORAL_ADDRESS;
   delete env.REPORTFLOW_API_KEYS;
   delete env.REPORTFLOW_API_KEYS_FILE;
+  if (options.apiKeys !== undefined) env.REPORTFLOW_API_KEYS = options.apiKeys;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
 
@@ -91,7 +104,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     await stop();
     throw err;
   }
-  const apiKey = (await readFile(path.join(varDir, 'api-key'), 'utf8')).trim();
+  const apiKey = options.apiKeys !== undefined ? firstKeyOf(options.apiKeys) : (await readFile(path.join(varDir, 'api-key'), 'utf8')).trim();
   return {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     apiKey,
@@ -102,4 +115,19 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     pid: child.pid!,
     stop,
   };
+}
+
+/**
+ * The key of the first entry of a `REPORTFLOW_API_KEYS` value: `acme:k1:REPORT.VIEW,globex:k2` → `k1`.
+ * A trailing `:PERM|PERM` list is dropped the way the service reads it (every item shaped `WORD.WORD`).
+ * @throws Error when the first entry is not `tenant:key…`.
+ */
+export function firstKeyOf(apiKeys: string): string {
+  const entry = apiKeys.split(/[,\n]/).map((s) => s.trim()).find((s) => s && !s.startsWith('#')) ?? '';
+  const colon = entry.indexOf(':');
+  let key = colon > 0 ? entry.slice(colon + 1).trim() : '';
+  const last = key.lastIndexOf(':');
+  if (last >= 0 && key.slice(last + 1).split('|').every((n) => /^[A-Za-z_]+\.[A-Za-z_]+$/.test(n.trim()))) key = key.slice(0, last).trim();
+  if (!key) throw new Error('apiKeys: the first entry is not "tenant:key" or "tenant:key:PERMISSION|…"');
+  return key;
 }
