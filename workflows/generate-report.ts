@@ -14,6 +14,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   type ActivityOptions,
@@ -66,6 +67,8 @@ const { notify } = proxyActivities<ReportActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['WEBHOOK_REJECTED'] },
 });
 const { cleanupStaging } = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry: TRANSIENT });
+/** Patch id of the run-state recording added after the first release (see `record`). */
+const RECORD_RUN_STATE_PATCH = 'record-run-state';
 // One short database write each: a local activity, so recording costs no extra round trip to the server.
 const { recordRunState } = proxyLocalActivities<ReportActivities>({ startToCloseTimeout: '10 seconds', retry: TRANSIENT });
 
@@ -127,6 +130,8 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
  * (the API then falls back to Temporal's view of the run).
  */
 async function record(run: RunStateTracker, request: ReportRequest): Promise<void> {
+  // Runs started before records existed replay without these calls (their history has no markers).
+  if (!patched(RECORD_RUN_STATE_PATCH)) return;
   const { status, stage, error, notifyError } = run.state;
   const final = status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED';
   await CancellationScope.nonCancellable(async () => {
