@@ -3,23 +3,15 @@
  * assembled: the stored record, with the live stage from Temporal while the run is still going.
  */
 import { createHash } from 'node:crypto';
+import type { RenderedFile } from '../domain/artifacts.js';
 import type { ReportRequest } from '../domain/report-request.js';
 import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
 import { FINAL_STATUSES, type Page, type ReportRecord, type RequestRecord } from '../records/records.js';
 import type { RunGateway, RunView } from '../temporal/report-runs.js';
 import type { Links } from './wire.js';
 
-/** The file of a request as its view shows it (from the record, or from the run while it is not yet recorded). */
-export interface RequestFile {
-  fileName: string;
-  contentType: string;
-  sizeBytes: number;
-  sha256: string;
-  rows: number;
-  pages?: number;
-  uri: string;
-  deletedAt?: string;
-}
+/** The file of a request as its view shows it: from the record, or from the run while it is not yet recorded. */
+export type RequestFile = RenderedFile & { deletedAt?: string };
 
 /** A request with its current state. Instants are ISO-8601 (UTC). */
 export interface RequestState {

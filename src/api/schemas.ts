@@ -6,17 +6,6 @@
 import { FILTERS_SCHEMA } from './filter-schema.js';
 import { METADATA } from './record-schemas.js';
 
-const fieldError = {
-  type: 'object',
-  required: ['field', 'code', 'message'],
-  properties: { field: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
-} as const;
-
-const runError = {
-  type: 'object',
-  properties: { code: { type: 'string' }, message: { type: 'string' }, errors: { type: 'array', items: fieldError } },
-} as const;
-
 /** One export location: `LOCAL`, a GCS / S3 bucket or a BigQuery table reached through a configured integration. */
 const exportLocation = {
   type: 'object',
@@ -77,61 +66,6 @@ export const CREATE_REQUEST_BODY = {
     filters: FILTERS_SCHEMA,
     metadata: METADATA,
     generate_at: { type: 'string', format: 'date-time', maxLength: 64, description: 'Start the run at this instant (ISO-8601 with offset) instead of at once.' },
-  },
-} as const;
-
-/** A parameter value echoed back: `value` is whatever JSON scalar the client sent. */
-const parameterValue = {
-  type: 'object',
-  properties: { name: { type: 'string' }, value: {} },
-} as const;
-
-/** Fields every view of a report request shares. */
-const requestEcho = {
-  id: { type: 'string' },
-  status: { type: 'string' },
-  stage: { type: ['string', 'null'] },
-  report_code: { type: 'string' },
-  parameter_values: { type: 'array', items: parameterValue },
-  format: { type: 'string' },
-  language: { type: 'string' },
-  timezone: { type: 'string' },
-  customer_id: { type: ['string', 'null'] },
-  created_at: { type: 'string' },
-} as const;
-
-/** `201` answer to `POST /v1/report-generate-requests`. */
-export const CREATED_RESPONSE = {
-  type: 'object',
-  properties: {
-    ...requestEcho,
-    links: { type: 'object', properties: { self: { type: 'string' }, download: { type: 'string' } } },
-  },
-} as const;
-
-/** `200` answer to `GET /v1/report-generate-requests/{id}`. */
-export const RUN_RESPONSE = {
-  type: 'object',
-  properties: {
-    ...requestEcho,
-    completed_at: { type: 'string' },
-    report: {
-      type: 'object',
-      properties: {
-        id: { type: 'string' },
-        file_name: { type: 'string' },
-        content_type: { type: 'string' },
-        size_bytes: { type: 'integer' },
-        sha256: { type: 'string' },
-        rows: { type: 'integer' },
-        pages: { type: 'integer' },
-        download_url: { type: 'string' },
-      },
-    },
-    error: runError,
-    /** Set when the webhook could not be delivered (the run's outcome stands). */
-    notify_error: runError,
-    links: { type: 'object', properties: { self: { type: 'string' }, download: { type: 'string' } } },
   },
 } as const;
 

@@ -12,10 +12,8 @@ import {
   type ReportFilters,
   type ReportRequest,
 } from '../domain/report-request.js';
-import type { RunError } from '../domain/run-status.js';
 import type { ReportDefinition } from '../catalog/report-definition.js';
 import { filterableFieldsToWire } from '../catalog/filters.js';
-import type { RunView } from '../temporal/report-runs.js';
 
 /** `POST /v1/report-generate-requests` body, after schema validation (see `CREATE_REQUEST_BODY`). */
 export interface CreateRequestBody {
@@ -124,63 +122,6 @@ function toBucketLocation(body: ExportLocationBody): ExternalExportLocation {
     ...(body.path_format !== undefined ? { pathFormat: body.path_format } : {}),
     ...(body.format_type !== undefined ? { formatType: body.format_type } : {}),
   };
-}
-
-/** Path of a run's status resource and of its report's download. */
-export function runLinks(links: Links, id: string): { self: string; download: string } {
-  const enc = encodeURIComponent(id);
-  return { self: `${links.baseUrl}/v1/report-generate-requests/${enc}`, download: `${links.baseUrl}/v1/reports/${enc}/download` };
-}
-
-/** The fields every view of a request echoes back, in wire form. */
-function echo(request: ReportRequest) {
-  return {
-    id: request.id,
-    report_code: request.reportCode,
-    parameter_values: request.parameterValues.map((p) => ({ name: p.name, value: p.value })),
-    format: request.format,
-    language: request.language,
-    timezone: request.timezone,
-    customer_id: request.customerId ?? null,
-    created_at: request.requestedAt,
-  };
-}
-
-/** `201` body for a request just accepted. */
-export function createdToWire(request: ReportRequest, links: Links) {
-  return { ...echo(request), status: 'PENDING', stage: null, links: runLinks(links, request.id) };
-}
-
-/** `200` body of `GET /v1/report-generate-requests/{id}`. */
-export function runToWire(view: RunView, links: Links) {
-  const l = runLinks(links, view.request.id);
-  return {
-    ...echo(view.request),
-    status: view.status,
-    stage: view.stage,
-    ...(view.completedAt ? { completed_at: view.completedAt } : {}),
-    ...(view.report
-      ? {
-          report: {
-            id: view.request.id,
-            file_name: view.report.fileName,
-            content_type: view.report.contentType,
-            size_bytes: view.report.sizeBytes,
-            sha256: view.report.sha256,
-            rows: view.report.rows,
-            ...(view.report.pages !== undefined ? { pages: view.report.pages } : {}),
-            download_url: l.download,
-          },
-        }
-      : {}),
-    ...(view.error ? { error: errorToWire(view.error) } : {}),
-    ...(view.notifyError ? { notify_error: errorToWire(view.notifyError) } : {}),
-    links: l,
-  };
-}
-
-function errorToWire(error: RunError) {
-  return { code: error.code, message: error.message, errors: error.errors.map((e) => ({ field: e.field, code: e.code, message: e.message })) };
 }
 
 /** A report definition for `GET /v1/report-definitions`: what a client needs to build a request. */

@@ -3,30 +3,23 @@
  * workflow's activities write them. The store is the system of record; Temporal is asked only for
  * the live stage of a run still going.
  */
+import type { RenderedFile } from '../domain/artifacts.js';
 import type { ReportRequest } from '../domain/report-request.js';
 import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
 
 /** Statuses after which a run's record never changes again (except a report's tombstone). */
 export const FINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
-/** One report file as recorded when it was exported to LOCAL. The report id is its request's id. */
-export interface ReportRecord {
+/**
+ * One report file as recorded when it was exported to LOCAL (the rendered file's facts, with `uri`
+ * where the LOCAL destination keeps it, never shown to clients). The report id is its request's id.
+ */
+export interface ReportRecord extends RenderedFile {
   id: string;
   requestId: string;
   tenantId: string;
   reportCode: string;
   customerId?: string;
-  fileName: string;
-  contentType: string;
-  /** File size in bytes. */
-  sizeBytes: number;
-  /** Hex SHA-256 of the file. */
-  sha256: string;
-  rows: number;
-  /** PDF only. */
-  pages?: number;
-  /** Where the LOCAL destination keeps the file (`file://…`); never shown to clients. */
-  uri: string;
   /** ISO-8601 instant (UTC) the file was exported. */
   createdAt: string;
   /** ISO-8601 instant (UTC) the file was deleted; the record stays as a tombstone. */

@@ -102,18 +102,10 @@ export class ReportRuns implements RunGateway {
   }
 
   async cancel(tenantId: string, id: string): Promise<boolean> {
-    const handle = this.client.workflow.getHandle(id);
-    let desc: Awaited<ReturnType<WorkflowHandle['describe']>>;
+    const own = await this.describeOwn(tenantId, id);
+    if (!own || own.desc.status.name !== 'RUNNING') return false;
     try {
-      desc = await this.call(this.rpcTimeoutMs, () => handle.describe());
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
-    if (desc.type !== GENERATE_REPORT_WORKFLOW || desc.typedSearchAttributes.get(SA_TENANT) !== tenantId) return false;
-    if (desc.status.name !== 'RUNNING') return false;
-    try {
-      await this.call(this.rpcTimeoutMs, () => handle.cancel());
+      await this.call(this.rpcTimeoutMs, () => own.handle.cancel());
     } catch (err) {
       // Closed between describe() and cancel().
       if (err instanceof WorkflowNotFoundError) return false;
@@ -123,16 +115,9 @@ export class ReportRuns implements RunGateway {
   }
 
   async get(tenantId: string, id: string): Promise<RunView | undefined> {
-    const handle = this.client.workflow.getHandle(id);
-    let desc: Awaited<ReturnType<WorkflowHandle['describe']>>;
-    try {
-      desc = await this.call(this.rpcTimeoutMs, () => handle.describe());
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
-    if (desc.type !== GENERATE_REPORT_WORKFLOW) return undefined;
-    if (desc.typedSearchAttributes.get(SA_TENANT) !== tenantId) return undefined;
+    const own = await this.describeOwn(tenantId, id);
+    if (!own) return undefined;
+    const { handle, desc } = own;
     const request = desc.memo?.['request'] as ReportRequest | undefined;
     if (!request || request.tenantId !== tenantId) return undefined;
 
@@ -164,6 +149,20 @@ export class ReportRuns implements RunGateway {
       default:
         return withoutUndefined({ request, status: 'FAILED', stage: fallback.stage, completedAt, error: { code: 'INTERNAL', message: 'The run did not finish in time.', errors: [] } });
     }
+  }
+
+  /** The report run `id` if it exists and belongs to `tenantId` (by its ReportTenant search attribute). */
+  private async describeOwn(tenantId: string, id: string): Promise<{ handle: WorkflowHandle; desc: Awaited<ReturnType<WorkflowHandle['describe']>> } | undefined> {
+    const handle = this.client.workflow.getHandle(id);
+    let desc: Awaited<ReturnType<WorkflowHandle['describe']>>;
+    try {
+      desc = await this.call(this.rpcTimeoutMs, () => handle.describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+    if (desc.type !== GENERATE_REPORT_WORKFLOW || desc.typedSearchAttributes.get(SA_TENANT) !== tenantId) return undefined;
+    return { handle, desc };
   }
 
   async ping(): Promise<void> {
