@@ -4,8 +4,10 @@
  * reportflow connects to it with node-postgres exactly as it would to a real PostgreSQL.
  *
  * Limits worth knowing (pglite-socket 0.2): one backend serves every connection. Messages from
- * different connections are queued and run one at a time, and while one connection is inside an
- * explicit transaction (BEGIN … COMMIT) the other connections' messages wait until it ends. Query
+ * different connections are queued and run one at a time; each connection keeps the backend for a
+ * whole query (Parse … Sync) and, while it is inside an explicit transaction (BEGIN … COMMIT), until
+ * the transaction ends, while the other connections' messages wait (src/data/pglite-socket-queue.ts
+ * fixes the library, which kept only transactions together). Query
  * cancellation is ignored. All connections share one session, so session state (`SET`, advisory
  * locks, prepared statement names) is shared too: use `SET LOCAL` and transaction-scoped locks.
  */
@@ -13,6 +15,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { lockDataDir } from './data-dir-lock.js';
+import { keepQueriesTogether } from './pglite-socket-queue.js';
 
 /** Options of {@link startEmbeddedDatabase}. */
 export interface EmbeddedDatabaseOptions {
@@ -50,6 +53,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   try {
     db = await PGlite.create({ dataDir: options.dataDir });
     server = new PGLiteSocketServer({ db, host: HOST, port: options.port, maxConnections: options.maxConnections ?? 32 });
+    keepQueriesTogether(server, db);
     try {
       await server.start();
     } catch (err) {
