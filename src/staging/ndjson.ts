@@ -21,11 +21,16 @@ import type { ColumnSpec } from '../domain/artifacts.js';
 export type StagedRow = Record<string, StagedValue>;
 export type StagedValue = string | number | boolean | null;
 
-/** Bytes read from a staged file at a time: one batch of rows is parsed from each. */
-const READ_CHUNK_BYTES = 1 << 20;
+/**
+ * Bytes read from a staged file at a time: one batch of rows (a few hundred) is parsed from each.
+ * 64 KiB measured fastest and leanest on the 541,909-row file: 2.6 s and a 120 MiB peak RSS for the
+ * whole CSV render, against 3.4 s / 172 MiB at 256 KiB and 4.1 s / 223 MiB at 1 MiB (large strings
+ * outlive young-generation collections).
+ */
+const READ_CHUNK_BYTES = 1 << 16;
 
 /**
- * Reads a staged file in batches of rows: one batch per 1 MiB read (a few thousand rows), so memory
+ * Reads a staged file in batches of rows: one batch per 64 KiB read, so memory
  * stays bounded and the per-row cost of async iteration is paid once per batch (splitting chunks on
  * `\n` ourselves measured ~40% faster than readline's line-by-line iterator on 541,909 rows).
  * Empty lines are skipped.
