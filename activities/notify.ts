@@ -5,6 +5,7 @@
  */
 import type { Config } from '../src/config/settings.js';
 import type { ExportedReport } from '../src/domain/artifacts.js';
+import { fileFactsToWire } from '../src/domain/file-facts.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
 import type { RunError, RunStatus } from '../src/domain/run-status.js';
 import type { WebhookEvent } from '../src/notifiers/notifier.js';
@@ -57,12 +58,7 @@ export function webhookEvent(input: NotifyInput, config: Pick<Config, 'publicUrl
     ...(report
       ? {
           report: {
-            file_name: report.fileName,
-            content_type: report.contentType,
-            size_bytes: report.sizeBytes,
-            sha256: report.sha256,
-            rows: report.rows,
-            ...(report.pages !== undefined ? { pages: report.pages } : {}),
+            ...fileFactsToWire(report),
             download_url: downloadUrl(report),
             ...(report.deliveries?.length
               ? { deliveries: report.deliveries.map((d) => ({ variant: d.variant, uri: d.uri, ...(d.downloadUrl ? { download_url: d.downloadUrl } : {}) })) }

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RenderedFile } from '../domain/artifacts.js';
+import { fileFactsToWire } from '../domain/file-facts.js';
 import type { ReportRequest } from '../domain/report-request.js';
 import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
 import { FINAL_STATUSES, type Page, type ReportRecord, type RequestRecord } from '../records/records.js';
@@ -101,12 +102,7 @@ export function requestToWire(state: RequestState, links: Links) {
       ? {
           report: {
             id: request.id,
-            file_name: state.report.fileName,
-            content_type: state.report.contentType,
-            size_bytes: state.report.sizeBytes,
-            sha256: state.report.sha256,
-            rows: state.report.rows,
-            ...(state.report.pages !== undefined ? { pages: state.report.pages } : {}),
+            ...fileFactsToWire(state.report),
             download_url: l.download,
             ...(state.report.deletedAt ? { deleted_at: state.report.deletedAt } : {}),
           },
@@ -126,12 +122,7 @@ export function reportToWire(report: ReportRecord, links: Links) {
     request_id: report.requestId,
     report_code: report.reportCode,
     customer_id: report.customerId ?? null,
-    file_name: report.fileName,
-    content_type: report.contentType,
-    size_bytes: report.sizeBytes,
-    sha256: report.sha256,
-    rows: report.rows,
-    ...(report.pages !== undefined ? { pages: report.pages } : {}),
+    ...fileFactsToWire(report),
     created_at: report.createdAt,
     deleted_at: report.deletedAt ?? null,
     links: {
