@@ -7,7 +7,8 @@
  *   (MISSED < ALREADY_RAN < RAN), so a backfill of a missed time clears it.
  * - `reportflow.subscription_spans`: the intervals during which the subscription was active, with the
  *   schedule it had then; written by `SubscriptionStore` in the same statement that changes the
- *   subscription (create, pause, resume, schedule change, auto-pause, delete).
+ *   subscription (create, pause, resume, schedule change, auto-pause, delete), and a span's start moved
+ *   to when Temporal applied the change (`startOpenSpanNow`).
  */
 import type { Queryable, Row } from '../data/database.js';
 import type { ReportPeriod } from '../domain/report-request.js';
@@ -54,6 +55,23 @@ export class SubscriptionLedger {
       [subscriptionId, since.toISOString(), limit],
     );
     return rows.map(entryOf);
+  }
+
+  /**
+   * Starts the subscription's open span now, when the latest change of the subscription opened it
+   * (its `active_from` is the row's `updated_at`); otherwise does nothing. Called once Temporal has
+   * applied that change (created, resumed or re-specified the schedule, and answered a describe after
+   * it): a schedule acts only on times after the change reached its scheduler, so a time between the
+   * database write and then would otherwise count as missed though no run of it could ever start. Closing a span needs no such step:
+   * it is written before Temporal pauses, so a time in between is one that ran and is recorded.
+   */
+  async startOpenSpanNow(subscriptionId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE reportflow.subscription_spans sp SET active_from = GREATEST(sp.active_from, now())
+       FROM reportflow.subscriptions s
+       WHERE sp.subscription_id = $1 AND s.id = sp.subscription_id AND sp.active_to IS NULL AND sp.active_from = s.updated_at`,
+      [subscriptionId],
+    );
   }
 
   /** The spans that end after `since` (or have not ended), oldest first. */

@@ -67,7 +67,7 @@ export class SubscriptionService {
       ...(input.active ? {} : { pausedReason: 'Created inactive.' }),
     });
     await this.deps.scheduler.upsert(snapshot(row), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) });
-    return this.view(row);
+    return this.applied(row);
   }
 
   async get(tenantId: string, id: string): Promise<SubscriptionView | undefined> {
@@ -88,7 +88,7 @@ export class SubscriptionService {
     const row = await this.deps.store.update(tenantId, id, { ...changes, template, timezone: template.timezone });
     if (!row) return undefined;
     await this.deps.scheduler.upsert(snapshot(row), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) });
-    return this.view(row);
+    return this.applied(row);
   }
 
   async pause(tenantId: string, id: string, note?: string): Promise<SubscriptionView | undefined> {
@@ -104,7 +104,7 @@ export class SubscriptionService {
     if (!row) return undefined;
     // The note is what the Web UI shows for the schedule: keep the readable summary in it.
     await this.deps.scheduler.resume(id, `${scheduleSummary(row.schedule, row.timezone)} · ${note || 'resumed by the client'}`);
-    return this.view(row);
+    return this.applied(row);
   }
 
   /**
@@ -171,8 +171,20 @@ export class SubscriptionService {
     validateRequest(this.deps.catalog, { ...template, id: 'subscription-check', tenantId, requestedAt: this.now().toISOString(), period });
   }
 
-  private async view(row: Subscription): Promise<SubscriptionView> {
+  /**
+   * The view after a change that may have opened an active span (create, resume, schedule change).
+   * Temporal's scheduler applies a change asynchronously, after the call returned (its first task, or
+   * the signal); a describe is answered only after it, so the span starts once that answer is back:
+   * the schedule acts on times after it, never on the ones between the database write and then.
+   */
+  private async applied(row: Subscription): Promise<SubscriptionView> {
     const scheduleState = await this.deps.scheduler.describe(row.id);
+    await this.deps.store.ledger.startOpenSpanNow(row.id);
+    return this.view(row, scheduleState);
+  }
+
+  private async view(row: Subscription, described?: ScheduleView): Promise<SubscriptionView> {
+    const scheduleState = described ?? (await this.deps.scheduler.describe(row.id));
     return { ...row, ...(scheduleState ? { scheduleState } : {}), missedPeriods: await this.missedPeriods(row, scheduleState) };
   }
 

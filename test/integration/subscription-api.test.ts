@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -319,4 +320,57 @@ void test('scheduled times missed beyond the catch-up window are listed as misse
     }
     await call(api, 'DELETE', `/report-subscriptions/${id}`);
   });
+});
+
+/** Schedules whose changes take `delayMs` to reach Temporal, recording when each was asked for (ms since epoch). */
+class SlowSchedules extends SubscriptionSchedules {
+  readonly asked: number[] = [];
+  constructor(taskQueue: string, private readonly delayMs: number) {
+    super(env.client, { taskQueue, catchupWindowDays: 7 });
+  }
+
+  override async upsert(...args: Parameters<SubscriptionSchedules['upsert']>): Promise<void> {
+    this.asked.push(Date.now());
+    await sleep(this.delayMs);
+    return super.upsert(...args);
+  }
+
+  override async resume(...args: Parameters<SubscriptionSchedules['resume']>): Promise<void> {
+    this.asked.push(Date.now());
+    await sleep(this.delayMs);
+    return super.resume(...args);
+  }
+}
+
+void test('an active span starts once Temporal has the change (create, resume, new schedule), so no time before the schedule acts counts as missed', async () => {
+  const store = new SubscriptionStore(pgDb);
+  const schedules = new SlowSchedules(`spans-${uuidv7()}`, 400);
+  const service = new SubscriptionService({ store, scheduler: schedules, catalog: invoiceCatalog(), config: { subscriptionCatchupDays: 7 }, newId: uuidv7 });
+  const template = { reportCode: 'INVOICE', parameterValues: [{ name: 'invoice_id', value: '536365' }], format: 'CSV' as const, language: 'en' as const, timezone: 'Europe/Oslo' };
+  const spanStarts = async (id: string) => (await store.ledger.spans(id, new Date(0))).map((s) => [Date.parse(s.from), s.to ? Date.parse(s.to) : undefined] as const);
+
+  const sub = await service.create('acme', { template, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true });
+  let spans = await spanStarts(sub.id);
+  assert.equal(spans.length, 1);
+  assert.ok(spans[0]![0] >= schedules.asked[0]! + 400, 'the first span starts after Temporal created the schedule');
+  assert.ok(spans[0]![0] > Date.parse(sub.createdAt), 'and after the row was written');
+  const handle = env.client.schedule.getHandle(`subscription-${sub.id}`);
+  assert.ok(spans[0]![0] >= (await handle.describe()).info.createdAt.getTime(), 'and not before Temporal\'s scheduler started');
+
+  await service.pause('acme', sub.id, 'holiday');
+  await service.resume('acme', sub.id, 'back');
+  spans = await spanStarts(sub.id);
+  assert.equal(spans.length, 2);
+  assert.ok(spans[0]![1] !== undefined, 'the pause ended the first span');
+  assert.ok(spans[1]![0] >= schedules.asked[1]! + 400, 'the resumed span starts after Temporal resumed');
+
+  // A new schedule opens a new span, started when Temporal has it; a change of the name alone moves nothing.
+  await service.update('acme', sub.id, { schedule: { frequency: 'WEEKLY', timeOfDay: '07:00', dayOfWeek: 'MONDAY' } });
+  spans = await spanStarts(sub.id);
+  assert.equal(spans.length, 3);
+  assert.ok(spans[2]![0] >= schedules.asked[2]! + 400, 'the span of the new schedule starts after Temporal has it');
+  assert.ok(spans[2]![0] >= (await handle.describe()).info.lastUpdatedAt!.getTime(), 'and not before its scheduler applied it');
+  await service.update('acme', sub.id, { name: 'renamed' });
+  assert.deepEqual(await spanStarts(sub.id), spans);
+  await service.delete('acme', sub.id);
 });
