@@ -84,19 +84,26 @@ export class PgRecordStore implements RecordStore {
   }
 
   async recordRunState(request: ReportRequest, update: RunStateUpdate): Promise<void> {
+    // A write from another execution of the same request id (a failed period run again) starts afresh.
+    const fresh = `(EXCLUDED.execution_id IS NOT NULL AND EXCLUDED.execution_id IS DISTINCT FROM q.execution_id AND q.status IN ${FINAL_SQL})`;
     await this.db.query(
-      `INSERT INTO reportflow.report_requests AS q (id, tenant_id, report_code, customer_id, status, stage, request, metadata, error, notify_error, created_at, completed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+      `INSERT INTO reportflow.report_requests AS q (id, tenant_id, report_code, customer_id, status, stage, request, metadata, error, notify_error, created_at, completed_at, execution_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (id) DO UPDATE SET
          status = EXCLUDED.status, stage = EXCLUDED.stage, error = EXCLUDED.error,
-         notify_error = COALESCE(EXCLUDED.notify_error, q.notify_error),
-         completed_at = COALESCE(q.completed_at, EXCLUDED.completed_at), updated_at = now()
+         notify_error = CASE WHEN ${fresh} THEN EXCLUDED.notify_error ELSE COALESCE(EXCLUDED.notify_error, q.notify_error) END,
+         completed_at = CASE WHEN ${fresh} THEN EXCLUDED.completed_at ELSE COALESCE(q.completed_at, EXCLUDED.completed_at) END,
+         request = CASE WHEN ${fresh} THEN EXCLUDED.request ELSE q.request END,
+         report_code = CASE WHEN ${fresh} THEN EXCLUDED.report_code ELSE q.report_code END,
+         customer_id = CASE WHEN ${fresh} THEN EXCLUDED.customer_id ELSE q.customer_id END,
+         metadata = CASE WHEN ${fresh} THEN EXCLUDED.metadata ELSE q.metadata END,
+         execution_id = COALESCE(EXCLUDED.execution_id, q.execution_id), updated_at = now()
        WHERE q.tenant_id = EXCLUDED.tenant_id
-         AND (q.status NOT IN ${FINAL_SQL} OR (q.status = EXCLUDED.status AND EXCLUDED.status IN ${FINAL_SQL}))`,
+         AND (${fresh} OR q.status NOT IN ${FINAL_SQL} OR (q.status = EXCLUDED.status AND EXCLUDED.status IN ${FINAL_SQL}))`,
       [
         request.id, request.tenantId, request.reportCode, request.customerId ?? null, update.status, update.stage,
         JSON.stringify(request), JSON.stringify(request.metadata ?? {}), json(update.error), json(update.notifyError),
-        request.requestedAt, update.completedAt ?? null,
+        request.requestedAt, update.completedAt ?? null, update.executionId ?? null,
       ],
     );
   }

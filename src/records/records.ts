@@ -49,6 +49,11 @@ export interface RunStateUpdate {
   error?: RunError;
   notifyError?: RunError;
   completedAt?: string;
+  /**
+   * The Temporal run id of the workflow execution writing it. A failed or cancelled subscription
+   * period can run again under the same request id; the new execution's state then replaces the old one.
+   */
+  executionId?: string;
 }
 
 /** Filters of a request listing; all given ones must match. Instants are ISO-8601; `createdTo` is exclusive. */
@@ -115,8 +120,10 @@ export interface RecordStore {
   /** @throws ReportError('REQUEST_INVALID') for a cursor this store did not issue. */
   searchRequests(query: RequestQuery): Promise<Page<RequestRecord>>;
   /**
-   * Records a run's state; creates the record when missing (runs started by subscriptions). Final
-   * states are never overwritten by non-final ones, so out-of-order or retried writes are harmless.
+   * Records a run's state; creates the record when missing (runs started by subscriptions). Within
+   * one execution, final states are never overwritten by non-final ones, so out-of-order or retried
+   * writes are harmless; a write from another execution (`executionId`: the same request run again
+   * after it failed or was cancelled) starts the record afresh: request, status, error, completion.
    */
   recordRunState(request: ReportRequest, update: RunStateUpdate): Promise<void>;
   /** Marks a request FAILED with `error` and releases its idempotency key (its run could not be started). */

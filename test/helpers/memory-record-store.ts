@@ -27,6 +27,8 @@ interface StoredKey {
 
 export class MemoryRecordStore implements RecordStore {
   readonly requests = new Map<string, Omit<RequestRecord, 'report'>>();
+  /** The execution that last recorded each request (see `RunStateUpdate.executionId`). */
+  private readonly executions = new Map<string, string>();
   readonly reports = new Map<string, ReportRecord>();
   readonly keys = new Map<string, StoredKey>();
 
@@ -67,15 +69,17 @@ export class MemoryRecordStore implements RecordStore {
   async recordRunState(request: ReportRequest, update: RunStateUpdate): Promise<void> {
     const r = this.requests.get(request.id);
     if (r && r.request.tenantId !== request.tenantId) return;
-    if (r && FINAL_STATUSES.includes(r.status) && !(r.status === update.status)) return;
-    const base = r ?? { request, createdAt: request.requestedAt };
+    const fresh = r !== undefined && FINAL_STATUSES.includes(r.status) && update.executionId !== undefined && update.executionId !== this.executions.get(request.id);
+    if (r && !fresh && FINAL_STATUSES.includes(r.status) && !(r.status === update.status)) return;
+    const base = r && !fresh ? r : { request, createdAt: r?.createdAt ?? request.requestedAt };
+    if (update.executionId !== undefined) this.executions.set(request.id, update.executionId);
     this.requests.set(request.id, withoutUndefined({
       ...base,
       status: update.status,
       stage: update.stage,
       error: update.error,
-      notifyError: update.notifyError ?? r?.notifyError,
-      completedAt: r?.completedAt ?? update.completedAt,
+      notifyError: update.notifyError ?? (fresh ? undefined : r?.notifyError),
+      completedAt: (fresh ? undefined : r?.completedAt) ?? update.completedAt,
       updatedAt: new Date().toISOString(),
     }) as Omit<RequestRecord, 'report'>);
   }

@@ -119,6 +119,27 @@ for (const engine of engines) {
       assert.equal((await store.getRequest(tenant, scheduled.id))?.status, 'RUNNING');
     });
 
+    test('a failed subscription period run again (a new execution) starts its record afresh; within one execution final stays final', async () => {
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const first = request(tenant, { id: `sub-2:2026-02-01`, metadata: { try: '1' } });
+      await store.recordRunState(first, { status: 'RUNNING', stage: 'VALIDATE', executionId: 'exec-1' });
+      await store.recordRunState(first, { status: 'FAILED', stage: 'QUERY_DATA', error: { code: 'INVOICE_NOT_FOUND', message: 'x', errors: [] }, notifyError: { code: 'WEBHOOK_REJECTED', message: '410', errors: [] }, completedAt: '2026-02-01T06:00:01.000Z', executionId: 'exec-1' });
+      await store.recordRunState(first, { status: 'RUNNING', stage: 'RENDER', executionId: 'exec-1' }); // late write of the failed execution
+      assert.equal((await store.getRequest(tenant, first.id))?.status, 'FAILED');
+
+      const again = { ...first, customerId: 'c9', metadata: { try: '2' } };
+      await store.recordRunState(again, { status: 'RUNNING', stage: 'VALIDATE', executionId: 'exec-2' });
+      let record = (await store.getRequest(tenant, first.id))!;
+      assert.deepEqual([record.status, record.stage, record.error, record.notifyError, record.completedAt], ['RUNNING', 'VALIDATE', undefined, undefined, undefined]);
+      assert.deepEqual([record.request.customerId, record.request.metadata], ['c9', { try: '2' }], 'the request as run again');
+      await store.recordRunState(again, { status: 'SUCCEEDED', stage: 'EXPORT', completedAt: '2026-02-02T06:00:01.000Z', executionId: 'exec-2' });
+      record = (await store.getRequest(tenant, first.id))!;
+      assert.deepEqual([record.status, record.completedAt], ['SUCCEEDED', '2026-02-02T06:00:01.000Z']);
+      // Only a final record is started afresh, and never by a write without an execution.
+      await store.recordRunState(again, { status: 'RUNNING', stage: 'RENDER' });
+      assert.equal((await store.getRequest(tenant, first.id))?.status, 'SUCCEEDED');
+    });
+
     test('a report is recorded once however often the export retries; deleting leaves a tombstone', async () => {
       const tenant = `t${randomUUID().slice(0, 8)}`;
       const req = request(tenant, { customerId: 'c1' });

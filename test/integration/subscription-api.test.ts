@@ -1,6 +1,6 @@
 /**
  * `/v1/report-subscriptions` end to end in-process: the real API (inject), subscriptions stored in a
- * real PostgreSQL (migrations applied), real Temporal Schedules on a dev server, and a worker with
+ * real PostgreSQL (migrations applied; the report records too), real Temporal Schedules on a dev server, and a worker with
  * the fast fake report activities. Checks what a client and an operator would: the row, the
  * schedule (with the Temporal client), runs per period, auto-pause after repeated failures.
  */
@@ -22,6 +22,7 @@ import { runCli } from '../../src/cli/index.js';
 import { loadConfig } from '../../src/config/settings.js';
 import { migrate } from '../../src/data/migrate.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
+import { PgRecordStore } from '../../src/records/pg-record-store.js';
 import type { Row } from '../../src/data/database.js';
 import { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
 import { SubscriptionStore } from '../../src/subscriptions/subscription-store.js';
@@ -94,6 +95,7 @@ async function withApi(fn: (api: FastifyInstance, h: Harness) => Promise<void>):
     }
   }, (h) => {
     h.db = new ReportDataFakeStateReal(pgDb);
+    h.records = new PgRecordStore(pgDb);
     h.config.subscriptionMaxFailures = 2;
   });
 }
@@ -238,6 +240,42 @@ void test('a subscription whose runs fail twice in a row is paused automatically
     const schedule = await env.client.schedule.getHandle(`subscription-${id}`).describe();
     assert.equal(schedule.state.paused, true);
     assert.match(schedule.state.note ?? '', /^AUTO_PAUSED/);
+    await call(api, 'DELETE', `/report-subscriptions/${id}`);
+  });
+});
+
+void test('a failed period run again after the subscription is fixed shows the new run: SUCCEEDED with its report, not the old failure', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', {
+      ...INVOICE, parameter_values: [{ name: 'invoice_id', value: '999999' }], timezone: 'Europe/Oslo', schedule: { frequency: 'DAILY', time_of_day: '06:00' },
+    });
+    const id = created.body.id as string;
+    const range = { from: '2025-06-01', to: '2025-06-02' };
+    const pollRequest = async (runId: string, done: (b: Json) => boolean) => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const res = await call(api, 'GET', `/report-generate-requests/${encodeURIComponent(runId)}`);
+        if (res.status === 200 && done(res.body)) return res.body;
+        if (Date.now() > deadline) throw new Error(`${runId}: ${JSON.stringify(res.body)}`);
+        await sleep(200);
+      }
+    };
+    const first = await call(api, 'POST', `/report-subscriptions/${id}/trigger`, range);
+    const runId = first.body.run_id as string;
+    const failed = await pollRequest(runId, (b) => b.status === 'FAILED');
+    assert.equal(failed.error.code, 'INVOICE_NOT_FOUND');
+
+    const patched = await call(api, 'PATCH', `/report-subscriptions/${id}`, { parameter_values: [{ name: 'invoice_id', value: '536365' }] });
+    assert.equal(patched.status, 200);
+    const second = await call(api, 'POST', `/report-subscriptions/${id}/trigger`, range);
+    assert.equal(second.body.run_id, runId, 'the same period, the same report run id');
+    const succeeded = await pollRequest(runId, (b) => b.status === 'SUCCEEDED' && b.report !== undefined);
+    assert.equal(succeeded.error, undefined);
+    assert.deepEqual(succeeded.parameter_values, [{ name: 'invoice_id', value: '536365' }]);
+    // Listings read the records alone: they show the new run too.
+    const createdTo = new Date(Date.parse(succeeded.created_at as string) + 1).toISOString();
+    const listed = await call(api, 'POST', '/report-generate-requests/search', { created_from: succeeded.created_at, created_to: createdTo, limit: 100 });
+    assert.equal((listed.body.items as Json[]).find((r) => r.id === runId)?.status, 'SUCCEEDED');
     await call(api, 'DELETE', `/report-subscriptions/${id}`);
   });
 });

@@ -17,6 +17,7 @@ import { BucketDestinations } from '../../src/destinations/bucket-destinations.j
 import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.js';
 import { SmtpMailer } from '../../src/notifiers/smtp-mailer.js';
 import type { ReportRequest } from '../../src/domain/report-request.js';
+import type { RecordStore } from '../../src/records/records.js';
 import { LocalStaging } from '../../src/staging/local-staging.js';
 import { createReportWorker } from '../../src/temporal/worker.js';
 import type { generateReport } from '../../workflows/generate-report.js';
@@ -32,8 +33,8 @@ export interface Harness {
   receiver: WebhookReceiver;
   staging: LocalStaging;
   destination: LocalDestination;
-  /** The records the activities write (in memory; PgRecordStore is tested in test/integration). */
-  records: MemoryRecordStore;
+  /** The records the activities write: in memory unless a test sets a real store (test/integration). */
+  records: RecordStore;
   /** Starts a run of `request` on this harness's task queue. */
   start(request: ReportRequest): Promise<WorkflowHandleWithFirstExecutionRunId<typeof generateReport>>;
   /** Every file under the reports directory, relative to it. */

@@ -10,7 +10,8 @@ import { migration as reportflowSchema } from './0004-reportflow-schema.js';
 import { migration as subscriptions } from './0005-subscriptions.js';
 import { migration as reportRecords } from './0006-report-records.js';
 import { migration as subscriptionLedger } from './0007-subscription-ledger.js';
+import { migration as requestExecution } from './0008-request-execution.js';
 
 export type { Migration, MigrationContext } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [retailSchema, retailSeed, chinook, reportflowSchema, subscriptions, reportRecords, subscriptionLedger];
+export const MIGRATIONS: readonly Migration[] = [retailSchema, retailSeed, chinook, reportflowSchema, subscriptions, reportRecords, subscriptionLedger, requestExecution];
