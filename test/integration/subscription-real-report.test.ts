@@ -22,6 +22,7 @@ import { migration as reportflowSchema } from '../../src/data/migrations/0004-re
 import { migration as subscriptionsTable } from '../../src/data/migrations/0005-subscriptions.js';
 import { migration as reportRecords } from '../../src/data/migrations/0006-report-records.js';
 import { migration as subscriptionLedger } from '../../src/data/migrations/0007-subscription-ledger.js';
+import { migration as requestExecution } from '../../src/data/migrations/0008-request-execution.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
 import { PgRecordStore } from '../../src/records/pg-record-store.js';
 import { BucketDestinations } from '../../src/destinations/bucket-destinations.js';
@@ -49,7 +50,7 @@ before(async () => {
   db = new PgDatabase({ url: pgServer.url, applicationName: 'subscription-real-report' });
   await loadOnlineRetailSample(db);
   await reportflowSchema.up(db, { dataDir: '', log: () => undefined });
-  for (const m of [subscriptionsTable, reportRecords, subscriptionLedger]) await m.up(db, { dataDir: '', log: () => undefined });
+  for (const m of [subscriptionsTable, reportRecords, subscriptionLedger, requestExecution]) await m.up(db, { dataDir: '', log: () => undefined });
 });
 after(async () => {
   await db?.close();
