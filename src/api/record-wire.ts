@@ -68,6 +68,23 @@ export async function currentState(runs: RunGateway, record: RequestRecord): Pro
   });
 }
 
+/**
+ * The state of a run Temporal knows but the records do not (yet): a subscription's run before its
+ * first record write, or one whose writes failed. `createdAt` is the request's `requestedAt`.
+ */
+export function stateOfRun(live: RunView): RequestState {
+  return withoutUndefined({
+    request: live.request,
+    status: live.status,
+    stage: live.stage,
+    createdAt: live.request.requestedAt,
+    completedAt: live.completedAt,
+    report: live.report,
+    error: live.error,
+    notifyError: live.notifyError,
+  });
+}
+
 /** Links of a request. */
 export function requestLinks(links: Links, id: string) {
   const enc = encodeURIComponent(id);

@@ -280,6 +280,23 @@ void test('a failed period run again after the subscription is fixed shows the n
   });
 });
 
+void test('a report run Temporal has started but not yet recorded (no worker has taken it) reads as PENDING, not 404, and only for its tenant', async () => {
+  await withApi(async (api) => {
+    // Started as a subscription starts its report runs: memo and tenant search attribute, no record.
+    const id = `${uuidv7()}:2025-06-01`;
+    const idle = new ReportRuns(env.client, { taskQueue: `no-worker-${uuidv7()}` });
+    await idle.start({ id, tenantId: 'acme', reportCode: 'INVOICE', parameterValues: [{ name: 'invoice_id', value: '536365' }], format: 'CSV', language: 'en', timezone: 'Europe/Oslo', requestedAt: '2025-06-02T04:00:00.000Z' });
+    const got = await call(api, 'GET', `/report-generate-requests/${encodeURIComponent(id)}`);
+    assert.deepEqual([got.status, got.body.status, got.body.created_at], [200, 'PENDING', '2025-06-02T04:00:00.000Z']);
+    assert.equal((await call(api, 'GET', `/report-generate-requests/${encodeURIComponent(id)}`, undefined, 'globex')).status, 404);
+    const cancelled = await call(api, 'POST', `/report-generate-requests/${encodeURIComponent(id)}/cancel`);
+    assert.equal(cancelled.status, 202);
+    const history = await env.client.workflow.getHandle(id).fetchHistory();
+    assert.ok(history.events!.some((e) => e.workflowExecutionCancelRequestedEventAttributes), 'Temporal has the cancel request');
+    await env.client.workflow.getHandle(id).terminate('end of test');
+  });
+});
+
 void test('the CLI creates, lists, pauses, resumes, triggers and backfills subscriptions', async () => {
   await withApi(async (api) => {
     const url = await api.listen({ host: '127.0.0.1', port: 0 });

@@ -8,6 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { ReportError } from '../../src/domain/errors.js';
 import { auth, BASE_URL, startTestApi, type JsonBody, type TestApi } from '../helpers/api-fixture.js';
 
 let api: TestApi;
@@ -219,4 +220,30 @@ void test('the OpenAPI document is served without credentials and names every /v
   const docs = await api.app.inject({ method: 'GET', url: '/docs/' });
   assert.equal(docs.statusCode, 200);
   assert.match(docs.body, /swagger/i);
+});
+
+void test('a run Temporal knows before its first record (a subscription run) is read from Temporal and can be cancelled; another tenant gets 404', async () => {
+  const id = 'sub-before-record:2025-06-01';
+  api.runs.runs.set(id, {
+    request: { id, tenantId: 'acme', reportCode: 'INVOICE', parameterValues: [{ name: 'invoice_id', value: '536365' }], format: 'CSV', language: 'en', timezone: 'Europe/Oslo', requestedAt: '2025-06-02T04:00:00.000Z' },
+    status: 'RUNNING',
+    stage: 'QUERY_DATA',
+  });
+  assert.equal(await api.records.getRequest('acme', id), undefined, 'no record yet');
+  const got = await inject('GET', `/v1/report-generate-requests/${encodeURIComponent(id)}`);
+  assert.equal(got.status, 200);
+  assert.deepEqual([got.body.id, got.body.status, got.body.stage, got.body.created_at], [id, 'RUNNING', 'QUERY_DATA', '2025-06-02T04:00:00.000Z']);
+  assert.equal((await inject('GET', `/v1/report-generate-requests/${encodeURIComponent(id)}`, undefined, auth('globex'))).status, 404);
+  assert.equal((await inject('POST', `/v1/report-generate-requests/${encodeURIComponent(id)}/cancel`, undefined, auth('globex'))).status, 404);
+
+  const cancel = await inject('POST', `/v1/report-generate-requests/${encodeURIComponent(id)}/cancel`);
+  assert.equal(cancel.status, 202);
+  assert.equal(api.runs.cancelled.at(-1), id);
+  // Temporal unreachable: a request without a record cannot be answered for, which is not "unknown".
+  api.runs.failWith = new ReportError('UNAVAILABLE', 'Temporal is unreachable.');
+  try {
+    assert.equal((await inject('GET', `/v1/report-generate-requests/${encodeURIComponent(id)}`)).status, 503);
+  } finally {
+    api.runs.failWith = undefined;
+  }
 });

@@ -2,7 +2,8 @@
  * Report generate requests: create (with `Idempotency-Key`), read, list, search and cancel.
  * A request is validated against its report definition, its filters and its data checks before
  * anything is stored or started, so bad input is answered at once with 400 and changes nothing.
- * Records come from the service's store (src/records); a run still going shows its live stage.
+ * Records come from the service's store (src/records); a run still going shows its live stage, and a
+ * run Temporal knows before its first record write (a subscription's) is read from Temporal.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { runDataChecks } from '../../catalog/run-data-checks.js';
@@ -14,7 +15,7 @@ import { FINAL_STATUSES } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
 import { ERROR_RESPONSES, ID_PARAMS, REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUEST_VIEW } from '../record-schemas.js';
-import { canonicalBodySha256, currentState, pageToWire, requestToWire, stateOfRecord } from '../record-wire.js';
+import { canonicalBodySha256, currentState, pageToWire, requestToWire, stateOfRecord, stateOfRun, type RequestState } from '../record-wire.js';
 import { RUN_ID_PATTERN, uuidv7 } from '../request-id.js';
 import { CREATE_REQUEST_BODY } from '../schemas.js';
 import { toReportRequest, type CreateRequestBody } from '../wire.js';
@@ -108,8 +109,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       config: { permission: 'REPORT_GENERATE_REQUEST.VIEW' },
       schema: { tags: TAGS, summary: 'One request with its status, stage and report', params: ID_PARAMS, response: { 200: REQUEST_VIEW, ...ERROR_RESPONSES } },
     }, async (req) => {
-      const record = await readRecord(deps, req.tenantId, req.params.id);
-      return requestToWire(await currentState(deps.runs, record), links);
+      return requestToWire(await readState(deps, req.tenantId, req.params.id), links);
     });
 
     app.get<{ Querystring: ListQuery }>('/report-generate-requests', {
@@ -151,19 +151,26 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       config: { permission: 'REPORT_GENERATE_REQUEST.CANCEL' },
       schema: { tags: TAGS, summary: 'Cancel a run: its activities stop and nothing is exported afterwards', params: ID_PARAMS, response: { 202: REQUEST_VIEW, ...ERROR_RESPONSES } },
     }, async (req, reply) => {
-      const record = await readRecord(deps, req.tenantId, req.params.id);
-      const before = await currentState(deps.runs, record);
+      const before = await readState(deps, req.tenantId, req.params.id);
       if (FINAL_STATUSES.includes(before.status)) throw runFinished(before.status);
-      const asked = await deps.runs.cancel(req.tenantId, record.request.id);
-      const after = await currentState(deps.runs, (await deps.records.getRequest(req.tenantId, record.request.id)) ?? record);
+      const id = before.request.id;
+      const asked = await deps.runs.cancel(req.tenantId, id);
+      const after = await readState(deps, req.tenantId, id).catch(() => before);
       if (!asked && after.status !== 'CANCELLED' && FINAL_STATUSES.includes(after.status)) throw runFinished(after.status);
-      req.log.info({ runId: record.request.id, tenantId: req.tenantId }, 'run cancel requested');
+      req.log.info({ runId: id, tenantId: req.tenantId }, 'run cancel requested');
       return reply.code(202).send(requestToWire(after, links));
     });
   };
 }
 
-async function readRecord(deps: Pick<ApiDeps, 'records'>, tenantId: string, id: string) {
+/**
+ * The current state of request `id` of `tenantId`: its record (with the live stage while it runs),
+ * or, when there is no record, Temporal's view of the run — a subscription's run before its first
+ * record write, or one whose writes failed.
+ * @throws ReportError NOT_FOUND (404) when neither knows it for this tenant; UNAVAILABLE (503) when
+ * the record is missing and Temporal cannot be reached; the database fault (503) when the store fails.
+ */
+async function readState(deps: Pick<ApiDeps, 'records' | 'runs'>, tenantId: string, id: string): Promise<RequestState> {
   if (!RUN_ID_PATTERN.test(id)) throw runNotFound(id);
   let record;
   try {
@@ -171,8 +178,10 @@ async function readRecord(deps: Pick<ApiDeps, 'records'>, tenantId: string, id: 
   } catch (err) {
     throw databaseFault(err);
   }
-  if (!record) throw runNotFound(id);
-  return record;
+  if (record) return currentState(deps.runs, record);
+  const live = await deps.runs.get(tenantId, id);
+  if (!live) throw runNotFound(id);
+  return stateOfRun(live);
 }
 
 async function search(deps: Pick<ApiDeps, 'records'>, links: { baseUrl: string }, query: Parameters<ApiDeps['records']['searchRequests']>[0]) {
