@@ -87,7 +87,8 @@ export class SubscriptionService {
     this.check(tenantId, template, changes.schedule ?? current.schedule);
     const row = await this.deps.store.update(tenantId, id, { ...changes, template, timezone: template.timezone });
     if (!row) return undefined;
-    await this.deps.scheduler.upsert(snapshot(row), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) });
+    // The update keeps the schedule's backfill ranges: one read-modify-write at a time.
+    await this.deps.store.withScheduleLock(id, () => this.deps.scheduler.upsert(snapshot(row), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) }));
     return this.applied(row);
   }
 
@@ -133,7 +134,8 @@ export class SubscriptionService {
     const row = await this.deps.store.get(tenantId, id);
     if (!row) return { found: false };
     const [from, to] = this.range(row, range);
-    await this.deps.scheduler.backfill(id, from.toJSDate(), to.toJSDate());
+    // Adding the range to the schedule is a read-modify-write: one at a time, or a range could be lost.
+    await this.deps.store.withScheduleLock(id, () => this.deps.scheduler.backfill(id, from.toJSDate(), to.toJSDate()));
     return { found: true, runs: nominalTimes(row.schedule, row.timezone, from.toJSDate(), to.toJSDate(), 10_000).length };
   }
 

@@ -4,7 +4,7 @@
  * of its schedule, also closes and opens its active spans (`reportflow.subscription_spans`, migration
  * 0007) in the same statement, so the spans are exactly the times the subscription was active.
  */
-import type { Queryable, Row } from '../data/database.js';
+import type { Database, Row } from '../data/database.js';
 import { SubscriptionLedger } from './subscription-ledger.js';
 import type { Subscription, SubscriptionChanges } from './subscription.js';
 
@@ -25,8 +25,23 @@ export class SubscriptionStore {
   /** Its scheduled runs and active spans. */
   readonly ledger: SubscriptionLedger;
 
-  constructor(private readonly db: Queryable) {
+  constructor(private readonly db: Database) {
     this.ledger = new SubscriptionLedger(db);
+  }
+
+  /**
+   * Runs `fn` holding subscription `id`'s schedule lock: a PostgreSQL transaction-scoped advisory lock
+   * keyed by the id, so read-modify-writes of its Temporal Schedule (the SDK's update sends no
+   * conflict token: the last writer wins) by any number of API processes happen one after another.
+   * The transaction stays open while `fn` runs: keep `fn` to a few Temporal calls, and no database
+   * work (on the embedded engine other connections wait for this transaction, `fn`'s would too).
+   * @returns what `fn` returns.
+   */
+  async withScheduleLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`reportflow.subscription-schedule:${id}`]);
+      return fn();
+    });
   }
 
   /** Inserts a new subscription; `createdAt`/`updatedAt` are set by the database. */

@@ -156,8 +156,9 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
    * First remembers `[from, to)` in the action's catch-up policy (so its runs go ahead however late;
    * the update lands before the backfill, and every run the schedule starts after it carries it), then
    * asks Temporal for the runs. Temporal's range is inclusive at both ends; `to` is excluded by ending
-   * it a millisecond earlier. Two backfills of one subscription at the same instant may race on the
-   * update (last writer wins): a range lost that way ends its old runs MISSED, to be backfilled again.
+   * it a millisecond earlier. The update is a read-modify-write without a conflict token (the last
+   * writer wins), so callers serialise backfills and upserts of one subscription
+   * (`SubscriptionStore.withScheduleLock`).
    */
   async backfill(subscriptionId: string, from: Date, to: Date): Promise<void> {
     const handle = this.client.schedule.getHandle(scheduleIdOf(subscriptionId));

@@ -76,6 +76,15 @@ describe('report subscriptions through npm start', { timeout: 900_000 }, () => {
     assert.equal(shown.status, 200);
     assert.deepEqual(shown.body.missed_periods, [], 'a subscription created now has missed nothing');
 
+    // A backfill (its range kept on the schedule under the embedded database's lock) runs the one
+    // Monday in it, years late, for the week before that Monday.
+    const backfilled = await api.post(`/v1/report-subscriptions/${id}/backfill`, { from: '2011-03-14', to: '2011-03-21' });
+    assert.deepEqual([backfilled.status, backfilled.body.runs], [202, 1], JSON.stringify(backfilled.body));
+    const backfillRun = `${id}:2011-03-07`;
+    for (let i = 0; i < 240 && (await api.get(`/v1/report-generate-requests/${backfillRun}`)).status === 404; i++) await new Promise((r) => setTimeout(r, 250));
+    const late = await api.waitForRun(backfillRun, { timeoutMs: 300_000, intervalMs: 250 });
+    assert.equal(late.final.status, 'SUCCEEDED', JSON.stringify(late.final));
+
     const paused = await api.post(`/v1/report-subscriptions/${id}/pause`, { note: 'end of quarter' });
     assert.equal(paused.status, 200, JSON.stringify(paused.body));
     assert.deepEqual([paused.body.active, paused.body.paused_reason], [false, 'end of quarter']);

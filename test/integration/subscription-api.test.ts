@@ -429,3 +429,18 @@ void test('an active span starts once Temporal has the change (create, resume, n
   assert.deepEqual(await spanStarts(sub.id), spans);
   await service.delete('acme', sub.id);
 });
+
+void test('concurrent backfills of one subscription each keep their range on the schedule (none is lost to another\'s update)', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'Europe/Oslo', schedule: { frequency: 'MONTHLY', time_of_day: '06:00', day_of_month: 1 } });
+    const id = created.body.id as string;
+    const ranges = Array.from({ length: 6 }, (_, i) => ({ from: `201${i}-01-01`, to: `201${i}-01-02` }));
+    const answers = await Promise.all(ranges.map((r) => call(api, 'POST', `/report-subscriptions/${id}/backfill`, r)));
+    assert.deepEqual(answers.map((a) => a.status), ranges.map(() => 202));
+    const described = await env.client.schedule.getHandle(`subscription-${id}`).describe();
+    const input = (described.action.type === 'startWorkflow' ? described.action.args?.[0] : undefined) as { catchUp?: { backfills?: { from: string }[] } } | undefined;
+    const kept = (input?.catchUp?.backfills ?? []).map((b) => Date.parse(b.from)).sort((a, b) => a - b);
+    assert.deepEqual(kept, ranges.map((r) => DateTime.fromISO(r.from, { zone: 'Europe/Oslo' }).toMillis()), 'each range from local midnight');
+    await call(api, 'DELETE', `/report-subscriptions/${id}`);
+  });
+});
