@@ -85,6 +85,7 @@ export class PgRecordStore implements RecordStore {
 
   async recordRunState(request: ReportRequest, update: RunStateUpdate): Promise<void> {
     // A write from another execution of the same request id (a failed period run again) starts afresh.
+    // The request is always the writing execution's: within one execution it never changes.
     const fresh = `(EXCLUDED.execution_id IS NOT NULL AND EXCLUDED.execution_id IS DISTINCT FROM q.execution_id AND q.status IN ${FINAL_SQL})`;
     await this.db.query(
       `INSERT INTO reportflow.report_requests AS q (id, tenant_id, report_code, customer_id, status, stage, request, metadata, error, notify_error, created_at, completed_at, execution_id)
@@ -93,10 +94,7 @@ export class PgRecordStore implements RecordStore {
          status = EXCLUDED.status, stage = EXCLUDED.stage, error = EXCLUDED.error,
          notify_error = CASE WHEN ${fresh} THEN EXCLUDED.notify_error ELSE COALESCE(EXCLUDED.notify_error, q.notify_error) END,
          completed_at = CASE WHEN ${fresh} THEN EXCLUDED.completed_at ELSE COALESCE(q.completed_at, EXCLUDED.completed_at) END,
-         request = CASE WHEN ${fresh} THEN EXCLUDED.request ELSE q.request END,
-         report_code = CASE WHEN ${fresh} THEN EXCLUDED.report_code ELSE q.report_code END,
-         customer_id = CASE WHEN ${fresh} THEN EXCLUDED.customer_id ELSE q.customer_id END,
-         metadata = CASE WHEN ${fresh} THEN EXCLUDED.metadata ELSE q.metadata END,
+         request = EXCLUDED.request, report_code = EXCLUDED.report_code, customer_id = EXCLUDED.customer_id, metadata = EXCLUDED.metadata,
          execution_id = COALESCE(EXCLUDED.execution_id, q.execution_id), updated_at = now()
        WHERE q.tenant_id = EXCLUDED.tenant_id
          AND (${fresh} OR q.status NOT IN ${FINAL_SQL} OR (q.status = EXCLUDED.status AND EXCLUDED.status IN ${FINAL_SQL}))`,

@@ -62,8 +62,9 @@ export class SubscriptionLedger {
    * (its `active_from` is the row's `updated_at`); otherwise does nothing. Called once Temporal has
    * applied that change (created, resumed or re-specified the schedule, and answered a describe after
    * it): a schedule acts only on times after the change reached its scheduler, so a time between the
-   * database write and then would otherwise count as missed though no run of it could ever start. Closing a span needs no such step:
-   * it is written before Temporal pauses, so a time in between is one that ran and is recorded.
+   * database write and then would otherwise count as missed though no run of it could ever start.
+   * Closing a span needs no such step: it is written before Temporal pauses, so a time in between is
+   * one that ran and is recorded.
    */
   async startOpenSpanNow(subscriptionId: string): Promise<void> {
     await this.db.query(

@@ -71,7 +71,7 @@ export class MemoryRecordStore implements RecordStore {
     if (r && r.request.tenantId !== request.tenantId) return;
     const fresh = r !== undefined && FINAL_STATUSES.includes(r.status) && update.executionId !== undefined && update.executionId !== this.executions.get(request.id);
     if (r && !fresh && FINAL_STATUSES.includes(r.status) && !(r.status === update.status)) return;
-    const base = r && !fresh ? r : { request, createdAt: r?.createdAt ?? request.requestedAt };
+    const base = r && !fresh ? { ...r, request } : { request, createdAt: r?.createdAt ?? request.requestedAt };
     if (update.executionId !== undefined) this.executions.set(request.id, update.executionId);
     this.requests.set(request.id, withoutUndefined({
       ...base,
