@@ -12,13 +12,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { SignJWT, UnsecuredJWT, exportJWK, exportSPKI, generateKeyPair, type CryptoKey, type JWTPayload } from 'jose';
-import { pino } from 'pino';
-import { ApiKeys, CLOCK_TOLERANCE_SECONDS, JwtVerifier, secureRoutes } from '../../src/api/auth.js';
-import { replyForError } from '../../src/api/errors.js';
+import { ApiKeys, CLOCK_TOLERANCE_SECONDS, JwtVerifier } from '../../src/api/auth.js';
 import type { Config } from '../../src/config/settings.js';
 import { KEYS, leaksInternals, type JsonBody } from '../helpers/api-fixture.js';
+import { authStackApp } from '../helpers/auth-stack.js';
 
 const ISSUER = 'https://idp.example.test/';
 const AUDIENCE = 'reportflow';
@@ -44,22 +43,14 @@ interface Api {
  */
 async function startApi(jwt: JwtVerifier | undefined): Promise<Api> {
   const logs: string[] = [];
-  const app = fastify({ loggerInstance: pino({ level: 'info' }, { write: (line: string) => void logs.push(line) }) as FastifyBaseLogger });
-  app.setErrorHandler((err, req, reply) => {
-    const { status, body } = replyForError(err, req.log);
-    return reply.code(status).send(body);
-  });
-  app.decorateRequest('tenantId', '');
-  await app.register(async (v1) => {
-    await secureRoutes(v1, { apiKeys: ApiKeys.parse(`acme:${KEYS.acme}`), jwt });
+  const app = await authStackApp({ apiKeys: ApiKeys.parse(`acme:${KEYS.acme}`), jwt }, (v1) => {
     v1.get('/whoami', { config: { permission: null } }, async (req) => {
       req.log.info('probe called');
       return { tenant_id: req.tenantId, kind: req.principal?.kind, id: req.principal?.id, permissions: [...(req.principal?.permissions ?? [])] };
     });
     v1.post('/probe/create', { config: { permission: 'REPORT_GENERATE_REQUEST.CREATE' } }, async (req) => ({ tenant_id: req.tenantId }));
     v1.get('/probe/view', { config: { permission: 'REPORT_GENERATE_REQUEST.VIEW' } }, async (req) => ({ tenant_id: req.tenantId }));
-  }, { prefix: '/v1' });
-  await app.ready();
+  }, logs);
   return { app, logs, close: () => app.close() };
 }
 

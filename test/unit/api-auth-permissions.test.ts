@@ -9,15 +9,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fastify, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import { fastify, type FastifyInstance, type RouteOptions } from 'fastify';
 import { SignJWT } from 'jose';
 import { pino } from 'pino';
 import { ApiKeys, JwtVerifier, PERMISSIONS, secureRoutes, type SecurityOptions } from '../../src/api/auth.js';
-import { replyForError } from '../../src/api/errors.js';
 import { buildApiServer, type ApiDeps } from '../../src/api/server.js';
 import { UrlSigner } from '../../src/downloads/signed-url.js';
 import type { RecordStore } from '../../src/records/records.js';
 import type { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
+import { authStackApp } from '../helpers/auth-stack.js';
 import { MemoryRecordStore } from '../helpers/memory-record-store.js';
 import { BASE_URL, FakeDatabase, FakeDestination, FakeRuns, fixtureCatalog, type JsonBody } from '../helpers/api-fixture.js';
 
@@ -79,23 +79,14 @@ describe('API key entries', () => {
 });
 
 /** The /v1 auth stack as the server mounts it, over probe routes with each kind of declaration. */
-async function probeApp(options: SecurityOptions, logs: string[] = []): Promise<FastifyInstance> {
-  const app = fastify({ loggerInstance: pino({ level: 'info' }, { write: (line: string) => void logs.push(line) }) as FastifyBaseLogger });
-  app.setErrorHandler((err, req, reply) => {
-    const { status, body } = replyForError(err, req.log);
-    return reply.code(status).send(body);
-  });
-  app.decorateRequest('tenantId', '');
-  await app.register(async (v1) => {
-    await secureRoutes(v1, options);
+function probeApp(options: SecurityOptions, logs: string[] = []): Promise<FastifyInstance> {
+  return authStackApp(options, (v1) => {
     v1.get('/any', { config: { permission: null } }, async (req) => ({ tenant_id: req.tenantId }));
     v1.get('/view', { config: { permission: 'REPORT.VIEW' } }, async (req) => ({ tenant_id: req.tenantId }));
     v1.get('/public', { config: { public: true } }, async (req) => ({ principal: req.principal }));
     v1.get('/forgotten', async () => ({ opened: true }));
     v1.get('/forgotten-too', { config: { permission: undefined } }, async () => ({ opened: true }));
-  }, { prefix: '/v1' });
-  await app.ready();
-  return app;
+  }, logs);
 }
 
 describe('route declarations', () => {
