@@ -2,7 +2,7 @@
  * Listings (`reportflow list`, `reportflow reports list`): one page, or with `--all` every page by
  * following `next_cursor`; printed as a table or as the API's JSON.
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { table } from './format.js';
 import type { CliIo } from './io.js';
 import type { PageBody } from './wire-types.js';
@@ -13,6 +13,18 @@ export interface PageOptions {
   cursor?: string;
   all?: boolean;
   json?: boolean;
+}
+
+/**
+ * Adds the options every listing takes (`PageOptions`: --limit, --cursor, --all, --json) to `command`.
+ * @param noun what the items are, plural (`requests`), for the help text.
+ */
+export function addPageOptions(command: Command, noun: string): Command {
+  return command
+    .option('--limit <n>', `${noun} per page, 1 to 100 (default: the API's, 20)`, limitOption)
+    .option('--cursor <cursor>', 'the page to show: a cursor printed by an earlier list')
+    .option('--all', 'follow the cursors and show every page')
+    .option('--json', 'print the API\'s JSON (with --all: every item in one page)');
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { apiClient, type GlobalOptions } from '../connect.js';
 import { reportFailure } from '../format.js';
 import { EXIT, type CliIo, type ExitCode } from '../io.js';
-import { fetchPages, limitOption, printPage, type Column, type PageOptions } from '../pages.js';
+import { addPageOptions, fetchPages, printPage, type Column, type PageOptions } from '../pages.js';
 import type { RunBody } from '../wire-types.js';
 
 interface ListOptions extends GlobalOptions, PageOptions {
@@ -26,18 +26,15 @@ const COLUMNS: Column<RunBody>[] = [
 
 /** Adds `list` to `program`; its action reports its exit code through `done`. */
 export function registerList(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
-  program
+  const list = program
     .command('list')
     .description('list report requests, newest first')
     .option('--status <statuses>', 'only these statuses, comma-separated, e.g. RUNNING,PENDING')
     .option('--report-code <codes>', 'only these report codes, comma-separated')
     .option('--customer <id>', 'only requests for this customer id')
     .option('--created-from <instant>', 'only requests created at or after this ISO-8601 instant')
-    .option('--created-to <instant>', 'only requests created before this ISO-8601 instant')
-    .option('--limit <n>', 'requests per page, 1 to 100 (default: the API\'s, 20)', limitOption)
-    .option('--cursor <cursor>', 'the page to show: a cursor printed by an earlier list')
-    .option('--all', 'follow the cursors and show every page')
-    .option('--json', 'print the API\'s JSON (with --all: every item in one page)')
+    .option('--created-to <instant>', 'only requests created before this ISO-8601 instant');
+  addPageOptions(list, 'requests')
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<ListOptions>();
       try {

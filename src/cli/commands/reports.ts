@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { apiClient, type GlobalOptions } from '../connect.js';
 import { humanSize, reportFailure } from '../format.js';
 import { EXIT, type CliIo, type ExitCode } from '../io.js';
-import { fetchPages, limitOption, printPage, type Column, type PageOptions } from '../pages.js';
+import { addPageOptions, fetchPages, printPage, type Column, type PageOptions } from '../pages.js';
 import type { ReportBody } from '../wire-types.js';
 
 interface ReportListOptions extends GlobalOptions, PageOptions {
@@ -30,18 +30,15 @@ const COLUMNS: Column<ReportBody>[] = [
 export function registerReports(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
   const reports = program.command('reports').description('report files: list, delete');
 
-  reports
+  const list = reports
     .command('list')
     .description('list report files, newest first')
     .option('--report-code <codes>', 'only these report codes, comma-separated')
     .option('--customer <id>', 'only reports for this customer id')
     .option('--created-from <instant>', 'only reports created at or after this ISO-8601 instant')
     .option('--created-to <instant>', 'only reports created before this ISO-8601 instant')
-    .option('--include-deleted', 'also list deleted reports (their records stay)')
-    .option('--limit <n>', 'reports per page, 1 to 100 (default: the API\'s, 20)', limitOption)
-    .option('--cursor <cursor>', 'the page to show: a cursor printed by an earlier list')
-    .option('--all', 'follow the cursors and show every page')
-    .option('--json', 'print the API\'s JSON (with --all: every item in one page)')
+    .option('--include-deleted', 'also list deleted reports (their records stay)');
+  addPageOptions(list, 'reports')
     .action(async (_opts: unknown, command: Command) => {
       const opts = command.optsWithGlobals<ReportListOptions>();
       try {
