@@ -11,6 +11,7 @@
  * it too (`catchUp`), so a run that begins late because the workers were down obeys it as well, and
  * carries the ranges clients backfilled, whose runs go ahead however late.
  */
+import { randomUUID } from 'node:crypto';
 import { ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import { ReportError } from '../domain/errors.js';
 import { MIN_CATCHUP_WINDOW_MS, withBackfill, type CatchUpPolicy } from '../domain/subscription-catchup.js';
@@ -181,18 +182,24 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
     }
   }
 
+  /**
+   * Starts one run of `input.period` now, outside the schedule, as its own `scheduledReport` workflow
+   * (`subscription-<id>-manual-<period>-<uuid>`). What keeps a period to one report is the report
+   * run's id, `<subscription>:<period>`: while that run is running, or once it succeeded, the new
+   * workflow ends ALREADY_RAN; after it failed, it runs again. (A parent id without the uuid would
+   * swallow a call made just after a failure, while the failed run's parent still records it.)
+   * @throws ReportError UNAVAILABLE when Temporal cannot be reached.
+   */
   async runPeriod(input: ScheduledReportInput & { period: NonNullable<ScheduledReportInput['period']> }): Promise<void> {
     await this.call(() =>
       this.client.workflow.start(SCHEDULED_REPORT_WORKFLOW, {
-        workflowId: `${scheduleIdOf(input.subscriptionId)}-manual-${periodKey(input.period)}`,
+        workflowId: `${scheduleIdOf(input.subscriptionId)}-manual-${periodKey(input.period)}-${randomUUID()}`,
         taskQueue: this.options.taskQueue,
         args: [input],
         typedSearchAttributes: [
           { key: SA_TENANT, value: input.tenantId },
           { key: SA_REPORT_CODE, value: input.template.reportCode },
         ],
-        // A manual run of a period still running is the same run; a finished one may be asked for again.
-        workflowIdConflictPolicy: 'USE_EXISTING',
       }),
     );
   }

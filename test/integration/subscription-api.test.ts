@@ -23,14 +23,14 @@ import { loadConfig } from '../../src/config/settings.js';
 import { migrate } from '../../src/data/migrate.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
 import { PgRecordStore } from '../../src/records/pg-record-store.js';
-import type { Row } from '../../src/data/database.js';
 import { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
 import { SubscriptionStore } from '../../src/subscriptions/subscription-store.js';
 import { ReportRuns } from '../../src/temporal/report-runs.js';
 import { SubscriptionSchedules } from '../../src/temporal/schedules.js';
+import { FakeDataRealState } from '../helpers/fake-data-real-state.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
-import { FakeDatabase, invoiceCatalog } from '../workflows/fakes.js';
+import { invoiceCatalog } from '../workflows/fakes.js';
 import { withHarness, type Harness } from '../workflows/harness.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -51,17 +51,6 @@ after(async () => {
   await pgServer?.stop();
   await env?.teardown();
 });
-
-/** Report data from the fakes; the service's own state (`reportflow.*`) in the real PostgreSQL. */
-class ReportDataFakeStateReal extends FakeDatabase {
-  constructor(private readonly real: PgDatabase) {
-    super();
-  }
-
-  override async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return sql.includes('reportflow.') ? this.real.query<R>(sql, params) : super.query<R>(sql, params);
-  }
-}
 
 const KEY = { acme: 'acme-key-123', globex: 'globex-key-456', acmeViewer: 'acme-viewer-789' };
 
@@ -94,7 +83,7 @@ async function withApi(fn: (api: FastifyInstance, h: Harness) => Promise<void>):
       await api.close();
     }
   }, (h) => {
-    h.db = new ReportDataFakeStateReal(pgDb);
+    h.db = new FakeDataRealState(pgDb);
     h.records = new PgRecordStore(pgDb);
     h.config.subscriptionMaxFailures = 2;
   });
@@ -245,7 +234,9 @@ void test('a subscription whose runs fail twice in a row is paused automatically
 });
 
 void test('a failed period run again after the subscription is fixed shows the new run: SUCCEEDED with its report, not the old failure', async () => {
-  await withApi(async (api) => {
+  await withApi(async (api, h) => {
+    // The fix and the new trigger come while the failed run's parent workflow is still recording it.
+    (h.db as FakeDataRealState).outcomeDelayMs = 3000;
     const created = await call(api, 'POST', '/report-subscriptions', {
       ...INVOICE, parameter_values: [{ name: 'invoice_id', value: '999999' }], timezone: 'Europe/Oslo', schedule: { frequency: 'DAILY', time_of_day: '06:00' },
     });
@@ -444,3 +435,4 @@ void test('concurrent backfills of one subscription each keep their range on the
     await call(api, 'DELETE', `/report-subscriptions/${id}`);
   });
 });
+

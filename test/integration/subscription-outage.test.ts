@@ -23,7 +23,6 @@ import { uuidv7 } from '../../src/api/request-id.js';
 import { loadConfig } from '../../src/config/settings.js';
 import { migrate } from '../../src/data/migrate.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
-import type { Row } from '../../src/data/database.js';
 import { periodKey } from '../../src/domain/subscription-period.js';
 import { scheduleIdOf, type ScheduledReportResult } from '../../src/domain/subscription-run.js';
 import { findTemporalCli } from '../../src/setup/temporal-cli.js';
@@ -33,9 +32,10 @@ import type { Subscription } from '../../src/subscriptions/subscription.js';
 import { SubscriptionSchedules } from '../../src/temporal/schedules.js';
 import { devServerSearchAttributeArgs } from '../../src/temporal/search-attributes.js';
 import { freePort } from '../helpers/free-port.js';
+import { FakeDataRealState } from '../helpers/fake-data-real-state.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { bundleReportWorkflows } from '../helpers/temporal.js';
-import { FakeDatabase, invoiceCatalog } from '../workflows/fakes.js';
+import { invoiceCatalog } from '../workflows/fakes.js';
 import { withHarness } from '../workflows/harness.js';
 
 const EVERY_3S = '*/3 * * * * *';
@@ -67,17 +67,10 @@ async function devServer(options: { dbFilename?: string; port?: number } = {}): 
   });
 }
 
-/** Report data from the fakes; the service's own state (`reportflow.*`) in the real PostgreSQL. */
-class ReportDataFakeStateReal extends FakeDatabase {
-  override async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return sql.includes('reportflow.') ? pgDb.query<R>(sql, params) : super.query<R>(sql, params);
-  }
-}
-
 /** Runs `fn` while one report worker polls `taskQueue` (and records to the real database). */
 function withWorker(env: TestWorkflowEnvironment, taskQueue: string, fn: () => Promise<void>): Promise<void> {
   return withHarness(env, bundle, () => fn(), (h) => {
-    h.db = new ReportDataFakeStateReal();
+    h.db = new FakeDataRealState(pgDb);
     h.config.taskQueue = taskQueue;
   });
 }
