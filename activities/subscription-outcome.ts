@@ -61,12 +61,15 @@ export function recordRunOutcomeActivity(deps: Pick<ActivityDeps, 'db' | 'config
     const max = deps.config.subscriptionMaxFailures;
     if (!input.failed || max === 0 || failures < max) return { paused: false, consecutiveFailures: failures };
     const reason = `AUTO_PAUSED: ${failures} runs in a row failed (last: ${input.errorCode ?? 'INTERNAL'} for ${input.period})`;
-    await store.autoPause(input.subscriptionId, reason);
-    try {
-      await Context.current().client.schedule.getHandle(scheduleIdOf(input.subscriptionId)).pause(reason);
-    } catch (err) {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    }
+    // Row and schedule together, under the lock every change to a subscription takes.
+    await store.withScheduleLock(input.subscriptionId, async (tx) => {
+      if (!(await store.autoPause(input.subscriptionId, reason, tx))) return;
+      try {
+        await Context.current().client.schedule.getHandle(scheduleIdOf(input.subscriptionId)).pause(reason);
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      }
+    });
     deps.logger.warn({ subscriptionId: input.subscriptionId, failures }, 'subscription paused after repeated failures');
     return { paused: true, consecutiveFailures: failures };
   };

@@ -53,20 +53,27 @@ export class SubscriptionService {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** @throws ReportError SCHEDULE_INVALID / TIMEZONE_UNKNOWN / the report validation codes (400). */
+  /**
+   * Stores the subscription and creates its schedule; a Temporal fault stores nothing.
+   * @throws ReportError SCHEDULE_INVALID / TIMEZONE_UNKNOWN / the report validation codes (400), UNAVAILABLE (503).
+   */
   async create(tenantId: string, input: CreateSubscription): Promise<SubscriptionView> {
     this.check(tenantId, input.template, input.schedule);
-    const row = await this.deps.store.insert({
-      id: this.deps.newId(),
-      tenantId,
-      ...(input.name ? { name: input.name } : {}),
-      template: input.template,
-      schedule: input.schedule,
-      timezone: input.template.timezone,
-      active: input.active,
-      ...(input.active ? {} : { pausedReason: 'Created inactive.' }),
+    const id = this.deps.newId();
+    const row = await this.deps.store.withScheduleLock(id, async (tx) => {
+      const row = await this.deps.store.insert({
+        id,
+        tenantId,
+        ...(input.name ? { name: input.name } : {}),
+        template: input.template,
+        schedule: input.schedule,
+        timezone: input.template.timezone,
+        active: input.active,
+        ...(input.active ? {} : { pausedReason: 'Created inactive.' }),
+      }, tx);
+      await this.pushSchedule(row);
+      return row;
     });
-    await this.deps.scheduler.upsert(snapshot(row), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) });
     return this.applied(row);
   }
 
@@ -79,33 +86,43 @@ export class SubscriptionService {
     return this.deps.store.list(tenantId, filter);
   }
 
-  /** Changes the schedule in place: runs already started keep their snapshot. @throws like `create`. */
+  /**
+   * Changes the schedule in place: runs already started keep their snapshot. A Temporal fault changes
+   * nothing. @throws like `create`.
+   */
   async update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<SubscriptionView | undefined> {
-    const current = await this.deps.store.get(tenantId, id);
-    if (!current) return undefined;
-    const template = changes.template ?? current.template;
-    this.check(tenantId, template, changes.schedule ?? current.schedule);
-    const row = await this.deps.store.update(tenantId, id, { ...changes, template, timezone: template.timezone });
-    if (!row) return undefined;
-    // The update keeps the schedule's backfill ranges: one read-modify-write at a time.
-    await this.deps.store.withScheduleLock(id, () => this.deps.scheduler.upsert(snapshot(row), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) }));
-    return this.applied(row);
+    const before = await this.deps.store.get(tenantId, id);
+    if (!before) return undefined;
+    const template = changes.template ?? before.template;
+    this.check(tenantId, template, changes.schedule ?? before.schedule);
+    const row = await this.deps.store.withScheduleLock(id, async (tx) => {
+      const row = await this.deps.store.update(tenantId, id, { ...changes, template, timezone: template.timezone }, tx);
+      if (row) await this.pushSchedule(row);
+      return row;
+    });
+    return row && this.applied(row);
   }
 
+  /** Pauses it and its schedule, with `note` as the reason; a Temporal fault changes nothing. */
   async pause(tenantId: string, id: string, note?: string): Promise<SubscriptionView | undefined> {
     const reason = note || 'Paused by the client.';
-    const row = await this.deps.store.setActive(tenantId, id, false, reason);
-    if (!row) return undefined;
-    await this.deps.scheduler.pause(id, reason);
-    return this.view(row);
+    const row = await this.deps.store.withScheduleLock(id, async (tx) => {
+      const row = await this.deps.store.setActive(tenantId, id, false, reason, tx);
+      if (row) await this.deps.scheduler.pause(id, reason);
+      return row;
+    });
+    return row && this.view(row);
   }
 
+  /** Resumes it and its schedule (`note` joins the summary the Web UI shows); a Temporal fault changes nothing. */
   async resume(tenantId: string, id: string, note?: string): Promise<SubscriptionView | undefined> {
-    const row = await this.deps.store.setActive(tenantId, id, true);
-    if (!row) return undefined;
-    // The note is what the Web UI shows for the schedule: keep the readable summary in it.
-    await this.deps.scheduler.resume(id, `${scheduleSummary(row.schedule, row.timezone)} · ${note || 'resumed by the client'}`);
-    return this.applied(row);
+    const row = await this.deps.store.withScheduleLock(id, async (tx) => {
+      const row = await this.deps.store.setActive(tenantId, id, true, undefined, tx);
+      // The note is what the Web UI shows for the schedule: keep the readable summary in it.
+      if (row) await this.deps.scheduler.resume(id, `${scheduleSummary(row.schedule, row.timezone)} · ${note || 'resumed by the client'}`);
+      return row;
+    });
+    return row && this.applied(row);
   }
 
   /**
@@ -134,16 +151,27 @@ export class SubscriptionService {
     const row = await this.deps.store.get(tenantId, id);
     if (!row) return { found: false };
     const [from, to] = this.range(row, range);
-    // Adding the range to the schedule is a read-modify-write: one at a time, or a range could be lost.
-    await this.deps.store.withScheduleLock(id, () => this.deps.scheduler.backfill(id, from.toJSDate(), to.toJSDate()));
+    // Adding the range to the schedule is a read-modify-write: one change at a time, or a range could be lost.
+    const found = await this.deps.store.withScheduleLock(id, async (tx) => {
+      const current = await this.deps.store.get(tenantId, id, tx);
+      if (current) await this.deps.scheduler.backfill(id, from.toJSDate(), to.toJSDate());
+      return current !== undefined;
+    });
+    if (!found) return { found: false };
     return { found: true, runs: nominalTimes(row.schedule, row.timezone, from.toJSDate(), to.toJSDate(), 10_000).length };
   }
 
-  /** Deletes the subscription and its schedule; runs already started finish. */
+  /**
+   * Deletes the subscription and its schedule; runs already started finish. The row's deletion
+   * commits only once the schedule is gone (a Temporal fault leaves both), and no change after it
+   * can bring the schedule back.
+   */
   async delete(tenantId: string, id: string): Promise<boolean> {
-    if (!(await this.deps.store.get(tenantId, id))) return false;
-    await this.deps.scheduler.delete(id);
-    return this.deps.store.delete(tenantId, id);
+    return this.deps.store.withScheduleLock(id, async (tx) => {
+      if (!(await this.deps.store.delete(tenantId, id, tx))) return false;
+      await this.deps.scheduler.delete(id);
+      return true;
+    });
   }
 
   private range(row: Subscription, range: { from: string; to: string }): [DateTime, DateTime] {
@@ -183,6 +211,11 @@ export class SubscriptionService {
     const scheduleState = await this.deps.scheduler.describe(row.id);
     await this.deps.store.ledger.startOpenSpanNow(row.id);
     return this.view(row, scheduleState);
+  }
+
+  /** Makes the schedule match `row` (spec, snapshot, paused state and note); called under its schedule lock. */
+  private async pushSchedule(row: Subscription): Promise<void> {
+    await this.deps.scheduler.upsert(snapshot(row), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) });
   }
 
   private async view(row: Subscription, described?: ScheduleView): Promise<SubscriptionView> {

@@ -4,7 +4,7 @@
  * of its schedule, also closes and opens its active spans (`reportflow.subscription_spans`, migration
  * 0007) in the same statement, so the spans are exactly the times the subscription was active.
  */
-import type { Database, Row } from '../data/database.js';
+import type { Database, Queryable, Row } from '../data/database.js';
 import { SubscriptionLedger } from './subscription-ledger.js';
 import type { Subscription, SubscriptionChanges } from './subscription.js';
 
@@ -30,23 +30,29 @@ export class SubscriptionStore {
   }
 
   /**
-   * Runs `fn` holding subscription `id`'s schedule lock: a PostgreSQL transaction-scoped advisory lock
-   * keyed by the id, so read-modify-writes of its Temporal Schedule (the SDK's update sends no
-   * conflict token: the last writer wins) by any number of API processes happen one after another.
-   * The transaction stays open while `fn` runs: keep `fn` to a few Temporal calls, and no database
-   * work (on the embedded engine other connections wait for this transaction, `fn`'s would too).
+   * Runs `fn` in a transaction holding subscription `id`'s schedule lock (a PostgreSQL
+   * transaction-scoped advisory lock keyed by the id). Every change to a subscription makes both its
+   * row change (through `tx`) and its Temporal Schedule change inside it, from any number of API
+   * processes and workers, so:
+   * - changes happen one at a time, and the last schedule change is made from the last row written
+   *   (the SDK's schedule update is a read-modify-write that sends no conflict token: the last writer wins);
+   * - the row change commits only after Temporal took the schedule change; a Temporal fault rolls it back.
+   *
+   * Keep `fn` to its row change and a few Temporal calls, and do its database work only through `tx`
+   * (each method takes it as its last argument, `on`): on the embedded engine other connections wait
+   * while this transaction is open.
    * @returns what `fn` returns.
    */
-  async withScheduleLock<T>(id: string, fn: () => Promise<T>): Promise<T> {
+  async withScheduleLock<T>(id: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`reportflow.subscription-schedule:${id}`]);
-      return fn();
+      return fn(tx);
     });
   }
 
   /** Inserts a new subscription; `createdAt`/`updatedAt` are set by the database. */
-  async insert(s: Omit<Subscription, 'createdAt' | 'updatedAt' | 'consecutiveFailures'>): Promise<Subscription> {
-    const rows = await this.db.query(
+  async insert(s: Omit<Subscription, 'createdAt' | 'updatedAt' | 'consecutiveFailures'>, on: Queryable = this.db): Promise<Subscription> {
+    const rows = await on.query(
       `WITH s AS (
          INSERT INTO reportflow.subscriptions (id, tenant_id, name, template, schedule, timezone, active, paused_reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}
@@ -58,8 +64,8 @@ export class SubscriptionStore {
   }
 
   /** The subscription, or undefined when missing, deleted or another tenant's. */
-  async get(tenantId: string, id: string): Promise<Subscription | undefined> {
-    const rows = await this.db.query(`SELECT ${COLUMNS} FROM reportflow.subscriptions WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, [tenantId, id]);
+  async get(tenantId: string, id: string, on: Queryable = this.db): Promise<Subscription | undefined> {
+    const rows = await on.query(`SELECT ${COLUMNS} FROM reportflow.subscriptions WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, [tenantId, id]);
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
@@ -78,8 +84,8 @@ export class SubscriptionStore {
    * Applies `changes`; returns the updated row, or undefined when there is none. A changed schedule or
    * zone of an active subscription ends its span and starts one with the new schedule.
    */
-  async update(tenantId: string, id: string, changes: SubscriptionChanges): Promise<Subscription | undefined> {
-    const rows = await this.db.query(
+  async update(tenantId: string, id: string, changes: SubscriptionChanges, on: Queryable = this.db): Promise<Subscription | undefined> {
+    const rows = await on.query(
       `WITH old AS (
          SELECT schedule, timezone FROM reportflow.subscriptions WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
        ), s AS (
@@ -102,8 +108,8 @@ export class SubscriptionStore {
   }
 
   /** Pauses (with `reason`, ending the active span) or resumes (clearing the reason and the failure count, starting a span). */
-  async setActive(tenantId: string, id: string, active: boolean, reason?: string): Promise<Subscription | undefined> {
-    const rows = await this.db.query(
+  async setActive(tenantId: string, id: string, active: boolean, reason?: string, on: Queryable = this.db): Promise<Subscription | undefined> {
+    const rows = await on.query(
       `WITH s AS (
          UPDATE reportflow.subscriptions SET active = $3, paused_reason = $4,
            consecutive_failures = CASE WHEN $3 THEN 0 ELSE consecutive_failures END, updated_at = now()
@@ -116,8 +122,8 @@ export class SubscriptionStore {
   }
 
   /** Marks it deleted and ends its active span; true when it existed. */
-  async delete(tenantId: string, id: string): Promise<boolean> {
-    const rows = await this.db.query(
+  async delete(tenantId: string, id: string, on: Queryable = this.db): Promise<boolean> {
+    const rows = await on.query(
       `WITH s AS (
          UPDATE reportflow.subscriptions SET deleted_at = now(), active = false, updated_at = now()
          WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id, active, updated_at
@@ -143,9 +149,12 @@ export class SubscriptionStore {
     return rows[0]?.consecutive_failures;
   }
 
-  /** Pauses it because of repeated failures, ending its active span (by id only: called by the worker, which has no tenant). */
-  async autoPause(id: string, reason: string): Promise<void> {
-    await this.db.query(
+  /**
+   * Pauses it because of repeated failures, ending its active span (by id only: called by the worker,
+   * which has no tenant). @returns false when it is deleted.
+   */
+  async autoPause(id: string, reason: string, on: Queryable = this.db): Promise<boolean> {
+    const rows = await on.query(
       `WITH s AS (
          UPDATE reportflow.subscriptions SET active = false, paused_reason = $2, updated_at = now()
          WHERE id = $1 AND deleted_at IS NULL RETURNING id, active, updated_at
@@ -153,6 +162,7 @@ export class SubscriptionStore {
        SELECT id FROM s`,
       [id, reason],
     );
+    return rows.length > 0;
   }
 }
 

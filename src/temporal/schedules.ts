@@ -158,7 +158,7 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
    * the update lands before the backfill, and every run the schedule starts after it carries it), then
    * asks Temporal for the runs. Temporal's range is inclusive at both ends; `to` is excluded by ending
    * it a millisecond earlier. The update is a read-modify-write without a conflict token (the last
-   * writer wins), so callers serialise backfills and upserts of one subscription
+   * writer wins), so callers make every change to one subscription's schedule under its lock
    * (`SubscriptionStore.withScheduleLock`).
    */
   async backfill(subscriptionId: string, from: Date, to: Date): Promise<void> {

@@ -16,6 +16,7 @@ import { DateTime } from 'luxon';
 import { pino } from 'pino';
 import { ApiKeys } from '../../src/api/auth.js';
 import { uuidv7 } from '../../src/api/request-id.js';
+import { ReportError } from '../../src/domain/errors.js';
 import { UrlSigner } from '../../src/downloads/signed-url.js';
 import { buildApiServer } from '../../src/api/server.js';
 import { runCli } from '../../src/cli/index.js';
@@ -436,3 +437,99 @@ void test('concurrent backfills of one subscription each keep their range on the
   });
 });
 
+void test('concurrent patches, pauses and resumes of one subscription leave its schedule matching the row they leave', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'Europe/Oslo', schedule: { frequency: 'DAILY', time_of_day: '06:00' } });
+    const id = created.body.id as string;
+    const handle = env.client.schedule.getHandle(`subscription-${id}`);
+    for (let round = 0; round < 5; round++) {
+      const changes = [
+        ...Array.from({ length: 6 }, (_, i) => () => call(api, 'PATCH', `/report-subscriptions/${id}`, { schedule: { frequency: 'DAILY', time_of_day: `0${i}:1${round}` } })),
+        () => call(api, 'POST', `/report-subscriptions/${id}/pause`, { note: `pause ${round}` }),
+        () => call(api, 'POST', `/report-subscriptions/${id}/resume`, { note: `resume ${round}` }),
+      ];
+      const answers = await Promise.all(changes.map((change) => change()));
+      assert.deepEqual(answers.map((a) => a.status), changes.map(() => 200));
+      const row = (await call(api, 'GET', `/report-subscriptions/${id}`)).body;
+      const described = await handle.describe();
+      const input = (described.action.type === 'startWorkflow' ? described.action.args?.[0] : undefined) as { schedule?: { timeOfDay?: string } } | undefined;
+      const [hour, minute] = (row.schedule.time_of_day as string).split(':').map(Number);
+      const calendar = described.spec.calendars?.[0];
+      const facts = `round ${round}: row ${row.schedule.time_of_day} active ${row.active}; schedule ${input?.schedule?.timeOfDay} paused ${described.state.paused}`;
+      assert.equal(input?.schedule?.timeOfDay, row.schedule.time_of_day, `the runs' snapshot is the row's (${facts})`);
+      assert.deepEqual([calendar?.hour, calendar?.minute], [[{ start: hour, end: hour, step: 1 }], [{ start: minute, end: minute, step: 1 }]], `the spec is the row's (${facts})`);
+      assert.equal(described.state.paused, !row.active, `paused as the row says (${facts})`);
+    }
+    await call(api, 'DELETE', `/report-subscriptions/${id}`);
+  });
+});
+
+/** Schedules whose every change fails as an unreachable Temporal does (ReportError UNAVAILABLE) while `down`. */
+class FlakySchedules extends SubscriptionSchedules {
+  down = false;
+
+  constructor(taskQueue: string) {
+    super(env.client, { taskQueue, catchupWindowDays: 7 });
+  }
+
+  private check(): void {
+    if (this.down) throw new ReportError('UNAVAILABLE', 'Temporal could not be reached; try again.');
+  }
+
+  override async upsert(...args: Parameters<SubscriptionSchedules['upsert']>): Promise<void> {
+    this.check();
+    return super.upsert(...args);
+  }
+
+  override async pause(...args: Parameters<SubscriptionSchedules['pause']>): Promise<void> {
+    this.check();
+    return super.pause(...args);
+  }
+
+  override async resume(...args: Parameters<SubscriptionSchedules['resume']>): Promise<void> {
+    this.check();
+    return super.resume(...args);
+  }
+
+  override async delete(...args: Parameters<SubscriptionSchedules['delete']>): Promise<void> {
+    this.check();
+    return super.delete(...args);
+  }
+}
+
+void test('a change Temporal cannot take changes nothing: create, patch, pause, resume and delete leave the row and its spans as they were', async () => {
+  const store = new SubscriptionStore(pgDb);
+  const schedules = new FlakySchedules(`flaky-${uuidv7()}`);
+  const service = new SubscriptionService({ store, scheduler: schedules, catalog: invoiceCatalog(), config: { subscriptionCatchupDays: 7 }, newId: uuidv7 });
+  const template = { reportCode: 'INVOICE', parameterValues: [{ name: 'invoice_id', value: '536365' }], format: 'CSV' as const, language: 'en' as const, timezone: 'Europe/Oslo' };
+  const unavailable = (err: unknown) => err instanceof ReportError && err.code === 'UNAVAILABLE';
+  const state = async (id: string) => ({ row: await store.get('acme', id), spans: await store.ledger.spans(id, new Date(0)) });
+
+  schedules.down = true;
+  const before = (await store.list('acme', {})).length;
+  await assert.rejects(service.create('acme', { template, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true }), unavailable);
+  assert.equal((await store.list('acme', {})).length, before, 'no subscription without a schedule');
+
+  schedules.down = false;
+  const sub = await service.create('acme', { template, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true });
+  const handle = env.client.schedule.getHandle(`subscription-${sub.id}`);
+  const active = await state(sub.id);
+  schedules.down = true;
+  await assert.rejects(service.update('acme', sub.id, { schedule: { frequency: 'DAILY', timeOfDay: '07:00' } }), unavailable);
+  await assert.rejects(service.pause('acme', sub.id, 'holiday'), unavailable);
+  await assert.rejects(service.delete('acme', sub.id), unavailable);
+  assert.deepEqual(await state(sub.id), active, 'still active, at 06:00, with the same span');
+  assert.equal((await handle.describe()).state.paused, false);
+
+  schedules.down = false;
+  await service.pause('acme', sub.id, 'holiday');
+  const paused = await state(sub.id);
+  schedules.down = true;
+  await assert.rejects(service.resume('acme', sub.id, 'back'), unavailable);
+  assert.deepEqual(await state(sub.id), paused, 'still paused, with its span closed');
+  assert.equal((await handle.describe()).state.paused, true);
+
+  schedules.down = false;
+  assert.equal(await service.delete('acme', sub.id), true);
+  await assert.rejects(handle.describe(), ScheduleNotFoundError);
+});
