@@ -37,7 +37,8 @@ export interface RunOutcomeInput {
 }
 
 /**
- * @returns whether this outcome paused the subscription, and the failure count after it (RAN only).
+ * @returns whether this outcome paused the subscription (not when it was paused already), and the
+ *   failure count after it (RAN only).
  * @throws database and Temporal faults as plain errors (retried by the workflow's policy).
  */
 export function recordRunOutcomeActivity(deps: Pick<ActivityDeps, 'db' | 'config' | 'logger'>) {
@@ -61,16 +62,18 @@ export function recordRunOutcomeActivity(deps: Pick<ActivityDeps, 'db' | 'config
     const max = deps.config.subscriptionMaxFailures;
     if (!input.failed || max === 0 || failures < max) return { paused: false, consecutiveFailures: failures };
     const reason = `AUTO_PAUSED: ${failures} runs in a row failed (last: ${input.errorCode ?? 'INTERNAL'} for ${input.period})`;
-    // Row and schedule together, under the lock every change to a subscription takes.
-    await store.withScheduleLock(input.subscriptionId, async (tx) => {
-      if (!(await store.autoPause(input.subscriptionId, reason, tx))) return;
+    // Row and schedule together, under the lock every change to a subscription takes. One the client
+    // paused already keeps its own reason.
+    const paused = await store.withScheduleLock(input.subscriptionId, async (tx) => {
+      if (!(await store.autoPause(input.subscriptionId, reason, tx))) return false;
       try {
         await Context.current().client.schedule.getHandle(scheduleIdOf(input.subscriptionId)).pause(reason);
       } catch (err) {
         if (!(err instanceof ScheduleNotFoundError)) throw err;
       }
+      return true;
     });
-    deps.logger.warn({ subscriptionId: input.subscriptionId, failures }, 'subscription paused after repeated failures');
-    return { paused: true, consecutiveFailures: failures };
+    if (paused) deps.logger.warn({ subscriptionId: input.subscriptionId, failures }, 'subscription paused after repeated failures');
+    return { paused, consecutiveFailures: failures };
   };
 }

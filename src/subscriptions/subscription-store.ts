@@ -151,13 +151,13 @@ export class SubscriptionStore {
 
   /**
    * Pauses it because of repeated failures, ending its active span (by id only: called by the worker,
-   * which has no tenant). @returns false when it is deleted.
+   * which has no tenant). @returns false, changing nothing, when it is deleted or paused already.
    */
   async autoPause(id: string, reason: string, on: Queryable = this.db): Promise<boolean> {
     const rows = await on.query(
       `WITH s AS (
          UPDATE reportflow.subscriptions SET active = false, paused_reason = $2, updated_at = now()
-         WHERE id = $1 AND deleted_at IS NULL RETURNING id, active, updated_at
+         WHERE id = $1 AND deleted_at IS NULL AND active RETURNING id, active, updated_at
        ), ${CLOSE_SPAN_WHEN_INACTIVE}
        SELECT id FROM s`,
       [id, reason],

@@ -234,6 +234,33 @@ void test('a subscription whose runs fail twice in a row is paused automatically
   });
 });
 
+void test('a subscription the client paused keeps its own reason when runs triggered meanwhile fail in a row', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', {
+      ...INVOICE, parameter_values: [{ name: 'invoice_id', value: '999999' }], timezone: 'Europe/Oslo', schedule: { frequency: 'DAILY', time_of_day: '06:00' },
+    });
+    const id = created.body.id as string;
+    await call(api, 'POST', `/report-subscriptions/${id}/pause`, { note: 'holiday' });
+    for (const [from, to] of [['2025-06-01', '2025-06-02'], ['2025-06-02', '2025-06-03']]) {
+      assert.equal((await call(api, 'POST', `/report-subscriptions/${id}/trigger`, { from, to })).status, 202);
+    }
+    // Until both runs' workflows (which count the failures, then pause at 2) have closed.
+    const closed = async () => {
+      const manual: string[] = [];
+      for await (const wf of env.client.workflow.list({ query: `WorkflowType = 'scheduledReport'` })) {
+        if (wf.workflowId.startsWith(`subscription-${id}-manual-`)) manual.push(wf.status.name);
+      }
+      return manual.length === 2 && manual.every((s) => s === 'COMPLETED');
+    };
+    for (let i = 0; i < 120 && !(await closed()); i++) await sleep(250);
+    assert.ok(await closed(), 'both runs closed');
+    const after = (await call(api, 'GET', `/report-subscriptions/${id}`)).body;
+    assert.deepEqual([after.active, after.paused_reason, after.consecutive_failures], [false, 'holiday', 2]);
+    assert.equal((await env.client.schedule.getHandle(`subscription-${id}`).describe()).state.note, 'holiday');
+    await call(api, 'DELETE', `/report-subscriptions/${id}`);
+  });
+});
+
 void test('a failed period run again after the subscription is fixed shows the new run: SUCCEEDED with its report, not the old failure', async () => {
   await withApi(async (api, h) => {
     // The fix and the new trigger come while the failed run's parent workflow is still recording it.
