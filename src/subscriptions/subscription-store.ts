@@ -91,7 +91,7 @@ export class SubscriptionStore {
        ), s AS (
          UPDATE reportflow.subscriptions SET
            name = COALESCE($3, name), template = COALESCE($4::jsonb, template), schedule = COALESCE($5::jsonb, schedule),
-           timezone = COALESCE($6, timezone), updated_at = now()
+           timezone = COALESCE($6, timezone), updated_at = statement_timestamp()
          WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}
        ), changed AS (
          SELECT s.id, s.updated_at, s.schedule, s.timezone FROM s, old
@@ -112,7 +112,7 @@ export class SubscriptionStore {
     const rows = await on.query(
       `WITH s AS (
          UPDATE reportflow.subscriptions SET active = $3, paused_reason = $4,
-           consecutive_failures = CASE WHEN $3 THEN 0 ELSE consecutive_failures END, updated_at = now()
+           consecutive_failures = CASE WHEN $3 THEN 0 ELSE consecutive_failures END, updated_at = statement_timestamp()
          WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}
        ), ${CLOSE_SPAN_WHEN_INACTIVE}, ${OPEN_SPAN_WHEN_ACTIVE}
        SELECT ${COLUMNS} FROM s`,
@@ -125,7 +125,7 @@ export class SubscriptionStore {
   async delete(tenantId: string, id: string, on: Queryable = this.db): Promise<boolean> {
     const rows = await on.query(
       `WITH s AS (
-         UPDATE reportflow.subscriptions SET deleted_at = now(), active = false, updated_at = now()
+         UPDATE reportflow.subscriptions SET deleted_at = statement_timestamp(), active = false, updated_at = statement_timestamp()
          WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING id, active, updated_at
        ), ${CLOSE_SPAN_WHEN_INACTIVE}
        SELECT id FROM s`,
@@ -156,7 +156,7 @@ export class SubscriptionStore {
   async autoPause(id: string, reason: string, on: Queryable = this.db): Promise<boolean> {
     const rows = await on.query(
       `WITH s AS (
-         UPDATE reportflow.subscriptions SET active = false, paused_reason = $2, updated_at = now()
+         UPDATE reportflow.subscriptions SET active = false, paused_reason = $2, updated_at = statement_timestamp()
          WHERE id = $1 AND deleted_at IS NULL AND active RETURNING id, active, updated_at
        ), ${CLOSE_SPAN_WHEN_INACTIVE}
        SELECT id FROM s`,

@@ -487,6 +487,14 @@ void test('concurrent patches, pauses and resumes of one subscription leave its 
       assert.deepEqual([calendar?.hour, calendar?.minute], [[{ start: hour, end: hour, step: 1 }], [{ start: minute, end: minute, step: 1 }]], `the spec is the row's (${facts})`);
       assert.equal(described.state.paused, !row.active, `paused as the row says (${facts})`);
     }
+    // The active spans follow each other in the order the changes were made: none ends before it starts.
+    const spans = await new SubscriptionStore(pgDb).ledger.spans(id, new Date(0));
+    const active = (await call(api, 'GET', `/report-subscriptions/${id}`)).body.active as boolean;
+    assert.equal(spans.filter((s) => s.to === undefined).length, active ? 1 : 0, 'an open span while active');
+    for (const [i, s] of spans.entries()) {
+      assert.ok(s.to === undefined || Date.parse(s.to) >= Date.parse(s.from), `span ${i} ends after it starts: ${s.from}..${s.to}`);
+      if (i > 0) assert.ok(Date.parse(s.from) >= Date.parse(spans[i - 1]!.to!), `span ${i} starts after span ${i - 1} ended`);
+    }
     await call(api, 'DELETE', `/report-subscriptions/${id}`);
   });
 });
