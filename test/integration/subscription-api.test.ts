@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ScheduleNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +17,7 @@ import { pino } from 'pino';
 import { ApiKeys } from '../../src/api/auth.js';
 import { uuidv7 } from '../../src/api/request-id.js';
 import { ReportError } from '../../src/domain/errors.js';
+import type { ReportTemplate, ScheduledReportInput } from '../../src/domain/subscription-run.js';
 import { UrlSigner } from '../../src/downloads/signed-url.js';
 import { buildApiServer } from '../../src/api/server.js';
 import { runCli } from '../../src/cli/index.js';
@@ -55,16 +56,23 @@ after(async () => {
 
 const KEY = { acme: 'acme-key-123', globex: 'globex-key-456', acmeViewer: 'acme-viewer-789' };
 
+/** The subscription service as the API builds it, over `scheduler`, with its state in the test's PostgreSQL. */
+function serviceOver(scheduler: SubscriptionSchedules, catalog = invoiceCatalog()): SubscriptionService {
+  return new SubscriptionService({ store: new SubscriptionStore(pgDb), scheduler, catalog, config: { subscriptionCatchupDays: 7 }, newId: uuidv7 });
+}
+
+/** The first argument of a described schedule's action: the snapshot its runs start with. */
+function actionInput(described: ScheduleDescription): Partial<ScheduledReportInput> | undefined {
+  return described.action.type === 'startWorkflow' ? (described.action.args?.[0] as ScheduledReportInput | undefined) : undefined;
+}
+
+/** The report a service-level test subscribes to: invoice 536365 as CSV, in Oslo time. */
+const TEMPLATE: ReportTemplate = { reportCode: 'INVOICE', parameterValues: [{ name: 'invoice_id', value: '536365' }], format: 'CSV', language: 'en', timezone: 'Europe/Oslo' };
+
 async function withApi(fn: (api: FastifyInstance, h: Harness) => Promise<void>): Promise<void> {
   await withHarness(env, bundle, async (h) => {
     const catalog = invoiceCatalog();
-    const subscriptions = new SubscriptionService({
-      store: new SubscriptionStore(pgDb),
-      scheduler: new SubscriptionSchedules(env.client, { taskQueue: h.config.taskQueue, catchupWindowDays: 7 }),
-      catalog,
-      config: { subscriptionCatchupDays: 7 },
-      newId: uuidv7,
-    });
+    const subscriptions = serviceOver(new SubscriptionSchedules(env.client, { taskQueue: h.config.taskQueue, catchupWindowDays: 7 }), catalog);
     const api = buildApiServer({
       config: { maxBodyBytes: 65536, publicUrl: 'https://reports.example.test', apiHost: '127.0.0.1', apiPort: 8080, downloadUrlTtlSeconds: 900, idempotencyTtlHours: 24 },
       catalog,
@@ -396,37 +404,52 @@ void test('scheduled times missed beyond the catch-up window are listed as misse
   });
 });
 
-/** Schedules whose changes take `delayMs` to reach Temporal, recording when each was asked for (ms since epoch). */
-class SlowSchedules extends SubscriptionSchedules {
-  readonly asked: number[] = [];
-  constructor(taskQueue: string, private readonly delayMs: number) {
+/** A schedule change a test can intercept. */
+type ScheduleChange = 'upsert' | 'pause' | 'resume' | 'delete';
+
+/** Schedules that run `before(change)` ahead of each change they pass to Temporal: to delay it, record it, or fail it. */
+class InterceptedSchedules extends SubscriptionSchedules {
+  constructor(taskQueue: string, private readonly before: (change: ScheduleChange) => Promise<void>) {
     super(env.client, { taskQueue, catchupWindowDays: 7 });
   }
 
   override async upsert(...args: Parameters<SubscriptionSchedules['upsert']>): Promise<void> {
-    this.asked.push(Date.now());
-    await sleep(this.delayMs);
+    await this.before('upsert');
     return super.upsert(...args);
   }
 
+  override async pause(...args: Parameters<SubscriptionSchedules['pause']>): Promise<void> {
+    await this.before('pause');
+    return super.pause(...args);
+  }
+
   override async resume(...args: Parameters<SubscriptionSchedules['resume']>): Promise<void> {
-    this.asked.push(Date.now());
-    await sleep(this.delayMs);
+    await this.before('resume');
     return super.resume(...args);
+  }
+
+  override async delete(...args: Parameters<SubscriptionSchedules['delete']>): Promise<void> {
+    await this.before('delete');
+    return super.delete(...args);
   }
 }
 
 void test('an active span starts once Temporal has the change (create, resume, new schedule), so no time before the schedule acts counts as missed', async () => {
   const store = new SubscriptionStore(pgDb);
-  const schedules = new SlowSchedules(`spans-${uuidv7()}`, 400);
-  const service = new SubscriptionService({ store, scheduler: schedules, catalog: invoiceCatalog(), config: { subscriptionCatchupDays: 7 }, newId: uuidv7 });
-  const template = { reportCode: 'INVOICE', parameterValues: [{ name: 'invoice_id', value: '536365' }], format: 'CSV' as const, language: 'en' as const, timezone: 'Europe/Oslo' };
+  // Creating, re-specifying and resuming a schedule take 400 ms to reach Temporal; `asked` is when each was asked for (ms since epoch).
+  const asked: number[] = [];
+  const schedules = new InterceptedSchedules(`spans-${uuidv7()}`, async (change) => {
+    if (change !== 'upsert' && change !== 'resume') return;
+    asked.push(Date.now());
+    await sleep(400);
+  });
+  const service = serviceOver(schedules);
   const spanStarts = async (id: string) => (await store.ledger.spans(id, new Date(0))).map((s) => [Date.parse(s.from), s.to ? Date.parse(s.to) : undefined] as const);
 
-  const sub = await service.create('acme', { template, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true });
+  const sub = await service.create('acme', { template: TEMPLATE, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true });
   let spans = await spanStarts(sub.id);
   assert.equal(spans.length, 1);
-  assert.ok(spans[0]![0] >= schedules.asked[0]! + 400, 'the first span starts after Temporal created the schedule');
+  assert.ok(spans[0]![0] >= asked[0]! + 400, 'the first span starts after Temporal created the schedule');
   assert.ok(spans[0]![0] > Date.parse(sub.createdAt), 'and after the row was written');
   const handle = env.client.schedule.getHandle(`subscription-${sub.id}`);
   assert.ok(spans[0]![0] >= (await handle.describe()).info.createdAt.getTime(), 'and not before Temporal\'s scheduler started');
@@ -436,13 +459,13 @@ void test('an active span starts once Temporal has the change (create, resume, n
   spans = await spanStarts(sub.id);
   assert.equal(spans.length, 2);
   assert.ok(spans[0]![1] !== undefined, 'the pause ended the first span');
-  assert.ok(spans[1]![0] >= schedules.asked[1]! + 400, 'the resumed span starts after Temporal resumed');
+  assert.ok(spans[1]![0] >= asked[1]! + 400, 'the resumed span starts after Temporal resumed');
 
   // A new schedule opens a new span, started when Temporal has it; a change of the name alone moves nothing.
   await service.update('acme', sub.id, { schedule: { frequency: 'WEEKLY', timeOfDay: '07:00', dayOfWeek: 'MONDAY' } });
   spans = await spanStarts(sub.id);
   assert.equal(spans.length, 3);
-  assert.ok(spans[2]![0] >= schedules.asked[2]! + 400, 'the span of the new schedule starts after Temporal has it');
+  assert.ok(spans[2]![0] >= asked[2]! + 400, 'the span of the new schedule starts after Temporal has it');
   assert.ok(spans[2]![0] >= (await handle.describe()).info.lastUpdatedAt!.getTime(), 'and not before its scheduler applied it');
   await service.update('acme', sub.id, { name: 'renamed' });
   assert.deepEqual(await spanStarts(sub.id), spans);
@@ -457,7 +480,7 @@ void test('concurrent backfills of one subscription each keep their range on the
     const answers = await Promise.all(ranges.map((r) => call(api, 'POST', `/report-subscriptions/${id}/backfill`, r)));
     assert.deepEqual(answers.map((a) => a.status), ranges.map(() => 202));
     const described = await env.client.schedule.getHandle(`subscription-${id}`).describe();
-    const input = (described.action.type === 'startWorkflow' ? described.action.args?.[0] : undefined) as { catchUp?: { backfills?: { from: string }[] } } | undefined;
+    const input = actionInput(described);
     const kept = (input?.catchUp?.backfills ?? []).map((b) => Date.parse(b.from)).sort((a, b) => a - b);
     assert.deepEqual(kept, ranges.map((r) => DateTime.fromISO(r.from, { zone: 'Europe/Oslo' }).toMillis()), 'each range from local midnight');
     await call(api, 'DELETE', `/report-subscriptions/${id}`);
@@ -479,7 +502,7 @@ void test('concurrent patches, pauses and resumes of one subscription leave its 
       assert.deepEqual(answers.map((a) => a.status), changes.map(() => 200));
       const row = (await call(api, 'GET', `/report-subscriptions/${id}`)).body;
       const described = await handle.describe();
-      const input = (described.action.type === 'startWorkflow' ? described.action.args?.[0] : undefined) as { schedule?: { timeOfDay?: string } } | undefined;
+      const input = actionInput(described);
       const [hour, minute] = (row.schedule.time_of_day as string).split(':').map(Number);
       const calendar = described.spec.calendars?.[0];
       const facts = `round ${round}: row ${row.schedule.time_of_day} active ${row.active}; schedule ${input?.schedule?.timeOfDay} paused ${described.state.paused}`;
@@ -499,72 +522,42 @@ void test('concurrent patches, pauses and resumes of one subscription leave its 
   });
 });
 
-/** Schedules whose every change fails as an unreachable Temporal does (ReportError UNAVAILABLE) while `down`. */
-class FlakySchedules extends SubscriptionSchedules {
-  down = false;
-
-  constructor(taskQueue: string) {
-    super(env.client, { taskQueue, catchupWindowDays: 7 });
-  }
-
-  private check(): void {
-    if (this.down) throw new ReportError('UNAVAILABLE', 'Temporal could not be reached; try again.');
-  }
-
-  override async upsert(...args: Parameters<SubscriptionSchedules['upsert']>): Promise<void> {
-    this.check();
-    return super.upsert(...args);
-  }
-
-  override async pause(...args: Parameters<SubscriptionSchedules['pause']>): Promise<void> {
-    this.check();
-    return super.pause(...args);
-  }
-
-  override async resume(...args: Parameters<SubscriptionSchedules['resume']>): Promise<void> {
-    this.check();
-    return super.resume(...args);
-  }
-
-  override async delete(...args: Parameters<SubscriptionSchedules['delete']>): Promise<void> {
-    this.check();
-    return super.delete(...args);
-  }
-}
-
 void test('a change Temporal cannot take changes nothing: create, patch, pause, resume and delete leave the row and its spans as they were', async () => {
   const store = new SubscriptionStore(pgDb);
-  const schedules = new FlakySchedules(`flaky-${uuidv7()}`);
-  const service = new SubscriptionService({ store, scheduler: schedules, catalog: invoiceCatalog(), config: { subscriptionCatchupDays: 7 }, newId: uuidv7 });
-  const template = { reportCode: 'INVOICE', parameterValues: [{ name: 'invoice_id', value: '536365' }], format: 'CSV' as const, language: 'en' as const, timezone: 'Europe/Oslo' };
+  // While `down`, every schedule change fails as it does when Temporal cannot be reached.
+  let down = false;
+  const schedules = new InterceptedSchedules(`flaky-${uuidv7()}`, async () => {
+    if (down) throw new ReportError('UNAVAILABLE', 'Temporal could not be reached; try again.');
+  });
+  const service = serviceOver(schedules);
   const unavailable = (err: unknown) => err instanceof ReportError && err.code === 'UNAVAILABLE';
   const state = async (id: string) => ({ row: await store.get('acme', id), spans: await store.ledger.spans(id, new Date(0)) });
 
-  schedules.down = true;
+  down = true;
   const before = (await store.list('acme', {})).length;
-  await assert.rejects(service.create('acme', { template, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true }), unavailable);
+  await assert.rejects(service.create('acme', { template: TEMPLATE, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true }), unavailable);
   assert.equal((await store.list('acme', {})).length, before, 'no subscription without a schedule');
 
-  schedules.down = false;
-  const sub = await service.create('acme', { template, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true });
+  down = false;
+  const sub = await service.create('acme', { template: TEMPLATE, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true });
   const handle = env.client.schedule.getHandle(`subscription-${sub.id}`);
   const active = await state(sub.id);
-  schedules.down = true;
+  down = true;
   await assert.rejects(service.update('acme', sub.id, { schedule: { frequency: 'DAILY', timeOfDay: '07:00' } }), unavailable);
   await assert.rejects(service.pause('acme', sub.id, 'holiday'), unavailable);
   await assert.rejects(service.delete('acme', sub.id), unavailable);
   assert.deepEqual(await state(sub.id), active, 'still active, at 06:00, with the same span');
   assert.equal((await handle.describe()).state.paused, false);
 
-  schedules.down = false;
+  down = false;
   await service.pause('acme', sub.id, 'holiday');
   const paused = await state(sub.id);
-  schedules.down = true;
+  down = true;
   await assert.rejects(service.resume('acme', sub.id, 'back'), unavailable);
   assert.deepEqual(await state(sub.id), paused, 'still paused, with its span closed');
   assert.equal((await handle.describe()).state.paused, true);
 
-  schedules.down = false;
+  down = false;
   assert.equal(await service.delete('acme', sub.id), true);
   await assert.rejects(handle.describe(), ScheduleNotFoundError);
 });
