@@ -63,8 +63,8 @@ export class SubscriptionLedger {
    * applied that change (created, resumed or re-specified the schedule, and answered a describe after
    * it): a schedule acts only on times after the change reached its scheduler, so a time between the
    * database write and then would otherwise count as missed though no run of it could ever start.
-   * Closing a span needs no such step: it is written before Temporal pauses, so a time in between is
-   * one that ran and is recorded.
+   * Closing a span needs no such step: its end is stamped before Temporal is asked to pause, so a time
+   * in between is one that ran and is recorded.
    */
   async startOpenSpanNow(subscriptionId: string): Promise<void> {
     await this.db.query(
