@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { PDFDocument } from 'pdf-lib';
-import type { Page } from 'puppeteer';
+import type { Page } from 'puppeteer-core';
 import type { BrowserPool } from './pdf/browser-pool.js';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 import { renderReportHtml, type ReportHtmlOptions } from './report-html.js';

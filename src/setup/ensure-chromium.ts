@@ -1,14 +1,16 @@
 /**
  * Makes sure a Chromium is available for PDF rendering before the worker starts.
  *
- * Order (README "Chromium"): a configured or system browser found by `findChromium` (PUPPETEER_EXECUTABLE_PATH,
- * CHROMIUM_PATH, /usr/bin/chromium, …, Puppeteer's cache); else, on Debian/Ubuntu as root, `apt-get install
- * chromium`; else Puppeteer's own download (`npx puppeteer browsers install chrome-headless-shell`), which
- * needs internet access.
+ * Order (README "What `npm start` installs"): a configured or installed browser found by `findChromium`
+ * (PUPPETEER_EXECUTABLE_PATH, CHROMIUM_PATH, /usr/bin/chromium, …, macOS applications, the project's
+ * browser cache); else, on Debian/Ubuntu as root, `apt-get install chromium`; else Chrome for Testing's
+ * chrome-headless-shell (stable channel) downloaded with @puppeteer/browsers into `<home>/.tools/browsers`,
+ * which needs internet access. `npm install` itself never downloads a browser (puppeteer-core).
  */
 import { existsSync } from 'node:fs';
+import { Browser, detectBrowserPlatform, install, resolveBuildId } from '@puppeteer/browsers';
 import type { Config } from '../config/settings.js';
-import { findChromium, type FoundChromium } from '../render/pdf/find-chromium.js';
+import { browserCacheDir, findChromium, type FoundChromium } from '../render/pdf/find-chromium.js';
 import { runCommand, whichOnPath } from './run-command.js';
 
 /**
@@ -28,13 +30,24 @@ export async function ensureChromium(config: Config, pathEnv: string | undefined
       await runCommand(apt, ['update']);
       await runCommand(apt, ['install', '-y', '--no-install-recommends', 'chromium'], { env: aptEnv });
     }
-    const after = findChromium(config);
-    if (after) return after;
   } else {
-    log('No Chromium found: downloading Puppeteer\'s chrome-headless-shell (needs internet access)');
-    await runCommand('npx', ['--yes', 'puppeteer', 'browsers', 'install', 'chrome-headless-shell'], { cwd: config.home });
-    const after = findChromium(config);
-    if (after) return after;
+    await downloadHeadlessShell(config.home, log);
   }
-  throw new Error('No Chromium for PDF rendering: install Debian\'s `chromium` package, or run `npx puppeteer browsers install chrome-headless-shell`, or set PUPPETEER_EXECUTABLE_PATH.');
+  const after = findChromium(config);
+  if (after) return after;
+  throw new Error('No Chromium for PDF rendering: install Chromium or Chrome (on Debian/Ubuntu `apt-get install chromium`), or run `npx @puppeteer/browsers install chrome-headless-shell@stable --path .tools/browsers`, or set PUPPETEER_EXECUTABLE_PATH.');
+}
+
+/** Downloads the stable chrome-headless-shell into the project's browser cache; logs, never throws (the caller looks again). */
+async function downloadHeadlessShell(home: string, log: (msg: string) => void): Promise<void> {
+  const platform = detectBrowserPlatform();
+  if (!platform) return;
+  const cacheDir = browserCacheDir(home);
+  try {
+    const buildId = await resolveBuildId(Browser.CHROMEHEADLESSSHELL, platform, 'stable');
+    log(`No Chromium found: downloading chrome-headless-shell ${buildId} into ${cacheDir} (needs internet access)`);
+    await install({ browser: Browser.CHROMEHEADLESSSHELL, buildId, cacheDir, platform });
+  } catch (err) {
+    log(`chrome-headless-shell could not be downloaded: ${(err as Error).message}`);
+  }
 }

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import puppeteer from 'puppeteer';
+import puppeteer from 'puppeteer-core';
 import type { ReportDefinition } from '../../src/catalog/report-definition.js';
 import { createRenderers, type Rendering } from '../../src/render/index.js';
 import { BrowserPool } from '../../src/render/pdf/browser-pool.js';
@@ -137,7 +137,7 @@ test('the page makes no network request, whatever the template or data asks for'
     };
     const rowsPath = path.join(dir, 'rows.ndjson');
     writeFileSync(rowsPath, JSON.stringify({ note: `<img src="${base}/from-data">` }) + '\n');
-    const pool = new BrowserPool({ executablePath: () => findChromium({ chromiumPath: undefined })!.path, maxConcurrentPages: 1, restartAfterRenders: 0 });
+    const pool = new BrowserPool({ executablePath: () => findChromium({ chromiumPath: undefined, home: process.cwd() })!.path, maxConcurrentPages: 1, restartAfterRenders: 0 });
     extraPools.push(pool);
     const renderer = new PdfRenderer({ engine: createTemplateEngine({ templatesDir: dir }), maxRows: 10, now, pool });
     const request = { request: { id: 'r', tenantId: 't', reportCode: 'NET', parameterValues: [], format: 'PDF' as const, language: 'en' as const, timezone: 'UTC', requestedAt: now().toISOString() }, parameters: {} };
@@ -160,7 +160,7 @@ test('the page makes no network request, whatever the template or data asks for'
     assert.equal(requests + connections, 0);
 
     // Control: a browser without our flags and page hygiene does reach the probe, so the probe works.
-    const plain = await puppeteer.launch({ executablePath: findChromium({ chromiumPath: undefined })!.path, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    const plain = await puppeteer.launch({ executablePath: findChromium({ chromiumPath: undefined, home: process.cwd() })!.path, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
     try {
       const page = await plain.newPage();
       await page.setContent(readFileSync(path.join(dir, 'NET', 'page.hbs'), 'utf8'), { waitUntil: 'load' });
@@ -199,7 +199,7 @@ test('concurrent renders share one browser process, at most pdfMaxConcurrentPage
 test('the browser is replaced after pdfRestartAfterRenders renders and relaunched after a crash', async () => {
   const events: string[] = [];
   const pool = new BrowserPool({
-    executablePath: () => findChromium({ chromiumPath: undefined })!.path, maxConcurrentPages: 1, restartAfterRenders: 2,
+    executablePath: () => findChromium({ chromiumPath: undefined, home: process.cwd() })!.path, maxConcurrentPages: 1, restartAfterRenders: 2,
     onEvent: (e) => events.push(e.type),
   });
   extraPools.push(pool);

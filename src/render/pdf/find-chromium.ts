@@ -2,30 +2,46 @@
  * Finds a Chromium or Chrome binary for PDF rendering. Only looks: installing one is the start-up
  * code's job (src/setup/ensure-chromium.ts).
  */
-import { existsSync } from 'node:fs';
-import puppeteer from 'puppeteer';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { Browser, computeExecutablePath, detectBrowserPlatform } from '@puppeteer/browsers';
 import type { Config } from '../../config/settings.js';
 
 /** A browser binary and how it was found. */
 export interface FoundChromium {
   /** Absolute path of the executable. */
   path: string;
-  /** `config`: PUPPETEER_EXECUTABLE_PATH or CHROMIUM_PATH; `system`: a distribution package; `puppeteer-cache`: Puppeteer's download. */
-  source: 'config' | 'system' | 'puppeteer-cache';
+  /** `config`: PUPPETEER_EXECUTABLE_PATH or CHROMIUM_PATH; `system`: an installed browser; `project-cache`: one `npm start` downloaded into `<home>/.tools/browsers`. */
+  source: 'config' | 'system' | 'project-cache';
 }
 
-/** Distribution binaries, in lookup order. */
-export const SYSTEM_CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'] as const;
+/** Installed browsers, in lookup order: Debian/Ubuntu packages, then macOS applications. */
+export const SYSTEM_CHROMIUM_PATHS = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+  '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+] as const;
+
+/** The browsers `npm start` downloads when none is installed, in lookup order (chrome-headless-shell is its choice). */
+const CACHED_BROWSERS = [Browser.CHROMEHEADLESSSHELL, Browser.CHROME] as const;
+
+/** Where `npm start` downloads a browser (with @puppeteer/browsers) when the machine has none: `<home>/.tools/browsers`. */
+export function browserCacheDir(home: string): string {
+  return path.join(home, '.tools', 'browsers');
+}
 
 /**
  * Lookup order: `config.chromiumPath` (PUPPETEER_EXECUTABLE_PATH, else CHROMIUM_PATH), the system
- * paths above, then Puppeteer's cache (its Chrome, then chrome-headless-shell).
+ * paths above, then the project's browser cache (`browserCacheDir`, newest build first).
  * @param exists file test, replaceable in tests.
  * @returns undefined when nothing is found.
  * @throws Error when a configured path does not exist: a wrong setting should be loud, not silently
  *   replaced by another browser.
  */
-export function findChromium(config: Pick<Config, 'chromiumPath'>, exists: (file: string) => boolean = existsSync): FoundChromium | undefined {
+export function findChromium(config: Pick<Config, 'chromiumPath' | 'home'>, exists: (file: string) => boolean = existsSync): FoundChromium | undefined {
   if (config.chromiumPath) {
     if (!exists(config.chromiumPath)) {
       throw new Error(`PUPPETEER_EXECUTABLE_PATH/CHROMIUM_PATH is set to ${config.chromiumPath}, which does not exist`);
@@ -35,20 +51,44 @@ export function findChromium(config: Pick<Config, 'chromiumPath'>, exists: (file
   for (const candidate of SYSTEM_CHROMIUM_PATHS) {
     if (exists(candidate)) return { path: candidate, source: 'system' };
   }
-  for (const cached of puppeteerCachePaths()) {
-    if (exists(cached)) return { path: cached, source: 'puppeteer-cache' };
+  for (const cached of cachedBrowserPaths(browserCacheDir(config.home))) {
+    if (exists(cached)) return { path: cached, source: 'project-cache' };
   }
   return undefined;
 }
 
-function puppeteerCachePaths(): string[] {
+/**
+ * Executables of the builds in a @puppeteer/browsers cache (folders `<browser>/<platform>-<buildId>`),
+ * for this platform, newest build first. A missing cache is an empty list.
+ */
+function cachedBrowserPaths(cacheDir: string): string[] {
+  const platform = detectBrowserPlatform();
+  if (!platform) return [];
   const paths: string[] = [];
-  for (const lookup of [() => puppeteer.executablePath(), () => puppeteer.executablePath({ headless: 'shell' })]) {
+  for (const browser of CACHED_BROWSERS) {
+    let folders: string[];
     try {
-      paths.push(lookup());
+      folders = readdirSync(path.join(cacheDir, browser));
     } catch {
-      // Puppeteer throws when its cache holds no such build; that just means "not here".
+      continue;
     }
+    const buildIds = folders
+      .filter((f) => f.startsWith(`${platform}-`))
+      .map((f) => f.slice(platform.length + 1))
+      .sort(compareBuildIds)
+      .reverse();
+    for (const buildId of buildIds) paths.push(computeExecutablePath({ cacheDir, browser, buildId, platform }));
   }
   return paths;
+}
+
+/** Orders Chrome build ids (`148.0.7778.97`) numerically, part by part. */
+function compareBuildIds(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }
