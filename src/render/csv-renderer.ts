@@ -6,9 +6,9 @@
  * csv-stringify's sync API and written with backpressure: measured ~20% faster than piping rows one
  * by one through its stream API, with the same bytes.
  */
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import { readNdjsonBatches } from '../staging/ndjson.js';
 import { cellTextFormatter } from './cell-text.js';
@@ -23,14 +23,12 @@ export class CsvRenderer implements Renderer {
   async render(input: RenderInput): Promise<RenderOutput> {
     const toCells = cellTextFormatter(input.columns, input.validated.request.timezone);
     const options = { columns: input.columns.map((c) => c.name), record_delimiter: 'windows' as const, cast: { boolean: String } };
-    const file = createWriteStream(input.outPath);
-    let header = true;
     let done = 0;
-    try {
+    async function* chunks(): AsyncGenerator<string> {
+      let header = true;
       for await (const batch of readNdjsonBatches(input.rowsPath, input.signal)) {
-        const text = stringify(batch.map(toCells), { ...options, header });
+        yield stringify(batch.map(toCells), { ...options, header });
         header = false;
-        if (!file.write(text)) await once(file, 'drain', { signal: input.signal });
         const before = done;
         done += batch.length;
         // Progress at each multiple of PROGRESS_EVERY_ROWS passed, as the row-by-row renderers report it.
@@ -38,13 +36,12 @@ export class CsvRenderer implements Renderer {
         if (step > Math.floor(before / PROGRESS_EVERY_ROWS)) input.onProgress(step * PROGRESS_EVERY_ROWS);
       }
       // A report without rows still gets its header line.
-      if (header) file.write(stringify([], { ...options, header: true }));
-      file.end();
-      await finished(file);
-    } catch (err) {
-      file.destroy();
-      throw err;
+      if (header) yield stringify([], { ...options, header: true });
     }
+    // pipeline writes with backpressure and, on an abort or a failed write, destroys both ends with their
+    // errors handled: destroying a file stream by hand while a write is under way raises an 'error' event
+    // (ERR_STREAM_DESTROYED) that nobody listens to, which ends the worker process.
+    await pipeline(Readable.from(chunks()), createWriteStream(input.outPath), { signal: input.signal });
     input.onProgress(done);
     return {};
   }
