@@ -25,15 +25,31 @@ import { createRenderers } from '../render/index.js';
 import { LocalStaging } from '../staging/local-staging.js';
 import { connectWorker } from '../temporal/connection.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
+import { ActivityFaultGuard, installProcessGuards } from '../temporal/activity-fault-guard.js';
 import { createReportWorker, SHUTDOWN_GRACE } from '../temporal/worker.js';
 import { createLogger, type Logger } from './logger.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.logLevel);
 
+/** Set once the worker is polling: how a fault outside every activity stops it gracefully. */
+let stopWorker: ((reason: string) => void) | undefined;
+
 async function main(): Promise<void> {
   // The SDK's own messages (and activity `log` calls) go to the same JSON log; signals are ours.
   Runtime.install({ logger: sdkLogger(log.child({ component: 'temporal' })), shutdownSignals: [] });
+
+  // One run's fault fails its activity, never the process (see activity-fault-guard.ts).
+  const faultGuard = new ActivityFaultGuard();
+  installProcessGuards(faultGuard, {
+    onActivityFault: (kind, err, owner) => log.error({ err, kind, ...owner.activity }, 'an activity raised an error outside its promise; that activity fails and is retried'),
+    onUnownedFault: (kind, err) => {
+      log.fatal({ err, kind }, 'an error outside every activity: stopping gracefully (runs in flight finish or are retried)');
+      process.exitCode = 1;
+      if (stopWorker) stopWorker(kind);
+      else process.exit(1);
+    },
+  });
 
   const catalog = loadCatalog(path.join(config.home, 'templates'));
   const db = new PgDatabase({ url: effectiveDatabaseUrl(config), applicationName: 'reportflow-worker' });
@@ -69,14 +85,15 @@ async function main(): Promise<void> {
       logger: log.child({ component: 'activities' }),
     });
     const worker = await createReportWorker({
-      config, activities, connection,
+      config, activities, connection, faultGuard,
       workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
     });
 
-    const stop = (signal: NodeJS.Signals) => {
-      log.info({ signal, graceTime: SHUTDOWN_GRACE }, 'shutting down: running activities may finish within the grace time');
+    const stop = (reason: string) => {
+      log.info({ reason, graceTime: SHUTDOWN_GRACE }, 'shutting down: running activities may finish within the grace time');
       if (worker.getState() === 'RUNNING') worker.shutdown();
     };
+    stopWorker = stop;
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { ReportActivities } from '../../activities/index.js';
 import type { Config } from '../config/settings.js';
+import type { ActivityFaultGuard } from './activity-fault-guard.js';
 
 /** The workflow bundle's entry point (TypeScript source; the SDK's bundler compiles it). */
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -23,13 +24,15 @@ export interface ReportWorkerOptions {
   connection: NativeConnection;
   /** A pre-built bundle (`bundleWorkflowCode({ workflowsPath })`); tests share one to save the ~seconds of bundling. Default: bundle `workflowsPath`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Charges process-level faults to the activity they came from (see activity-fault-guard.ts); its interceptor is installed. */
+  faultGuard?: ActivityFaultGuard;
   /** Extra worker options (e.g. a shorter `maxHeartbeatThrottleInterval` in tests); they win over the defaults. */
   overrides?: Partial<WorkerOptions>;
 }
 
 /** Creates (does not start) the worker; call `worker.run()`, stop with `worker.shutdown()`. */
 export async function createReportWorker(options: ReportWorkerOptions): Promise<Worker> {
-  const { config, activities, connection, workflowBundle, overrides } = options;
+  const { config, activities, connection, workflowBundle, faultGuard, overrides } = options;
   return Worker.create({
     connection,
     namespace: config.temporalNamespace,
@@ -46,6 +49,7 @@ export async function createReportWorker(options: ReportWorkerOptions): Promise<
     // one per second keeps a cancelled render stopping within about a second (measured in
     // test/integration/api-cancel-render.test.ts) for one small RPC per second per long activity.
     maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
+    ...(faultGuard ? { interceptors: { activity: [faultGuard.interceptor] } } : {}),
     ...overrides,
   });
 }
