@@ -22,6 +22,7 @@ import { LocalDestination } from '../destinations/local-destination.js';
 import { HttpWebhookNotifier } from '../notifiers/http-webhook-notifier.js';
 import { SmtpMailer } from '../notifiers/smtp-mailer.js';
 import { createRenderers } from '../render/index.js';
+import { reapOrphanedBrowsers } from '../render/pdf/orphaned-browsers.js';
 import { LocalStaging } from '../staging/local-staging.js';
 import { connectWorker } from '../temporal/connection.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
@@ -50,6 +51,10 @@ async function main(): Promise<void> {
       else process.exit(1);
     },
   });
+
+  // Browsers a dead worker left running (where the kernel could not take them down with it).
+  const reaped = await reapOrphanedBrowsers();
+  if (reaped.browsers.length || reaped.profileDirs.length) log.warn(reaped, 'reaped browsers and profile directories of dead workers');
 
   const catalog = loadCatalog(path.join(config.home, 'templates'));
   const db = new PgDatabase({ url: effectiveDatabaseUrl(config), applicationName: 'reportflow-worker' });
