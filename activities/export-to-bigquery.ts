@@ -10,6 +10,12 @@ import type { BucketDelivery, StagedRows } from '../src/domain/artifacts.js';
 import { ReportError } from '../src/domain/errors.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
 import type { ActivityDeps } from './deps.js';
+import { keepAlive } from './keep-alive.js';
+
+/** The deterministic load job id of a run's BigQuery location `index` (job ids allow letters, digits, `_` and `-`). */
+export function bigQueryJobId(requestId: string, index: number): string {
+  return `reportflow_${requestId.replace(/[^A-Za-z0-9_-]/g, '_')}_${index}`;
+}
 
 /** Which location of which run; `staged`: the query activity's rows. */
 export interface ExportToBigQueryInput {
@@ -30,7 +36,7 @@ export function exportToBigQueryActivity(deps: Pick<ActivityDeps, 'staging' | 'b
     if (location?.variant !== 'BIGQUERY') throw new ReportError('EXPORT_LOCATION_INVALID', `Export location ${index} is not a BIGQUERY location.`);
     const destination = deps.buckets.bigQuery(location.integrationId);
     const ctx = Context.current();
-    ctx.heartbeat(0);
+    const alive = keepAlive(ctx, 0);
     const result = await destination.load(
       deps.staging.pathFromUri(staged.uri),
       {
@@ -38,12 +44,11 @@ export function exportToBigQueryActivity(deps: Pick<ActivityDeps, 'staging' | 'b
         table: location.streamName,
         columns: staged.columns,
         runId: request.id,
-        // Job ids allow letters, digits, _ and -; request ids are UUIDs.
-        jobId: `reportflow_${request.id.replace(/[^A-Za-z0-9_-]/g, '_')}_${index}`,
+        jobId: bigQueryJobId(request.id, index),
         expectedRows: staged.rows,
       },
-      { onProgress: (progress) => ctx.heartbeat(progress), signal: ctx.cancellationSignal },
-    );
+      { onProgress: (progress) => alive.progress(progress), signal: ctx.cancellationSignal },
+    ).finally(() => alive.stop());
     ctx.log.info('report rows loaded into BigQuery', { uri: result.uri, rows: result.rows, reused: result.reused, jobId: result.jobId });
     return { variant: 'BIGQUERY', integrationId: location.integrationId, uri: result.uri, sizeBytes: staged.sizeBytes, sha256: staged.sha256 };
   };

@@ -3,23 +3,36 @@
  * name (atomic replace, so a retried export leaves exactly one file), then records the report
  * (an upsert keyed by the request id, so a retry never adds a second record).
  */
+import { Context } from '@temporalio/activity';
 import type { ExportedReport, RenderedFile } from '../src/domain/artifacts.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
 import type { ActivityDeps } from './deps.js';
+import { keepAlive } from './keep-alive.js';
 
 /**
  * @returns the rendered file's record with `uri` replaced by the delivered file's URI and
  *   `exportedAt` (ISO-8601 instant, UTC).
- * @throws Error on I/O and database faults (retried).
+ * Heartbeats with the bytes copied; a cancel stops the copy (nothing is delivered, no temporary file
+ * stays) and is reported as the cancel it is.
+ * @throws Error on I/O and database faults (retried); CancelledFailure when the run is cancelled.
  */
 export function exportActivity(deps: Pick<ActivityDeps, 'staging' | 'destination' | 'records'>) {
   return async function exportReport(request: ReportRequest, rendered: RenderedFile): Promise<ExportedReport> {
-    const { uri } = await deps.destination.put(deps.staging.pathFromUri(rendered.uri), {
-      tenantId: request.tenantId,
-      reportCode: request.reportCode,
-      requestId: request.id,
-      fileName: rendered.fileName,
-    });
+    const ctx = Context.current();
+    const alive = keepAlive(ctx, 0);
+    let uri: string;
+    try {
+      ({ uri } = await deps.destination.put(
+        deps.staging.pathFromUri(rendered.uri),
+        { tenantId: request.tenantId, reportCode: request.reportCode, requestId: request.id, fileName: rendered.fileName },
+        { signal: ctx.cancellationSignal, onProgress: (bytes) => alive.progress(bytes) },
+      ));
+    } catch (err) {
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+      throw err;
+    } finally {
+      alive.stop();
+    }
     const exportedAt = new Date().toISOString();
     await deps.records.upsertReport({
       id: request.id,

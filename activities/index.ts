@@ -18,6 +18,7 @@ import { recordRunOutcomeActivity } from './subscription-outcome.js';
 import { recordRunStateActivity } from './record-run-state.js';
 import { failingAsReportErrors } from './to-failure.js';
 import { validateActivity } from './validate.js';
+import { withdrawActivity } from './withdraw.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { NotifyInput } from './notify.js';
@@ -25,6 +26,7 @@ export type { ExportToBucketInput } from './export-to-bucket.js';
 export type { ExportToBigQueryInput } from './export-to-bigquery.js';
 export type { EmailInput } from './notify-email.js';
 export type { RunOutcomeInput } from './subscription-outcome.js';
+export type { WithdrawInput, WithdrawResult } from './withdraw.js';
 
 /** Activity name → implementation, for `Worker.create({ activities })`. */
 export function createActivities(deps: ActivityDeps) {
@@ -38,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     notify: failingAsReportErrors(notifyActivity(deps)),
     sendEmail: failingAsReportErrors(emailActivity(deps)),
     cleanupStaging: failingAsReportErrors(cleanupActivity(deps)),
+    withdrawReport: failingAsReportErrors(withdrawActivity(deps)),
     recordRunOutcome: recordRunOutcomeActivity(deps),
     recordRunState: recordRunStateActivity(deps),
   };

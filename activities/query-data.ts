@@ -15,6 +15,7 @@ import { bindNamedParameters, queryParameters } from '../src/data/sql-binding.js
 import { NdjsonWriter, toStagedValue, type StagedRow } from '../src/staging/ndjson.js';
 import type { ActivityDeps } from './deps.js';
 import { definitionFor } from './definition-for.js';
+import { keepAlive } from './keep-alive.js';
 
 /** Name of the staged rows file in a run's staging folder. */
 export const STAGED_ROWS_FILE = 'rows.ndjson';
@@ -37,14 +38,15 @@ export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'db' | 's
     const writer = new NdjsonWriter(outPath);
     const startedMs = Date.now();
     let rows = 0;
-    ctx.heartbeat(rows);
+    // Heartbeats also while the query computes its first rows, so a cancel then stops it at once.
+    const alive = keepAlive(ctx, rows);
     try {
-      for await (const batch of deps.db.stream(text, values, deps.config.queryBatchRows)) {
+      for await (const batch of deps.db.stream(text, values, deps.config.queryBatchRows, ctx.cancellationSignal)) {
         // Leaving the loop closes the cursor (the stream's finally) before the cancel is reported.
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
         await writer.writeMany(batch.map((row) => stageRow(row, def.columns, def.code)));
         rows += batch.length;
-        ctx.heartbeat(rows);
+        alive.progress(rows);
       }
       const summary = await writer.close();
       deps.logger.info({ requestId: request.id, reportCode: def.code, rows: summary.rows, sizeBytes: summary.sizeBytes, ms: Date.now() - startedMs, attempt: ctx.info.attempt }, 'rows staged');
@@ -54,6 +56,8 @@ export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'db' | 's
       // A fault caused by the cancel (a closed connection) is reported as the cancel it is.
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       throw err;
+    } finally {
+      alive.stop();
     }
   };
 }

@@ -11,6 +11,7 @@ import type { RenderOutput } from '../src/render/renderer.js';
 import type { ActivityDeps } from './deps.js';
 import { definitionFor } from './definition-for.js';
 import { fileDigest } from './file-digest.js';
+import { keepAlive } from './keep-alive.js';
 
 /**
  * @returns the rendered file: `file://` URI in staging, deterministic `fileName`, size (bytes),
@@ -26,7 +27,7 @@ export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'staging' | 
     const fileName = reportFileName(validated, renderer.extension);
     const outPath = await deps.staging.pathFor(request.id, fileName);
     const startedMs = Date.now();
-    ctx.heartbeat(0);
+    const alive = keepAlive(ctx, 0);
     let output: RenderOutput;
     try {
       output = await renderer.render({
@@ -37,13 +38,15 @@ export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'staging' | 
         columns: staged.columns,
         outPath,
         signal: ctx.cancellationSignal,
-        onProgress: (rowsDone) => ctx.heartbeat(rowsDone),
+        onProgress: (rowsDone) => alive.progress(rowsDone),
       });
     } catch (err) {
       // After a cancel, whatever the renderer threw (a closed browser page, an AbortError) is the
       // cancel's doing: report it as cancelled so it is not retried as a fault.
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       throw err;
+    } finally {
+      alive.stop();
     }
     // A renderer that returns normally after the abort must not make a cancelled run look rendered.
     if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;

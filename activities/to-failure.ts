@@ -6,10 +6,18 @@
  * activity's retry policy (transient faults: database, browser, I/O, network).
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { isDatabaseUnavailable } from '../src/data/database.js';
 import { ReportError } from '../src/domain/errors.js';
 
-/** Returns the failure to throw for `err`: an `ApplicationFailure` for a `ReportError`, else `err` itself. */
+/**
+ * Returns the failure to throw for `err`: a non-retryable `ApplicationFailure` for a `ReportError`; a
+ * retryable one of type `UNAVAILABLE` for a database outage (so a run whose retries run out during an
+ * outage ends with UNAVAILABLE, not INTERNAL); else `err` itself.
+ */
 export function toFailure(err: unknown): unknown {
+  if (isDatabaseUnavailable(err)) {
+    return ApplicationFailure.create({ type: 'UNAVAILABLE', message: 'The database could not be reached; the run was retried until its retries ran out.', nonRetryable: false, cause: err as Error });
+  }
   if (err instanceof ReportError) {
     return ApplicationFailure.create({
       type: err.code,

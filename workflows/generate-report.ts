@@ -11,6 +11,7 @@
 import {
   ActivityCancellationType,
   ApplicationFailure,
+  CancelledFailure,
   CancellationScope,
   isCancellation,
   log,
@@ -21,15 +22,19 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { ExportToBucketInput, NotifyInput, ReportActivities } from '../activities/index.js';
-import type { StagedRows } from '../src/domain/artifacts.js';
+import type { RenderedFile, StagedRows } from '../src/domain/artifacts.js';
 import type { ExportedReport } from '../src/domain/artifacts.js';
-import type { ReportRequest } from '../src/domain/report-request.js';
+import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
 import type { RunError, RunState } from '../src/domain/run-status.js';
 import { toRunError } from './run-error.js';
 import { RunStateTracker } from './run-state-tracker.js';
 
-/** Transient faults (database, browser, disk, network): back off 1 s, 2 s, 4 s … up to 1 minute apart. */
-const TRANSIENT: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 };
+/**
+ * Transient faults (database, browser, disk, network): back off 1 s, 2 s, 4 s … up to 1 minute apart,
+ * 20 attempts: about 14 minutes of retrying (1+2+4+8+16+32 s, then 13 × 60 s), so a database or
+ * storage outage of several minutes delays a run rather than failing it.
+ */
+const TRANSIENT: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 };
 
 /** Long stages heartbeat; a cancelled run waits for them to stop before cleaning up their files. */
 const LONG_STAGE: ActivityOptions = {
@@ -41,13 +46,10 @@ const LONG_STAGE: ActivityOptions = {
 
 const { validateRequest } = proxyActivities<ReportActivities>({ startToCloseTimeout: '30 seconds', retry: TRANSIENT });
 const { queryData, renderReport } = proxyActivities<ReportActivities>(LONG_STAGE);
-const { exportReport } = proxyActivities<ReportActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: TRANSIENT,
-  // An export under way when the cancel comes finishes; the run then reports the file it delivered
-  // (SUCCEEDED) rather than claiming CANCELLED with a file on disk.
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+// The LOCAL copy heartbeats its bytes: a worker that dies mid-copy is noticed within the heartbeat
+// timeout (not after the start-to-close timeout), and a cancel stops the copy. A cancelled or failed
+// export is taken back by `withdrawReport` (see `withdraw`).
+const { exportReport } = proxyActivities<ReportActivities>(LONG_STAGE);
 // One activity per bucket location: a bucket that is down retries alone (1 s … 1 min apart, about
 // 4 minutes in all), and the others are not repeated. Uploads heartbeat their progress.
 const { exportToBucket, exportToBigQuery } = proxyActivities<ReportActivities>({
@@ -67,6 +69,11 @@ const { notify } = proxyActivities<ReportActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['WEBHOOK_REJECTED'] },
 });
 const { cleanupStaging } = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry: TRANSIENT });
+const { withdrawReport } = proxyActivities<ReportActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: TRANSIENT });
+/** Patch id of taking back what a cancelled or failed run delivered (see `withdraw`). */
+const WITHDRAW_PATCH = 'withdraw-unfinished-export';
+/** Patch id of a cancel taking effect between stages (see `enter`). */
+const CANCEL_BETWEEN_STAGES_PATCH = 'cancel-between-stages';
 /** Patch id of the run-state recording added after the first release (see `record`). */
 const RECORD_RUN_STATE_PATCH = 'record-run-state';
 // One short database write each: a local activity, so recording costs no extra round trip to the server.
@@ -80,18 +87,23 @@ const { recordRunState } = proxyLocalActivities<ReportActivities>({ startToClose
  */
 export async function generateReport(request: ReportRequest): Promise<RunState> {
   const run = new RunStateTracker(request);
+  let validated: ValidatedRequest | undefined;
+  let rendered: RenderedFile | undefined;
   try {
     run.enter('VALIDATE');
     await record(run, request);
-    const validated = await validateRequest(request);
-    run.enter('QUERY_DATA');
+    validated = await validateRequest(request);
+    enter(run, 'QUERY_DATA');
     const staged = await queryData(validated);
-    run.enter('RENDER');
-    const rendered = await renderReport(validated, staged);
-    run.enter('EXPORT');
+    enter(run, 'RENDER');
+    rendered = await renderReport(validated, staged);
+    enter(run, 'EXPORT');
     const local = await exportReport(request, rendered);
-    const period = validated.period ? { fromDate: validated.period.fromDate, toDate: validated.period.toDate } : undefined;
+    const period = periodOf(validated);
     const deliveries = await exportToBuckets(request, rendered, staged, period);
+    // An export that completed although the run was cancelled meanwhile: the cancel wins, and the
+    // delivered files are taken back, so a 202 to the cancel never ends in a SUCCEEDED run.
+    throwIfCancelled();
     const report: ExportedReport = deliveries.length ? { ...local, deliveries } : local;
     run.succeeded(report);
     await record(run, request);
@@ -101,6 +113,7 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
     return run.state;
   } catch (err) {
     if (isCancellation(err)) {
+      await withdraw(run, request, rendered, validated);
       run.cancelled();
       await record(run, request);
       await CancellationScope.nonCancellable(() => tell(run, request, 'report.cancelled', { error: run.state.error }));
@@ -108,6 +121,7 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
     }
     const error = toRunError(err, run.state.stage);
     if (error.code === 'INTERNAL') log.error('report run failed', { stage: run.state.stage, error: String(err) });
+    await withdraw(run, request, rendered, validated);
     run.failed(error);
     await record(run, request);
     await CancellationScope.nonCancellable(() => tell(run, request, 'report.failed', { error }));
@@ -122,6 +136,43 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
       }
     });
   }
+}
+
+/**
+ * Enters the next stage, unless the run was cancelled while the last stage's activity was finishing
+ * anyway (its result came back with the cancel): then the run ends CANCELLED in the stage it was in.
+ */
+function enter(run: RunStateTracker, stage: 'QUERY_DATA' | 'RENDER' | 'EXPORT'): void {
+  throwIfCancelled();
+  run.enter(stage);
+}
+
+/** Throws the cancel when the run has been cancelled (for runs started since `CANCEL_BETWEEN_STAGES_PATCH`). */
+function throwIfCancelled(): void {
+  if (CancellationScope.current().consideredCancelled && patched(CANCEL_BETWEEN_STAGES_PATCH)) throw new CancelledFailure('Workflow cancelled');
+}
+
+/** The validated period as bucket object names use it. */
+function periodOf(validated: ValidatedRequest | undefined): ExportToBucketInput['period'] {
+  return validated?.period ? { fromDate: validated.period.fromDate, toDate: validated.period.toDate } : undefined;
+}
+
+/**
+ * A run that ends cancelled or failed once its export began takes back what it delivered (the LOCAL
+ * file and its record, bucket objects, BigQuery rows), so it leaves no report nobody will be told of.
+ * Runs even in a cancelled scope. When the withdrawal itself fails after its retries, the run's outcome
+ * stands and the leftovers are logged.
+ */
+async function withdraw(run: RunStateTracker, request: ReportRequest, rendered: RenderedFile | undefined, validated: ValidatedRequest | undefined): Promise<void> {
+  if (run.state.stage !== 'EXPORT' || !patched(WITHDRAW_PATCH)) return;
+  const period = periodOf(validated);
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      await withdrawReport({ request, ...(rendered ? { fileName: rendered.fileName } : {}), ...(period ? { period } : {}) });
+    } catch (err) {
+      log.error('delivered files could not be withdrawn', { requestId: request.id, error: String(err) });
+    }
+  });
 }
 
 /**

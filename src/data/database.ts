@@ -22,8 +22,10 @@ export interface Database extends Queryable {
    * so memory stays bounded whatever the result size. The cursor runs in its own read transaction
    * (one snapshot for the whole result); on the embedded PGlite server other connections' statements
    * wait until the stream ends or is abandoned.
+   * @param signal aborts the read at once, even while the server is still computing the first rows: the
+   *   connection is closed (the server drops the query when it notices) and the iteration throws.
    */
-  stream(sql: string, params: readonly unknown[], batchRows: number): AsyncIterable<Row[]>;
+  stream(sql: string, params: readonly unknown[], batchRows: number, signal?: AbortSignal): AsyncIterable<Row[]>;
   /**
    * Runs `fn` on one connection between BEGIN and COMMIT, and returns its result. When `fn` throws,
    * the transaction is rolled back and the error rethrown. Session settings made with `SET LOCAL`
@@ -33,4 +35,40 @@ export interface Database extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Closes all connections. */
   close(): Promise<void>;
+}
+
+/**
+ * The database could not be reached or cannot serve now: connection refused, reset or terminated, no
+ * pooled connection free in time, or a server-side refusal of SQLSTATE class 08 (connection), 53
+ * (insufficient resources) or 57 (operator intervention: shutdown, cancel). Retrying later can help.
+ * Thrown by `PgDatabase` in place of the driver's error (kept as `cause`); SQL errors pass unchanged.
+ */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+  constructor(cause: unknown) {
+    super(`The database could not be reached: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+/** Node's socket error codes that mean the server is not there (or went away). */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+
+/**
+ * node-postgres's own messages for a lost or unobtainable connection (they carry no code): "Connection
+ * terminated unexpectedly", "Connection terminated", "timeout exceeded when trying to connect",
+ * "Client has encountered a connection error and is not queryable", "Client was closed and is not queryable".
+ */
+const DRIVER_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed)/;
+
+/** True when `err` says the database is unreachable or refusing service now (see `DatabaseUnavailableError`). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailableError) return true;
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || /^(08|53|57)[0-9A-Z]{3}$/.test(code))) return true;
+  return typeof message === 'string' && DRIVER_MESSAGES.test(message);
+}
+
+/** `err` as thrown to callers of the database: a `DatabaseUnavailableError` for an outage, else `err` itself. */
+export function asDatabaseError(err: unknown): unknown {
+  return isDatabaseUnavailable(err) && !(err instanceof DatabaseUnavailableError) ? new DatabaseUnavailableError(err) : err;
 }

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import Cursor from 'pg-cursor';
-import type { Database, Queryable, Row } from './database.js';
+import { asDatabaseError, type Database, type Queryable, type Row } from './database.js';
 
 // Keep NUMERIC exact (pg returns it as a string by default); BIGINT (count(*)) as a JS number when safe.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => {
@@ -33,14 +33,44 @@ export class PgDatabase implements Database {
     });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
+    // A checked-out client whose connection is lost (the server went away between two statements of a
+    // transaction, or a stream's abort destroyed it) also emits 'error', and pg-pool listens only while
+    // a client is idle: without this an outage would end the process. The statement under way, or the
+    // next one, rejects with the error itself.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
+  /** @throws DatabaseUnavailableError when the database cannot be reached; the server's error for bad SQL. */
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return rowsOf<R>(await this.pool.query(sql, params as unknown[]));
+    try {
+      return rowsOf<R>(await this.pool.query(sql, params as unknown[]));
+    } catch (err) {
+      throw asDatabaseError(err);
+    }
   }
 
-  async *stream(sql: string, params: readonly unknown[], batchRows: number): AsyncIterable<Row[]> {
+  /**
+   * @throws AbortError when `signal` aborts; DatabaseUnavailableError when the database cannot be
+   *   reached or goes away mid-stream.
+   */
+  async *stream(sql: string, params: readonly unknown[], batchRows: number, signal?: AbortSignal): AsyncIterable<Row[]> {
+    try {
+      yield* this.streamRows(sql, params, batchRows, signal);
+    } catch (err) {
+      // A read broken by the abort's closed connection is the abort, not an outage.
+      if (signal?.aborted) throw abortError(signal);
+      throw asDatabaseError(err);
+    }
+  }
+
+  private async *streamRows(sql: string, params: readonly unknown[], batchRows: number, signal: AbortSignal | undefined): AsyncIterable<Row[]> {
+    signal?.throwIfAborted();
     const client = await this.pool.connect();
+    // A read can wait for seconds before its first row (a slow query), and `end()` would wait for the
+    // server too: destroying the socket is the one way to stop waiting at once. The client is then
+    // discarded below, never returned to the pool; the server drops the query when it notices.
+    const onAbort = () => client.connection.stream.destroy();
+    signal?.addEventListener('abort', onAbort, { once: true });
     let ok = false;
     try {
       // An explicit transaction keeps the cursor's portal alive between reads on the embedded PGlite
@@ -49,25 +79,45 @@ export class PgDatabase implements Database {
       // On PostgreSQL it costs nothing and gives the whole read one snapshot.
       await client.query('BEGIN');
       const cursor = client.query(new Cursor(sql, params as unknown[]));
+      let readFailed = false;
       try {
         for (;;) {
-          const rows = (await cursor.read(batchRows)) as Row[];
+          let rows: Row[];
+          try {
+            rows = (await cursor.read(batchRows)) as Row[];
+          } catch (err) {
+            readFailed = true;
+            throw err;
+          }
           if (rows.length === 0) break;
           yield rows;
         }
       } finally {
-        await cursor.close();
+        // After a failed read (connection lost or destroyed) a close would wait for an answer that never
+        // comes; the connection is discarded instead. After the last batch, or when the consumer stops
+        // early, the cursor is closed and the connection stays usable.
+        if (!readFailed && !signal?.aborted) await cursor.close();
       }
       await client.query('COMMIT');
       ok = true;
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       // A cursor abandoned mid-way leaves the connection in an unknown state: discard it (the server
       // rolls the transaction back when the connection closes).
-      client.release(ok ? undefined : true);
+      client.release(ok && !signal?.aborted ? undefined : true);
     }
   }
 
+  /** @throws DatabaseUnavailableError when the database cannot be reached; `fn`'s error otherwise. */
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await this.inTransaction(fn);
+    } catch (err) {
+      throw asDatabaseError(err);
+    }
+  }
+
+  private async inTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let healthy = false;
     try {
@@ -99,6 +149,12 @@ export class PgDatabase implements Database {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const err = new Error('The database read was aborted', { cause: signal.reason });
+  err.name = 'AbortError';
+  return err;
 }
 
 /** Rows of a result; for several `;`-separated statements pg returns one result each: take the last. */

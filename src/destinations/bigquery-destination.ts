@@ -146,6 +146,32 @@ export class BigQueryDestination {
     throw new Error(`BigQuery load of run ${load.runId} into ${uri}: the last ${MAX_JOB_ID_GENERATIONS} job ids (${load.jobId}, ${load.jobId}_r1, …) all failed`);
   }
 
+  /**
+   * Removes every row of run `runId` from the table, after waiting for the load jobs of this run that
+   * are still live on the server (`jobId`, `jobId_r1`, …: an abandoned attempt's job may still land).
+   * A missing dataset or table means nothing was loaded. Idempotent.
+   * @returns rows deleted.
+   * @throws Error on server faults (retried).
+   */
+  async withdraw(load: Pick<BigQueryLoad, 'datasetId' | 'table' | 'runId' | 'jobId'>): Promise<number> {
+    const table = this.bq.dataset(load.datasetId).table(load.table);
+    for (let generation = 0; generation < MAX_JOB_ID_GENERATIONS; generation++) {
+      const jobId = generation === 0 ? load.jobId : `${load.jobId}_r${generation}`;
+      const state = await this.jobState(jobId);
+      if (state === 'absent') break;
+      if (state === 'live') await this.bq.job(jobId, this.jobLocation()).promise().catch(() => undefined);
+    }
+    const [exists] = await table.exists().catch((err: unknown) => {
+      if ((err as { code?: number }).code === 404) return [false] as const;
+      throw err;
+    });
+    if (!exists) return 0;
+    const fqTable = `\`${await this.bq.getProjectId()}.${load.datasetId}.${load.table}\``;
+    const rows = await this.runRows(fqTable, load.runId);
+    if (rows > 0) await this.query(`DELETE FROM ${fqTable} WHERE ${RUN_ID_COLUMN} = @run`, { run: load.runId });
+    return rows;
+  }
+
   /** Streams the tagged rows into a load job `jobId` and resolves when the job is done. */
   private async upload(
     table: Table,

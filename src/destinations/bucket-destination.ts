@@ -38,4 +38,11 @@ export interface BucketDestination {
    * @throws Error on network and server faults (retried by the activity's retry policy).
    */
   deliver(sourcePath: string, object: BucketObject, options?: DeliverOptions): Promise<BucketDelivery>;
+  /**
+   * Deletes the object at `bucket`/`key` if this report delivered it (its `report_id` metadata is
+   * `reportId`): a path_format without the id may name an object another run delivered, which stays.
+   * @returns true when an object was deleted; false when there was none or it was another run's.
+   * @throws Error on network and server faults (retried).
+   */
+  withdraw(object: Pick<BucketObject, 'bucket' | 'key'>, reportId: string): Promise<boolean>;
 }

@@ -13,16 +13,34 @@ export interface ExportTarget {
   fileName: string;
 }
 
+/** Options of one delivery. */
+export interface PutOptions {
+  /** Aborts the copy (activity cancelled): nothing is delivered and nothing temporary is left. */
+  signal?: AbortSignal;
+  /** Called with bytes copied so far, for heartbeats. */
+  onProgress?: (bytesCopied: number) => void;
+}
+
 export interface Destination {
   /**
-   * Delivers the local file `sourcePath` as `target` (atomic replace).
+   * Delivers the local file `sourcePath` as `target` (atomic replace). Temporary files an earlier,
+   * interrupted attempt left for the same target are removed first.
    * @returns the URI of the delivered file, e.g. `file:///…/var/reports/default/INVOICE/<id>/INVOICE_536365.pdf`.
+   * @throws AbortError when `options.signal` aborts; Error on I/O faults.
    */
-  put(sourcePath: string, target: ExportTarget): Promise<{ uri: string }>;
+  put(sourcePath: string, target: ExportTarget, options?: PutOptions): Promise<{ uri: string }>;
   /** Opens a delivered file for download. @throws Error with code ENOENT when it is gone. */
   open(uri: string): Readable;
   /** Resolves when the destination can be written to now. @throws Error saying why not. */
   ping(): Promise<void>;
-  /** Deletes a delivered file; a file already gone is not an error. @throws Error on other I/O faults. */
+  /**
+   * Deletes a delivered file and whatever temporary files interrupted deliveries left beside it; a file
+   * already gone is not an error. @throws Error on other I/O faults.
+   */
   remove(uri: string): Promise<void>;
+  /**
+   * Deletes everything delivered or half-delivered for `target`'s request (its folder), e.g. when the run
+   * is cancelled or fails after its export began. Idempotent. @throws Error on I/O faults.
+   */
+  withdraw(target: Omit<ExportTarget, 'fileName'>): Promise<void>;
 }

@@ -64,6 +64,25 @@ export class GcsDestination implements BucketDestination {
     }
     return { uri, reused: false };
   }
+
+  async withdraw(object: Pick<BucketObject, 'bucket' | 'key'>, reportId: string): Promise<boolean> {
+    return deleteIfOwned(this.storage.bucket(object.bucket).file(object.key), reportId);
+  }
+}
+
+/** Deletes the live generation of `file` if its `report_id` metadata is `reportId`; false when there is none or it is another's. */
+async function deleteIfOwned(file: File, reportId: string): Promise<boolean> {
+  try {
+    const [meta] = await file.getMetadata();
+    if (meta.metadata?.['report_id'] !== reportId) return false;
+    // Only that generation: a newer object written meanwhile is not ours to delete.
+    await file.delete({ ifGenerationMatch: Number(meta.generation) });
+    return true;
+  } catch (err) {
+    const code = (err as { code?: number }).code;
+    if (code === 404 || code === 412) return false;
+    throw err;
+  }
 }
 
 /** The live object's generation, size and stored sha256, or undefined when there is none. */

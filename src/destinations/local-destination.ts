@@ -5,13 +5,17 @@
  * directory and are renamed into place, so readers see the old file or the new one, never half of one.
  */
 import { randomUUID } from 'node:crypto';
-import { constants as fsConstants, createReadStream, openSync } from 'node:fs';
-import { access, copyFile, mkdir, open, rename, rm, rmdir } from 'node:fs/promises';
+import { constants as fsConstants, createReadStream, createWriteStream, openSync } from 'node:fs';
+import { access, mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { safeSegment } from '../staging/local-staging.js';
-import type { Destination, ExportTarget } from './destination.js';
+import type { Destination, ExportTarget, PutOptions } from './destination.js';
+
+/** Temporary files of deliveries of `fileName`: `.<fileName>.<uuid>.tmp`. */
+const isTemporaryOf = (fileName: string) => (entry: string) => entry.startsWith(`.${fileName}.`) && entry.endsWith('.tmp');
 
 export class LocalDestination implements Destination {
   readonly rootDir: string;
@@ -23,16 +27,27 @@ export class LocalDestination implements Destination {
 
   /**
    * Copies `sourcePath` to the target's path, replacing any earlier file of the same name atomically.
+   * Temporary files of earlier, interrupted attempts (a worker killed mid-copy) are removed first.
    * @returns the delivered file's `file://` URI.
-   * @throws Error on an unsafe segment (`..`, `/`, empty) or an I/O fault; no temporary file is left behind.
+   * @throws Error on an unsafe segment (`..`, `/`, empty) or an I/O fault, AbortError when `options.signal`
+   *   aborts; no temporary file is left behind either way.
    */
-  async put(sourcePath: string, target: ExportTarget): Promise<{ uri: string }> {
+  async put(sourcePath: string, target: ExportTarget, options: PutOptions = {}): Promise<{ uri: string }> {
     const finalPath = this.pathFor(target);
     const dir = path.dirname(finalPath);
     await mkdir(dir, { recursive: true });
+    await this.removeTemporaries(dir, target.fileName);
     const tmpPath = path.join(dir, `.${target.fileName}.${randomUUID()}.tmp`);
     try {
-      await copyFile(sourcePath, tmpPath);
+      let copied = 0;
+      const progress = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          copied += chunk.length;
+          options.onProgress?.(copied);
+          done(null, chunk);
+        },
+      });
+      await pipeline(createReadStream(sourcePath), progress, createWriteStream(tmpPath), ...(options.signal ? [{ signal: options.signal }] : []));
       // Flush before the rename so a crash cannot leave a renamed but empty file.
       const handle = await open(tmpPath, 'r+');
       try {
@@ -40,6 +55,7 @@ export class LocalDestination implements Destination {
       } finally {
         await handle.close();
       }
+      options.signal?.throwIfAborted();
       await rename(tmpPath, finalPath);
     } catch (err) {
       await rm(tmpPath, { force: true });
@@ -64,11 +80,26 @@ export class LocalDestination implements Destination {
     await access(this.rootDir, fsConstants.W_OK);
   }
 
-  /** Deletes a delivered file and its request folder when that is left empty. Missing files are ignored. */
+  /**
+   * Deletes a delivered file, the temporary files of interrupted deliveries beside it, and its request
+   * folder when that is left empty. Missing files are ignored.
+   */
   async remove(uri: string): Promise<void> {
     const file = this.pathFromUri(uri);
     await rm(file, { force: true });
+    await this.removeTemporaries(path.dirname(file), path.basename(file));
     await rmdir(path.dirname(file)).catch(() => undefined);
+  }
+
+  /** Deletes the request's folder with everything in it (delivered or half-delivered). Idempotent. */
+  async withdraw(target: Omit<ExportTarget, 'fileName'>): Promise<void> {
+    const dir = path.join(this.rootDir, safeSegment(target.tenantId), safeSegment(target.reportCode), safeSegment(target.requestId));
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  private async removeTemporaries(dir: string, fileName: string): Promise<void> {
+    const entries = await readdir(dir).catch(() => [] as string[]);
+    await Promise.all(entries.filter(isTemporaryOf(fileName)).map((entry) => rm(path.join(dir, entry), { force: true })));
   }
 
   /** Absolute path of `target` under the root. @throws Error on an unsafe segment. */

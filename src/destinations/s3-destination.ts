@@ -5,7 +5,7 @@
  * S3-compatible server through `endpoint` and `forcePathStyle`.
  */
 import { createReadStream } from 'node:fs';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Integration } from '../config/integrations.js';
@@ -76,10 +76,19 @@ export class S3Destination implements BucketDestination {
     return { uri, downloadUrl, reused };
   }
 
-  private async head(object: BucketObject): Promise<{ size: number; sha256: string | undefined } | undefined> {
+  async withdraw(object: Pick<BucketObject, 'bucket' | 'key'>, reportId: string): Promise<boolean> {
+    const existing = await this.head(object);
+    if (existing?.reportId !== reportId) return false;
+    // S3 deletes are idempotent; an object another run put there between head and delete is the one
+    // risk, and only for a path_format without the report id.
+    await this.client.send(new DeleteObjectCommand({ Bucket: object.bucket, Key: object.key }));
+    return true;
+  }
+
+  private async head(object: Pick<BucketObject, 'bucket' | 'key'>): Promise<{ size: number; sha256: string | undefined; reportId: string | undefined } | undefined> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: object.bucket, Key: object.key }));
-      return { size: head.ContentLength ?? -1, sha256: head.Metadata?.['sha256'] };
+      return { size: head.ContentLength ?? -1, sha256: head.Metadata?.['sha256'], reportId: head.Metadata?.['report_id'] };
     } catch (err) {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 404) return undefined;

@@ -154,6 +154,10 @@ export class PgRecordStore implements RecordStore {
     return this.page(query, where, (w) => `SELECT ${REPORT_COLUMNS('r')} FROM reportflow.reports r WHERE ${w}`, 'reportflow.reports r', (row) => toReportRecord(row));
   }
 
+  async removeReport(tenantId: string, id: string): Promise<void> {
+    await this.db.query(`DELETE FROM reportflow.reports WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+  }
+
   async markReportDeleted(tenantId: string, id: string): Promise<ReportRecord | undefined> {
     await this.db.query(`UPDATE reportflow.reports SET deleted_at = now() WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, [tenantId, id]);
     return this.getReport(tenantId, id);

@@ -136,6 +136,11 @@ export interface RecordStore {
   getReportById(id: string): Promise<ReportRecord | undefined>;
   /** @throws ReportError('REQUEST_INVALID') for a bad cursor. */
   searchReports(query: ReportQuery): Promise<Page<ReportRecord>>;
+  /**
+   * Removes the report record of a run that was cancelled or failed after its export began (the run
+   * never produced a report; no tombstone is kept). Idempotent.
+   */
+  removeReport(tenantId: string, id: string): Promise<void>;
   /** Marks the report deleted (idempotent: a second call keeps the first `deletedAt`); `undefined` when unknown. */
   markReportDeleted(tenantId: string, id: string): Promise<ReportRecord | undefined>;
   /** Deletes idempotency keys that expired before now; returns how many. */

@@ -11,9 +11,6 @@ import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 import { renderReportHtml, type ReportHtmlOptions } from './report-html.js';
 import { lookupLabel } from './labels.js';
 
-/** How often progress is reported while Chromium prints, in ms. */
-const HEARTBEAT_EVERY_MS = 5_000;
-
 export interface PdfRendererOptions extends ReportHtmlOptions {
   pool: BrowserPool;
   /** Limit for loading the page and for printing it, each, in ms. @default 120000 */
@@ -37,15 +34,10 @@ export class PdfRenderer implements Renderer {
     const labels = this.options.engine.labels(input.definition.dir, input.validated.request.language);
     const footer = footerTemplate(lookupLabel(labels, 'page'));
     const timeout = this.options.timeoutMs ?? 120_000;
-    // Printing a long report takes a while (20,000 rows ≈ 570 pages ≈ 40 s on 2 cores); keep the
-    // activity's heartbeat going meanwhile so it is not taken for dead.
-    const heartbeat = setInterval(() => input.onProgress(input.rowCount), HEARTBEAT_EVERY_MS);
-    let pdf: Uint8Array;
-    try {
-      pdf = await this.options.pool.withPage((page) => printPage(page, html, footer, timeout), input.signal);
-    } finally {
-      clearInterval(heartbeat);
-    }
+    // Printing a long report takes a while (20,000 rows ≈ 570 pages ≈ 40 s on 2 cores); the render
+    // activity heartbeats meanwhile (activities/keep-alive.ts).
+    const pdf = await this.options.pool.withPage((page) => printPage(page, html, footer, timeout), input.signal);
+    input.onProgress(input.rowCount);
     await writeFile(input.outPath, pdf, { signal: input.signal });
     const doc = await PDFDocument.load(pdf, { updateMetadata: false });
     return { pages: doc.getPageCount() };

@@ -158,6 +158,10 @@ export class FakeDestination implements Destination {
     this.files.delete(uri);
   }
 
+  async withdraw(): Promise<void> {
+    throw new Error('not used by the API');
+  }
+
   /** When set, `ping` fails with it (storage unreachable). */
   failWith: Error | undefined;
 

@@ -118,6 +118,10 @@ export class MemoryRecordStore implements RecordStore {
     return paginate(all.map((r) => ({ createdAt: r.createdAt, id: r.id, item: structuredClone(r) })), q);
   }
 
+  async removeReport(tenantId: string, id: string): Promise<void> {
+    if (this.reports.get(id)?.tenantId === tenantId) this.reports.delete(id);
+  }
+
   async markReportDeleted(tenantId: string, id: string): Promise<ReportRecord | undefined> {
     const r = this.reports.get(id);
     if (!r || r.tenantId !== tenantId) return undefined;

@@ -6,30 +6,13 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pino } from 'pino';
-import { createActivities } from '../../activities/index.js';
-import { ApiKeys } from '../../src/api/auth.js';
-import { buildApiServer } from '../../src/api/server.js';
-import { loadCatalog } from '../../src/catalog/load-catalog.js';
-import { loadConfig, type Config } from '../../src/config/settings.js';
 import { migrate } from '../../src/data/migrate.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
-import { BucketDestinations } from '../../src/destinations/bucket-destinations.js';
-import { LocalDestination } from '../../src/destinations/local-destination.js';
-import { UrlSigner } from '../../src/downloads/signed-url.js';
-import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.js';
-import { SmtpMailer } from '../../src/notifiers/smtp-mailer.js';
-import { PgRecordStore } from '../../src/records/pg-record-store.js';
-import { createRenderers, type Rendering } from '../../src/render/index.js';
-import { LocalStaging } from '../../src/staging/local-staging.js';
-import { ReportRuns } from '../../src/temporal/report-runs.js';
-import { createReportWorker } from '../../src/temporal/worker.js';
-import { TEST_API_CONFIG, TEST_SIGNING_KEY } from '../helpers/api-fixture.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { realStack } from '../helpers/real-stack.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 
 const SHARED = path.resolve(import.meta.dirname, '../../templates/_shared');
@@ -73,99 +56,60 @@ after(async () => {
 
 void test('cancel during the PDF render: CANCELLED, the Chromium page closed, nothing exported or recorded as a report', { timeout: 180_000 }, async () => {
   const templatesDir = await slowCatalogDir(path.join(root, 'templates'));
-  const config: Config = {
-    ...loadConfig({}),
-    home: root,
-    stagingDir: path.join(root, 'staging'),
-    reportsDir: path.join(root, 'reports'),
-    taskQueue: `test-${randomUUID()}`,
-  };
-  const catalog = loadCatalog(templatesDir);
-  const records = new PgRecordStore(db);
-  const destination = new LocalDestination(config.reportsDir);
-  let rendering: Rendering | undefined;
-  try {
-    rendering = await createRenderers(config, { templatesDir });
-    const pool = rendering.browserPool;
-    const activities = createActivities({
-      config, catalog, db, records, destination,
-      staging: new LocalStaging(config.stagingDir),
-      renderers: rendering.renderers,
-      buckets: new BucketDestinations(new Map(), 600),
-      notifier: new HttpWebhookNotifier({ timeoutMs: 2000 }),
-      mailer: new SmtpMailer({ url: undefined, from: config.mailFrom }),
-      logger: pino({ level: 'silent' }),
-    });
-    const app = buildApiServer({
-      config: TEST_API_CONFIG, catalog, db, records, destination,
-      runs: new ReportRuns(temporal.env.client, { taskQueue: config.taskQueue }),
-      signer: new UrlSigner(TEST_SIGNING_KEY),
-      logger: pino({ level: 'silent' }),
-      apiKeys: ApiKeys.parse('acme:key-a'),
-    });
-    const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-      const res = await app.inject({ method, url, headers: { 'x-api-key': 'key-a' }, ...(payload ? { payload } : {}) });
-      return { status: res.statusCode, body: res.json() };
-    };
-    const worker = await createReportWorker({ config, activities, connection: temporal.env.nativeConnection, workflowBundle: temporal.bundle });
-    try {
-      await worker.runUntil(async () => {
-        const created = await call('POST', '/v1/report-generate-requests', { report_code: 'SLOW_LINES', format: 'PDF' });
-        assert.equal(created.status, 201, JSON.stringify(created.body));
-        const id = String(created.body.id);
+  const stack = await realStack({ temporal, db, root, templatesDir });
+  const { call, records, config } = stack;
+  const pool = stack.rendering.browserPool;
+  await stack.run(async () => {
+    const created = await call('POST', '/v1/report-generate-requests', { report_code: 'SLOW_LINES', format: 'PDF' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = String(created.body.id);
 
-        // Wait until Chromium holds a page for this render (the stage alone starts before the browser does).
-        const deadline = Date.now() + 60_000;
-        for (;;) {
-          const { body } = await call('GET', `/v1/report-generate-requests/${id}`);
-          if (body.stage === 'RENDER' && pool.stats().activePages === 1) break;
-          assert.notEqual(body.status, 'SUCCEEDED', 'the render finished before it could be cancelled');
-          assert.ok(Date.now() < deadline, `never saw the render hold a page: ${JSON.stringify(body)}`);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-
-        const cancelledAt = Date.now();
-        const cancel = await call('POST', `/v1/report-generate-requests/${id}/cancel`);
-        assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
-
-        let final: Record<string, unknown> = {};
-        while (Date.now() - cancelledAt < 30_000) {
-          final = (await call('GET', `/v1/report-generate-requests/${id}`)).body;
-          if (final.status === 'CANCELLED') break;
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        const stopMs = Date.now() - cancelledAt;
-        assert.equal(final.status, 'CANCELLED', JSON.stringify(final));
-        // Heartbeats go at least every second (MAX_HEARTBEAT_THROTTLE), so the render hears of the cancel quickly.
-        assert.ok(stopMs < 10_000, `the cancel took ${stopMs} ms to stop the render`);
-        assert.equal(final.stage, 'RENDER');
-        assert.equal((final.error as { code: string }).code, 'RUN_CANCELLED');
-        assert.equal(final.report, undefined);
-
-        // The page slot is released only once Chromium has closed the page.
-        for (let i = 0; pool.stats().activePages !== 0; i++) {
-          assert.ok(i < 50, 'the Chromium page was not closed');
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        assert.deepEqual(await readdir(config.reportsDir).catch(() => []), [], 'nothing exported');
-        const history = await temporal.env.client.workflow.getHandle(id).fetchHistory();
-        const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
-        assert.ok(scheduled.includes('renderReport') && !scheduled.includes('exportReport'), scheduled.join(', '));
-
-        // The system of record agrees, and the API says what is left to do.
-        assert.equal((await records.getRequest('acme', id))?.status, 'CANCELLED');
-        assert.equal(await records.getReport('acme', id), undefined);
-        assert.equal((await call('GET', `/v1/reports/${id}`)).status, 404);
-        assert.equal((await call('GET', `/v1/reports/${id}/download`)).body.error.code, 'RUN_CANCELLED');
-        const again = await call('POST', `/v1/report-generate-requests/${id}/cancel`);
-        assert.equal(again.status, 409);
-        assert.equal(again.body.error.code, 'RUN_FINISHED');
-        console.log(`cancel → CANCELLED seen after ${stopMs} ms`);
-      });
-    } finally {
-      await app.close();
+    // Wait until Chromium holds a page for this render (the stage alone starts before the browser does).
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { body } = await call('GET', `/v1/report-generate-requests/${id}`);
+      if (body.stage === 'RENDER' && pool.stats().activePages === 1) break;
+      assert.notEqual(body.status, 'SUCCEEDED', 'the render finished before it could be cancelled');
+      assert.ok(Date.now() < deadline, `never saw the render hold a page: ${JSON.stringify(body)}`);
+      await new Promise((r) => setTimeout(r, 50));
     }
-  } finally {
-    await rendering?.close();
-  }
+
+    const cancelledAt = Date.now();
+    const cancel = await call('POST', `/v1/report-generate-requests/${id}/cancel`);
+    assert.equal(cancel.status, 202, JSON.stringify(cancel.body));
+
+    let final: Record<string, unknown> = {};
+    while (Date.now() - cancelledAt < 30_000) {
+      final = (await call('GET', `/v1/report-generate-requests/${id}`)).body;
+      if (final.status === 'CANCELLED') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const stopMs = Date.now() - cancelledAt;
+    assert.equal(final.status, 'CANCELLED', JSON.stringify(final));
+    // Heartbeats go at least every second (MAX_HEARTBEAT_THROTTLE), so the render hears of the cancel quickly.
+    assert.ok(stopMs < 10_000, `the cancel took ${stopMs} ms to stop the render`);
+    assert.equal(final.stage, 'RENDER');
+    assert.equal((final.error as { code: string }).code, 'RUN_CANCELLED');
+    assert.equal(final.report, undefined);
+
+    // The page slot is released only once Chromium has closed the page.
+    for (let i = 0; pool.stats().activePages !== 0; i++) {
+      assert.ok(i < 50, 'the Chromium page was not closed');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(await readdir(config.reportsDir).catch(() => []), [], 'nothing exported');
+    const history = await temporal.env.client.workflow.getHandle(id).fetchHistory();
+    const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    assert.ok(scheduled.includes('renderReport') && !scheduled.includes('exportReport'), scheduled.join(', '));
+
+    // The system of record agrees, and the API says what is left to do.
+    assert.equal((await records.getRequest('acme', id))?.status, 'CANCELLED');
+    assert.equal(await records.getReport('acme', id), undefined);
+    assert.equal((await call('GET', `/v1/reports/${id}`)).status, 404);
+    assert.equal((await call('GET', `/v1/reports/${id}/download`)).body.error.code, 'RUN_CANCELLED');
+    const again = await call('POST', `/v1/report-generate-requests/${id}/cancel`);
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'RUN_FINISHED');
+    console.log(`cancel → CANCELLED seen after ${stopMs} ms`);
+  });
 });

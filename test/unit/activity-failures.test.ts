@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { failingAsReportErrors, toFailure } from '../../activities/to-failure.js';
+import { DatabaseUnavailableError } from '../../src/data/database.js';
 import { ReportError } from '../../src/domain/errors.js';
 
 void test('a ReportError becomes a non-retryable ApplicationFailure typed with its code, field errors as details', () => {
@@ -18,8 +19,27 @@ void test('a ReportError becomes a non-retryable ApplicationFailure typed with i
 });
 
 void test('any other error passes through unchanged, so the retry policy retries it', () => {
-  const err = new Error('Connection terminated unexpectedly');
+  const err = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
   assert.equal(toFailure(err), err);
+});
+
+void test('a database outage becomes a retryable UNAVAILABLE failure, so exhausted retries end the run UNAVAILABLE, not INTERNAL', () => {
+  const outages = [
+    new Error('Connection terminated unexpectedly'),
+    new Error('timeout exceeded when trying to connect'),
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5433'), { code: 'ECONNREFUSED' }),
+    Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    new DatabaseUnavailableError(new Error('Connection terminated')),
+  ];
+  for (const err of outages) {
+    const failure = toFailure(err);
+    assert.ok(failure instanceof ApplicationFailure, err.message);
+    assert.equal(failure.type, 'UNAVAILABLE');
+    assert.equal(failure.nonRetryable, false);
+  }
+  // An SQL error is a fault of its own, not an outage.
+  const syntax = Object.assign(new Error('syntax error at or near "SELEC"'), { code: '42601' });
+  assert.equal(toFailure(syntax), syntax);
 });
 
 void test('a wrapped activity keeps its result and converts what it throws', async () => {

@@ -93,3 +93,47 @@ void test('open of a delivered file that is gone throws ENOENT at once', async (
     assert.throws(() => dest.open(pathToFileURL(path.join(root, 'acme', 'INVOICE', 'r-1', 'gone.pdf')).href), { code: 'ENOENT' });
   });
 });
+
+void test('a temporary file an interrupted delivery left (worker killed mid-copy) is removed by the next put and by remove', async () => {
+  await withDirs(async (root, src) => {
+    const dest = new LocalDestination(root);
+    const dir = path.join(root, 'acme', 'INVOICE', 'r-1');
+    const leftover = () => writeFile(path.join(dir, `.${target.fileName}.0b5e2f3c-dead-4bee-8f00-000000000000.tmp`), 'half a file');
+    await writeFile(src, 'whole');
+    await dest.put(src, target);
+    await leftover();
+    const { uri } = await dest.put(src, target);
+    assert.deepEqual(await readdir(dir), [target.fileName], 'the retry swept the dead attempt\'s temporary file');
+    await leftover();
+    await dest.remove(uri);
+    assert.deepEqual(await readdir(path.join(root, 'acme', 'INVOICE')), [], 'DELETE takes the temporary file and the folder too');
+  });
+});
+
+void test('an aborted put stops the copy and leaves neither the file nor a temporary file', async () => {
+  await withDirs(async (root, src) => {
+    const dest = new LocalDestination(root);
+    await writeFile(src, Buffer.alloc(64 * 1024 * 1024, 7));
+    const ac = new AbortController();
+    let copied = 0;
+    const put = dest.put(src, target, { signal: ac.signal, onProgress: (bytes) => {
+      copied = bytes;
+      if (bytes >= 4 * 1024 * 1024) ac.abort();
+    } });
+    await assert.rejects(put, { name: 'AbortError' });
+    assert.ok(copied < 64 * 1024 * 1024, `stopped after ${copied} bytes`);
+    assert.deepEqual(await readdir(path.join(root, 'acme', 'INVOICE', 'r-1')), []);
+  });
+});
+
+void test('withdraw removes the request\'s folder with whatever it holds, and is idempotent', async () => {
+  await withDirs(async (root, src) => {
+    const dest = new LocalDestination(root);
+    await writeFile(src, 'x');
+    await dest.put(src, target);
+    await writeFile(path.join(root, 'acme', 'INVOICE', 'r-1', `.${target.fileName}.x.tmp`), 'half');
+    await dest.withdraw(target);
+    await dest.withdraw(target);
+    assert.deepEqual(await readdir(path.join(root, 'acme', 'INVOICE')), []);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The service's real parts in the test process, wired as src/main/worker.ts and src/main/api.ts wire
+ * them: the report activities (real database, staging, renderers with a real Chromium, LOCAL destination,
+ * bucket destinations, webhook notifier), a worker on its own task queue of a Temporal test server, and
+ * the HTTP API driven with `inject()`. For tests that need a whole run end to end with a catalog of
+ * their own (cancellations at each stage, faults) without spawning `npm start`.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { CombinedWorkerRunError, type Worker } from '@temporalio/worker';
+import { pino } from 'pino';
+import { createActivities } from '../../activities/index.js';
+import { ApiKeys } from '../../src/api/auth.js';
+import { buildApiServer } from '../../src/api/server.js';
+import { loadCatalog } from '../../src/catalog/load-catalog.js';
+import { loadConfig, type Config } from '../../src/config/settings.js';
+import type { Integrations } from '../../src/config/integrations.js';
+import type { Database } from '../../src/data/database.js';
+import { BucketDestinations } from '../../src/destinations/bucket-destinations.js';
+import { LocalDestination } from '../../src/destinations/local-destination.js';
+import { UrlSigner } from '../../src/downloads/signed-url.js';
+import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.js';
+import { SmtpMailer } from '../../src/notifiers/smtp-mailer.js';
+import { PgRecordStore } from '../../src/records/pg-record-store.js';
+import { createRenderers, type Rendering } from '../../src/render/index.js';
+import { LocalStaging } from '../../src/staging/local-staging.js';
+import { ReportRuns } from '../../src/temporal/report-runs.js';
+import { createReportWorker } from '../../src/temporal/worker.js';
+import { TEST_API_CONFIG, TEST_SIGNING_KEY } from './api-fixture.js';
+import type { TemporalTestServer } from './temporal.js';
+
+/** The API key of tenant `acme` on the stack's API. */
+export const STACK_API_KEY = 'key-a';
+
+export interface RealStackOptions {
+  temporal: TemporalTestServer;
+  db: Database;
+  /** Where var/ (staging, reports) goes; one stack per directory. */
+  root: string;
+  templatesDir: string;
+  /** Settings that differ from the defaults (e.g. `pdfMaxRows`). */
+  config?: Partial<Config>;
+  integrations?: Integrations;
+}
+
+export interface RealStack {
+  config: Config;
+  records: PgRecordStore;
+  rendering: Rendering;
+  worker: Worker;
+  /** One API call as tenant `acme`: status and parsed JSON body. */
+  call(method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object): Promise<{ status: number; body: ReturnType<typeof JSON.parse> }>;
+  /** Runs `fn` while the worker polls; stops the worker, the API and Chromium afterwards. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** Builds the stack (Chromium launches on the first PDF). */
+export async function realStack(options: RealStackOptions): Promise<RealStack> {
+  const config: Config = {
+    ...loadConfig({}),
+    home: options.root,
+    stagingDir: path.join(options.root, 'staging'),
+    reportsDir: path.join(options.root, 'reports'),
+    taskQueue: `test-${randomUUID()}`,
+    ...options.config,
+  };
+  const catalog = loadCatalog(options.templatesDir);
+  const records = new PgRecordStore(options.db);
+  const destination = new LocalDestination(config.reportsDir);
+  const integrations = options.integrations ?? new Map();
+  const rendering = await createRenderers(config, { templatesDir: options.templatesDir });
+  const activities = createActivities({
+    config, catalog, db: options.db, records, destination,
+    staging: new LocalStaging(config.stagingDir),
+    renderers: rendering.renderers,
+    buckets: new BucketDestinations(integrations, 600),
+    notifier: new HttpWebhookNotifier({ timeoutMs: 10_000, allowHosts: ['127.0.0.1'] }),
+    mailer: new SmtpMailer({ url: undefined, from: config.mailFrom }),
+    logger: pino({ level: 'silent' }),
+  });
+  const app = buildApiServer({
+    config: TEST_API_CONFIG,
+    catalog, db: options.db, records, destination, integrations,
+    runs: new ReportRuns(options.temporal.env.client, { taskQueue: config.taskQueue }),
+    signer: new UrlSigner(TEST_SIGNING_KEY),
+    logger: pino({ level: 'silent' }),
+    apiKeys: ApiKeys.parse(`acme:${STACK_API_KEY}`),
+  });
+  const worker = await createReportWorker({ config, activities, connection: options.temporal.env.nativeConnection, workflowBundle: options.temporal.bundle });
+  return {
+    config, records, rendering, worker,
+    async call(method, url, payload) {
+      const res = await app.inject({ method, url, headers: { 'x-api-key': STACK_API_KEY }, ...(payload ? { payload } : {}) });
+      return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : {} };
+    },
+    async run(fn) {
+      try {
+        return await worker.runUntil(fn);
+      } catch (err) {
+        // The test's own failure matters more than the worker's slow shutdown that followed it.
+        if (err instanceof CombinedWorkerRunError) throw err.cause.innerError;
+        throw err;
+      } finally {
+        await app.close();
+        await rendering.close();
+      }
+    },
+  };
+}
