@@ -12,7 +12,7 @@ import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.j
 import type { WebhookEvent } from '../../src/notifiers/notifier.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 import { WebhookReceiver } from '../workflows/fakes.js';
-import { activityAttempts, invoiceRequest, withHarness } from '../workflows/harness.js';
+import { activityAttempts, invoiceRequest, settledDelivery, withHarness } from '../workflows/harness.js';
 
 const SECRET = 'whsec-test-0123456789';
 
@@ -38,6 +38,8 @@ void test('a receiver answering 500 twice then 200 gets the signed event three t
       const state = (await handle.result()) as RunState;
       assert.equal(state.status, 'SUCCEEDED');
       assert.equal(state.notifyError, undefined);
+      const { delivery, failure } = await settledDelivery(h.client, handle);
+      assert.equal(failure, undefined);
       assert.equal(h.receiver.received.length, 3);
       const ids = h.receiver.received.map((r) => r.headers['x-reportflow-event-id']);
       assert.deepEqual(ids, Array(3).fill(`${request.id}:report.succeeded`));
@@ -50,7 +52,7 @@ void test('a receiver answering 500 twice then 200 gets the signed event three t
         assert.equal(verify(SECRET, header, r.rawBody.replace('SUCCEEDED', 'FAILED'), now), false, 'a changed body fails');
         assert.equal(verify(SECRET, header, r.rawBody, now + 3600), false, 'an old signature fails');
       }
-      assert.equal((await activityAttempts(handle)).notify, 3);
+      assert.equal((await activityAttempts(delivery)).notify, 3);
     },
     (h) => {
       h.overrides.notifier = new HttpWebhookNotifier({ timeoutMs: 2000, secret: SECRET, allowHosts: ['127.0.0.1'] });
