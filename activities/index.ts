@@ -16,6 +16,7 @@ import { queryDataActivity } from './query-data.js';
 import { renderActivity } from './render.js';
 import { recordRunOutcomeActivity } from './subscription-outcome.js';
 import { recordRunStateActivity } from './record-run-state.js';
+import { recordDeliveryActivity } from './record-delivery.js';
 import { failingAsReportErrors } from './to-failure.js';
 import { validateActivity } from './validate.js';
 import { withdrawActivity } from './withdraw.js';
@@ -43,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     withdrawReport: failingAsReportErrors(withdrawActivity(deps)),
     recordRunOutcome: recordRunOutcomeActivity(deps),
     recordRunState: recordRunStateActivity(deps),
+    recordWebhookDelivery: recordDeliveryActivity(deps),
   };
 }
 

@@ -1,54 +1,76 @@
 /**
  * The notify activity: POSTs the run's outcome to the request's webhook. The event id is stable per
  * run and event type (`<request id>:<type>`), so a receiver can drop the duplicates that retries
- * may cause.
+ * and redeliveries may cause. Given a delivery (the `deliverWebhook` workflow's), each attempt's
+ * outcome is recorded on it as it happens: what the receiver answered and when the next attempt is due.
  */
+import { Context } from '@temporalio/activity';
 import type { Config } from '../src/config/settings.js';
 import type { ExportedReport } from '../src/domain/artifacts.js';
 import { fileFactsToWire } from '../src/domain/file-facts.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
-import type { RunError, RunStatus } from '../src/domain/run-status.js';
-import type { WebhookEvent } from '../src/notifiers/notifier.js';
+import { webhookEventId, type RunOutcomeEvent } from '../src/domain/webhook-delivery.js';
+import type { WebhookAnswer, WebhookEvent } from '../src/notifiers/notifier.js';
 import type { UrlSigner } from '../src/downloads/signed-url.js';
+import { recordAttempt } from './delivery-attempt.js';
 import type { ActivityDeps } from './deps.js';
 
-/** What the workflow knows when a run ends. `occurredAt`: ISO-8601 instant from workflow time, so retries send the same body. */
-export interface NotifyInput {
+/** What the workflow knows when a run ends (see `RunOutcomeEvent`), and the delivery it is sent for. */
+export interface NotifyInput extends RunOutcomeEvent {
   request: ReportRequest;
-  type: WebhookEvent['type'];
-  status: Extract<RunStatus, 'SUCCEEDED' | 'FAILED' | 'CANCELLED'>;
-  occurredAt: string;
-  report?: ExportedReport;
-  error?: RunError;
+  /**
+   * The delivery this send belongs to; attempts are recorded on it. Absent in inputs of runs started
+   * before deliveries were recorded (their report workflow called this activity itself).
+   */
+  delivery?: {
+    id: string;
+    redelivery: boolean;
+    executionId?: string;
+    /** ISO-8601 instant the signed download link's lifetime counts from. */
+    linkSignedAt: string;
+  };
 }
 
 /**
- * Does nothing when the request has no webhook.
- * @throws ReportError('WEBHOOK_REJECTED') on a 4xx answer (→ non-retryable); plain Error on 5xx,
- *   timeouts and network faults (retried).
+ * Does nothing (and returns undefined) when the request has no webhook.
+ * @returns the receiver's answer.
+ * @throws ReportError('WEBHOOK_REJECTED' | 'WEBHOOK_ADDRESS_REFUSED') when the receiver refuses the event
+ *   for good (→ non-retryable); WebhookAttemptError on 5xx, 408, 429, timeouts and network faults (retried).
  */
-export function notifyActivity(deps: Pick<ActivityDeps, 'notifier' | 'config' | 'signer'>) {
-  return async function notify(input: NotifyInput): Promise<void> {
+export function notifyActivity(deps: Pick<ActivityDeps, 'notifier' | 'config' | 'signer' | 'records' | 'logger'>) {
+  return async function notify(input: NotifyInput): Promise<WebhookAnswer | undefined> {
     const url = input.request.notify?.webhookUrl;
-    if (!url) return;
-    await deps.notifier.send(url, webhookEvent(input, deps.config, deps.signer));
+    if (!url) return undefined;
+    const event = webhookEvent(input, deps.config, deps.signer);
+    const { delivery } = input;
+    if (!delivery) return deps.notifier.send(url, event);
+    const info = Context.current().info;
+    try {
+      const answer = await deps.notifier.send(url, event);
+      await recordAttempt(deps, input, delivery, info, { answer });
+      return answer;
+    } catch (err) {
+      await recordAttempt(deps, input, delivery, info, { err });
+      throw err;
+    }
   };
 }
 
 /**
  * The JSON body for `input`. `download_url` is a signed link (no credentials needed) valid for
- * `notifyUrlTtlSeconds` from `occurredAt` when `signer` is given (so retries send the same body),
- * else the API's authenticated download route; both under `publicUrl`.
+ * `notifyUrlTtlSeconds` from the delivery's `linkSignedAt` (else `occurredAt`) when `signer` is given
+ * (so retries send the same body), else the API's authenticated download route; both under `publicUrl`.
  */
 export function webhookEvent(input: NotifyInput, config: Pick<Config, 'publicUrl' | 'apiHost' | 'apiPort' | 'notifyUrlTtlSeconds'>, signer?: UrlSigner): WebhookEvent {
   const { request, report, error } = input;
   const base = (config.publicUrl ?? `http://${config.apiHost}:${config.apiPort}`).replace(/\/+$/, '');
+  const signedFromMs = Date.parse(input.delivery?.linkSignedAt ?? input.occurredAt) || Date.now();
   const downloadUrl = (r: ExportedReport) =>
     signer
-      ? signer.sign(base, { tenantId: request.tenantId, reportId: request.id, sha256: r.sha256 }, config.notifyUrlTtlSeconds, Date.parse(input.occurredAt) || Date.now()).url
+      ? signer.sign(base, { tenantId: request.tenantId, reportId: request.id, sha256: r.sha256 }, config.notifyUrlTtlSeconds, signedFromMs).url
       : `${base}/v1/reports/${encodeURIComponent(request.id)}/download`;
   return {
-    event_id: `${request.id}:${input.type}`,
+    event_id: webhookEventId(request.id, input.type),
     type: input.type,
     occurred_at: input.occurredAt,
     request_id: request.id,

@@ -6,7 +6,8 @@
  * Bad input fails at once (activities raise non-retryable failures typed with an error code);
  * transient faults are retried with exponential backoff. A failed run notifies `report.failed` and
  * then fails the workflow with the same code; a cancelled run exports nothing more, notifies
- * `report.cancelled` and ends Cancelled. Staging is always cleaned up.
+ * `report.cancelled` and ends Cancelled. Staging is always cleaned up. The webhook is handed to its
+ * own `deliverWebhook` workflow, which may retry for a day: the run does not wait for it.
  */
 import {
   ActivityCancellationType,
@@ -15,9 +16,13 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   proxyLocalActivities,
+  startChild,
+  uuid4,
+  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
@@ -26,6 +31,10 @@ import type { RenderedFile, StagedRows } from '../src/domain/artifacts.js';
 import type { ExportedReport } from '../src/domain/artifacts.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
 import type { RunError, RunState } from '../src/domain/run-status.js';
+import { SA_REPORT_CODE, SA_TENANT } from '../src/domain/search-attributes.js';
+import { deliveryWorkflowId, WEBHOOK_RETRY_SCHEDULE } from '../src/domain/webhook-delivery.js';
+import type { deliverWebhook } from './deliver-webhook.js';
+import { DELIVER_WEBHOOK_WORKFLOW } from './messages.js';
 import { toRunError } from './run-error.js';
 import { RunStateTracker } from './run-state-tracker.js';
 
@@ -63,11 +72,13 @@ const { sendEmail } = proxyActivities<ReportActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['EMAIL_REJECTED'] },
 });
+// Only runs started before WEBHOOK_DELIVERY_PATCH send their webhook themselves, with this policy.
 const { notify } = proxyActivities<ReportActivities>({
   startToCloseTimeout: '30 seconds',
-  // Five attempts, 2, 4, 8 and 16 s apart, for a receiver that is briefly down; a 4xx (WEBHOOK_REJECTED) is final.
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['WEBHOOK_REJECTED'] },
 });
+/** Patch id of handing the webhook to a `deliverWebhook` child workflow (see `sendWebhook`). */
+const WEBHOOK_DELIVERY_PATCH = 'webhook-delivery-workflow';
 const { cleanupStaging } = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry: TRANSIENT });
 const { withdrawReport } = proxyActivities<ReportActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: TRANSIENT });
 /** Patch id of taking back what a cancelled or failed run delivered (see `withdraw`). */
@@ -231,7 +242,7 @@ async function tell(
   if (status === 'SUCCEEDED') run.enterNotify();
   const input: NotifyInput = { request, type, status, occurredAt: new Date().toISOString(), ...outcome };
   const sends = [
-    ...(request.notify?.webhookUrl ? [{ what: 'webhook', done: notify(input) }] : []),
+    ...(request.notify?.webhookUrl ? [{ what: 'webhook', done: sendWebhook(input) }] : []),
     ...emails.map((recipient) => ({ what: 'email', done: sendEmail({ ...input, recipient }) })),
   ];
   const results = await Promise.allSettled(sends.map((s) => s.done));
@@ -241,5 +252,27 @@ async function tell(
     log.warn(`${sends[i]!.what} not delivered`, { type, code: error.code, error: String(result.reason) });
     // The first failure is the one shown; later ones are in the log.
     if (!run.state.notifyError) run.notifyFailed(error);
+  });
+}
+
+/**
+ * Starts the event's delivery as a `deliverWebhook` child that outlives this run (parent close policy
+ * ABANDON), so a receiver that is down for hours delays neither the run's end nor its staging cleanup
+ * nor a subscription's next run. Resolves once the child has started; its outcome is recorded on the
+ * request's deliveries. Runs started before the patch send it themselves (replaying their history).
+ */
+async function sendWebhook(input: NotifyInput): Promise<unknown> {
+  if (!patched(WEBHOOK_DELIVERY_PATCH)) return notify(input);
+  const { request, ...event } = input;
+  const deliveryId = uuid4();
+  return startChild<typeof deliverWebhook>(DELIVER_WEBHOOK_WORKFLOW, {
+    workflowId: deliveryWorkflowId(request.id, deliveryId),
+    args: [{ deliveryId, request, event, redelivery: false, linkSignedAt: event.occurredAt, executionId: workflowInfo().runId, schedule: WEBHOOK_RETRY_SCHEDULE }],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    typedSearchAttributes: [
+      { key: SA_TENANT, value: request.tenantId },
+      { key: SA_REPORT_CODE, value: request.reportCode },
+    ],
+    staticSummary: `${event.type} webhook of ${request.id}`,
   });
 }

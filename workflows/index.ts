@@ -3,3 +3,4 @@
  */
 export { generateReport } from './generate-report.js';
 export { scheduledReport } from './scheduled-report.js';
+export { deliverWebhook } from './deliver-webhook.js';

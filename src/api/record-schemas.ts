@@ -4,6 +4,7 @@
  * response may carry, so nothing else can leak into one.
  */
 import { RUN_STATUSES, STAGES } from '../domain/run-status.js';
+import { DELIVERY_STATUSES } from '../domain/webhook-delivery.js';
 
 /** The one error body of every 4xx/5xx answer. */
 export const ERROR_RESPONSE = {
@@ -167,6 +168,29 @@ const requestReport = {
   },
 } as const;
 
+const nullableInstant = { type: ['string', 'null'], format: 'date-time' } as const;
+
+/** One delivery of the run's webhook event (README "Notifications"). */
+export const WEBHOOK_DELIVERY_VIEW = {
+  type: 'object',
+  required: ['id', 'event_id', 'event_type', 'redelivery', 'status', 'attempts', 'created_at'],
+  properties: {
+    id: { type: 'string' },
+    event_id: { type: 'string', description: 'The event\'s id, the same for every attempt and redelivery (`X-Reportflow-Event-Id`).' },
+    event_type: { type: 'string', enum: ['report.succeeded', 'report.failed', 'report.cancelled'] },
+    redelivery: { type: 'boolean', description: 'True for a delivery asked for with `…/webhook-deliveries/redeliver`.' },
+    status: { type: 'string', enum: [...DELIVERY_STATUSES], description: 'PENDING (attempts go on), DELIVERED (a 2xx answer) or FAILED (see `error`).' },
+    attempts: { type: 'integer', description: 'Attempts made so far.' },
+    last_attempt_at: nullableInstant,
+    last_http_status: { type: ['integer', 'null'], description: 'The receiver\'s HTTP status at the last attempt; null when it did not answer.' },
+    last_error: { type: ['string', 'null'], description: 'Why the last attempt got no answer, e.g. `connection refused (ECONNREFUSED)`.' },
+    next_attempt_at: { ...nullableInstant, description: 'When the next attempt is due (PENDING only).' },
+    delivered_at: nullableInstant,
+    error: runError,
+    created_at: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
 /** A report generate request with its state: every answer about one request. */
 export const REQUEST_VIEW = {
   type: 'object',
@@ -190,6 +214,7 @@ export const REQUEST_VIEW = {
     report: requestReport,
     error: runError,
     notify_error: runError,
+    webhook_deliveries: { type: 'array', items: WEBHOOK_DELIVERY_VIEW, description: 'Deliveries of the run\'s webhook event, newest first; absent until the run has ended.' },
     links: { type: 'object', properties: { self: { type: 'string' }, download: { type: 'string' }, cancel: { type: 'string' } } },
   },
 } as const;

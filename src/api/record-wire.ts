@@ -7,7 +7,7 @@ import type { RenderedFile } from '../domain/artifacts.js';
 import { fileFactsToWire } from '../domain/file-facts.js';
 import type { ReportRequest } from '../domain/report-request.js';
 import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
-import { FINAL_STATUSES, type Page, type ReportRecord, type RequestRecord } from '../records/records.js';
+import { FINAL_STATUSES, type Page, type ReportRecord, type RequestRecord, type WebhookDeliveryRecord } from '../records/records.js';
 import type { RunGateway, RunView } from '../temporal/report-runs.js';
 import type { Links } from './wire.js';
 
@@ -25,6 +25,8 @@ export interface RequestState {
   report?: RequestFile;
   error?: RunError;
   notifyError?: RunError;
+  /** Newest first. */
+  webhookDeliveries?: WebhookDeliveryRecord[];
 }
 
 /** The state as recorded. */
@@ -39,6 +41,7 @@ export function stateOfRecord(record: RequestRecord): RequestState {
     report: record.report,
     error: record.error,
     notifyError: record.notifyError,
+    webhookDeliveries: record.webhookDeliveries,
   });
 }
 
@@ -127,6 +130,7 @@ export function requestToWire(state: RequestState, links: Links) {
       : {}),
     ...(state.error ? { error: errorToWire(state.error) } : {}),
     ...(state.notifyError ? { notify_error: errorToWire(state.notifyError) } : {}),
+    ...(state.webhookDeliveries?.length ? { webhook_deliveries: state.webhookDeliveries.map(deliveryToWire) } : {}),
     links: l,
   };
 }
@@ -154,6 +158,25 @@ export function reportToWire(report: ReportRecord, links: Links) {
 /** A page in wire form. */
 export function pageToWire<T, W>(page: Page<T>, toWire: (item: T) => W) {
   return { items: page.items.map(toWire), next_cursor: page.nextCursor, total: page.total };
+}
+
+/** The wire view of a webhook delivery (see `WEBHOOK_DELIVERY_VIEW`); unknown facts are null. */
+export function deliveryToWire(d: WebhookDeliveryRecord) {
+  return {
+    id: d.id,
+    event_id: d.eventId,
+    event_type: d.eventType,
+    redelivery: d.redelivery,
+    status: d.status,
+    attempts: d.attempts,
+    last_attempt_at: d.lastAttemptAt ?? null,
+    last_http_status: d.lastHttpStatus ?? null,
+    last_error: d.lastError ?? null,
+    next_attempt_at: d.nextAttemptAt ?? null,
+    delivered_at: d.deliveredAt ?? null,
+    ...(d.error ? { error: errorToWire(d.error) } : {}),
+    created_at: d.createdAt,
+  };
 }
 
 function errorToWire(error: RunError) {

@@ -1,11 +1,13 @@
 /**
  * Notifications sent when a run ends.
  */
+import { ReportError } from '../domain/errors.js';
+import type { WebhookEventType } from '../domain/webhook-delivery.js';
 
 /** The JSON body POSTed to a webhook. `event_id` is stable per run and event, for de-duplication. */
 export interface WebhookEvent {
   event_id: string;
-  type: 'report.succeeded' | 'report.failed' | 'report.cancelled';
+  type: WebhookEventType;
   occurred_at: string;
   request_id: string;
   tenant_id: string;
@@ -25,11 +27,46 @@ export interface WebhookEvent {
   error?: { code: string; message: string };
 }
 
+/** What one POST that was taken got back: the receiver's 2xx status. */
+export interface WebhookAnswer {
+  httpStatus: number;
+}
+
+/**
+ * A POST that did not deliver but may on a later attempt: a 5xx, 408 or 429 answer (`httpStatus`), a
+ * timeout or a network fault. `reason` is short and safe to show the client (no URL path or query).
+ */
+export class WebhookAttemptError extends Error {
+  constructor(
+    message: string,
+    readonly reason: string,
+    readonly httpStatus?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'WebhookAttemptError';
+  }
+}
+
+/** The receiver refused the event for good (3xx or 4xx other than 408 and 429): `WEBHOOK_REJECTED`, with its status. */
+export class WebhookRejectedError extends ReportError {
+  constructor(
+    readonly httpStatus: number,
+    type: WebhookEventType,
+  ) {
+    super('WEBHOOK_REJECTED', `The webhook receiver answered ${httpStatus} to ${type}.`, [
+      { field: 'notify.webhook_url', code: 'WEBHOOK_REJECTED', message: `answered ${httpStatus}` },
+    ]);
+  }
+}
+
 export interface WebhookNotifier {
   /**
    * POSTs `event` as JSON to `url`.
-   * @throws ReportError('WEBHOOK_REJECTED') on a 4xx answer (not retried).
-   * @throws Error on 5xx, timeouts and network faults (retried by the activity's retry policy).
+   * @returns the receiver's 2xx status.
+   * @throws WebhookRejectedError (ReportError `WEBHOOK_REJECTED`) on a final refusal (not retried).
+   * @throws ReportError('WEBHOOK_ADDRESS_REFUSED') for a private address that is not allow-listed.
+   * @throws WebhookAttemptError on 5xx, 408, 429, timeouts and network faults (retried by the activity's retry policy).
    */
-  send(url: string, event: WebhookEvent): Promise<void>;
+  send(url: string, event: WebhookEvent): Promise<WebhookAnswer>;
 }

@@ -6,6 +6,8 @@
 import type { Database, Queryable, Row } from '../data/database.js';
 import type { ReportRequest } from '../domain/report-request.js';
 import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
+import type { DeliveryStatus, RunOutcomeEvent, WebhookEventType } from '../domain/webhook-delivery.js';
+import { webhookEventId } from '../domain/webhook-delivery.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type {
   CreateOutcome,
@@ -17,6 +19,8 @@ import type {
   RequestQuery,
   RequestRecord,
   RunStateUpdate,
+  WebhookDeliveryRecord,
+  WebhookDeliveryUpdate,
 } from './records.js';
 
 const REQUEST_COLUMNS = `q.id, q.status, q.stage, q.request, q.metadata, q.error, q.notify_error, q.created_at, q.updated_at, q.completed_at`;
@@ -77,10 +81,11 @@ export class PgRecordStore implements RecordStore {
     if (query.createdFrom) where.add((p) => `q.created_at >= ${p}::timestamptz`, query.createdFrom);
     if (query.createdTo) where.add((p) => `q.created_at < ${p}::timestamptz`, query.createdTo);
     if (query.metadata && Object.keys(query.metadata).length) where.add((p) => `q.metadata @> ${p}::jsonb`, JSON.stringify(query.metadata));
-    return this.page(query, where, (w) => `
+    const page = await this.page(query, where, (w) => `
       SELECT ${REQUEST_COLUMNS}, ${REPORT_COLUMNS('r', 'r_')}
       FROM reportflow.report_requests q LEFT JOIN reportflow.reports r ON r.request_id = q.id
       WHERE ${w}`, 'reportflow.report_requests q', toRequestRecord);
+    return { ...page, items: await withDeliveries(this.db, query.tenantId, page.items) };
   }
 
   async recordRunState(request: ReportRequest, update: RunStateUpdate): Promise<void> {
@@ -168,6 +173,52 @@ export class PgRecordStore implements RecordStore {
     return rows.length;
   }
 
+  async recordWebhookDelivery(update: WebhookDeliveryUpdate): Promise<void> {
+    const { attempt } = update;
+    // An attempt's facts replace the last ones only when it is not older than them.
+    const newer = `(EXCLUDED.last_attempt_at IS NOT NULL AND EXCLUDED.attempts >= d.attempts)`;
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx.query<{ status: DeliveryStatus; error: RunError | null }>(
+        `INSERT INTO reportflow.webhook_deliveries AS d
+           (id, request_id, tenant_id, event_id, event_type, event, redelivery, execution_id, status, attempts, last_attempt_at, next_attempt_at, last_http_status, last_error, delivered_at, error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         ON CONFLICT (id) DO UPDATE SET
+           status = EXCLUDED.status,
+           attempts = GREATEST(d.attempts, EXCLUDED.attempts),
+           last_attempt_at = CASE WHEN ${newer} THEN EXCLUDED.last_attempt_at ELSE d.last_attempt_at END,
+           last_http_status = CASE WHEN ${newer} THEN EXCLUDED.last_http_status ELSE d.last_http_status END,
+           last_error = CASE WHEN ${newer} THEN EXCLUDED.last_error ELSE d.last_error END,
+           next_attempt_at = CASE WHEN EXCLUDED.status <> 'PENDING' THEN NULL WHEN ${newer} THEN EXCLUDED.next_attempt_at ELSE d.next_attempt_at END,
+           delivered_at = COALESCE(d.delivered_at, EXCLUDED.delivered_at),
+           error = COALESCE(EXCLUDED.error, d.error),
+           updated_at = now()
+         WHERE d.tenant_id = EXCLUDED.tenant_id AND d.status <> 'DELIVERED' AND NOT (d.status = 'FAILED' AND EXCLUDED.status = 'PENDING')
+         RETURNING d.status, d.error`,
+        [
+          update.deliveryId, update.requestId, update.tenantId, webhookEventId(update.requestId, update.event.type), update.event.type,
+          JSON.stringify(update.event), update.redelivery, update.executionId ?? null, update.status, attempt?.number ?? 0, attempt?.at ?? null,
+          update.status === 'PENDING' ? (attempt?.nextAttemptAt ?? null) : null, attempt?.httpStatus ?? null, attempt?.error ?? null,
+          update.deliveredAt ?? null, json(update.error),
+        ],
+      );
+      if (row?.status !== 'FAILED' || !row.error || update.redelivery) return;
+      // The run's own notification failed: say so on the request, unless a newer execution took it over.
+      await tx.query(
+        `UPDATE reportflow.report_requests SET notify_error = $4, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 AND notify_error IS NULL AND ($3::text IS NULL OR execution_id IS NULL OR execution_id = $3)`,
+        [update.tenantId, update.requestId, update.executionId ?? null, JSON.stringify(row.error)],
+      );
+    });
+  }
+
+  async latestWebhookEvent(tenantId: string, requestId: string): Promise<RunOutcomeEvent | undefined> {
+    const [row] = await this.db.query<{ event: RunOutcomeEvent }>(
+      `SELECT event FROM reportflow.webhook_deliveries WHERE tenant_id = $1 AND request_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1`,
+      [tenantId, requestId],
+    );
+    return row?.event;
+  }
+
   /** Runs a keyset-paginated listing (newest first) and the count of all its matches. */
   private async page<T>(query: { limit: number; cursor?: string }, where: Conditions, select: (where: string) => string, from: string, map: (row: Row) => T): Promise<Page<T>> {
     const countSql = `SELECT count(*)::bigint AS total FROM ${from} WHERE ${where.sql()}`;
@@ -215,7 +266,49 @@ async function getRequest(db: Queryable, tenantId: string, id: string): Promise<
      WHERE q.tenant_id = $1 AND q.id = $2`,
     [tenantId, id],
   );
-  return row ? toRequestRecord(row) : undefined;
+  if (!row) return undefined;
+  const [record] = await withDeliveries(db, tenantId, [toRequestRecord(row)]);
+  return record;
+}
+
+/** `records` with their webhook deliveries (newest first), read in one query. */
+async function withDeliveries(db: Queryable, tenantId: string, records: RequestRecord[]): Promise<RequestRecord[]> {
+  if (!records.length) return records;
+  const rows = await db.query(
+    `SELECT id, request_id, event_id, event_type, redelivery, status, attempts, last_attempt_at, next_attempt_at, last_http_status, last_error, delivered_at, error, created_at, updated_at
+     FROM reportflow.webhook_deliveries WHERE tenant_id = $1 AND request_id = ANY($2::text[]) ORDER BY created_at DESC, id DESC`,
+    [tenantId, records.map((r) => r.request.id)],
+  );
+  const byRequest = new Map<string, WebhookDeliveryRecord[]>();
+  for (const row of rows) {
+    const list = byRequest.get(String(row['request_id'])) ?? [];
+    list.push(toDeliveryRecord(row));
+    byRequest.set(String(row['request_id']), list);
+  }
+  return records.map((r) => (byRequest.has(r.request.id) ? { ...r, webhookDeliveries: byRequest.get(r.request.id)! } : r));
+}
+
+function toDeliveryRecord(row: Row): WebhookDeliveryRecord {
+  const delivery: WebhookDeliveryRecord = {
+    id: String(row['id']),
+    eventId: String(row['event_id']),
+    eventType: row['event_type'] as WebhookEventType,
+    redelivery: Boolean(row['redelivery']),
+    status: row['status'] as DeliveryStatus,
+    attempts: Number(row['attempts']),
+    createdAt: iso(row['created_at'])!,
+    updatedAt: iso(row['updated_at'])!,
+  };
+  const optional = {
+    lastAttemptAt: iso(row['last_attempt_at']),
+    nextAttemptAt: iso(row['next_attempt_at']),
+    lastHttpStatus: row['last_http_status'] == null ? undefined : Number(row['last_http_status']),
+    lastError: row['last_error'] == null ? undefined : String(row['last_error']),
+    deliveredAt: iso(row['delivered_at']),
+    error: (row['error'] as RunError | null) ?? undefined,
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) Object.assign(delivery, { [k]: v });
+  return delivery;
 }
 
 function toRequestRecord(row: Row): RequestRecord {

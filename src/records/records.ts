@@ -6,6 +6,9 @@
 import type { RenderedFile } from '../domain/artifacts.js';
 import type { ReportRequest } from '../domain/report-request.js';
 import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
+import type { DeliveryStatus, RunOutcomeEvent, WebhookDeliveryUpdate, WebhookEventType } from '../domain/webhook-delivery.js';
+
+export type { DeliveryAttempt, WebhookDeliveryUpdate } from '../domain/webhook-delivery.js';
 
 /** Statuses after which a run's record never changes again (except a report's tombstone). */
 export const FINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -40,6 +43,31 @@ export interface RequestRecord {
   notifyError?: RunError;
   /** Set once the file was exported (also after it was deleted: see `deletedAt`). */
   report?: ReportRecord;
+  /** Deliveries of the run's webhook event, newest first; absent when there are none (yet). */
+  webhookDeliveries?: WebhookDeliveryRecord[];
+}
+
+/** One delivery of a run's webhook event (the run's own, or a redelivery). Instants are ISO-8601 (UTC). */
+export interface WebhookDeliveryRecord {
+  id: string;
+  eventId: string;
+  eventType: WebhookEventType;
+  redelivery: boolean;
+  status: DeliveryStatus;
+  /** Attempts made so far. */
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  lastAttemptAt?: string;
+  /** When the next attempt is due, while PENDING and another one is planned. */
+  nextAttemptAt?: string;
+  /** The receiver's HTTP status at the last attempt, when it answered. */
+  lastHttpStatus?: number;
+  /** Why the last attempt got no answer (e.g. `connection refused (ECONNREFUSED)`), when it did not. */
+  lastError?: string;
+  deliveredAt?: string;
+  /** Why it FAILED (`WEBHOOK_REJECTED`, `WEBHOOK_UNDELIVERED`, `WEBHOOK_ADDRESS_REFUSED`). */
+  error?: RunError;
 }
 
 /** A state change of a run, as the workflow records it. `completedAt`: ISO-8601 instant, final states only. */
@@ -145,4 +173,11 @@ export interface RecordStore {
   markReportDeleted(tenantId: string, id: string): Promise<ReportRecord | undefined>;
   /** Deletes idempotency keys that expired before now; returns how many. */
   purgeExpiredKeys(): Promise<number>;
+  /**
+   * Records a webhook delivery's change (see `WebhookDeliveryUpdate`). When the run's own delivery
+   * ends FAILED, the request's `notifyError` is set to its error unless one is set already.
+   */
+  recordWebhookDelivery(update: WebhookDeliveryUpdate): Promise<void>;
+  /** The event of the request's latest recorded delivery (to send it again); `undefined` when none, or another tenant's. */
+  latestWebhookEvent(tenantId: string, requestId: string): Promise<RunOutcomeEvent | undefined>;
 }

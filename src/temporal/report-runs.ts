@@ -7,13 +7,14 @@
  */
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
-import { GENERATE_REPORT_WORKFLOW, statusQuery } from '../../workflows/messages.js';
+import { DELIVER_WEBHOOK_WORKFLOW, GENERATE_REPORT_WORKFLOW, statusQuery } from '../../workflows/messages.js';
 import { ReportError, isErrorCode } from '../domain/errors.js';
 import type { ExportedReport } from '../domain/artifacts.js';
 import type { ReportRequest } from '../domain/report-request.js';
 import { RUN_STATUSES, STAGES, type FieldError, type RunError, type RunState, type RunStatus, type Stage } from '../domain/run-status.js';
 import { SA_CUSTOMER, SA_REPORT_CODE, SA_STAGE, SA_STATUS, SA_TENANT } from '../domain/search-attributes.js';
 import { runSummary } from '../domain/summary.js';
+import { deliveryWorkflowId, type WebhookDeliveryInput } from '../domain/webhook-delivery.js';
 
 /** A run as the API shows it: the request it was started with plus its current state. */
 export interface RunView {
@@ -50,6 +51,11 @@ export interface RunGateway {
    * @throws ReportError('UNAVAILABLE') when Temporal cannot be reached.
    */
   cancel(tenantId: string, id: string): Promise<boolean>;
+  /**
+   * Starts a `deliverWebhook` workflow for `input` (a redelivery); returns once Temporal has accepted it.
+   * @throws ReportError('UNAVAILABLE') when Temporal cannot be reached.
+   */
+  deliverWebhook(input: WebhookDeliveryInput): Promise<void>;
   /** Resolves when Temporal answers. @throws ReportError('UNAVAILABLE') otherwise. */
   ping(): Promise<void>;
 }
@@ -97,6 +103,24 @@ export class ReportRuns implements RunGateway {
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         // generate_at: Temporal holds the run until then (it shows as PENDING meanwhile).
         ...(request.generateAt ? { startDelay: Math.max(0, Date.parse(request.generateAt) - Date.now()) } : {}),
+      }),
+    );
+  }
+
+  async deliverWebhook(input: WebhookDeliveryInput): Promise<void> {
+    const { request, deliveryId, event } = input;
+    await this.call(this.rpcTimeoutMs, () =>
+      this.client.workflow.start(DELIVER_WEBHOOK_WORKFLOW, {
+        workflowId: deliveryWorkflowId(request.id, deliveryId),
+        taskQueue: this.options.taskQueue,
+        args: [input],
+        typedSearchAttributes: [
+          { key: SA_TENANT, value: request.tenantId },
+          { key: SA_REPORT_CODE, value: request.reportCode },
+        ],
+        staticSummary: `${event.type} webhook of ${request.id} (redelivery)`,
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
       }),
     );
   }

@@ -360,6 +360,7 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
       { method: 'GET', path: CREATE, permission: 'REPORT_GENERATE_REQUEST.VIEW', scope: 'list' },
       { method: 'POST', path: `${CREATE}/search`, permission: 'REPORT_GENERATE_REQUEST.VIEW', scope: 'list', body: {} },
       { method: 'POST', path: idPath(`${CREATE}/{id}/cancel`), permission: 'REPORT_GENERATE_REQUEST.CANCEL', scope: 'id' },
+      { method: 'POST', path: idPath(`${CREATE}/{id}/webhook-deliveries/redeliver`), permission: 'REPORT_GENERATE_REQUEST.REDELIVER', scope: 'id' },
       { method: 'GET', path: idPath('/v1/reports/{id}'), permission: 'REPORT.VIEW', scope: 'id' },
       { method: 'DELETE', path: idPath('/v1/reports/{id}'), permission: 'REPORT.DELETE', scope: 'id' },
       { method: 'GET', path: '/v1/reports', permission: 'REPORT.VIEW', scope: 'list' },

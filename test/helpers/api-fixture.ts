@@ -23,6 +23,7 @@ import type { Destination } from '../../src/destinations/destination.js';
 import { ReportError } from '../../src/domain/errors.js';
 import type { ReportRequest } from '../../src/domain/report-request.js';
 import type { RunGateway, RunView } from '../../src/temporal/report-runs.js';
+import type { WebhookDeliveryInput } from '../../src/domain/webhook-delivery.js';
 
 /** A parsed JSON response body, read freely by assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -104,6 +105,14 @@ export class FakeRuns implements RunGateway {
     if (!run || run.request.tenantId !== tenantId || ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status)) return false;
     this.cancelled.push(id);
     return true;
+  }
+
+  /** Deliveries started (redeliveries), in order. */
+  readonly deliveries: WebhookDeliveryInput[] = [];
+
+  async deliverWebhook(input: WebhookDeliveryInput): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.deliveries.push(input);
   }
 
   /** Replaces the state of run `id` (keeps its request). */

@@ -15,9 +15,19 @@ import {
   type RequestQuery,
   type RequestRecord,
   type RunStateUpdate,
+  type WebhookDeliveryRecord,
+  type WebhookDeliveryUpdate,
 } from '../../src/records/records.js';
 import type { ReportRequest } from '../../src/domain/report-request.js';
 import type { RunError } from '../../src/domain/run-status.js';
+import { webhookEventId, type RunOutcomeEvent } from '../../src/domain/webhook-delivery.js';
+
+interface StoredDelivery {
+  tenantId: string;
+  requestId: string;
+  event: RunOutcomeEvent;
+  record: WebhookDeliveryRecord;
+}
 
 interface StoredKey {
   bodySha256: string;
@@ -31,6 +41,7 @@ export class MemoryRecordStore implements RecordStore {
   private readonly executions = new Map<string, string>();
   readonly reports = new Map<string, ReportRecord>();
   readonly keys = new Map<string, StoredKey>();
+  readonly deliveries = new Map<string, StoredDelivery>();
 
   async createRequest(request: ReportRequest, idempotency?: IdempotencyClaim): Promise<CreateOutcome> {
     if (idempotency) {
@@ -51,7 +62,11 @@ export class MemoryRecordStore implements RecordStore {
     const r = this.requests.get(id);
     if (!r || r.request.tenantId !== tenantId) return undefined;
     const report = this.reports.get(id);
-    return structuredClone(report ? { ...r, report } : r);
+    const deliveries = [...this.deliveries.values()]
+      .filter((d) => d.requestId === id && d.tenantId === tenantId)
+      .map((d) => d.record)
+      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? 1 : -1));
+    return structuredClone({ ...r, ...(report ? { report } : {}), ...(deliveries.length ? { webhookDeliveries: deliveries } : {}) });
   }
 
   async searchRequests(q: RequestQuery): Promise<Page<RequestRecord>> {
@@ -127,6 +142,42 @@ export class MemoryRecordStore implements RecordStore {
     if (!r || r.tenantId !== tenantId) return undefined;
     if (!r.deletedAt) r.deletedAt = new Date().toISOString();
     return structuredClone(r);
+  }
+
+  async recordWebhookDelivery(u: WebhookDeliveryUpdate): Promise<void> {
+    const now = new Date().toISOString();
+    const held = this.deliveries.get(u.deliveryId);
+    if (held && (held.tenantId !== u.tenantId || held.record.status === 'DELIVERED' || (held.record.status === 'FAILED' && u.status === 'PENDING'))) return;
+    const before: WebhookDeliveryRecord = held?.record ?? {
+      id: u.deliveryId, eventId: webhookEventId(u.requestId, u.event.type), eventType: u.event.type, redelivery: u.redelivery, status: u.status, attempts: 0, createdAt: now, updatedAt: now,
+    };
+    const a = u.attempt;
+    const newer = a !== undefined && a.number >= before.attempts;
+    const record = withoutUndefined({
+      ...before,
+      status: u.status,
+      attempts: Math.max(before.attempts, a?.number ?? 0),
+      updatedAt: now,
+      lastAttemptAt: newer ? a.at : before.lastAttemptAt,
+      lastHttpStatus: newer ? a.httpStatus : before.lastHttpStatus,
+      lastError: newer ? a.error : before.lastError,
+      nextAttemptAt: u.status !== 'PENDING' ? undefined : newer ? a.nextAttemptAt : before.nextAttemptAt,
+      deliveredAt: before.deliveredAt ?? u.deliveredAt,
+      error: u.error ?? before.error,
+    });
+    this.deliveries.set(u.deliveryId, { tenantId: u.tenantId, requestId: u.requestId, event: held?.event ?? u.event, record });
+    const r = this.requests.get(u.requestId);
+    if (record.status === 'FAILED' && record.error && !u.redelivery && r && r.request.tenantId === u.tenantId && !r.notifyError) {
+      const execution = this.executions.get(u.requestId);
+      if (!u.executionId || !execution || execution === u.executionId) this.requests.set(u.requestId, { ...r, notifyError: record.error, updatedAt: now });
+    }
+  }
+
+  async latestWebhookEvent(tenantId: string, requestId: string): Promise<RunOutcomeEvent | undefined> {
+    const latest = [...this.deliveries.values()]
+      .filter((d) => d.tenantId === tenantId && d.requestId === requestId)
+      .sort((a, b) => Date.parse(b.record.createdAt) - Date.parse(a.record.createdAt) || (a.record.id < b.record.id ? 1 : -1))[0];
+    return latest ? structuredClone(latest.event) : undefined;
   }
 
   async purgeExpiredKeys(): Promise<number> {

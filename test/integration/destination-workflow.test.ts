@@ -28,7 +28,7 @@ import type { Emulator } from '../helpers/emulators/process.js';
 import { digestStream } from '../helpers/emulators/retail-csv.js';
 import { createS3Bucket, s3Client, S3_TEST_CREDENTIALS, startS3Server } from '../helpers/emulators/s3-server.js';
 import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
-import { activityAttempts, invoiceRequest, withHarness, type Harness } from '../workflows/harness.js';
+import { activityAttempts, invoiceRequest, settledDelivery, withHarness, type Harness } from '../workflows/harness.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
@@ -105,7 +105,8 @@ void test('a run delivers to GCS and S3 under path_format names, and the webhook
     bundle,
     async (h) => {
       const request = invoiceRequest({ exportLocations: LOCATIONS, notify: { webhookUrl: h.receiver.url() }, requestedAt: '2024-02-29T23:30:00.000Z' });
-      const state = (await (await h.start(request)).result()) as RunState;
+      const handle = await h.start(request);
+      const state = (await handle.result()) as RunState;
       assert.equal(state.status, 'SUCCEEDED', JSON.stringify(state.error));
       const report = state.report as ExportedReport;
       const gcsKey = `exports/acme/2024/02/29/${request.id}.csv`;
@@ -120,6 +121,7 @@ void test('a run delivers to GCS and S3 under path_format names, and the webhook
         assert.equal(got.sha256, report.sha256);
         assert.equal(got.sizeBytes, report.sizeBytes);
       }
+      assert.equal((await settledDelivery(h.client, handle)).failure, undefined);
       const event = h.receiver.received[0]!.event;
       const s3Copy = event.report?.deliveries?.find((d) => d.variant === 'S3');
       assert.ok(s3Copy?.download_url, 'presigned link in the event');
@@ -136,7 +138,8 @@ void test('a BIGQUERY location gets the run\'s rows, tagged with its id; count a
     bundle,
     async (h) => {
       const request = invoiceRequest({ exportLocations: [{ variant: 'BIGQUERY', integrationId: 'bq-main', datasetId: 'reports', streamName: 'invoice_lines' }] });
-      const state = (await (await h.start(request)).result()) as RunState;
+      const handle = await h.start(request);
+      const state = (await handle.result()) as RunState;
       assert.equal(state.status, 'SUCCEEDED', JSON.stringify(state.error));
       assert.deepEqual(state.report?.deliveries?.map((d) => d.uri), ['bigquery://test/reports/invoice_lines']);
       const [rows] = await bigQueryClient(bq.url).query({
@@ -159,7 +162,8 @@ void test('a PARQUET location gets the run\'s rows as a Parquet object named .pa
     bundle,
     async (h) => {
       const request = invoiceRequest({ exportLocations: [{ variant: 'GCS', integrationId: 'gcs-main', bucketPath: 'gs://acme-gcs/parquet', formatType: 'PARQUET' }] });
-      const state = (await (await h.start(request)).result()) as RunState;
+      const handle = await h.start(request);
+      const state = (await handle.result()) as RunState;
       assert.equal(state.status, 'SUCCEEDED', JSON.stringify(state.error));
       const uri = state.report?.deliveries?.[0]?.uri ?? '';
       assert.match(uri, new RegExp(`^gs://acme-gcs/parquet/acme/INVOICE/${request.id}/INVOICE_536365_.*\\.parquet$`));

@@ -5,27 +5,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ReportError } from '../../src/domain/errors.js';
 import type { RunState } from '../../src/domain/run-status.js';
 import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.js';
 import type { WebhookEvent } from '../../src/notifiers/notifier.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
+import { verifyWebhook as verify } from '../helpers/webhook-verify.js';
 import { WebhookReceiver } from '../workflows/fakes.js';
-import { activityAttempts, invoiceRequest, withHarness } from '../workflows/harness.js';
+import { activityAttempts, invoiceRequest, settledDelivery, withHarness } from '../workflows/harness.js';
 
 const SECRET = 'whsec-test-0123456789';
 
 const temporal = useTemporalTestServer();
-
-/** The README's verification recipe, written out as a receiver would (not reusing reportflow's code). */
-function verify(secret: string, header: string, rawBody: string, nowSeconds: number): boolean {
-  const fields = Object.fromEntries(header.split(',').map((kv) => kv.split('=', 2)));
-  const t = Number(fields.t);
-  if (!Number.isFinite(t) || Math.abs(nowSeconds - t) > 300) return false;
-  const expected = createHmac('sha256', secret).update(`${fields.t}.${rawBody}`).digest('hex');
-  return fields.v1 !== undefined && fields.v1.length === expected.length && timingSafeEqual(Buffer.from(fields.v1), Buffer.from(expected));
-}
 
 void test('a receiver answering 500 twice then 200 gets the signed event three times with the same event id', async () => {
   await withHarness(
@@ -38,6 +29,8 @@ void test('a receiver answering 500 twice then 200 gets the signed event three t
       const state = (await handle.result()) as RunState;
       assert.equal(state.status, 'SUCCEEDED');
       assert.equal(state.notifyError, undefined);
+      const { delivery, failure } = await settledDelivery(h.client, handle);
+      assert.equal(failure, undefined);
       assert.equal(h.receiver.received.length, 3);
       const ids = h.receiver.received.map((r) => r.headers['x-reportflow-event-id']);
       assert.deepEqual(ids, Array(3).fill(`${request.id}:report.succeeded`));
@@ -50,7 +43,7 @@ void test('a receiver answering 500 twice then 200 gets the signed event three t
         assert.equal(verify(SECRET, header, r.rawBody.replace('SUCCEEDED', 'FAILED'), now), false, 'a changed body fails');
         assert.equal(verify(SECRET, header, r.rawBody, now + 3600), false, 'an old signature fails');
       }
-      assert.equal((await activityAttempts(handle)).notify, 3);
+      assert.equal((await activityAttempts(delivery)).notify, 3);
     },
     (h) => {
       h.overrides.notifier = new HttpWebhookNotifier({ timeoutMs: 2000, secret: SECRET, allowHosts: ['127.0.0.1'] });

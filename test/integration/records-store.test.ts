@@ -119,6 +119,46 @@ for (const engine of engines) {
       assert.equal((await store.getRequest(tenant, scheduled.id))?.status, 'RUNNING');
     });
 
+    test('webhook deliveries: attempts move PENDING forward, a final state never goes back, a failed run delivery sets notify_error, lists carry them', async () => {
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const req = request(tenant, { notify: { webhookUrl: 'https://hooks.example.test/r' } });
+      await store.createRequest(req);
+      await store.recordRunState(req, { status: 'SUCCEEDED', stage: 'NOTIFY', completedAt: '2026-03-01T10:00:00.000Z', executionId: 'exec-1' });
+      const event = { type: 'report.succeeded' as const, status: 'SUCCEEDED' as const, occurredAt: '2026-03-01T10:00:00.000Z' };
+      const base = { deliveryId: uuidv7(), tenantId: tenant, requestId: req.id, event, redelivery: false, executionId: 'exec-1' };
+      const at = (n: number) => `2026-03-01T10:00:0${n}.000Z`;
+      await store.recordWebhookDelivery({ ...base, status: 'PENDING' });
+      await store.recordWebhookDelivery({ ...base, status: 'PENDING', attempt: { number: 2, at: at(5), httpStatus: 503, error: 'answered 503', nextAttemptAt: at(9) } });
+      await store.recordWebhookDelivery({ ...base, status: 'PENDING', attempt: { number: 1, at: at(1), error: 'connection refused (ECONNREFUSED)', nextAttemptAt: at(5) } }); // late
+      let [d] = (await store.getRequest(tenant, req.id))!.webhookDeliveries!;
+      assert.deepEqual(
+        [d!.status, d!.attempts, d!.lastAttemptAt, d!.lastHttpStatus, d!.lastError, d!.nextAttemptAt, d!.eventId],
+        ['PENDING', 2, at(5), 503, 'answered 503', at(9), `${req.id}:report.succeeded`],
+      );
+      assert.equal(await store.getRequest('intruder', req.id), undefined);
+      assert.equal(await store.latestWebhookEvent('intruder', req.id), undefined);
+      assert.deepEqual(await store.latestWebhookEvent(tenant, req.id), event);
+
+      const undelivered = { code: 'WEBHOOK_UNDELIVERED', message: 'gave up', errors: [] };
+      await store.recordWebhookDelivery({ ...base, status: 'FAILED', error: undelivered });
+      await store.recordWebhookDelivery({ ...base, status: 'PENDING', attempt: { number: 3, at: at(9), httpStatus: 503 } }); // late again
+      const record = (await store.getRequest(tenant, req.id))!;
+      [d] = record.webhookDeliveries!;
+      assert.deepEqual([d!.status, d!.attempts, d!.lastHttpStatus, d!.nextAttemptAt, d!.error], ['FAILED', 2, 503, undefined, undelivered]);
+      assert.deepEqual(record.notifyError, undelivered, 'the run\'s own delivery failing is its notify error');
+
+      // A redelivery is a delivery of its own; DELIVERED is final for good; it leaves notify_error as it was.
+      const again = { ...base, deliveryId: uuidv7(), redelivery: true, executionId: undefined };
+      await store.recordWebhookDelivery({ ...again, status: 'DELIVERED', attempt: { number: 1, at: at(8), httpStatus: 200 }, deliveredAt: at(8) });
+      await store.recordWebhookDelivery({ ...again, status: 'FAILED', error: undelivered });
+      const listed = (await store.searchRequests({ tenantId: tenant, limit: 10 })).items[0]!;
+      assert.deepEqual(listed.webhookDeliveries!.map((x) => [x.redelivery, x.status, x.deliveredAt ?? null]), [[true, 'DELIVERED', at(8)], [false, 'FAILED', null]]);
+      assert.deepEqual(listed.notifyError, undelivered);
+      // Another tenant cannot touch the delivery through an id clash.
+      await store.recordWebhookDelivery({ ...base, tenantId: 'intruder', status: 'DELIVERED' });
+      assert.equal((await store.getRequest(tenant, req.id))!.webhookDeliveries!.find((x) => x.id === base.deliveryId)!.status, 'FAILED');
+    });
+
     test('a failed subscription period run again (a new execution) starts its record afresh; within one execution final stays final', async () => {
       const tenant = `t${randomUUID().slice(0, 8)}`;
       const first = request(tenant, { id: `sub-2:2026-02-01`, metadata: { try: '1' } });

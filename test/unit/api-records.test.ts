@@ -247,3 +247,44 @@ void test('a run Temporal knows before its first record (a subscription run) is 
     api.runs.failWith = undefined;
   }
 });
+
+void test('redeliver: 202 starts a new delivery of the recorded event (same event, fresh link time); 409 without a webhook, before the end or without an event; 404 for another tenant; 503 when Temporal is down', async () => {
+  const created = await inject('POST', '/v1/report-generate-requests', { ...BODY, notify: { webhook_url: 'https://hooks.example.test/r' } });
+  const id = String(created.body.id);
+  const url = `/v1/report-generate-requests/${id}/webhook-deliveries/redeliver`;
+  const request = (await api.records.getRequest('acme', id))!.request;
+  const running = await inject('POST', url);
+  assert.deepEqual([running.status, running.body.error.code], [409, 'WEBHOOK_NOT_REDELIVERABLE']);
+  assert.match(running.body.error.message, /has not finished \(PENDING\)/);
+
+  await api.records.recordRunState(request, { status: 'SUCCEEDED', stage: 'NOTIFY', completedAt: new Date().toISOString() });
+  const noEvent = await inject('POST', url);
+  assert.deepEqual([noEvent.status, noEvent.body.error.message], [409, 'No webhook event was recorded for this run.']);
+
+  const event = { type: 'report.succeeded' as const, status: 'SUCCEEDED' as const, occurredAt: '2026-03-01T10:00:00.000Z' };
+  await api.records.recordWebhookDelivery({ deliveryId: 'd-1', tenantId: 'acme', requestId: id, event, redelivery: false, status: 'FAILED', attempt: { number: 33, at: '2026-03-02T09:25:15.000Z', httpStatus: 503 }, error: { code: 'WEBHOOK_UNDELIVERED', message: 'gave up', errors: [] } });
+  assert.equal((await inject('POST', url, undefined, auth('globex'))).status, 404);
+  api.runs.failWith = new ReportError('UNAVAILABLE', 'Temporal could not be reached; try again.');
+  const down = await inject('POST', url);
+  api.runs.failWith = undefined;
+  assert.deepEqual([down.status, down.body.error.code], [503, 'UNAVAILABLE']);
+  assert.equal((await api.records.getRequest('acme', id))!.webhookDeliveries!.length, 1, 'nothing started, nothing recorded');
+
+  const before = Date.now();
+  const asked = await inject('POST', url);
+  assert.equal(asked.status, 202, JSON.stringify(asked.body));
+  const started = api.runs.deliveries.at(-1)!;
+  assert.deepEqual([started.request.id, started.event, started.redelivery, started.executionId], [id, event, true, undefined]);
+  assert.ok(Date.parse(started.linkSignedAt) >= before - 1000, 'the download link is signed from now, not from the event');
+  assert.equal(started.schedule.totalMs, 86_400_000);
+  assert.deepEqual(asked.body.webhook_deliveries.map((d: JsonBody) => [d.id, d.redelivery, d.status, d.attempts]), [[started.deliveryId, true, 'PENDING', 0], ['d-1', false, 'FAILED', 33]]);
+  assert.deepEqual(asked.body.webhook_deliveries[1], {
+    id: 'd-1', event_id: `${id}:report.succeeded`, event_type: 'report.succeeded', redelivery: false, status: 'FAILED', attempts: 33,
+    last_attempt_at: '2026-03-02T09:25:15.000Z', last_http_status: 503, last_error: null, next_attempt_at: null, delivered_at: null,
+    error: { code: 'WEBHOOK_UNDELIVERED', message: 'gave up', errors: [] }, created_at: asked.body.webhook_deliveries[1].created_at,
+  });
+
+  const quiet = await inject('POST', '/v1/report-generate-requests', BODY);
+  const none = await inject('POST', `/v1/report-generate-requests/${quiet.body.id}/webhook-deliveries/redeliver`);
+  assert.deepEqual([none.status, none.body.error.code, none.body.error.errors[0].field], [409, 'WEBHOOK_NOT_REDELIVERABLE', 'id']);
+});

@@ -1,6 +1,6 @@
 /**
  * The HTTP webhook notifier against a real local HTTP server: what it sends, and how each kind of
- * answer is reported (2xx ok, 4xx non-retryable WEBHOOK_REJECTED, 5xx / timeout / no server retryable).
+ * answer is reported (2xx ok, 4xx non-retryable WEBHOOK_REJECTED, 5xx / 408 / 429 / timeout / no server retryable).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ReportError } from '../../src/domain/errors.js';
 import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.js';
-import type { WebhookEvent } from '../../src/notifiers/notifier.js';
+import { WebhookAttemptError, WebhookRejectedError, type WebhookEvent } from '../../src/notifiers/notifier.js';
 
 const event: WebhookEvent = {
   event_id: 'r-1:report.succeeded',
@@ -92,7 +92,7 @@ void test('a receiver slower than the timeout is a retryable timeout error', asy
   const t0 = Date.now();
   const err = await notifier.send(`${base}/slow`, event).then(() => assert.fail('should throw'), (e: unknown) => e);
   assert.ok(err instanceof Error && !(err instanceof ReportError));
-  assert.match(err.message, /timed out after 500 ms/);
+  assert.match(err.message, /no answer within 500 ms/);
   assert.ok(Date.now() - t0 < 1500);
 });
 
@@ -105,4 +105,29 @@ void test('an unreachable receiver is a retryable network error', async () => {
   const err = await notifier.send(`http://127.0.0.1:${port}/hook`, event).then(() => assert.fail('should throw'), (e: unknown) => e);
   assert.ok(err instanceof Error && !(err instanceof ReportError));
   assert.match(err.message, /ECONNREFUSED/);
+});
+
+void test('408 and 429 ask to come back later: retryable, with the status; a 2xx returns its status; a 4xx carries its status', async () => {
+  for (const status of [408, 429, 500, 503]) {
+    const err = await notifier.send(`${base}/status/${status}`, event).then(() => assert.fail('should throw'), (e: unknown) => e);
+    assert.ok(err instanceof WebhookAttemptError, `${status}`);
+    assert.deepEqual([err.httpStatus, err.reason], [status, `answered ${status}`]);
+  }
+  assert.deepEqual(await notifier.send(`${base}/status/202`, event), { httpStatus: 202 });
+  const gone = await notifier.send(`${base}/status/410`, event).then(() => assert.fail('should throw'), (e: unknown) => e);
+  assert.ok(gone instanceof WebhookRejectedError && gone.httpStatus === 410 && gone.code === 'WEBHOOK_REJECTED');
+});
+
+void test('no answer is described for the client without the URL: refused connection, timeout', async () => {
+  const closed = createServer();
+  closed.listen(0, '127.0.0.1');
+  await once(closed, 'listening');
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve));
+  const refused = await notifier.send(`http://127.0.0.1:${port}/hook?token=secret`, event).then(() => assert.fail('should throw'), (e: unknown) => e);
+  assert.ok(refused instanceof WebhookAttemptError);
+  assert.deepEqual([refused.reason, refused.httpStatus], ['connection refused (ECONNREFUSED)', undefined]);
+  const slow = await notifier.send(`${base}/slow`, event).then(() => assert.fail('should throw'), (e: unknown) => e);
+  assert.ok(slow instanceof WebhookAttemptError);
+  assert.equal(slow.reason, 'no answer within 500 ms');
 });

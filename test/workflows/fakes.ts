@@ -130,26 +130,32 @@ export interface ReceivedWebhook {
   event: WebhookEvent;
   /** The exact bytes received, as a signature is computed over them. */
   rawBody: string;
+  /** The status the receiver answered with. */
+  status: number;
 }
 
-/** A webhook receiver on 127.0.0.1 (random port). `statuses`: answers to give in turn; then 204. */
+/**
+ * A webhook receiver on 127.0.0.1 (a random port, or the one given to `start`). `statuses`: answers
+ * to give in turn; then `defaultStatus` (204).
+ */
 export class WebhookReceiver {
   readonly received: ReceivedWebhook[] = [];
   statuses: number[] = [];
+  defaultStatus = 204;
   private server: Server | undefined;
 
-  async start(): Promise<void> {
+  async start(port = 0): Promise<void> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const rawBody = Buffer.concat(chunks).toString('utf8');
-        this.received.push({ headers: req.headers, event: JSON.parse(rawBody) as WebhookEvent, rawBody });
-        res.statusCode = this.statuses.shift() ?? 204;
+        res.statusCode = this.statuses.shift() ?? this.defaultStatus;
+        this.received.push({ headers: req.headers, event: JSON.parse(rawBody) as WebhookEvent, rawBody, status: res.statusCode });
         res.end();
       });
     });
-    this.server.listen(0, '127.0.0.1');
+    this.server.listen(port, '127.0.0.1');
     await once(this.server, 'listening');
   }
 

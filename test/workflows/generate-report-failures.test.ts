@@ -1,7 +1,7 @@
 /**
  * How the report workflow fails, retries and is cancelled, on a real Temporal dev server: bad input
  * fails at once with its error code, transient faults are retried, a cancelled render stops and
- * exports nothing, and a webhook that answers 4xx is not asked again.
+ * exports nothing, and a webhook that answers 4xx is not asked again (and does not change the run's outcome).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temp
 import { SA_STAGE, SA_STATUS } from '../../src/domain/search-attributes.js';
 import { statusQuery } from '../../workflows/messages.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
-import { activityAttempts, invoiceRequest, withHarness } from './harness.js';
+import { activityAttempts, invoiceRequest, settledDelivery, withHarness } from './harness.js';
 
 const temporal = useTemporalTestServer();
 
@@ -35,8 +35,12 @@ void test('an unknown report code fails after one attempt with REPORT_CODE_UNKNO
     assert.equal(err.cause.type, 'REPORT_CODE_UNKNOWN');
     assert.equal(err.cause.nonRetryable, true);
     assert.equal(err.cause.message, 'Unknown report code "NO_SUCH_REPORT".');
-    assert.deepEqual(await activityAttempts(handle), { validateRequest: 1, notify: 1, cleanupStaging: 1 });
+    assert.deepEqual(await activityAttempts(handle), { validateRequest: 1, cleanupStaging: 1 });
     assert.equal(h.db.streamCalls, 0);
+    // The webhook is sent by the run's delivery workflow, once.
+    const { delivery, failure } = await settledDelivery(h.client, handle);
+    assert.equal(failure, undefined);
+    assert.deepEqual(await activityAttempts(delivery), { notify: 1 });
 
     const state = await handle.query(statusQuery);
     assert.equal(state.status, 'FAILED');
@@ -128,6 +132,7 @@ void test('cancelling a run during a slow render aborts the renderer, exports no
       assert.equal(described.status.name, 'CANCELLED');
       assert.equal(described.typedSearchAttributes.get(SA_STATUS), 'CANCELLED');
 
+      assert.equal((await settledDelivery(h.client, handle)).failure, undefined);
       assert.deepEqual(h.receiver.received.map((r) => r.event.event_id), [`${request.id}:report.cancelled`]);
       assert.equal(h.receiver.received[0]!.event.status, 'CANCELLED');
       assert.ok(stopMs < 5000, `cancel took ${stopMs} ms to take effect`);
@@ -139,18 +144,29 @@ void test('cancelling a run during a slow render aborts the renderer, exports no
   );
 });
 
-void test('a webhook answering 4xx is not retried and the report still succeeds', async () => {
+void test('a webhook answering 4xx is not retried, the delivery FAILS with WEBHOOK_REJECTED and the report still succeeds', async () => {
   await withHarness(
     temporal.env,
     temporal.bundle,
     async (h) => {
-      const handle = await h.start(invoiceRequest({ notify: { webhookUrl: h.receiver.url() } }));
+      const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
+      const handle = await h.start(request);
       const result = await handle.result();
       assert.equal(result.status, 'SUCCEEDED');
+      const { delivery, failure } = await settledDelivery(h.client, handle);
+      assert.ok(failure?.cause instanceof ApplicationFailure);
+      assert.equal(failure.cause.type, 'WEBHOOK_REJECTED');
       assert.equal(h.receiver.received.length, 1);
-      assert.equal((await activityAttempts(handle)).notify, 1);
-      assert.equal(result.notifyError?.code, 'WEBHOOK_REJECTED');
-      assert.equal(result.notifyError?.message, 'The webhook receiver answered 410 to report.succeeded.');
+      assert.equal((await activityAttempts(delivery)).notify, 1);
+      const record = (await h.records.getRequest('acme', request.id))!;
+      assert.equal(record.status, 'SUCCEEDED');
+      assert.deepEqual(record.notifyError, {
+        code: 'WEBHOOK_REJECTED',
+        message: 'The webhook receiver answered 410 to report.succeeded.',
+        errors: [{ field: 'notify.webhook_url', code: 'WEBHOOK_REJECTED', message: 'answered 410' }],
+      });
+      const [d] = record.webhookDeliveries ?? [];
+      assert.deepEqual([d?.status, d?.attempts, d?.lastHttpStatus, d?.nextAttemptAt, d?.error?.code], ['FAILED', 1, 410, undefined, 'WEBHOOK_REJECTED']);
       assert.equal((await h.exportedFiles()).length, 1);
     },
     (h) => {

@@ -15,7 +15,7 @@ import type { RunState } from '../../src/domain/run-status.js';
 import { statusQuery } from '../../workflows/messages.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 import { INVOICES } from './fakes.js';
-import { invoiceRequest, withHarness } from './harness.js';
+import { activityAttempts, invoiceRequest, settledDelivery, withHarness } from './harness.js';
 
 const temporal = useTemporalTestServer();
 
@@ -116,9 +116,14 @@ void test('the webhook receives report.succeeded once delivered, with a stable e
       assert.equal(result.status, 'SUCCEEDED');
       assert.equal(result.stage, 'NOTIFY');
       assert.equal(result.notifyError, undefined);
+      const { delivery, failure } = await settledDelivery(h.client, handle);
+      assert.equal(failure, undefined);
 
       // First POST got a 503 and was retried; both carry the same event id and body.
       assert.equal(h.receiver.received.length, 2);
+      assert.equal((await activityAttempts(delivery)).notify, 2);
+      const [recorded] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
+      assert.deepEqual([recorded!.status, recorded!.attempts, recorded!.lastHttpStatus, recorded!.eventId], ['DELIVERED', 2, 204, `${request.id}:report.succeeded`]);
       const [first, second] = h.receiver.received;
       assert.deepEqual(first!.event, second!.event);
       const { headers, event } = second!;
@@ -147,12 +152,13 @@ void test('the webhook receives report.succeeded once delivered, with a stable e
   );
 });
 
-void test('the recorded history of a successful run replays without non-determinism', async () => {
+void test('the recorded history of a successful run and of its webhook delivery replay without non-determinism', async () => {
   await withHarness(temporal.env, temporal.bundle, async (h) => {
     const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
     const handle = await h.start(request);
     await handle.result();
-    const history = await handle.fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, history, request.id);
+    const { delivery } = await settledDelivery(h.client, handle);
+    await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
+    await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await delivery.fetchHistory(), delivery.workflowId);
   });
 });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { History, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { pino } from 'pino';
@@ -21,7 +21,8 @@ import type { RecordStore } from '../../src/records/records.js';
 import { LocalStaging } from '../../src/staging/local-staging.js';
 import { createReportWorker } from '../../src/temporal/worker.js';
 import type { generateReport } from '../../workflows/generate-report.js';
-import { GENERATE_REPORT_WORKFLOW } from '../../workflows/messages.js';
+import type { deliverWebhook } from '../../workflows/deliver-webhook.js';
+import { DELIVER_WEBHOOK_WORKFLOW, GENERATE_REPORT_WORKFLOW } from '../../workflows/messages.js';
 import { MemoryRecordStore } from '../helpers/memory-record-store.js';
 import { FakeDatabase, invoiceCatalog, StubRenderer, stubRenderers, WebhookReceiver } from './fakes.js';
 
@@ -134,6 +135,30 @@ async function listFiles(dir: string): Promise<string[]> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
+  }
+}
+
+/**
+ * Handles of the `deliverWebhook` children a report run started (its webhook deliveries), in order,
+ * read from the run's history.
+ */
+export async function deliveryHandles(client: Client, handle: { fetchHistory(): Promise<History> }): Promise<WorkflowHandle<typeof deliverWebhook>[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? [])
+    .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
+    .filter((a) => a?.workflowType?.name === DELIVER_WEBHOOK_WORKFLOW)
+    .map((a) => client.workflow.getHandle<typeof deliverWebhook>(a!.workflowId!));
+}
+
+/** The run's one webhook delivery: waits until it has ended and returns its handle and its failure (if it failed). */
+export async function settledDelivery(client: Client, handle: { fetchHistory(): Promise<History> }): Promise<{ delivery: WorkflowHandle<typeof deliverWebhook>; failure?: Error }> {
+  const [delivery, ...more] = await deliveryHandles(client, handle);
+  if (!delivery || more.length) throw new Error(`expected one webhook delivery, found ${more.length + (delivery ? 1 : 0)}`);
+  try {
+    await delivery.result();
+    return { delivery };
+  } catch (err) {
+    return { delivery, failure: err as Error };
   }
 }
 

@@ -1,5 +1,6 @@
 /**
- * Report generate requests: create (with `Idempotency-Key`), read, list, search and cancel.
+ * Report generate requests: create (with `Idempotency-Key`), read, list, search, cancel, and send
+ * the run's webhook event again.
  * A request is validated against its report definition, its filters and its data checks before
  * anything is stored or started, so bad input is answered at once with 400 and changes nothing.
  * Records come from the service's store (src/records); a run still going shows its live stage, and a
@@ -11,6 +12,7 @@ import { validateRequest } from '../../catalog/validate-request.js';
 import type { Integrations } from '../../config/integrations.js';
 import { ReportError } from '../../domain/errors.js';
 import type { RunStatus } from '../../domain/run-status.js';
+import { WEBHOOK_RETRY_SCHEDULE } from '../../domain/webhook-delivery.js';
 import { FINAL_STATUSES } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
@@ -160,7 +162,43 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       req.log.info({ runId: id, tenantId: req.tenantId }, 'run cancel requested');
       return reply.code(202).send(requestToWire(after, links));
     });
+
+    app.post<{ Params: { id: string } }>('/report-generate-requests/:id/webhook-deliveries/redeliver', {
+      config: { permission: 'REPORT_GENERATE_REQUEST.REDELIVER' },
+      schema: {
+        tags: TAGS,
+        summary: 'Send the run\'s webhook event again (same event id, fresh signature and download link) as a new delivery',
+        params: ID_PARAMS,
+        response: { 202: REQUEST_VIEW, ...ERROR_RESPONSES },
+      },
+    }, async (req, reply) => {
+      const before = await readState(deps, req.tenantId, req.params.id);
+      const { request } = before;
+      if (!request.notify?.webhookUrl) throw notRedeliverable('The request has no webhook (notify.webhook_url), so there is nothing to send again.');
+      if (!FINAL_STATUSES.includes(before.status)) throw notRedeliverable(`The run has not finished (${before.status}); its event is sent when it does.`);
+      let event;
+      try {
+        event = await deps.records.latestWebhookEvent(req.tenantId, request.id);
+      } catch (err) {
+        throw databaseFault(err);
+      }
+      if (!event) throw notRedeliverable('No webhook event was recorded for this run.');
+      const deliveryId = uuidv7();
+      await deps.runs.deliverWebhook({ deliveryId, request, event, redelivery: true, linkSignedAt: new Date().toISOString(), schedule: WEBHOOK_RETRY_SCHEDULE });
+      // The delivery records itself as it starts; recording it here too lets this answer show it.
+      await deps.records
+        .recordWebhookDelivery({ deliveryId, tenantId: req.tenantId, requestId: request.id, event, redelivery: true, status: 'PENDING' })
+        .catch((err: unknown) => req.log.warn({ err }, 'redelivery not recorded by the API'));
+      req.log.info({ runId: request.id, tenantId: req.tenantId, deliveryId, eventType: event.type }, 'webhook redelivery started');
+      const after = await readState(deps, req.tenantId, request.id).catch(() => before);
+      return reply.code(202).send(requestToWire(after, links));
+    });
   };
+}
+
+/** 409: nothing to send again (no webhook, run not finished, no event recorded). */
+function notRedeliverable(message: string): ReportError {
+  return new ReportError('WEBHOOK_NOT_REDELIVERABLE', message, [{ field: 'id', code: 'WEBHOOK_NOT_REDELIVERABLE', message }]);
 }
 
 /**

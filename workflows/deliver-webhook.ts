@@ -1,0 +1,92 @@
+/**
+ * One delivery of a run's webhook event: the notify activity under the delivery's retry schedule
+ * (see `WEBHOOK_RETRY_SCHEDULE`: 24 hours of backoff by default), with the delivery's state recorded
+ * for the API — PENDING when it begins (each attempt then records its own outcome), DELIVERED or
+ * FAILED at the end. Started by the report run as a child it does not wait for (so the run's outcome
+ * is final at once), and by the redeliver API. The schedule travels in the input, so a change of the
+ * default never alters a delivery already under way.
+ *
+ * Ends Completed when delivered; Failed with `WEBHOOK_REJECTED` / `WEBHOOK_ADDRESS_REFUSED` (refused
+ * for good) or `WEBHOOK_UNDELIVERED` (the schedule ran out); Cancelled when stopped from outside
+ * (recorded as FAILED `WEBHOOK_UNDELIVERED`, so no delivery stays PENDING for ever).
+ */
+import { ApplicationFailure, CancellationScope, isCancellation, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
+import type { ReportActivities } from '../activities/index.js';
+import type { RunError } from '../src/domain/run-status.js';
+import { FINAL_DELIVERY_ERRORS, type DeliveryStatus, type WebhookDeliveryInput, type WebhookDeliveryUpdate } from '../src/domain/webhook-delivery.js';
+import { toRunError } from './run-error.js';
+
+const TRANSIENT: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 };
+const { recordWebhookDelivery } = proxyLocalActivities<ReportActivities>({ startToCloseTimeout: '10 seconds', retry: TRANSIENT });
+
+/** What a delivery came to. */
+export interface WebhookDeliveryResult {
+  status: Extract<DeliveryStatus, 'DELIVERED'>;
+  /** The receiver's 2xx status. */
+  httpStatus?: number;
+}
+
+/**
+ * @returns DELIVERED with the receiver's status.
+ * @throws ApplicationFailure (non-retryable) typed `WEBHOOK_REJECTED`, `WEBHOOK_ADDRESS_REFUSED` or
+ *   `WEBHOOK_UNDELIVERED` when it is not delivered; CancelledFailure when it is cancelled.
+ */
+export async function deliverWebhook(input: WebhookDeliveryInput): Promise<WebhookDeliveryResult> {
+  const { schedule, request, event, deliveryId, redelivery, executionId, linkSignedAt } = input;
+  const { notify } = proxyActivities<ReportActivities>({
+    startToCloseTimeout: schedule.attemptTimeoutMs,
+    scheduleToCloseTimeout: schedule.totalMs,
+    retry: {
+      initialInterval: schedule.initialIntervalMs,
+      backoffCoefficient: schedule.backoffCoefficient,
+      maximumInterval: schedule.maximumIntervalMs,
+      nonRetryableErrorTypes: [...FINAL_DELIVERY_ERRORS],
+    },
+  });
+  const base = { deliveryId, tenantId: request.tenantId, requestId: request.id, event, redelivery, ...(executionId ? { executionId } : {}) };
+  await record({ ...base, status: 'PENDING' });
+  try {
+    const answer = await notify({ request, ...event, delivery: { id: deliveryId, redelivery, linkSignedAt, ...(executionId ? { executionId } : {}) } });
+    await record({ ...base, status: 'DELIVERED', deliveredAt: new Date().toISOString() });
+    return { status: 'DELIVERED', ...(answer ? { httpStatus: answer.httpStatus } : {}) };
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    const error = cancelled ? stopped() : undelivered(err, schedule.totalMs);
+    await record({ ...base, status: 'FAILED', error });
+    if (cancelled) throw err;
+    throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true, details: [error.errors] });
+  }
+}
+
+/** Writes the delivery's state even in a cancelled scope; a failure after retries is logged (attempts still record theirs). */
+async function record(update: WebhookDeliveryUpdate): Promise<void> {
+  await CancellationScope.nonCancellable(async () => {
+    try {
+      await recordWebhookDelivery(update);
+    } catch (err) {
+      log.warn('webhook delivery state not recorded', { status: update.status, error: String(err) });
+    }
+  });
+}
+
+/** A final refusal keeps its code (`WEBHOOK_REJECTED`, `WEBHOOK_ADDRESS_REFUSED`); anything else means the schedule ran out. */
+function undelivered(err: unknown, totalMs: number): RunError {
+  const refused = toRunError(err, 'NOTIFY');
+  if ((FINAL_DELIVERY_ERRORS as readonly string[]).includes(refused.code)) return refused;
+  return {
+    code: 'WEBHOOK_UNDELIVERED',
+    message: `The webhook receiver did not take the event within ${span(totalMs)} of attempts; the delivery shows its last answer or error.`,
+    errors: [],
+  };
+}
+
+function stopped(): RunError {
+  return { code: 'WEBHOOK_UNDELIVERED', message: 'The delivery was stopped before the webhook receiver took the event.', errors: [] };
+}
+
+/** `totalMs` in words: `24 hours`, `90 minutes`, `3 seconds`. */
+function span(totalMs: number): string {
+  const [n, unit] = totalMs % 3_600_000 === 0 ? [totalMs / 3_600_000, 'hour'] : totalMs % 60_000 === 0 ? [totalMs / 60_000, 'minute'] : [Math.round(totalMs / 1000), 'second'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
