@@ -63,6 +63,8 @@ async function withdrawAll(
   let bigQueryRows = 0;
   for (const [index, location] of (request.exportLocations ?? []).entries()) {
     progress(index);
+    // Nothing can have been delivered through an integration that is not configured.
+    if (!deps.buckets.has(location.integrationId, location.variant)) continue;
     if (location.variant === 'BIGQUERY') {
       bigQueryRows += await deps.buckets.bigQuery(location.integrationId).withdraw({
         datasetId: location.datasetId, table: location.streamName, runId: request.id, jobId: bigQueryJobId(request.id, index),

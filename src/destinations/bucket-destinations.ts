@@ -55,7 +55,7 @@ export class BucketDestinations {
   }
 
   /** True when `id` names an integration of kind `variant`. */
-  has(id: string, variant: 'GCS' | 'S3'): boolean {
+  has(id: string, variant: 'GCS' | 'S3' | 'BIGQUERY'): boolean {
     return this.integrations.get(id)?.type === variant;
   }
 }

@@ -174,3 +174,40 @@ void test('a webhook answering 4xx is not retried, the delivery FAILS with WEBHO
     },
   );
 });
+
+void test('every long stage heartbeats within 30 s (a dead worker\'s export is retried within its heartbeat timeout, not after 5 minutes)', async () => {
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
+    const handle = await h.start(invoiceRequest());
+    await handle.result();
+    const history = await handle.fetchHistory();
+    const heartbeatSeconds: Record<string, number | undefined> = {};
+    for (const e of history.events ?? []) {
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s) heartbeatSeconds[s.activityType!.name!] = s.heartbeatTimeout ? Number(s.heartbeatTimeout.seconds ?? 0) : undefined;
+    }
+    assert.deepEqual(
+      { queryData: heartbeatSeconds.queryData, renderReport: heartbeatSeconds.renderReport, exportReport: heartbeatSeconds.exportReport },
+      { queryData: 30, renderReport: 30, exportReport: 30 },
+    );
+  });
+});
+
+void test('a run that fails for good after its LOCAL copy was delivered takes it back: no file, no report record', async () => {
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
+    // An S3 location whose integration this worker lacks fails the export for good (INTEGRATION_UNKNOWN),
+    // after the LOCAL copy and its record were written.
+    const request = invoiceRequest({ exportLocations: [{ variant: 'S3', integrationId: 'not-configured', bucketPath: 's3://nowhere' }] });
+    const handle = await h.start(request);
+    const err = await failureOf(handle.result());
+    assert.ok(err.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.type, 'INTEGRATION_UNKNOWN');
+    const attempts = await activityAttempts(handle);
+    assert.equal(attempts.exportReport, 1, 'the LOCAL copy was made');
+    assert.equal(attempts.withdrawReport, 1, 'and taken back');
+    assert.deepEqual(await h.exportedFiles(), [], 'no report file is left');
+    assert.equal(await h.records.getReport('acme', request.id), undefined, 'nor its record');
+    const state = await handle.query(statusQuery);
+    assert.equal(state.status, 'FAILED');
+    assert.equal(state.stage, 'EXPORT');
+  });
+});
