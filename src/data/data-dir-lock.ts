@@ -3,6 +3,7 @@
  * second process opening the same directory, and two writers would corrupt it.
  */
 import { open, readFile, rm } from 'node:fs/promises';
+import { isAlive } from '../platform/process-alive.js';
 
 /** A held lock; `release()` deletes the lock file (idempotent). */
 export interface DataDirLock {
@@ -34,7 +35,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
         throw new Error(`the embedded database directory ${dataDir} is in use by process ${holder} (lock file ${file})`, { cause: err });
       }
       await rm(file, { force: true });
@@ -43,12 +44,3 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   throw new Error(`could not lock ${dataDir}: ${file} keeps reappearing`);
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to another user, so it is running.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

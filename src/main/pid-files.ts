@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ProcessIdentity } from './managed-process.js';
+import { isAlive } from '../platform/process-alive.js';
 
 /** What one PID file holds. */
 export interface PidFile extends ProcessIdentity {
@@ -71,15 +72,6 @@ export async function ownIdentity(): Promise<ProcessIdentity> {
   return { pid: process.pid, argv: stdout.trim() ? [stdout.trim()] : [process.execPath, ...process.execArgv, ...process.argv.slice(1)] };
 }
 
-/** True when a process with this PID exists (also when it belongs to another user). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function isIdentity(value: unknown): value is ProcessIdentity {
   const v = value as Partial<ProcessIdentity> | null;

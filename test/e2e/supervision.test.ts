@@ -15,7 +15,8 @@ import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { ApiClient } from '../helpers/api-client.js';
 import { startService, type RunningService } from '../helpers/service.js';
-import { isAlive, type PidFile } from '../../src/main/pid-files.js';
+import type { PidFile } from '../../src/main/pid-files.js';
+import { isAlive } from '../../src/platform/process-alive.js';
 
 const CHILDREN = ['temporal', 'embedded-db', 'worker', 'api'] as const;
 /** Quick restarts; a crash loop after 2 restarts within a minute. */

@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BrowserPool } from '../../src/render/pdf/browser-pool.js';
 import { findChromium } from '../../src/render/pdf/find-chromium.js';
 import { profileDirPrefix, reapOrphanedBrowsers } from '../../src/render/pdf/orphaned-browsers.js';
+import { isAlive as alive } from '../../src/platform/process-alive.js';
 
 const PROJECT = path.resolve(import.meta.dirname, '../..');
 const chromium = () => findChromium({ chromiumPath: undefined, home: PROJECT })!.path;
@@ -22,14 +23,6 @@ after(async () => {
   await Promise.all(pools.map((p) => p.close()));
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Waits up to `ms` for `pid` to be gone. */
 async function goneWithin(pid: number, ms: number): Promise<boolean> {

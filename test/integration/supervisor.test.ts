@@ -14,7 +14,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Supervisor } from '../../src/main/supervisor.js';
 import type { ManagedProcessOptions } from '../../src/main/managed-process.js';
-import { isAlive, readPidFiles, writePidFile } from '../../src/main/pid-files.js';
+import { readPidFiles, writePidFile } from '../../src/main/pid-files.js';
+import { isAlive } from '../../src/platform/process-alive.js';
 import { stopStaleProcesses } from '../../src/main/stale-processes.js';
 import { PROJECT_ROOT } from '../helpers/service.js';
 

@@ -9,6 +9,7 @@
 import { readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { isAlive } from '../../platform/process-alive.js';
 
 const PREFIX = 'reportflow-chromium-';
 
@@ -67,16 +68,6 @@ function ownerOf(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Field 5 of /proc/<pid>/stat (after the parenthesised command name). */
 async function processGroupOf(pid: number): Promise<number | undefined> {
