@@ -7,7 +7,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { errorReply } from './errors.js';
+import { errorHeaders, errorReply, type ErrorBody } from './errors.js';
 
 /** fastify `clientErrorHandler`. */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
@@ -20,9 +20,19 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? errorReply('REQUEST_TIMEOUT', 'The request was not received in time.')
       : errorReply('REQUEST_INVALID', 'The HTTP request is malformed.', [{ field: 'request', code: 'REQUEST_INVALID', message: 'Not a valid HTTP/1.1 request.' }]);
+  writeRawError(socket, status, body);
+}
+
+/**
+ * Writes an error answer straight onto `socket` (for connections fastify does not answer) and ends
+ * the writing side: the status line, `Content-Type`, `Content-Length`, `Connection: close`, the
+ * headers `errorHeaders` gives (`Retry-After` with a 503), then the body.
+ */
+export function writeRawError(socket: Socket, status: number, body: ErrorBody): void {
   const json = JSON.stringify(body);
+  const extra = Object.entries(errorHeaders(status)).map(([name, value]) => `${name}: ${value}\r\n`).join('');
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+      `Content-Length: ${Buffer.byteLength(json)}\r\n${extra}Connection: close\r\n\r\n${json}`,
   );
 }

@@ -13,13 +13,14 @@ import type { Integrations } from '../config/integrations.js';
 import type { UrlSigner } from '../downloads/signed-url.js';
 import type { RecordStore } from '../records/records.js';
 import type { ApiKeys, JwtVerifier } from './auth.js';
+import type { HttpLimits } from './http-limits.js';
 
 export interface ApiDeps {
   /**
-   * Settings; the API reads `maxBodyBytes`, `rateLimitPerMinute` (unset: no rate limit) and, for
-   * links, `publicUrl`, `apiHost`, `apiPort`.
+   * Settings; the API reads `maxBodyBytes`, `rateLimitPerMinute` (unset: no rate limit), the HTTP
+   * bounds (`HttpLimits`, each at its default when unset) and, for links, `publicUrl`, `apiHost`, `apiPort`.
    */
-  config: Pick<Config, 'maxBodyBytes' | 'publicUrl' | 'apiHost' | 'apiPort' | 'downloadUrlTtlSeconds' | 'idempotencyTtlHours'> & Partial<Pick<Config, 'rateLimitPerMinute'>>;
+  config: Pick<Config, 'maxBodyBytes' | 'publicUrl' | 'apiHost' | 'apiPort' | 'downloadUrlTtlSeconds' | 'idempotencyTtlHours'> & Partial<Pick<Config, 'rateLimitPerMinute'>> & Partial<HttpLimits>;
   /** Report definitions by code. */
   catalog: Catalog;
   /** Report data, for the definitions' data checks (e.g. "the invoice exists"). */

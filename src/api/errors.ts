@@ -19,6 +19,17 @@ export interface ErrorReply {
   body: ErrorBody;
 }
 
+/**
+ * Seconds a client is told to wait (`Retry-After`) before retrying after a 503: a pool, a database
+ * or a connection table that is full now is usually free again within a second.
+ */
+export const RETRY_AFTER_SECONDS = 1;
+
+/** Headers that go with an error answer of `status`: `Retry-After` with every 503. */
+export function errorHeaders(status: number): Record<string, string> {
+  return status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {};
+}
+
 /** Builds the reply for `code`; the status always comes from `ERROR_CODES`. */
 export function errorReply(code: ErrorCode, message: string, errors: FieldError[] = []): ErrorReply {
   return { status: ERROR_CODES[code].httpStatus, body: { error: { code, message, errors } } };
@@ -79,7 +90,10 @@ export function databaseFault(err: unknown): unknown {
   const sqlState = typeof code === 'string' && /^([0-9][0-9A-Z]|P0|XX|HV|F0)[0-9A-Z]{3}$/.test(code) ? code : undefined;
   // SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention, e.g. shutdown).
   if (sqlState === undefined || /^(08|53|57)/.test(sqlState)) {
-    return Object.assign(new ReportError('UNAVAILABLE', 'The database could not be reached; try again.'), { cause: err });
+    // node-postgres's pool and client-side timeouts carry no code; 57014 is a statement_timeout.
+    const timedOut = sqlState === '57014' || /timeout/i.test((err as Error).message ?? '');
+    const message = timedOut ? 'The database did not answer in time; try again.' : 'The database could not be reached; try again.';
+    return Object.assign(new ReportError('UNAVAILABLE', message), { cause: err });
   }
   // Class 22 (data exception): a value the client sent, bound as a parameter, that PostgreSQL cannot
   // take: a NUL character (22021 in text, 22P05 in jsonb), a lone surrogate in JSON (22P02), an

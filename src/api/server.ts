@@ -9,7 +9,8 @@ import { fastify, type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { secureRoutes } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { clientErrorHandler } from './client-errors.js';
-import { errorReply, replyForError } from './errors.js';
+import { errorHeaders, errorReply, replyForError } from './errors.js';
+import { applyConnectionLimit, fastifyHttpOptions, httpLimitsOf } from './http-limits.js';
 import { healthRoutes } from './routes/health.js';
 import { OPENAPI_OPTIONS, openApiRoutes } from './routes/openapi.js';
 import { validatorCompiler } from './validation.js';
@@ -20,20 +21,36 @@ import { reportSubscriptionRoutes } from './routes/report-subscriptions.js';
 
 export type { ApiDeps } from './deps.js';
 
-/** Builds the API (not listening). Close it with `app.close()`. */
+/**
+ * Builds the API (not listening). Close it with `app.close()`. The HTTP bounds (timeouts, keep-alive,
+ * the connection cap) come from `deps.config`, each at its default when not given.
+ */
 export function buildApiServer(deps: ApiDeps): FastifyInstance {
+  const limits = httpLimitsOf(deps.config);
   const app = fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance type the plain default.
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.maxBodyBytes,
-    return503OnClosing: true,
+    ...fastifyHttpOptions(limits),
+    // Requests that arrive while the API shuts down are answered below, in the one error shape.
+    return503OnClosing: false,
     // Requests the HTTP parser refuses (never routed) get the one error shape as well.
     clientErrorHandler,
     // Errors fastify raises before routing (e.g. a malformed URL) get the one shape too.
     frameworkErrors: (err, req, reply) => {
       const { status, body } = replyForError(err, req.log);
-      void (reply as FastifyReply).code(status).send(body);
+      void (reply as FastifyReply).code(status).headers(errorHeaders(status)).send(body);
     },
+  });
+  applyConnectionLimit(app.server, limits, deps.logger);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_req, reply) => {
+    if (!closing) return;
+    const { status, body } = errorReply('UNAVAILABLE', 'The API is shutting down; try again.');
+    return reply.code(status).headers({ ...errorHeaders(status), connection: 'close' }).send(body);
   });
   // Bodies are JSON only; fastify's built-in text/plain parser would let strings reach the schema.
   app.removeContentTypeParser('text/plain');
@@ -44,7 +61,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
 
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = replyForError(err, req.log);
-    return reply.code(status).send(body);
+    return reply.code(status).headers(errorHeaders(status)).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
     const { status, body } = errorReply('NOT_FOUND', `No route ${req.method} ${(req.url.split('?')[0] ?? '').slice(0, 200)}.`);

@@ -85,6 +85,14 @@ export const SETTINGS = {
   logLevel: setting({ env: 'LOG_LEVEL', default: 'info', parse: str, description: 'pino log level: fatal, error, warn, info, debug, trace.' }),
   seedData: setting({ env: 'REPORTFLOW_SEED_DATA', default: true, parse: bool, description: 'Load the shipped Chinook and Online Retail datasets into the database on first start.' }),
   maxBodyBytes: setting({ env: 'REPORTFLOW_MAX_BODY_BYTES', default: 65536, parse: int, description: 'Largest request body the HTTP API accepts, in bytes; larger bodies are refused with 413 REQUEST_TOO_LARGE.' }),
+  httpHeadersTimeoutMs: setting({ env: 'REPORTFLOW_HTTP_HEADERS_TIMEOUT_MS', default: 10000, parse: int, description: 'Time a client has, from opening the connection or ending its previous request, to send the request line and headers, in ms; later: 408 REQUEST_TIMEOUT and the connection is closed. At most `REPORTFLOW_HTTP_REQUEST_TIMEOUT_MS`.' }),
+  httpRequestTimeoutMs: setting({ env: 'REPORTFLOW_HTTP_REQUEST_TIMEOUT_MS', default: 30000, parse: int, description: 'Time a client has to send a whole request, headers and body, in ms; later: 408 REQUEST_TIMEOUT and the connection is closed.' }),
+  httpKeepAliveTimeoutMs: setting({ env: 'REPORTFLOW_HTTP_KEEP_ALIVE_TIMEOUT_MS', default: 5000, parse: int, description: 'How long an idle keep-alive connection is kept open for a next request, in ms. Behind a load balancer, make it longer than the balancer\'s own idle timeout.' }),
+  httpMaxRequestsPerConnection: setting({ env: 'REPORTFLOW_HTTP_MAX_REQUESTS_PER_CONNECTION', default: 1000, parse: int, description: 'Requests one keep-alive connection may carry; the last answer says `Connection: close`. 0: no limit.' }),
+  httpMaxConnections: setting({ env: 'REPORTFLOW_HTTP_MAX_CONNECTIONS', default: 1000, parse: int, description: 'Open connections the HTTP API keeps at most. A new one beyond it closes the oldest connection that is idle or still sending its request; when every connection has a request being served, the new one is answered 503 UNAVAILABLE with `Retry-After` and closed.' }),
+  apiDbPoolSize: setting({ env: 'REPORTFLOW_API_DB_POOL_SIZE', default: 10, parse: int, description: 'Database connections the HTTP API process keeps at most.' }),
+  apiDbConnectTimeoutMs: setting({ env: 'REPORTFLOW_API_DB_CONNECT_TIMEOUT_MS', default: 1000, parse: int, description: 'Longest an API request waits for a database connection (a free one of the pool, or a new one), in ms; then it is answered 503 UNAVAILABLE with `Retry-After`.' }),
+  apiDbQueryTimeoutMs: setting({ env: 'REPORTFLOW_API_DB_QUERY_TIMEOUT_MS', default: 5000, parse: int, description: 'Longest one database statement of the API may take, waiting for locks included, in ms; then the request is answered 503 UNAVAILABLE with `Retry-After` (the embedded database runs one statement at a time, so a long report run can hold API statements back).' }),
   subscriptionCatchupDays: setting({ env: 'REPORTFLOW_SUBSCRIPTION_CATCHUP_DAYS', default: 7, parse: int, description: 'Catch-up window of subscription schedules, in days: after an outage, missed runs younger than this run once each, in order; older ones are not run and are listed as `missed_periods`.' }),
   subscriptionMaxFailures: setting({ env: 'REPORTFLOW_SUBSCRIPTION_MAX_FAILURES', default: 3, parse: int, description: 'A subscription whose runs fail this many times in a row is paused automatically, with the reason.' }),
   cliApiUrl: setting({ env: 'REPORTFLOW_API_URL', default: 'http://127.0.0.1:8080', parse: str, description: 'Base URL of the HTTP API that the `reportflow` CLI talks to.' }),
@@ -99,7 +107,8 @@ export type Config = { -readonly [K in keyof Settings]: ValueOf<K> };
 
 /**
  * Reads every setting from `env` (default: `process.env`) once.
- * @throws Error naming the variable when a value does not parse.
+ * @throws Error naming the variable when a value does not parse, or when the HTTP headers timeout
+ *   exceeds the request timeout.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const out: Record<string, unknown> = {};
@@ -120,6 +129,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   config.reportsDir = config.reportsDir ? path.resolve(config.reportsDir) : path.join(config.varDir, 'reports');
   config.stagingDir = config.stagingDir ? path.resolve(config.stagingDir) : path.join(config.varDir, 'staging');
   config.chromiumPath = config.chromiumPath ?? config.chromiumPathAlt;
+  // Node's HTTP server refuses a headers timeout longer than the whole-request timeout.
+  if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
+    throw new Error(`REPORTFLOW_HTTP_HEADERS_TIMEOUT_MS (${config.httpHeadersTimeoutMs}) must not exceed REPORTFLOW_HTTP_REQUEST_TIMEOUT_MS (${config.httpRequestTimeoutMs})`);
+  }
   return config;
 }
 

@@ -19,6 +19,27 @@ export interface PgDatabaseOptions {
   maxConnections?: number;
   /** Application name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * Longest wait for a connection, in ms: a free one of the pool, or a new one being opened. Then the
+   * call fails with pg-pool's "timeout exceeded when trying to connect" (no SQLSTATE). @default 10000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Longest one statement may take, in ms, waiting for locks included. PostgreSQL cancels it itself
+   * (`statement_timeout`, SQLSTATE 57014) and the connection stays usable; the embedded PGlite server
+   * ignores `statement_timeout` and runs one statement at a time, so the client also gives up
+   * (`query_timeout`, a little later) and the connection is discarded. Unset: no limit (the worker's
+   * long report queries).
+   */
+  queryTimeoutMs?: number;
+}
+
+/** How much later than the server's `statement_timeout` the client-side timeout fires, in ms. */
+const CLIENT_TIMEOUT_MARGIN_MS = 250;
+
+/** The error node-postgres gives when its client-side `query_timeout` fires (also as another error's cause). */
+function isClientTimeout(err: unknown): boolean {
+  return err instanceof Error && (err.message === 'Query read timeout' || isClientTimeout(err.cause));
 }
 
 export class PgDatabase implements Database {
@@ -29,7 +50,10 @@ export class PgDatabase implements Database {
       connectionString: options.url,
       max: options.maxConnections ?? 4,
       application_name: options.applicationName ?? 'reportflow',
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      ...(options.queryTimeoutMs
+        ? { statement_timeout: options.queryTimeoutMs, query_timeout: options.queryTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS }
+        : {}),
     });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
@@ -129,6 +153,9 @@ export class PgDatabase implements Database {
       try {
         result = await fn(tx);
       } catch (err) {
+        // After a client-side timeout the statement may still be running: a ROLLBACK would only
+        // queue behind it. Discarding the connection rolls the transaction back on the server.
+        if (isClientTimeout(err)) throw err;
         try {
           await client.query('ROLLBACK');
           healthy = true;

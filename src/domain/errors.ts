@@ -51,7 +51,7 @@ export const ERROR_CODES = {
   REPORT_DELETED: { httpStatus: 410, retryable: false, description: 'The report file was deleted (`DELETE /v1/reports/{id}`); its record remains.' },
   RUN_CANCELLED: { httpStatus: 409, retryable: false, description: 'The run was cancelled before it finished.' },
   INTERNAL: { httpStatus: 500, retryable: true, description: 'An unexpected fault; details are in the service logs, never in the response.' },
-  UNAVAILABLE: { httpStatus: 503, retryable: true, description: 'Temporal or the database could not be reached; try again.' },
+  UNAVAILABLE: { httpStatus: 503, retryable: true, description: 'Temporal or the database could not be reached, no database connection or answer came in time (`REPORTFLOW_API_DB_CONNECT_TIMEOUT_MS`, `REPORTFLOW_API_DB_QUERY_TIMEOUT_MS`), the API is at its connection limit, or it is shutting down; retry after the `Retry-After` header\'s seconds.' },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ApiKeys, JwtVerifier } from '../api/auth.js';
+import { withClientFaults } from '../api/client-faults.js';
 import { buildApiServer } from '../api/server.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { effectiveDatabaseUrl, loadConfig, type Config } from '../config/settings.js';
@@ -54,7 +55,14 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   }
   const signingKey = config.urlSigningKey;
   const catalog = loadCatalog(path.join(config.home, 'templates'));
-  const db = new PgDatabase({ url: effectiveDatabaseUrl(config), applicationName: 'reportflow-api' });
+  // Each request waits briefly for a connection and a statement, then answers 503 with Retry-After.
+  const db = withClientFaults(new PgDatabase({
+    url: effectiveDatabaseUrl(config),
+    applicationName: 'reportflow-api',
+    maxConnections: config.apiDbPoolSize,
+    connectTimeoutMs: config.apiDbConnectTimeoutMs,
+    queryTimeoutMs: config.apiDbQueryTimeoutMs,
+  }));
   let client: Awaited<ReturnType<typeof connectClient>>;
   try {
     client = await connectClient(config);

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { FieldError } from '../../domain/run-status.js';
 import type { ApiDeps } from '../deps.js';
-import { errorReply } from '../errors.js';
+import { errorHeaders, errorReply } from '../errors.js';
 import { ERROR_RESPONSE } from '../record-schemas.js';
 
 const TAGS = ['Operations'];
@@ -37,7 +37,7 @@ export function healthRoutes(deps: Pick<ApiDeps, 'runs' | 'db' | 'logger' | 'des
       const failed = results.filter((r): r is FieldError => r !== undefined);
       if (failed.length) {
         const { body } = errorReply('UNAVAILABLE', `Not ready: ${failed.map((f) => f.field).join(', ')} unavailable.`, failed);
-        return reply.code(503).send(body);
+        return reply.code(503).headers(errorHeaders(503)).send(body);
       }
       return { status: 'ready', checks: { temporal: 'ok', database: 'ok', storage: 'ok' } };
     });
