@@ -57,7 +57,11 @@ export function replyForError(err: unknown, logger: Pick<FastifyBaseLogger, 'err
   const fe = err as Partial<FastifyError> & { validation?: ValidationIssue[] };
   if (Array.isArray(fe.validation)) {
     const seen = new Set<string>();
-    const errors = fe.validation.map(fieldErrorOf).filter((e) => !seen.has(e.field + e.message) && seen.add(e.field + e.message));
+    const errors = fe.validation
+      // An `if`/`then` failure is also reported by the `then` keyword that failed, on its own field.
+      .filter((issue) => issue.keyword !== 'if')
+      .map(fieldErrorOf)
+      .filter((e) => !seen.has(e.field + e.message) && seen.add(e.field + e.message));
     return errorReply('REQUEST_INVALID', `The request does not match the schema: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, errors);
   }
   switch (fe.code) {
@@ -123,6 +127,8 @@ function fieldErrorOf(issue: ValidationIssue): FieldError {
     return { field: fieldPath(issue.instancePath, String(issue.params['additionalProperty'])), code: 'REQUEST_INVALID', message: 'is not a known field' };
   }
   const field = fieldPath(issue.instancePath);
+  // A `false` schema: the field exists but this variant (e.g. a LOCAL export_location) does not take it.
+  if (issue.keyword === 'false schema') return { field, code: 'REQUEST_INVALID', message: 'is not used here, so it is refused rather than ignored' };
   return { field, code: 'REQUEST_INVALID', message: FIELD_HINTS[field] ?? issue.message ?? 'is invalid' };
 }
 

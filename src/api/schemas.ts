@@ -6,7 +6,11 @@
 import { FILTERS_SCHEMA } from './filter-schema.js';
 import { METADATA } from './record-schemas.js';
 
-/** One export location: `LOCAL`, a GCS / S3 bucket or a BigQuery table reached through a configured integration. */
+/**
+ * One export location: `LOCAL`, a GCS / S3 bucket or a BigQuery table reached through a configured
+ * integration. Each variant takes only the fields it uses; another one (e.g. a `path_format` on LOCAL,
+ * whose files are always named `<tenant>/<report_code>/<id>/<file>`) is refused, never ignored.
+ */
 const exportLocation = {
   type: 'object',
   required: ['variant'],
@@ -22,8 +26,18 @@ const exportLocation = {
     stream_name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,1023}$' },
   },
   allOf: [
-    { if: { required: ['variant'], properties: { variant: { enum: ['GCS', 'S3'] } } }, then: { required: ['integration_id', 'bucket_path'] } },
-    { if: { required: ['variant'], properties: { variant: { const: 'BIGQUERY' } } }, then: { required: ['integration_id', 'dataset_id', 'stream_name'] } },
+    {
+      if: { required: ['variant'], properties: { variant: { enum: ['GCS', 'S3'] } } },
+      then: { required: ['integration_id', 'bucket_path'], properties: { dataset_id: false, stream_name: false } },
+    },
+    {
+      if: { required: ['variant'], properties: { variant: { const: 'BIGQUERY' } } },
+      then: { required: ['integration_id', 'dataset_id', 'stream_name'], properties: { bucket_path: false, path_format: false, format_type: false } },
+    },
+    {
+      if: { required: ['variant'], properties: { variant: { const: 'LOCAL' } } },
+      then: { properties: { integration_id: false, bucket_path: false, path_format: false, format_type: false, dataset_id: false, stream_name: false } },
+    },
   ],
 } as const;
 

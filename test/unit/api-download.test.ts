@@ -65,6 +65,26 @@ void test('a report that is not finished is 409 REPORT_NOT_READY; a cancelled on
   assert.equal(res.json().error.code, 'RUN_CANCELLED');
 });
 
+void test('a download URL is asked for as the file is: 409 REPORT_NOT_READY while the run is not done or failed, 409 RUN_CANCELLED once cancelled', async () => {
+  const id = await succeededRun();
+  for (const status of ['PENDING', 'RUNNING', 'FAILED'] as const) {
+    api.runs.set(id, { status, stage: status === 'PENDING' ? null : 'RENDER' });
+    for (const route of ['download', 'download-url']) {
+      const res = await api.app.inject({ method: 'GET', url: `/v1/reports/${id}/${route}`, headers: auth() });
+      assert.equal(res.statusCode, 409, `${route} while ${status}: ${res.body}`);
+      assert.equal(res.json().error.code, 'REPORT_NOT_READY', `${route} while ${status}`);
+    }
+  }
+  api.runs.set(id, { status: 'CANCELLED', stage: 'RENDER' });
+  for (const route of ['download', 'download-url']) {
+    const res = await api.app.inject({ method: 'GET', url: `/v1/reports/${id}/${route}`, headers: auth() });
+    assert.equal(res.statusCode, 409, `${route} when cancelled: ${res.body}`);
+    assert.equal(res.json().error.code, 'RUN_CANCELLED', route);
+  }
+  const unknown = await api.app.inject({ method: 'GET', url: '/v1/reports/0190aaaa-0000-7000-8000-000000000000/download-url', headers: auth() });
+  assert.equal(unknown.statusCode, 404);
+});
+
 void test("another tenant's report is 404, like an unknown one", async () => {
   const id = await succeededRun();
   const res = await api.app.inject({ method: 'GET', url: `/v1/reports/${id}/download`, headers: auth('globex') });

@@ -117,3 +117,21 @@ void test('with the integrations configured, an unknown integration_id (or one o
     await checked.close();
   }
 });
+
+void test('a field a location variant does not use is refused with 400 naming it, never ignored (LOCAL path_format included)', async () => {
+  for (const [location, field] of [
+    [{ variant: 'LOCAL', path_format: '../../../etc/passwd' }, 'export_location.path_format'],
+    [[{ variant: 'GCS', integration_id: 'g', bucket_path: 'gs://b-1' }, { variant: 'LOCAL', path_format: '{tenant}/{request_id}.{ext}' }], 'export_location[1].path_format'],
+    [{ variant: 'LOCAL', bucket_path: 's3://acme-reports' }, 'export_location.bucket_path'],
+    [{ variant: 'LOCAL', format_type: 'PARQUET' }, 'export_location.format_type'],
+    [{ variant: 'BIGQUERY', integration_id: 'bq-main', dataset_id: 'reports', stream_name: 'lines', path_format: '{request_id}' }, 'export_location.path_format'],
+    [{ variant: 'S3', integration_id: 's3-main', bucket_path: 's3://acme-reports', dataset_id: 'reports' }, 'export_location.dataset_id'],
+  ] as const) {
+    const before = api.runs.runs.size;
+    const res = await post(location);
+    assert.equal(res.status, 400, res.raw);
+    assert.equal(res.body.error.code, 'REQUEST_INVALID', res.raw);
+    assert.deepEqual(fields(res), [field], res.raw);
+    assert.equal(api.runs.runs.size, before, 'no run started');
+  }
+});

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { ReportError } from '../../domain/errors.js';
 import type { Destination } from '../../destinations/destination.js';
-import type { ReportRecord } from '../../records/records.js';
+import type { ReportRecord, RequestRecord } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
 import {
@@ -77,8 +77,11 @@ export function reportRoutes(deps: Pick<ApiDeps, 'runs' | 'destination' | 'recor
       config: { permission: 'REPORT.VIEW' },
       schema: { tags: TAGS, summary: 'A signed download URL that works without credentials until expires_at', params: ID_PARAMS, response: { 200: DOWNLOAD_URL_RESPONSE, ...ERROR_RESPONSES } },
     }, async (req) => {
-      const report = await readReport(deps, req.tenantId, req.params.id);
-      if (report.deletedAt) throw reportDeleted();
+      const { record } = await readyFile(deps, req.tenantId, req.params.id);
+      // The link is checked against the report's record: until the run's activities have written it
+      // (a moment after SUCCEEDED, for a subscription's run), the report is not ready for a link.
+      const report = record.report;
+      if (!report) throw notReady('The report is being recorded; try again in a moment.');
       const signed = deps.signer.sign(links.baseUrl, { tenantId: report.tenantId, reportId: report.id, sha256: report.sha256 }, deps.config.downloadUrlTtlSeconds);
       return { url: signed.url, expires_at: signed.expiresAt };
     });
@@ -87,17 +90,8 @@ export function reportRoutes(deps: Pick<ApiDeps, 'runs' | 'destination' | 'recor
       config: { permission: 'REPORT.VIEW' },
       schema: { tags: TAGS, summary: 'Download the report file (with credentials)', params: ID_PARAMS, response: { 200: FILE_RESPONSE, ...ERROR_RESPONSES } },
     }, async (req, reply) => {
-      const { id } = req.params;
-      const record = RUN_ID_PATTERN.test(id) ? await dbCall(() => deps.records.getRequest(req.tenantId, id)) : undefined;
-      if (!record) throw runNotFound(id);
-      const state = await currentState(deps.runs, record);
-      if (state.report?.deletedAt) throw reportDeleted();
-      if (state.status === 'CANCELLED') throw new ReportError('RUN_CANCELLED', 'The run was cancelled; it has no report.');
-      if (!state.report || (state.status !== 'SUCCEEDED' && !record.report)) {
-        const why = state.status === 'FAILED' ? `The run failed (${state.error?.code ?? 'INTERNAL'}); it has no report.` : `The report is not ready yet (status ${state.status}); try again later.`;
-        throw new ReportError('REPORT_NOT_READY', why);
-      }
-      return sendFile(reply, deps.destination, state.report);
+      const { file } = await readyFile(deps, req.tenantId, req.params.id);
+      return sendFile(reply, deps.destination, file);
     });
 
     // Credentials are the signature itself: this route is public, and answers 403 for anything that
@@ -116,6 +110,28 @@ export function reportRoutes(deps: Pick<ApiDeps, 'runs' | 'destination' | 'recor
       return sendFile(reply, deps.destination, report);
     });
   };
+}
+
+/**
+ * The file of request `id` when it can be downloaded, with the request's record.
+ * @throws ReportError NOT_FOUND (404) for an id unknown to the tenant; REPORT_DELETED (410);
+ *   RUN_CANCELLED (409); REPORT_NOT_READY (409) while the run is pending or running, or when it
+ *   failed; UNAVAILABLE (503) when the database cannot be reached.
+ */
+async function readyFile(deps: Pick<ApiDeps, 'records' | 'runs'>, tenantId: string, id: string): Promise<{ record: RequestRecord; file: RequestFile }> {
+  const record = RUN_ID_PATTERN.test(id) ? await dbCall(() => deps.records.getRequest(tenantId, id)) : undefined;
+  if (!record) throw runNotFound(id);
+  const state = await currentState(deps.runs, record);
+  if (state.report?.deletedAt) throw reportDeleted();
+  if (state.status === 'CANCELLED') throw new ReportError('RUN_CANCELLED', 'The run was cancelled; it has no report.');
+  if (!state.report || (state.status !== 'SUCCEEDED' && !record.report)) {
+    throw notReady(state.status === 'FAILED' ? `The run failed (${state.error?.code ?? 'INTERNAL'}); it has no report.` : `The report is not ready yet (status ${state.status}); try again later.`);
+  }
+  return { record, file: state.report };
+}
+
+function notReady(message: string): ReportError {
+  return new ReportError('REPORT_NOT_READY', message);
 }
 
 async function readReport(deps: Pick<ApiDeps, 'records'>, tenantId: string, id: string): Promise<ReportRecord> {
