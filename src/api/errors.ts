@@ -7,6 +7,7 @@
 import type { FastifyBaseLogger, FastifyError } from 'fastify';
 import { ERROR_CODES, ReportError, type ErrorCode } from '../domain/errors.js';
 import type { FieldError } from '../domain/run-status.js';
+import { STORABLE_TEXT_PATTERN } from './text-schema.js';
 
 /** The body of every error response. */
 export interface ErrorBody {
@@ -54,13 +55,20 @@ export function replyForError(err: unknown, logger: Pick<FastifyBaseLogger, 'err
     if (ERROR_CODES[err.code].httpStatus >= 500) logger.warn({ err: err.cause ?? err, code: err.code }, 'request could not be served');
     return errorReply(err.code, err.message, err.errors);
   }
-  const fe = err as Partial<FastifyError> & { validation?: ValidationIssue[] };
+  const fe = err as Partial<FastifyError> & { validation?: ValidationIssue[]; validationContext?: string };
+  // An id that cannot be one (wrong characters, too long) names no resource: the same 404 as an
+  // unknown id or another tenant's, so ids cannot be told apart by how they are refused.
+  if ((Array.isArray(fe.validation) && fe.validationContext === 'params') || fe.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const field = fe.validation?.[0] ? fieldPath(fe.validation[0].instancePath) : 'path';
+    return errorReply('NOT_FOUND', 'No such resource.', [{ field, code: 'NOT_FOUND', message: 'Unknown id.' }]);
+  }
   if (Array.isArray(fe.validation)) {
     const seen = new Set<string>();
+    const inHeaders = fe.validationContext === 'headers';
     const errors = fe.validation
       // An `if`/`then` failure is also reported by the `then` keyword that failed, on its own field.
       .filter((issue) => issue.keyword !== 'if')
-      .map(fieldErrorOf)
+      .map((issue) => fieldErrorOf(issue, inHeaders))
       .filter((e) => !seen.has(e.field + e.message) && seen.add(e.field + e.message));
     return errorReply('REQUEST_INVALID', `The request does not match the schema: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, errors);
   }
@@ -119,7 +127,12 @@ export function fieldPath(instancePath: string, child?: string): string {
   return out || 'body';
 }
 
-function fieldErrorOf(issue: ValidationIssue): FieldError {
+function fieldErrorOf(issue: ValidationIssue, inHeaders: boolean): FieldError {
+  if (inHeaders) {
+    // Headers are named as clients write them: `/idempotency-key` → `Idempotency-Key`.
+    const name = issue.instancePath.slice(1).replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    return { field: name || 'headers', code: 'REQUEST_INVALID', message: issue.message ?? 'is invalid' };
+  }
   if (issue.keyword === 'required') {
     return { field: fieldPath(issue.instancePath, String(issue.params['missingProperty'])), code: 'REQUEST_INVALID', message: 'is required' };
   }
@@ -129,6 +142,7 @@ function fieldErrorOf(issue: ValidationIssue): FieldError {
   const field = fieldPath(issue.instancePath);
   // A `false` schema: the field exists but this variant (e.g. a LOCAL export_location) does not take it.
   if (issue.keyword === 'false schema') return { field, code: 'REQUEST_INVALID', message: 'is not used here, so it is refused rather than ignored' };
+  if (issue.params['pattern'] === STORABLE_TEXT_PATTERN) return { field, code: 'REQUEST_INVALID', message: 'must not contain U+0000' };
   return { field, code: 'REQUEST_INVALID', message: FIELD_HINTS[field] ?? issue.message ?? 'is invalid' };
 }
 

@@ -7,9 +7,10 @@
  * Example: `{"country": {"in": ["France", "Germany"]}, "quantity": {"gte": 10, "lt": 100}}`.
  */
 import { MAX_FILTER_LIST_VALUES, MAX_FILTER_STRING_LENGTH } from '../catalog/validate-filters.js';
+import { STORABLE_TEXT_PATTERN } from './text-schema.js';
 
-/** One value: a string (≤ 256 characters), number or boolean; `null` is refused. */
-const scalar = { type: ['string', 'number', 'boolean'], maxLength: MAX_FILTER_STRING_LENGTH } as const;
+/** One value: a string (≤ 256 characters, no NUL), number or boolean; `null` is refused. */
+const scalar = { type: ['string', 'number', 'boolean'], maxLength: MAX_FILTER_STRING_LENGTH, pattern: STORABLE_TEXT_PATTERN } as const;
 const list = { type: 'array', minItems: 1, maxItems: MAX_FILTER_LIST_VALUES, items: scalar } as const;
 
 /** The operators of one field: at least one, no other keys. `between` is `[low, high]`, both included. */

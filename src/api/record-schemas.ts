@@ -5,6 +5,8 @@
  */
 import { RUN_STATUSES, STAGES } from '../domain/run-status.js';
 import { DELIVERY_STATUSES } from '../domain/webhook-delivery.js';
+import { RUN_ID_PATTERN } from './request-id.js';
+import { text } from './text-schema.js';
 
 /** The one error body of every 4xx/5xx answer. */
 export const ERROR_RESPONSE = {
@@ -33,28 +35,28 @@ export const ERROR_RESPONSE = {
   },
 } as const;
 
-/** `errors` responses every authenticated route may give. */
-export const ERROR_RESPONSES = { '4xx': ERROR_RESPONSE, '5xx': ERROR_RESPONSE } as const;
-
 /**
  * Request and report ids in paths: UUIDs, and the ids subscriptions give their runs
- * (`[A-Za-z0-9._:-]{1,200}`). Any other text is simply not found (404), like another tenant's id.
+ * (`RUN_ID_PATTERN`). Any other text is simply not found (404), like another tenant's id.
  */
 export const ID_PARAMS = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 1000 } },
+  properties: { id: { type: 'string', pattern: RUN_ID_PATTERN.source } },
 } as const;
 
 const statusList = `(${RUN_STATUSES.join('|')})`;
 const codeItem = '[A-Z][A-Z0-9_]{1,63}';
+
+/** A report code as the catalog defines them (src/catalog/report-definition.ts). */
+export const REPORT_CODE = { type: 'string', pattern: `^${codeItem}$` } as const;
 
 /** Free client key/values: up to 20 keys of `[A-Za-z0-9_.-]{1,64}`, string values up to 512 characters. */
 export const METADATA = {
   type: 'object',
   maxProperties: 20,
   propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-  additionalProperties: { type: 'string', maxLength: 512 },
+  additionalProperties: text(512, 0),
 } as const;
 
 const isoInstant = { type: 'string', format: 'date-time', maxLength: 64 } as const;
@@ -70,7 +72,7 @@ export const REQUEST_LIST_QUERY = {
     cursor,
     status: { type: 'string', pattern: `^${statusList}(,${statusList})*$`, description: 'e.g. RUNNING,PENDING' },
     report_code: { type: 'string', pattern: `^${codeItem}(,${codeItem})*$` },
-    customer_id: { type: 'string', minLength: 1, maxLength: 64 },
+    customer_id: text(64),
     created_from: isoInstant,
     created_to: isoInstant,
   },
@@ -84,8 +86,8 @@ export const REQUEST_SEARCH_BODY = {
     limit,
     cursor,
     status: { type: 'array', minItems: 1, maxItems: RUN_STATUSES.length, uniqueItems: true, items: { type: 'string', enum: [...RUN_STATUSES] } },
-    report_code: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true, items: { type: 'string', pattern: `^${codeItem}$` } },
-    customer_id: { type: 'string', minLength: 1, maxLength: 64 },
+    report_code: { type: 'array', minItems: 1, maxItems: 50, uniqueItems: true, items: REPORT_CODE },
+    customer_id: text(64),
     created_from: isoInstant,
     created_to: isoInstant,
     metadata: METADATA,
@@ -241,11 +243,23 @@ export const DOWNLOAD_URL_RESPONSE = {
 /** Query string of the signed file route. */
 export const SIGNED_FILE_QUERY = {
   type: 'object',
-  properties: { expires: { type: 'string', maxLength: 20 }, signature: { type: 'string', maxLength: 128 } },
+  properties: { expires: text(20, 0), signature: text(128, 0) },
 } as const;
 
-/** A file answer (PDF, CSV, XML or HTML bytes), for the OpenAPI document. */
+/**
+ * Media types of report files, one per output format: the renderers' content types without their
+ * `charset` (src/render/*-renderer.ts; test/unit/api-openapi-document.test.ts checks they agree).
+ */
+export const REPORT_MEDIA_TYPES = ['application/pdf', 'text/html', 'text/csv', 'application/xml'] as const;
+
+const binary = { schema: { type: 'string', format: 'binary' } } as const;
+
+/** A file answer (PDF, HTML, CSV or XML bytes, as the report's format), for the OpenAPI document. */
 export const FILE_RESPONSE = {
-  description: 'The report file; `Content-Type` is the report\'s, `X-Checksum-Sha256` its SHA-256.',
-  content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  description: 'The report file, with the report\'s own `Content-Type` (text types with `charset=utf-8`).',
+  headers: {
+    'Content-Disposition': { type: 'string', description: '`attachment; filename="<file_name>"`.' },
+    'X-Checksum-Sha256': { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the file, hex.' },
+  },
+  content: Object.fromEntries(REPORT_MEDIA_TYPES.map((type) => [type, binary])),
 } as const;

@@ -14,5 +14,8 @@ export function uuidv7(nowMs: number = Date.now()): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** Longest id in a path, in characters (also fastify's `maxParamLength`, so a longer one is a plain 404). */
+export const MAX_ID_LENGTH = 200;
+
 /** Ids the API accepts in paths: UUIDs, and the ids schedules give their runs (letters, digits, `._:-`). */
-export const RUN_ID_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
+export const RUN_ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_ID_LENGTH}}$`);

@@ -5,6 +5,7 @@
  */
 import { FILTERS_SCHEMA } from './filter-schema.js';
 import { METADATA } from './record-schemas.js';
+import { STORABLE_TEXT_PATTERN, text } from './text-schema.js';
 
 /**
  * One export location: `LOCAL`, a GCS / S3 bucket or a BigQuery table reached through a configured
@@ -17,9 +18,9 @@ const exportLocation = {
   additionalProperties: false,
   properties: {
     variant: { type: 'string', enum: ['LOCAL', 'GCS', 'S3', 'BIGQUERY'] },
-    integration_id: { type: 'string', minLength: 1, maxLength: 64 },
-    bucket_path: { type: 'string', minLength: 6, maxLength: 1024 },
-    path_format: { type: 'string', minLength: 1, maxLength: 512 },
+    integration_id: text(64),
+    bucket_path: text(1024, 6),
+    path_format: text(512),
     format_type: { type: 'string', enum: ['ORIGINAL', 'CSV', 'PARQUET'] },
     // BigQuery identifiers: a dataset and a table name.
     dataset_id: { type: 'string', pattern: '^[A-Za-z0-9_]{1,1024}$' },
@@ -45,9 +46,13 @@ const exportLocation = {
 export const CREATE_REQUEST_BODY = {
   type: 'object',
   required: ['report_code', 'format'],
+  examples: [
+    { report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: '536365' }], format: 'PDF', language: 'en', timezone: 'Europe/London' },
+    { report_code: 'INVOICE_LINES', parameter_values: [{ name: 'from_date', value: '2011-01-01' }, { name: 'to_date', value: '2011-01-31' }, { name: 'customer_id', value: '12347' }], format: 'CSV', language: 'no', timezone: 'Europe/Oslo' },
+  ],
   additionalProperties: false,
   properties: {
-    report_code: { type: 'string', minLength: 1, maxLength: 64 },
+    report_code: text(64),
     parameter_values: {
       type: 'array',
       maxItems: 50,
@@ -56,15 +61,16 @@ export const CREATE_REQUEST_BODY = {
         required: ['name', 'value'],
         additionalProperties: false,
         properties: {
-          name: { type: 'string', minLength: 1, maxLength: 64 },
-          value: { type: ['string', 'number', 'boolean', 'null'] },
+          name: text(64),
+          // `pattern` applies to a string value only.
+          value: { type: ['string', 'number', 'boolean', 'null'], pattern: STORABLE_TEXT_PATTERN },
         },
       },
     },
-    format: { type: 'string', minLength: 1, maxLength: 16 },
-    language: { type: 'string', minLength: 1, maxLength: 16 },
-    timezone: { type: 'string', minLength: 1, maxLength: 64 },
-    customer_id: { type: 'string', minLength: 1, maxLength: 64 },
+    format: text(16),
+    language: text(16),
+    timezone: text(64),
+    customer_id: text(64),
     notify: {
       type: 'object',
       additionalProperties: false,

@@ -11,6 +11,9 @@ import type { ApiDeps } from './deps.js';
 import { clientErrorHandler } from './client-errors.js';
 import { errorHeaders, errorReply, replyForError } from './errors.js';
 import { applyConnectionLimit, fastifyHttpOptions, httpLimitsOf } from './http-limits.js';
+import { answerUnknownMethods } from './method-not-allowed.js';
+import { MAX_ID_LENGTH } from './request-id.js';
+import { rejectUnstorableText } from './storable-text.js';
 import { healthRoutes } from './routes/health.js';
 import { OPENAPI_OPTIONS, openApiRoutes } from './routes/openapi.js';
 import { validatorCompiler } from './validation.js';
@@ -32,6 +35,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.maxBodyBytes,
     ...fastifyHttpOptions(limits),
+    routerOptions: { maxParamLength: MAX_ID_LENGTH },
     // Requests that arrive while the API shuts down are answered below, in the one error shape.
     return503OnClosing: false,
     // Requests the HTTP parser refuses (never routed) get the one error shape as well.
@@ -52,8 +56,10 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     const { status, body } = errorReply('UNAVAILABLE', 'The API is shutting down; try again.');
     return reply.code(status).headers({ ...errorHeaders(status), connection: 'close' }).send(body);
   });
+  answerUnknownMethods(app);
   // Bodies are JSON only; fastify's built-in text/plain parser would let strings reach the schema.
   app.removeContentTypeParser('text/plain');
+  app.addHook('preValidation', rejectUnstorableText);
   app.setValidatorCompiler(validatorCompiler);
   // The OpenAPI document is generated from the same route schemas that validate requests.
   void app.register(swagger, OPENAPI_OPTIONS);

@@ -2,7 +2,9 @@
  * JSON Schemas of `/v1/report-subscriptions` bodies (snake_case). The report fields are those of
  * `POST /v1/report-generate-requests`; `schedule` says when. Unknown fields are refused.
  */
+import { REPORT_CODE } from './record-schemas.js';
 import { CREATE_REQUEST_BODY } from './schemas.js';
+import { text } from './text-schema.js';
 
 const { report_code, parameter_values, format, language, timezone, customer_id, notify, export_location } = CREATE_REQUEST_BODY.properties;
 
@@ -15,7 +17,7 @@ const schedule = {
     time_of_day: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' },
     day_of_week: { type: 'string', enum: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] },
     day_of_month: { anyOf: [{ type: 'integer', minimum: 1, maximum: 28 }, { type: 'string', enum: ['LAST'] }] },
-    cron: { type: 'string', minLength: 9, maxLength: 100 },
+    cron: text(100, 9),
   },
 } as const;
 
@@ -25,8 +27,11 @@ const reportFields = { report_code, parameter_values, format, language, timezone
 export const CREATE_SUBSCRIPTION_BODY = {
   type: 'object',
   required: ['report_code', 'format', 'timezone', 'schedule'],
+  examples: [
+    { name: 'Monthly sales', report_code: 'SALES_SUMMARY', format: 'CSV', timezone: 'Europe/Oslo', schedule: { frequency: 'MONTHLY', time_of_day: '06:00', day_of_month: 1 } },
+  ],
   additionalProperties: false,
-  properties: { ...reportFields, schedule, name: { type: 'string', minLength: 1, maxLength: 200 }, active: { type: 'boolean' } },
+  properties: { ...reportFields, schedule, name: text(200), active: { type: 'boolean' } },
 } as const;
 
 /** `PATCH /v1/report-subscriptions/{id}`: any of the create fields but `active` (use pause/resume). */
@@ -34,21 +39,21 @@ export const PATCH_SUBSCRIPTION_BODY = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { ...reportFields, schedule, name: { type: 'string', minLength: 1, maxLength: 200 } },
+  properties: { ...reportFields, schedule, name: text(200) },
 } as const;
 
 /** `POST …/pause` and `…/resume`. */
 export const NOTE_BODY = {
   type: ['object', 'null'],
   additionalProperties: false,
-  properties: { note: { type: 'string', maxLength: 500 } },
+  properties: { note: text(500, 0) },
 } as const;
 
 /** `POST …/backfill` (both required) and `…/trigger` (both or neither): ISO-8601 dates or instants. */
 export const RANGE_BODY = {
   type: ['object', 'null'],
   additionalProperties: false,
-  properties: { from: { type: 'string', minLength: 10, maxLength: 40 }, to: { type: 'string', minLength: 10, maxLength: 40 } },
+  properties: { from: text(40, 10), to: text(40, 10) },
 } as const;
 
 export const BACKFILL_BODY = { ...RANGE_BODY, type: 'object', required: ['from', 'to'] } as const;
@@ -134,13 +139,20 @@ export const BACKFILL_RESPONSE = {
   properties: { id: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, runs: { type: 'integer' } },
 } as const;
 
+/** Subscription ids in paths (uuidv7, as the API gives them); any other text is not found (404). */
+export const SUBSCRIPTION_ID_PARAMS = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } },
+} as const;
+
 /** Query string of `GET /v1/report-subscriptions`. */
 export const SUBSCRIPTION_LIST_QUERY = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    report_code: { type: 'string', maxLength: 64 },
+    report_code: REPORT_CODE,
     active: { type: 'string', enum: ['true', 'false'] },
-    limit: { type: 'string', pattern: '^[0-9]{1,3}$' },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
   },
 } as const;

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { httpStatus: 401, retryable: false, description: 'No API key or token was given, or it is not valid (unknown key; bad signature, expired, wrong issuer or audience, no tenant claim for a JWT).' },
   FORBIDDEN: { httpStatus: 403, retryable: false, description: 'The API key or token is valid but lacks the permission the route needs (named in `errors`), or the route declares no permission.' },
   RATE_LIMITED: { httpStatus: 429, retryable: true, description: 'The API key or token sent more than `REPORTFLOW_RATE_LIMIT_PER_MINUTE` requests this minute; retry after the `Retry-After` header\'s seconds.' },
+  METHOD_NOT_ALLOWED: { httpStatus: 405, retryable: false, description: 'The path exists but does not take this method; the `Allow` header lists the ones it does.' },
   NOT_FOUND: { httpStatus: 404, retryable: false, description: 'No such resource for this tenant (another tenant\'s ids are reported the same way).' },
   REPORT_NOT_READY: { httpStatus: 409, retryable: true, description: 'The report file was asked for before the run succeeded.' },
   WEBHOOK_REJECTED: { httpStatus: 502, retryable: false, description: 'The webhook receiver answered with a 3xx or 4xx status other than 408 and 429; the delivery is not tried again.' },

@@ -182,6 +182,7 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
 
     // Download before the run ends (409), cancel (202), cancel again (409), download a cancelled run (409).
     await s.expect(409, { method: 'GET', path: `/v1/reports/${D.id}/download` }, { code: 'REPORT_NOT_READY' });
+    await s.expect(409, { method: 'GET', path: `/v1/reports/${D.id}/download-url` }, { code: 'REPORT_NOT_READY' });
     const cancelled = await s.expect(202, { method: 'POST', path: `${CREATE}/${D.id}/cancel` });
     assert.ok(['PENDING', 'RUNNING', 'CANCELLED'].includes(cancelled.body.status), cancelled.text);
     const { final } = await acme.waitForRun(String(D.id), { timeoutMs: 60_000, intervalMs: 200 });
@@ -190,6 +191,7 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
     await s.expect(409, { method: 'POST', path: `${CREATE}/${A.id}/cancel` }, { code: 'RUN_FINISHED' });
     await s.expect(404, { method: 'POST', path: `${CREATE}/0190aaaa-0000-7000-8000-000000000000/cancel` }, { code: 'NOT_FOUND' });
     await s.expect(409, { method: 'GET', path: `/v1/reports/${D.id}/download` }, { code: 'RUN_CANCELLED' });
+    await s.expect(409, { method: 'GET', path: `/v1/reports/${D.id}/download-url` }, { code: 'RUN_CANCELLED' });
 
     // Reports: read, list, search, download (bytes match the recorded SHA-256), signed URL.
     const report = await s.expect(200, { method: 'GET', path: `/v1/reports/${A.id}` });
@@ -231,6 +233,15 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
       if (Array.isArray((operation as Json).security) && (operation as Json).security.length === 0) continue;
       const path = template.replace('{id}', String(A.id)).replace('{code}', 'INVOICE');
       await s.expect(401, { method, path, ...(method === 'POST' ? { body: {} } : {}) }, { headers: {}, code: 'UNAUTHENTICATED' });
+    }
+
+    // A method a documented path does not take: 405 in the error shape, with the methods it does take.
+    for (const [method, path, allow] of [['PUT', `/v1/reports/${A.id}`, 'DELETE, GET, HEAD'], ['DELETE', CREATE, 'GET, HEAD, POST'], ['PATCH', '/v1/reports/search', 'POST']] as const) {
+      const res = await acme.request({ method, path, body: {} });
+      assert.equal(res.status, 405, `${method} ${path}: ${res.text}`);
+      assert.equal(res.headers.get('allow'), allow, `${method} ${path}`);
+      assert.equal(contract.errorShapeProblems(res.json), '', res.text);
+      assert.equal((res.json as Json).error.code, 'METHOD_NOT_ALLOWED');
     }
 
     assert.deepEqual(contract.unexercised((k) => !isSubscriptionOp(k)), [], 'documented operations this test never called');
@@ -435,7 +446,10 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
   });
 
   test('1,000+ generated hostile requests get 4xx in the error shape, leak nothing and change nothing stored', async () => {
-    const ctx = { apiKey: KEYS.acme, maxBodyBytes: MAX_BODY_BYTES };
+    const target = await acme.post('/v1/report-subscriptions', { name: 'nul-probe', report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: '536365' }], format: 'HTML', timezone: 'UTC', schedule: { frequency: 'DAILY' }, active: false });
+    assert.equal(target.status, 201, JSON.stringify(target.body));
+    subscriptionId = String(target.body.id);
+    const ctx = { apiKey: KEYS.acme, maxBodyBytes: MAX_BODY_BYTES, subscriptionId };
     const before = await storedState();
     console.log(`  stored before: ${before.tables.map((t) => `${String(t.t)} ${String(t.n)} rows`).join(', ')}; workflows ${JSON.stringify(before.workflows)}; ${before.files.length} report files`);
     // Wrong answers grouped by kind (what went wrong × what was sent), each with a count and one example.
@@ -482,15 +496,20 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
     assert.deepEqual(wrong, [], wrong.join('\n'));
   });
 
-  /** Row counts and checksums of the record tables, workflows per tenant, and the report files. */
+  /** The subscription the hostile requests aim their NUL probes at. */
+  let subscriptionId: string | undefined;
+
+  /** Row counts and checksums of the record and subscription tables, workflows per tenant, the probed schedule's state, and the report files. */
   async function storedState() {
     const tables = await sql.query(`
       SELECT 'report_requests' AS t, count(*)::int AS n, md5(coalesce(string_agg(x::text, '|' ORDER BY x.id), '')) AS sum FROM reportflow.report_requests x
       UNION ALL SELECT 'reports', count(*)::int, md5(coalesce(string_agg(x::text, '|' ORDER BY x.id), '')) FROM reportflow.reports x
-      UNION ALL SELECT 'idempotency_keys', count(*)::int, md5(coalesce(string_agg(x::text, '|' ORDER BY x.tenant_id, x.key), '')) FROM reportflow.idempotency_keys x`);
+      UNION ALL SELECT 'idempotency_keys', count(*)::int, md5(coalesce(string_agg(x::text, '|' ORDER BY x.tenant_id, x.key), '')) FROM reportflow.idempotency_keys x
+      UNION ALL SELECT 'subscriptions', count(*)::int, md5(coalesce(string_agg(x::text, '|' ORDER BY x.id), '')) FROM reportflow.subscriptions x`);
+    const schedule = subscriptionId ? (await workflows.schedule.getHandle(`subscription-${subscriptionId}`).describe()).state : undefined;
     const workflowCounts: Record<string, number> = {};
     for (const tenant of ['acme', 'globex']) workflowCounts[tenant] = (await workflows.workflow.count(`ReportTenant = "${tenant}"`)).count;
-    return { tables: tables.rows, workflows: workflowCounts, files: await listFiles(path.join(service.varDir, 'reports')) };
+    return { tables: tables.rows, workflows: workflowCounts, schedule, files: await listFiles(path.join(service.varDir, 'reports')) };
   }
 });
 

@@ -24,6 +24,7 @@ import { ReportError } from '../../src/domain/errors.js';
 import type { ReportRequest } from '../../src/domain/report-request.js';
 import type { RunGateway, RunView } from '../../src/temporal/report-runs.js';
 import type { WebhookDeliveryInput } from '../../src/domain/webhook-delivery.js';
+import type { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
 
 /** A parsed JSON response body, read freely by assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -200,9 +201,10 @@ export interface TestApi {
 
 /**
  * Builds the API over the fakes. `maxBodyBytes` defaults to 64 KiB as in production; `catalog`
- * defaults to the fixture catalog; with `integrations`, integration ids are checked at request time.
+ * defaults to the fixture catalog; with `integrations`, integration ids are checked at request time;
+ * with `subscriptions`, `/v1/report-subscriptions` is served.
  */
-export async function startTestApi(options: { maxBodyBytes?: number; catalog?: Catalog; integrations?: Integrations } = {}): Promise<TestApi> {
+export async function startTestApi(options: { maxBodyBytes?: number; catalog?: Catalog; integrations?: Integrations; subscriptions?: SubscriptionService } = {}): Promise<TestApi> {
   const { catalog, dir } = options.catalog ? { catalog: options.catalog, dir: undefined } : fixtureCatalog();
   const runs = new FakeRuns();
   const db = new FakeDatabase();
@@ -220,6 +222,7 @@ export async function startTestApi(options: { maxBodyBytes?: number; catalog?: C
     records,
     signer,
     ...(options.integrations ? { integrations: options.integrations } : {}),
+    ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
     logger,
     apiKeys: ApiKeys.parse(`acme:${KEYS.acme},globex:${KEYS.globex}`),
   });

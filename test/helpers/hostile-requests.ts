@@ -98,6 +98,8 @@ export interface HostileContext {
   apiKey: string;
   /** `REPORTFLOW_MAX_BODY_BYTES`. */
   maxBodyBytes: number;
+  /** An existing subscription of the tenant, whose note and name the NUL probes aim at. */
+  subscriptionId?: string;
 }
 
 const json = (value: unknown): string => JSON.stringify(value);
@@ -354,8 +356,26 @@ export function invalidRequest(ctx: HostileContext): fc.Arbitrary<HostileRequest
     fc.constant({ 'x-api-key': `${ctx.apiKey}' OR 1=1 --` }),
   )).map(([path, headers]): HostileRequest => ({ why: `GET ${path} with bad credentials ${json(headers).slice(0, 80)}`, method: 'GET', path, headers, expectStatus: 401 }));
 
+  // PostgreSQL and Temporal cannot keep U+0000: text with it in any subscription route is refused.
+  const subscriptionNul = fc.tuple(within(40), within(40), fc.constantFrom('list', 'create', ...(ctx.subscriptionId ? ['pause', 'resume', 'patch'] as const : []))).map(([a, b, route]): HostileRequest => {
+    const nul = `${a}\u0000${b}`;
+    const one = `/v1/report-subscriptions/${ctx.subscriptionId ?? ''}`;
+    const body = route === 'list' ? undefined
+      : route === 'create' ? { report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: '536365' }], format: 'HTML', timezone: 'UTC', schedule: { frequency: 'DAILY' }, active: false, name: nul.slice(0, 200) }
+        : route === 'patch' ? { name: nul.slice(0, 200) }
+          : { note: nul.slice(0, 500) };
+    return {
+      why: `subscription ${route} with NUL`,
+      method: route === 'list' ? 'GET' : route === 'patch' ? 'PATCH' : 'POST',
+      path: route === 'list' ? `/v1/report-subscriptions?report_code=${enc(nul)}` : route === 'create' ? '/v1/report-subscriptions' : route === 'patch' ? one : `${one}/${route}`,
+      headers: body ? jsonHeaders(ctx) : auth(ctx),
+      ...(body ? { body: json(body) } : {}),
+    };
+  });
+
   return fc.oneof(
     { weight: 30, arbitrary: create },
+    { weight: 4, arbitrary: subscriptionNul },
     { weight: 4, arbitrary: badIdempotencyKey },
     { weight: 14, arbitrary: search },
     { weight: 12, arbitrary: list },
@@ -436,7 +456,8 @@ export function wrongAnswerTo(req: { method: string; path: string }, res: RawAns
   }
   if (INTERNALS.test(res.text)) return `${res.status} leaks internals: ${res.text.slice(0, 300)}`;
   if (contract.match(req.method, req.path)) {
-    const problems = contract.problems({ method: req.method, path: req.path, status: res.status, contentType: String(res.headers['content-type'] ?? '').split(';')[0]!, text: res.text });
+    const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+    const problems = contract.problems({ method: req.method, path: req.path, status: res.status, contentType: String(res.headers['content-type'] ?? '').split(';')[0]!, text: res.text, headers });
     if (problems.length) return problems.join('; ');
   }
   if (options.mayAnswer && res.status === 200) {

@@ -35,6 +35,8 @@ export interface ObservedResponse {
   contentType: string;
   /** The body as text ('' when empty). */
   text: string;
+  /** Response headers by lower-case name; documented ones that are present are checked against their schema. */
+  headers?: Record<string, string | undefined>;
 }
 
 /** An operation of the document: `GET /v1/reports/{id}` and where it sits in the document. */
@@ -49,6 +51,7 @@ export interface OperationMatch {
 interface ResponseObject {
   description?: string;
   content?: Record<string, { schema?: unknown }>;
+  headers?: Record<string, { schema?: unknown }>;
 }
 
 /** `{"error": {"code", "message", "errors": [{"field", "code", "message"}]}}`, nothing else. */
@@ -150,8 +153,9 @@ export class OpenApiContract {
   /**
    * What is wrong with `res` by the document ([] when nothing); counts the operation as exercised
    * when it is found. Checks: the operation exists; a response is documented for the status; the
-   * content type is documented for it; a JSON body validates against its schema; a response without
-   * content has an empty body.
+   * content type is documented for it (its media type exactly, or a `type/*` range: a PDF is not
+   * an `application/octet-stream`); a JSON body validates against its schema; a response without
+   * content has an empty body; documented headers that are present validate against their schema.
    */
   problems(res: ObservedResponse): string[] {
     const op = this.match(res.method, res.path);
@@ -167,15 +171,20 @@ export class OpenApiContract {
     const at = `${op.key} → ${res.status}`;
     if (code === undefined) return [`${at}: status not documented (documented: ${Object.keys(responses).join(', ') || 'none'})`];
     const response = responses[code]!;
+    const headerProblems = Object.entries(response.headers ?? {}).flatMap(([name, header]) => {
+      const value = res.headers?.[name.toLowerCase()];
+      if (value === undefined || header.schema === undefined) return [];
+      const validate = this.validatorFor(['paths', op.template, op.method, 'responses', code, 'headers', name, 'schema']);
+      return validate(value) ? [] : [`${at}: header ${name}: ${JSON.stringify(value)} ${describeErrors(validate.errors)}`];
+    });
+    if (headerProblems.length) return headerProblems;
     const content = response.content ?? {};
     const media = Object.keys(content);
     if (media.length === 0) return res.text === '' ? [] : [`${at}: the document gives no content, but the body is ${res.contentType || 'untyped'} (${res.text.slice(0, 120)})`];
 
     const isJson = res.contentType === 'application/json' || res.contentType.endsWith('+json');
     const [type] = res.contentType.split('/');
-    const mediaKey = media.find((k) => k === res.contentType) ??
-      media.find((k) => k === `${type}/*` || k === '*/*') ??
-      (isJson ? undefined : media.find((k) => k === 'application/octet-stream'));
+    const mediaKey = media.find((k) => k === res.contentType) ?? media.find((k) => k === `${type}/*` || k === '*/*');
     if (mediaKey === undefined) return [`${at}: content type "${res.contentType}" not documented (documented: ${media.join(', ')})`];
     const schema = content[mediaKey]?.schema;
     if (schema === undefined || !isJson) return [];
@@ -248,7 +257,8 @@ export class ContractSession {
   async send(req: RawRequest, headers?: Record<string, string>): Promise<RawResponse & { body: JsonBody }> {
     const res = await this.client.request({ ...req, headers: { ...req.headers, ...headers } }, { auth: headers === undefined });
     const text = res.contentType.includes('json') || res.bytes.length === 0 ? res.text : `<${res.bytes.length} bytes>`;
-    this.problems.push(...this.contract.problems({ method: req.method, path: req.path, status: res.status, contentType: res.contentType, text }));
+    const answered = Object.fromEntries(res.headers.entries());
+    this.problems.push(...this.contract.problems({ method: req.method, path: req.path, status: res.status, contentType: res.contentType, text, headers: answered }));
     return { ...res, body: (res.json ?? {}) as JsonBody };
   }
 

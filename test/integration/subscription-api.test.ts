@@ -201,6 +201,38 @@ void test('bad schedules and ranges are refused with 400 and the field', async (
   });
 });
 
+void test('NUL characters and unpaired surrogates in any subscription route are 400 naming the field, and nothing of them is stored', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', name: 'clean', schedule: { frequency: 'DAILY' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    const handle = env.client.schedule.getHandle(`subscription-${id}`);
+    const stored = async () => [(await pgDb.query('SELECT name, active, paused_reason FROM reportflow.subscriptions WHERE id = $1', [id]))[0], (await handle.describe()).state];
+    const before = await stored();
+    const cases: [method: 'GET' | 'POST' | 'PATCH', url: string, body: unknown, field: string][] = [
+      ['GET', '/report-subscriptions?report_code=%00', undefined, 'report_code'],
+      ['GET', '/report-subscriptions?report_code=INVOICE%00', undefined, 'report_code'],
+      ['POST', `/report-subscriptions/${id}/pause`, { note: 'on\u0000hold' }, 'note'],
+      ['POST', `/report-subscriptions/${id}/resume`, { note: 'back\u0000' }, 'note'],
+      ['POST', `/report-subscriptions/${id}/resume`, { note: 'lone \ud800 surrogate' }, 'note'],
+      ['PATCH', `/report-subscriptions/${id}`, { name: '\u0000' }, 'name'],
+      ['PATCH', `/report-subscriptions/${id}`, { customer_id: 'c\u0000' }, 'customer_id'],
+      ['POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', name: 'n\u0000', schedule: { frequency: 'DAILY' } }, 'name'],
+      ['POST', `/report-subscriptions/${id}/trigger`, { from: '2025-01-01\u0000', to: '2025-01-02' }, 'from'],
+    ];
+    for (const [method, url, body, field] of cases) {
+      // JSON.stringify writes NUL and a lone surrogate as \u escapes, as a client's JSON would.
+      const res = await api.inject({ method, url: `/v1${url}`, headers: { 'x-api-key': KEY.acme, 'content-type': 'application/json' }, ...(body !== undefined ? { payload: JSON.stringify(body) } : {}) });
+      assert.equal(res.statusCode, 400, `${method} ${url} ${JSON.stringify(body)}: ${res.body}`);
+      assert.equal(res.json().error.code, 'REQUEST_INVALID', res.body);
+      assert.deepEqual(res.json().error.errors.map((e: { field: string }) => e.field), [field], res.body);
+    }
+    assert.deepEqual(await stored(), before, 'the row and the schedule are as they were');
+    assert.equal((await pgDb.query("SELECT count(*)::int AS n FROM reportflow.subscriptions WHERE name LIKE 'n%' AND tenant_id = 'acme'"))[0]!.n, 0, 'no subscription created');
+    assert.equal((await call(api, 'DELETE', `/report-subscriptions/${id}`)).status, 204);
+  });
+});
+
 void test('a WEEKLY backfill over three months runs each ISO week once, and GET shows the runs and their status', async () => {
   await withApi(async (api) => {
     const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'America/New_York', schedule: { frequency: 'WEEKLY', time_of_day: '07:00', day_of_week: 'MONDAY' } });

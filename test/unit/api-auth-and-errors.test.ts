@@ -96,9 +96,34 @@ void test('unknown routes are 404 NOT_FOUND in the one error shape', async () =>
     assert.equal(res.json().error.code, 'NOT_FOUND');
     assert.ok(Array.isArray(res.json().error.errors));
   }
-  const wrongMethod = await api.app.inject({ method: 'DELETE', url: '/v1/report-definitions', headers: auth() });
-  assert.equal(wrongMethod.statusCode, 404);
-  assert.equal(wrongMethod.json().error.code, 'NOT_FOUND');
+  const wrongMethodOnUnknownPath = await api.app.inject({ method: 'PUT', url: '/v2/things', headers: auth() });
+  assert.equal(wrongMethodOnUnknownPath.statusCode, 404);
+});
+
+void test('a method a known path does not take is 405 METHOD_NOT_ALLOWED with Allow, before auth and body parsing; OPTIONS is 204 with Allow', async () => {
+  const cases: { method: InjectOptions['method']; url: string; allow: string; headers?: Record<string, string>; payload?: string }[] = [
+    { method: 'DELETE', url: '/v1/report-definitions', allow: 'GET, HEAD' },
+    { method: 'PUT', url: '/v1/reports/0190aaaa-0000-7000-8000-000000000000', allow: 'DELETE, GET, HEAD' },
+    { method: 'PATCH', url: '/v1/reports/search', allow: 'POST' },
+    { method: 'POST', url: '/v1/reports/x/download', allow: 'GET, HEAD', headers: { 'content-type': 'text/plain' }, payload: 'not json' },
+    { method: 'TRACE', url: '/healthz', allow: 'GET, HEAD' },
+    { method: 'PUT', url: '/v1/report-generate-requests', allow: 'GET, HEAD, POST' },
+  ];
+  for (const c of cases) {
+    for (const headers of [auth(), {}]) {
+      const res = await api.app.inject({ method: c.method, url: c.url, headers: { ...headers, ...c.headers }, ...(c.payload ? { payload: c.payload } : {}) });
+      const where = `${String(c.method)} ${c.url}${Object.keys(headers).length ? '' : ' (no credentials)'}`;
+      assert.equal(res.statusCode, 405, `${where}: ${res.body}`);
+      assert.equal(res.headers.allow, c.allow, where);
+      assert.deepEqual(Object.keys(res.json()), ['error'], where);
+      assert.equal(res.json().error.code, 'METHOD_NOT_ALLOWED', where);
+      assert.deepEqual(res.json().error.errors.map((e: { field: string }) => e.field), ['method'], where);
+    }
+  }
+  const options = await api.app.inject({ method: 'OPTIONS', url: '/v1/reports/0190aaaa-0000-7000-8000-000000000000' });
+  assert.equal(options.statusCode, 204);
+  assert.equal(options.headers.allow, 'DELETE, GET, HEAD');
+  assert.equal(options.body, '');
 });
 
 void test('no error body ever carries a stack trace or internals', async () => {

@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { FieldError } from '../../domain/run-status.js';
 import type { ApiDeps } from '../deps.js';
 import { errorHeaders, errorReply } from '../errors.js';
-import { ERROR_RESPONSE } from '../record-schemas.js';
+import { errorResponses } from '../error-responses.js';
 
 const TAGS = ['Operations'];
 const HEALTH = { type: 'object', properties: { status: { type: 'string' } } } as const;
@@ -17,9 +17,9 @@ const CHECK_TIMEOUT_MS = 3_000;
 
 export function healthRoutes(deps: Pick<ApiDeps, 'runs' | 'db' | 'logger' | 'destination'>): FastifyPluginAsync {
   return async (app) => {
-    app.get('/healthz', { schema: { tags: TAGS, summary: 'The process is up', security: [], response: { 200: HEALTH } } }, async () => ({ status: 'ok' }));
+    app.get('/healthz', { schema: { tags: TAGS, summary: 'The process is up', security: [], response: { 200: HEALTH, ...errorResponses({ authenticated: false }) } } }, async () => ({ status: 'ok' }));
 
-    app.get('/readyz', { schema: { tags: TAGS, summary: 'Temporal, the database and the report storage answer (else 503)', security: [], response: { 200: READY, 503: ERROR_RESPONSE } } }, async (_req, reply) => {
+    app.get('/readyz', { schema: { tags: TAGS, summary: 'Temporal, the database and the report storage answer (else 503)', security: [], response: { 200: READY, ...errorResponses({ authenticated: false }, { 503: 'UNAVAILABLE: Temporal, the database or the report storage did not answer (each named in `errors`), or the API is at its connection limit or shutting down.' }) } } }, async (_req, reply) => {
       const checks = {
         temporal: () => deps.runs.ping(),
         database: () => deps.db.query('SELECT 1').then(() => undefined),

@@ -13,7 +13,12 @@ export const OPENAPI_OPTIONS: SwaggerOptions = {
     info: {
       title: 'reportflow API',
       version: '1.0.0',
-      description: 'Ask for a report, get an id at once, receive the file. Errors always have the shape {"error": {"code", "message", "errors": [{"field", "code", "message"}]}}.',
+      description: [
+        'Ask for a report, get an id at once, receive the file.',
+        'Errors always have the shape {"error": {"code", "message", "errors": [{"field", "code", "message"}]}}; each operation lists the statuses it can answer with.',
+        'A method a path does not take is answered 405 METHOD_NOT_ALLOWED with an `Allow` header (OPTIONS: 204 with `Allow`).',
+        'Text fields never take U+0000 or unpaired surrogates (400 REQUEST_INVALID). Every 503 carries `Retry-After`.',
+      ].join(' '),
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     components: {
@@ -24,7 +29,30 @@ export const OPENAPI_OPTIONS: SwaggerOptions = {
     },
     security: [{ apiKey: [] }, { bearer: [] }],
   },
+  transformObject: (documentObject) => {
+    const document = 'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
+    optionalBodies(document as OpenApiPaths);
+    return document;
+  },
 };
+
+/** The part of the generated document `optionalBodies` reads. */
+interface OpenApiPaths {
+  paths?: Record<string, Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: { type?: unknown } }> } }>>;
+}
+
+/**
+ * @fastify/swagger marks every request body required, but a body whose schema also takes `null`
+ * (pause, resume and trigger of a subscription) may be left out altogether: say so.
+ */
+function optionalBodies(document: OpenApiPaths): void {
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item)) {
+      const type = operation.requestBody?.content?.['application/json']?.schema?.type;
+      if (operation.requestBody && Array.isArray(type) && type.includes('null')) operation.requestBody.required = false;
+    }
+  }
+}
 
 export function openApiRoutes(): FastifyPluginAsync {
   return async (app) => {

@@ -16,7 +16,8 @@ import { WEBHOOK_RETRY_SCHEDULE } from '../../domain/webhook-delivery.js';
 import { FINAL_STATUSES } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
-import { ERROR_RESPONSES, ID_PARAMS, REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUEST_VIEW } from '../record-schemas.js';
+import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
+import { ID_PARAMS, REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUEST_VIEW } from '../record-schemas.js';
 import { canonicalBodySha256, currentState, pageToWire, requestToWire, stateOfRecord, stateOfRun, type RequestState } from '../record-wire.js';
 import { RUN_ID_PATTERN, uuidv7 } from '../request-id.js';
 import { CREATE_REQUEST_BODY } from '../schemas.js';
@@ -62,9 +63,12 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       schema: {
         tags: TAGS,
         summary: 'Ask for a report; answers at once with the request id',
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', description: 'Repeat-safe key: the same key and body within 24 h returns the original request.' } } },
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source, description: 'Repeat-safe key: the same key and body within 24 h returns the original request.' } } },
         body: CREATE_REQUEST_BODY,
-        response: { 201: REQUEST_VIEW, ...ERROR_RESPONSES },
+        response: {
+          201: { ...REQUEST_VIEW, headers: { Location: { type: 'string', description: 'The new request\'s URL.' }, 'X-Idempotency-Replayed': { type: 'string', enum: ['true'], description: 'Present on a replay of an earlier request with the same Idempotency-Key.' } } },
+          ...errorResponses({ body: true }, { 400: VALIDATION_400, 409: 'IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another body.' }),
+        },
       },
     }, async (req, reply) => {
       const idempotencyKey = idempotencyKeyOf(req);
@@ -109,14 +113,14 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
 
     app.get<{ Params: { id: string } }>('/report-generate-requests/:id', {
       config: { permission: 'REPORT_GENERATE_REQUEST.VIEW' },
-      schema: { tags: TAGS, summary: 'One request with its status, stage and report', params: ID_PARAMS, response: { 200: REQUEST_VIEW, ...ERROR_RESPONSES } },
+      schema: { tags: TAGS, summary: 'One request with its status, stage and report', params: ID_PARAMS, response: { 200: REQUEST_VIEW, ...errorResponses({}, { 404: NOT_FOUND_BY_ID }) } },
     }, async (req) => {
       return requestToWire(await readState(deps, req.tenantId, req.params.id), links);
     });
 
     app.get<{ Querystring: ListQuery }>('/report-generate-requests', {
       config: { permission: 'REPORT_GENERATE_REQUEST.VIEW' },
-      schema: { tags: TAGS, summary: 'List requests, newest first (statuses as last recorded)', querystring: REQUEST_LIST_QUERY, response: { 200: REQUEST_PAGE, ...ERROR_RESPONSES } },
+      schema: { tags: TAGS, summary: 'List requests, newest first (statuses as last recorded)', querystring: REQUEST_LIST_QUERY, response: { 200: REQUEST_PAGE, ...errorResponses({}, { 400: VALIDATION_400 }) } },
     }, async (req) => {
       const q = req.query;
       return search(deps, links, {
@@ -133,7 +137,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
 
     app.post<{ Body: SearchBody }>('/report-generate-requests/search', {
       config: { permission: 'REPORT_GENERATE_REQUEST.VIEW' },
-      schema: { tags: TAGS, summary: 'Search requests by status, report code, customer, creation time and metadata', body: REQUEST_SEARCH_BODY, response: { 200: REQUEST_PAGE, ...ERROR_RESPONSES } },
+      schema: { tags: TAGS, summary: 'Search requests by status, report code, customer, creation time and metadata', body: REQUEST_SEARCH_BODY, response: { 200: REQUEST_PAGE, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } },
     }, async (req) => {
       const b = req.body ?? { limit: 20 };
       return search(deps, links, {
@@ -151,7 +155,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
 
     app.post<{ Params: { id: string } }>('/report-generate-requests/:id/cancel', {
       config: { permission: 'REPORT_GENERATE_REQUEST.CANCEL' },
-      schema: { tags: TAGS, summary: 'Cancel a run: its activities stop and nothing is exported afterwards', params: ID_PARAMS, response: { 202: REQUEST_VIEW, ...ERROR_RESPONSES } },
+      schema: { tags: TAGS, summary: 'Cancel a run: its activities stop and nothing is exported afterwards', params: ID_PARAMS, response: { 202: REQUEST_VIEW, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID, 409: 'RUN_FINISHED: the run has already ended.' }) } },
     }, async (req, reply) => {
       const before = await readState(deps, req.tenantId, req.params.id);
       if (FINAL_STATUSES.includes(before.status)) throw runFinished(before.status);
@@ -169,7 +173,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
         tags: TAGS,
         summary: 'Send the run\'s webhook event again (same event id, fresh signature and download link) as a new delivery',
         params: ID_PARAMS,
-        response: { 202: REQUEST_VIEW, ...ERROR_RESPONSES },
+        response: { 202: REQUEST_VIEW, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID, 409: 'WEBHOOK_NOT_REDELIVERABLE: the request has no webhook, its run has not finished, or no event was recorded.' }) },
       },
     }, async (req, reply) => {
       const before = await readState(deps, req.tenantId, req.params.id);

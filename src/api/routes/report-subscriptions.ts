@@ -11,7 +11,7 @@ import { isReportingRun, periodKey, subscriptionPeriod } from '../../domain/subs
 import type { SubscriptionService, SubscriptionView } from '../../subscriptions/subscription-service.js';
 import type { RunGateway } from '../../temporal/report-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
-import { ERROR_RESPONSES, ID_PARAMS } from '../record-schemas.js';
+import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
 import {
   BACKFILL_BODY,
   BACKFILL_RESPONSE,
@@ -19,6 +19,7 @@ import {
   NOTE_BODY,
   PATCH_SUBSCRIPTION_BODY,
   RANGE_BODY,
+  SUBSCRIPTION_ID_PARAMS,
   SUBSCRIPTION_LIST,
   SUBSCRIPTION_LIST_QUERY,
   SUBSCRIPTION_VIEW,
@@ -30,11 +31,10 @@ function notFound(id: string): ReportError {
   return new ReportError('NOT_FOUND', `No report subscription ${id}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);
 }
 
-const ID = /^[A-Za-z0-9-]{1,64}$/;
-
 const VIEW = 'SUBSCRIPTION.VIEW' as const;
 const MANAGE = 'SUBSCRIPTION.MANAGE' as const;
 const TAGS = ['Report subscriptions'];
+const LOCATION = { Location: { type: 'string', description: 'The new subscription\'s URL.' } } as const;
 
 /** The subscription routes, as a plugin for the authenticated `/v1` scope. */
 export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> & { subscriptions: SubscriptionService }): FastifyPluginAsync {
@@ -45,12 +45,8 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       if (!v) throw notFound(id);
       return { ...subscriptionViewToWire(v, baseUrl), last_runs: await lastRuns(deps.runs, tenantId, v) };
     };
-    const known = (id: string) => {
-      if (!ID.test(id)) throw notFound(id);
-      return id;
-    };
 
-    app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'Create a subscription (one Temporal Schedule)', body: CREATE_SUBSCRIPTION_BODY, response: { 201: SUBSCRIPTION_VIEW, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req, reply) => {
+    app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'Create a subscription (one Temporal Schedule)', body: CREATE_SUBSCRIPTION_BODY, response: { 201: { ...SUBSCRIPTION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
       const view = await service.create(req.tenantId, {
         ...(req.body.name ? { name: req.body.name } : {}),
         template: toTemplate(req.body),
@@ -62,25 +58,23 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return reply.code(201).header('location', body.links.self).send(body);
     });
 
-    app.get<{ Querystring: { report_code?: string; active?: string; limit?: string } }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'List subscriptions', querystring: SUBSCRIPTION_LIST_QUERY, response: { 200: SUBSCRIPTION_LIST, ...ERROR_RESPONSES } }, config: { permission: VIEW } }, async (req) => {
+    app.get<{ Querystring: { report_code?: string; active?: string; limit: number } }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'List subscriptions', querystring: SUBSCRIPTION_LIST_QUERY, response: { 200: SUBSCRIPTION_LIST, ...errorResponses({}) } }, config: { permission: VIEW } }, async (req) => {
       const { report_code, active, limit } = req.query;
-      const n = limit === undefined ? 100 : Number(limit);
-      if (!Number.isInteger(n) || n < 1 || n > 500) throw new ReportError('REQUEST_INVALID', 'limit must be 1–500.', [{ field: 'limit', code: 'REQUEST_INVALID', message: '1–500.' }]);
       const items = await service.list(req.tenantId, {
         ...(report_code ? { reportCode: report_code } : {}),
         ...(active === 'true' || active === 'false' ? { active: active === 'true' } : {}),
-        limit: n,
+        limit,
       });
       return { items: items.map((s) => subscriptionToWire(s, baseUrl)) };
     });
 
-    app.get<{ Params: { id: string } }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'One subscription with next runs, last runs and missed periods', params: ID_PARAMS, response: { 200: SUBSCRIPTION_VIEW, ...ERROR_RESPONSES } }, config: { permission: VIEW } }, async (req) => {
-      const id = known(req.params.id);
+    app.get<{ Params: { id: string } }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'One subscription with next runs, last runs and missed periods', params: SUBSCRIPTION_ID_PARAMS, response: { 200: SUBSCRIPTION_VIEW, ...errorResponses({}, { 404: NOT_FOUND_BY_ID }) } }, config: { permission: VIEW } }, async (req) => {
+      const { id } = req.params;
       return detail(req.tenantId, await service.get(req.tenantId, id), id);
     });
 
-    app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'Change a subscription in place (runs already started are unaffected)', params: ID_PARAMS, body: PATCH_SUBSCRIPTION_BODY, response: { 200: SUBSCRIPTION_VIEW, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req) => {
-      const id = known(req.params.id);
+    app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'Change a subscription in place (runs already started are unaffected)', params: SUBSCRIPTION_ID_PARAMS, body: PATCH_SUBSCRIPTION_BODY, response: { 200: SUBSCRIPTION_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req) => {
+      const { id } = req.params;
       const current = await service.get(req.tenantId, id);
       if (!current) throw notFound(id);
       const { schedule, name, ...report } = req.body;
@@ -92,24 +86,24 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return detail(req.tenantId, await service.update(req.tenantId, id, changes), id);
     });
 
-    app.delete<{ Params: { id: string } }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'Delete a subscription and its schedule', params: ID_PARAMS, response: { 204: { type: 'null', description: 'Deleted.' }, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req, reply) => {
-      const id = known(req.params.id);
+    app.delete<{ Params: { id: string } }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'Delete a subscription and its schedule', params: SUBSCRIPTION_ID_PARAMS, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+      const { id } = req.params;
       if (!(await service.delete(req.tenantId, id))) throw notFound(id);
       return reply.code(204).send();
     });
 
-    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/pause', { schema: { tags: TAGS, summary: 'Pause, with a note', params: ID_PARAMS, body: NOTE_BODY, response: { 200: SUBSCRIPTION_VIEW, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req) => {
-      const id = known(req.params.id);
+    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/pause', { schema: { tags: TAGS, summary: 'Pause, with a note', params: SUBSCRIPTION_ID_PARAMS, body: NOTE_BODY, response: { 200: SUBSCRIPTION_VIEW, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req) => {
+      const { id } = req.params;
       return detail(req.tenantId, await service.pause(req.tenantId, id, req.body?.note), id);
     });
 
-    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/resume', { schema: { tags: TAGS, summary: 'Resume, with a note', params: ID_PARAMS, body: NOTE_BODY, response: { 200: SUBSCRIPTION_VIEW, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req) => {
-      const id = known(req.params.id);
+    app.post<{ Params: { id: string }; Body: { note?: string } | null }>('/report-subscriptions/:id/resume', { schema: { tags: TAGS, summary: 'Resume, with a note', params: SUBSCRIPTION_ID_PARAMS, body: NOTE_BODY, response: { 200: SUBSCRIPTION_VIEW, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req) => {
+      const { id } = req.params;
       return detail(req.tenantId, await service.resume(req.tenantId, id, req.body?.note), id);
     });
 
-    app.post<{ Params: { id: string }; Body: { from?: string; to?: string } | null }>('/report-subscriptions/:id/trigger', { schema: { tags: TAGS, summary: 'One run now, for the period that ends now or an explicit one', params: ID_PARAMS, body: RANGE_BODY, response: { 202: TRIGGER_RESPONSE, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req, reply) => {
-      const id = known(req.params.id);
+    app.post<{ Params: { id: string }; Body: { from?: string; to?: string } | null }>('/report-subscriptions/:id/trigger', { schema: { tags: TAGS, summary: 'One run now, for the period that ends now or an explicit one', params: SUBSCRIPTION_ID_PARAMS, body: RANGE_BODY, response: { 202: TRIGGER_RESPONSE, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+      const { id } = req.params;
       const { from, to } = req.body ?? {};
       if ((from === undefined) !== (to === undefined)) {
         throw new ReportError('SCHEDULE_INVALID', 'Give both `from` and `to`, or neither.', [{ field: from === undefined ? 'from' : 'to', code: 'SCHEDULE_INVALID', message: 'Required with the other.' }]);
@@ -119,8 +113,8 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return reply.code(202).send({ id, triggered: true, ...(result.period ? { period: periodToWire(result.period), run_id: `${id}:${periodKey(result.period)}` } : {}) });
     });
 
-    app.post<{ Params: { id: string }; Body: { from: string; to: string } }>('/report-subscriptions/:id/backfill', { schema: { tags: TAGS, summary: 'One run per period in a range, each period at most once', params: ID_PARAMS, body: BACKFILL_BODY, response: { 202: BACKFILL_RESPONSE, ...ERROR_RESPONSES } }, config: { permission: MANAGE } }, async (req, reply) => {
-      const id = known(req.params.id);
+    app.post<{ Params: { id: string }; Body: { from: string; to: string } }>('/report-subscriptions/:id/backfill', { schema: { tags: TAGS, summary: 'One run per period in a range, each period at most once', params: SUBSCRIPTION_ID_PARAMS, body: BACKFILL_BODY, response: { 202: BACKFILL_RESPONSE, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+      const { id } = req.params;
       const result = await service.backfill(req.tenantId, id, req.body);
       if (!result.found) throw notFound(id);
       return reply.code(202).send({ id, from: req.body.from, to: req.body.to, runs: result.runs });

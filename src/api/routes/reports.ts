@@ -11,9 +11,9 @@ import type { Destination } from '../../destinations/destination.js';
 import type { ReportRecord, RequestRecord } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
+import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
 import {
   DOWNLOAD_URL_RESPONSE,
-  ERROR_RESPONSES,
   FILE_RESPONSE,
   ID_PARAMS,
   REPORT_LIST_QUERY,
@@ -44,12 +44,12 @@ export function reportRoutes(deps: Pick<ApiDeps, 'runs' | 'destination' | 'recor
 
     app.get<{ Params: { id: string } }>('/reports/:id', {
       config: { permission: 'REPORT.VIEW' },
-      schema: { tags: TAGS, summary: 'One report file\'s record (also after deletion, as a tombstone)', params: ID_PARAMS, response: { 200: REPORT_VIEW, ...ERROR_RESPONSES } },
+      schema: { tags: TAGS, summary: 'One report file\'s record (also after deletion, as a tombstone)', params: ID_PARAMS, response: { 200: REPORT_VIEW, ...errorResponses({}, { 404: NOT_FOUND_BY_ID }) } },
     }, async (req) => reportToWire(await readReport(deps, req.tenantId, req.params.id), links));
 
     app.get<{ Querystring: ReportListQuery }>('/reports', {
       config: { permission: 'REPORT.VIEW' },
-      schema: { tags: TAGS, summary: 'List reports, newest first', querystring: REPORT_LIST_QUERY, response: { 200: REPORT_PAGE, ...ERROR_RESPONSES } },
+      schema: { tags: TAGS, summary: 'List reports, newest first', querystring: REPORT_LIST_QUERY, response: { 200: REPORT_PAGE, ...errorResponses({}, { 400: VALIDATION_400 }) } },
     }, async (req) => {
       const q = req.query;
       return searchReports(deps, links, req.tenantId, { ...q, report_code: q.report_code?.split(',') });
@@ -57,12 +57,12 @@ export function reportRoutes(deps: Pick<ApiDeps, 'runs' | 'destination' | 'recor
 
     app.post<{ Body: Omit<ReportListQuery, 'report_code'> & { report_code?: string[] } }>('/reports/search', {
       config: { permission: 'REPORT.VIEW' },
-      schema: { tags: TAGS, summary: 'Search reports by report code, customer and creation time', body: REPORT_SEARCH_BODY, response: { 200: REPORT_PAGE, ...ERROR_RESPONSES } },
+      schema: { tags: TAGS, summary: 'Search reports by report code, customer and creation time', body: REPORT_SEARCH_BODY, response: { 200: REPORT_PAGE, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } },
     }, async (req) => searchReports(deps, links, req.tenantId, req.body ?? { limit: 20 }));
 
     app.delete<{ Params: { id: string } }>('/reports/:id', {
       config: { permission: 'REPORT.DELETE' },
-      schema: { tags: TAGS, summary: 'Delete a report file; its record stays as a tombstone (repeatable)', params: ID_PARAMS, response: { 200: REPORT_VIEW, ...ERROR_RESPONSES } },
+      schema: { tags: TAGS, summary: 'Delete a report file; its record stays as a tombstone (repeatable)', params: ID_PARAMS, response: { 200: REPORT_VIEW, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID }) } },
     }, async (req) => {
       const report = await readReport(deps, req.tenantId, req.params.id);
       // Tombstone first, then the file: a failed removal is redone by repeating the DELETE, and no
@@ -75,7 +75,7 @@ export function reportRoutes(deps: Pick<ApiDeps, 'runs' | 'destination' | 'recor
 
     app.get<{ Params: { id: string } }>('/reports/:id/download-url', {
       config: { permission: 'REPORT.VIEW' },
-      schema: { tags: TAGS, summary: 'A signed download URL that works without credentials until expires_at', params: ID_PARAMS, response: { 200: DOWNLOAD_URL_RESPONSE, ...ERROR_RESPONSES } },
+      schema: { tags: TAGS, summary: 'A signed download URL that works without credentials until expires_at', params: ID_PARAMS, response: { 200: DOWNLOAD_URL_RESPONSE, ...errorResponses({}, NOT_READY_RESPONSES) } },
     }, async (req) => {
       const { record } = await readyFile(deps, req.tenantId, req.params.id);
       // The link is checked against the report's record: until the run's activities have written it
@@ -88,7 +88,7 @@ export function reportRoutes(deps: Pick<ApiDeps, 'runs' | 'destination' | 'recor
 
     app.get<{ Params: { id: string } }>('/reports/:id/download', {
       config: { permission: 'REPORT.VIEW' },
-      schema: { tags: TAGS, summary: 'Download the report file (with credentials)', params: ID_PARAMS, response: { 200: FILE_RESPONSE, ...ERROR_RESPONSES } },
+      schema: { tags: TAGS, summary: 'Download the report file (with credentials)', params: ID_PARAMS, response: { 200: FILE_RESPONSE, ...errorResponses({}, NOT_READY_RESPONSES) } },
     }, async (req, reply) => {
       const { file } = await readyFile(deps, req.tenantId, req.params.id);
       return sendFile(reply, deps.destination, file);
@@ -98,7 +98,12 @@ export function reportRoutes(deps: Pick<ApiDeps, 'runs' | 'destination' | 'recor
     // does not verify (an unknown id included, so ids cannot be probed through it).
     app.get<{ Params: { id: string }; Querystring: { expires?: string; signature?: string } }>('/reports/:id/file', {
       config: { public: true },
-      schema: { tags: TAGS, summary: 'Download through a signed URL (no credentials)', security: [], params: ID_PARAMS, querystring: SIGNED_FILE_QUERY, response: { 200: FILE_RESPONSE, ...ERROR_RESPONSES } },
+      schema: { tags: TAGS, summary: 'Download through a signed URL (no credentials)', security: [], params: ID_PARAMS, querystring: SIGNED_FILE_QUERY, response: { 200: FILE_RESPONSE, ...errorResponses({ authenticated: false }, {
+        403: 'SIGNED_URL_INVALID (the URL was changed, or the file replaced) or SIGNED_URL_EXPIRED.',
+        404: 'NOT_FOUND: the report file is no longer in storage.',
+        410: REPORT_DELETED_410,
+        429: 'RATE_LIMITED: too many requests from this address this minute; retry after `Retry-After` seconds.',
+      }) } },
     }, async (req, reply) => {
       const report = RUN_ID_PATTERN.test(req.params.id) ? await dbCall(() => deps.records.getReportById(req.params.id)) : undefined;
       const problem = report
@@ -111,6 +116,14 @@ export function reportRoutes(deps: Pick<ApiDeps, 'runs' | 'destination' | 'recor
     });
   };
 }
+
+/** The statuses of an operation on a report's file besides the common ones. */
+const REPORT_DELETED_410 = 'REPORT_DELETED: the file was deleted (`DELETE /v1/reports/{id}`); its record remains.';
+const NOT_READY_RESPONSES = {
+  404: NOT_FOUND_BY_ID,
+  409: 'REPORT_NOT_READY (the run has not succeeded: it is pending, running or failed) or RUN_CANCELLED.',
+  410: REPORT_DELETED_410,
+} as const;
 
 /**
  * The file of request `id` when it can be downloaded, with the request's record.
