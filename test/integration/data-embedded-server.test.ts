@@ -8,23 +8,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { PgDatabase } from '../../src/data/pg-database.js';
 import { startEmbeddedDbProcess, startTestEmbeddedDb, type TestEmbeddedDb } from '../helpers/embedded-db.js';
+import { within } from '../helpers/within.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Rejects when `promise` takes longer than `ms` (a hang would otherwise stall the whole suite). */
-async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('src/main/embedded-db.ts as a process', () => {
   let varDir: string;
@@ -144,6 +133,31 @@ describe('the embedded server through node-postgres', () => {
     }
     const [row] = await within(10_000, 'a query after an abandoned stream', other.query('SELECT count(*)::int AS n FROM numbers'));
     assert.equal(row?.n, 200_000);
+  });
+
+  test('a holdable cursor left by a connection that went away is closed; a same-named DECLARE of another connection does not take it', async () => {
+    const leaver = new pg.Client({ connectionString: server!.url });
+    const clash = new pg.Client({ connectionString: server!.url });
+    await leaver.connect();
+    await clash.connect();
+    await leaver.query('DECLARE left_open CURSOR WITH HOLD FOR SELECT n FROM numbers ORDER BY n');
+    assert.equal((await leaver.query('FETCH 10 FROM left_open')).rows.length, 10);
+    // Same name from another connection: refused (the session already has it); that connection's
+    // departure must leave the first one's cursor alone.
+    await assert.rejects(clash.query('DECLARE left_open CURSOR WITH HOLD FOR SELECT 1'), /cursor "left_open" already exists/);
+    await clash.end();
+    assert.deepEqual((await leaver.query('FETCH 1 FROM left_open')).rows, [{ n: 11 }]);
+    // Gone without a word, as a worker killed mid-stream.
+    const socket = (leaver as unknown as { connection: { stream: { destroy(): void } } }).connection.stream;
+    leaver.on('error', () => undefined);
+    socket.destroy();
+    const deadline = Date.now() + 10_000;
+    let open: unknown[];
+    do {
+      await sleep(50);
+      open = await other.query('SELECT name FROM pg_cursors');
+    } while (open.length > 0 && Date.now() < deadline);
+    assert.deepEqual(open, []);
   });
 
   test('parameterised queries from many connections at once each get their own result', async () => {
