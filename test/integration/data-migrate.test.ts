@@ -139,6 +139,29 @@ for (const engine of engines) {
       assert.equal(rows, 541_909);
     });
 
+    test('both stream modes read the same rows in the same order, with exact numerics and instants', async () => {
+      const read = async (streamMode: 'transaction' | 'held') => {
+        // One connection, so that pg_cursors below shows the stream's own session on PostgreSQL too.
+        const reader = new PgDatabase({ url: server!.url, streamMode, maxConnections: 1 });
+        const rows: string[] = [];
+        try {
+          for await (const batch of reader.stream('SELECT line_no, unit_price, invoice_date FROM retail.invoice_line WHERE invoice_date < $1 ORDER BY invoice_date, line_no', [new Date('2011-01-01T00:00:00Z')], 5_000)) {
+            assert.ok(batch.length <= 5_000);
+            for (const row of batch) rows.push(`${row.line_no as number} ${row.unit_price as string} ${(row.invoice_date as Date).toISOString()}`);
+          }
+          // A reader that stops early leaves no cursor behind.
+          for await (const _ of reader.stream('SELECT line_no FROM retail.invoice_line', [], 10)) break;
+          assert.deepEqual(await reader.query("SELECT name FROM pg_cursors WHERE name LIKE 'reportflow_stream_%'"), []);
+        } finally {
+          await reader.close();
+        }
+        return rows;
+      };
+      const inTransaction = await read('transaction');
+      assert.equal(inTransaction.length, 42_481);
+      assert.deepEqual(await read('held'), inTransaction);
+    });
+
     test('a second run applies nothing and changes no data', async () => {
       const before = await appliedMigrations(db);
       const logs: string[] = [];
