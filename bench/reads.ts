@@ -103,14 +103,14 @@ function countBy(values: readonly number[]): string {
 function logProblems(lines: readonly string[]): [string, number][] {
   const counts = new Map<string, number>();
   for (const line of lines) {
-    let entry: { level?: number; msg?: string; err?: { message?: string }; error?: { message?: string } };
+    let entry: { level?: number; msg?: string; activityType?: string; err?: { message?: string } };
     try {
       entry = JSON.parse(line.slice(line.indexOf('{'))) as typeof entry;
     } catch {
       continue;
     }
     if ((entry.level ?? 0) < 40) continue;
-    const what = `${entry.msg ?? ''}${entry.err?.message ?? entry.error?.message ? `: ${(entry.err?.message ?? entry.error?.message)!.slice(0, 100)}` : ''}`;
+    const what = [entry.msg, entry.activityType, entry.err?.message?.slice(0, 120)].filter(Boolean).join(': ');
     counts.set(what, (counts.get(what) ?? 0) + 1);
   }
   return [...counts].sort((a, b) => b[1] - a[1]);
