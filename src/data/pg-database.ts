@@ -1,7 +1,7 @@
 /**
- * `Database` over node-postgres: a connection pool plus server-side cursors for streaming. Works
- * against PostgreSQL and the embedded PGlite server alike; only `stream` reads differently on each
- * (see {@link StreamMode}).
+ * `Database` over node-postgres: a connection pool for statements and transactions, and another for
+ * streams through server-side cursors. Works against PostgreSQL and the embedded PGlite server alike;
+ * only `stream` reads differently on each (see {@link StreamMode}).
  */
 import pg from 'pg';
 import { readCursor, type ReadOutcome, type StreamMode } from './cursor-reads.js';
@@ -18,8 +18,15 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => {
 export interface PgDatabaseOptions {
   /** postgres:// URL. */
   url: string;
-  /** Pool size. @default 4 */
+  /** Connections for statements and transactions. @default 4 */
   maxConnections?: number;
+  /**
+   * Connections for streams, apart from the others: a stream keeps its connection for the whole read
+   * (seconds for a large report), and sharing one pool let a few exports take every connection while
+   * short statements (run-state writes) failed after waiting 10 s for one. A stream beyond this many
+   * waits for one to end, 10 s at most. @default 4
+   */
+  maxStreams?: number;
   /** Application name shown in pg_stat_activity. */
   applicationName?: string;
   /** @default `held` on the embedded PGlite server (its `version()` names PGlite), `transaction` elsewhere */
@@ -28,22 +35,12 @@ export interface PgDatabaseOptions {
 
 export class PgDatabase implements Database {
   private readonly pool: pg.Pool;
+  private readonly streamPool: pg.Pool;
   private streamMode?: Promise<StreamMode>;
 
   constructor(options: PgDatabaseOptions) {
-    this.pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.maxConnections ?? 4,
-      application_name: options.applicationName ?? 'reportflow',
-      connectionTimeoutMillis: 10_000,
-    });
-    // An idle client's error (server restart) must not crash the process; the next query reconnects.
-    this.pool.on('error', () => undefined);
-    // A checked-out client whose connection is lost (the server went away between two statements of a
-    // transaction, or a stream's abort destroyed it) also emits 'error', and pg-pool listens only while
-    // a client is idle: without this an outage would end the process. The statement under way, or the
-    // next one, rejects with the error itself.
-    this.pool.on('connect', (client) => client.on('error', () => undefined));
+    this.pool = newPool(options, options.maxConnections ?? 4);
+    this.streamPool = newPool(options, options.maxStreams ?? 4);
     if (options.streamMode) this.streamMode = Promise.resolve(options.streamMode);
   }
 
@@ -77,7 +74,7 @@ export class PgDatabase implements Database {
       this.streamMode = undefined; // a connection fault: detect again next time
       throw err;
     });
-    const client = await this.pool.connect();
+    const client = await this.streamPool.connect();
     // A read can wait for seconds before its first row (a slow query), and `end()` would wait for the
     // server too: destroying the socket is the one way to stop waiting at once. The client is then
     // discarded below, never returned to the pool; the server drops the query when it notices.
@@ -136,7 +133,7 @@ export class PgDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.streamPool.end()]);
   }
 }
 
@@ -144,6 +141,24 @@ function abortError(signal: AbortSignal): Error {
   const err = new Error('The database read was aborted', { cause: signal.reason });
   err.name = 'AbortError';
   return err;
+}
+
+/** A pool of `max` connections; it opens them only when needed. */
+function newPool(options: PgDatabaseOptions, max: number): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max,
+    application_name: options.applicationName ?? 'reportflow',
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  // A checked-out client whose connection is lost (the server went away between two statements of a
+  // transaction, or a stream's abort destroyed it) also emits 'error', and pg-pool listens only while
+  // a client is idle: without this an outage would end the process. The statement under way, or the
+  // next one, rejects with the error itself.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
 
 /** Rows of a result; for several `;`-separated statements pg returns one result each: take the last. */

@@ -12,8 +12,7 @@ import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
-import { effectiveDatabaseUrl, loadConfig } from '../config/settings.js';
-import { PgDatabase } from '../data/pg-database.js';
+import { loadConfig } from '../config/settings.js';
 import { PgRecordStore } from '../records/pg-record-store.js';
 import { UrlSigner } from '../downloads/signed-url.js';
 import { loadIntegrations } from '../config/integrations.js';
@@ -31,6 +30,7 @@ import { createReportWorker, SHUTDOWN_GRACE } from '../temporal/worker.js';
 import { createLogger } from './logger.js';
 import { exitWhenParentDies } from './parent-watch.js';
 import { temporalLogger } from './temporal-logger.js';
+import { workerDatabase } from './worker-database.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.logLevel);
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   if (reaped.browsers.length || reaped.profileDirs.length) log.warn(reaped, 'reaped browsers and profile directories of dead workers');
 
   const catalog = loadCatalog(path.join(config.home, 'templates'));
-  const db = new PgDatabase({ url: effectiveDatabaseUrl(config), applicationName: 'reportflow-worker' });
+  const db = workerDatabase(config);
   const browserLog = log.child({ component: 'chromium' });
   const rendering = await createRenderers(config, {
     onBrowserEvent: (event) => (event.type === 'disconnected' ? browserLog.warn(event, 'browser disconnected') : browserLog.info(event, `browser ${event.type}`)),
