@@ -12,17 +12,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startService } from '../test/helpers/service.js';
 import { ApiClient } from '../test/helpers/api-client.js';
+import { FULL_CSV, invoicePdf, percentile, timeRun, webhookReceiver } from './measure.js';
 
 const WARMUP = 5;
 const RUNS = Number(process.argv[2] ?? 50);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** PID of the worker child of the `npm start` process. */
 function workerPid(startPid: number): number {
@@ -51,43 +46,6 @@ function memoryMiB(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-/** A local webhook receiver: resolves `arrival(id)` with the time (performance.now) its event came. */
-async function webhookReceiver(): Promise<{ url: string; arrival(id: string): Promise<number>; close(): void }> {
-  const waiting = new Map<string, (t: number) => void>();
-  const arrived = new Map<string, number>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const t = performance.now();
-      res.end();
-      const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { request_id: string; type: string };
-      if (event.type !== 'report.succeeded') return;
-      arrived.set(event.request_id, t);
-      waiting.get(event.request_id)?.(t);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    arrival: (id) => new Promise((resolve) => (arrived.has(id) ? resolve(arrived.get(id)!) : waiting.set(id, resolve))),
-    close: () => server.close(),
-  };
-}
-
-async function timeRun(api: ApiClient, hook: Awaited<ReturnType<typeof webhookReceiver>>, body: Record<string, unknown>): Promise<{ ms: number; final: Record<string, unknown> }> {
-  const t0 = performance.now();
-  const res = await api.post('/v1/report-generate-requests', { ...body, notify: { webhook_url: hook.url } });
-  if (res.status !== 201) throw new Error(`POST failed: ${res.status} ${JSON.stringify(res.body)}`);
-  const id = String(res.body.id);
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no webhook for ${id} in 10 min`)), 600_000).unref());
-  const ms = (await Promise.race([hook.arrival(id), timeout])) - t0;
-  const { final } = await api.waitForRun(id, { intervalMs: 200, timeoutMs: 60_000 });
-  if (final.status !== 'SUCCEEDED') throw new Error(`run failed: ${JSON.stringify(final)}`);
-  return { ms, final };
-}
-
 const t0 = Date.now();
 const hook = await webhookReceiver();
 // The receiver is on loopback, which webhooks may reach only when allow-listed.
@@ -95,11 +53,10 @@ const service = await startService({ databaseUrl: process.env.DATABASE_URL, echo
 console.log(`service up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${process.env.DATABASE_URL ? 'PostgreSQL via DATABASE_URL' : 'embedded PGlite'})`);
 try {
   const api = new ApiClient(service.apiUrl, service.apiKey);
-  const invoice = (id: string) => ({ report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: id }], format: 'PDF', language: 'en', timezone: 'Europe/London' });
   const invoices = ['536365', '536366', '536367', '536368', '536369', '536370', '536371', '536372', '536373', '536374'];
-  for (let i = 0; i < WARMUP; i++) await timeRun(api, hook, invoice(invoices[i % invoices.length]!));
+  for (let i = 0; i < WARMUP; i++) await timeRun(api, hook, invoicePdf(invoices[i % invoices.length]!));
   const latencies: number[] = [];
-  for (let i = 0; i < RUNS; i++) latencies.push((await timeRun(api, hook, invoice(invoices[i % invoices.length]!))).ms);
+  for (let i = 0; i < RUNS; i++) latencies.push((await timeRun(api, hook, invoicePdf(invoices[i % invoices.length]!))).ms);
   latencies.sort((a, b) => a - b);
   console.log(`invoice PDF, POST → report.succeeded webhook over ${RUNS} runs: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms (target p50 ≤ 300 ms)`);
 
@@ -107,10 +64,7 @@ try {
   const before = memoryMiB(pid);
   let sampledMax = before.rss;
   const sampler = setInterval(() => (sampledMax = Math.max(sampledMax, memoryMiB(pid).rss)), 100);
-  const csv = await timeRun(api, hook, {
-    report_code: 'INVOICE_LINES', format: 'CSV', language: 'en', timezone: 'Europe/London',
-    parameter_values: [{ name: 'from_date', value: '2010-12-01' }, { name: 'to_date', value: '2011-12-31' }],
-  });
+  const csv = await timeRun(api, hook, FULL_CSV);
   clearInterval(sampler);
   const afterMem = memoryMiB(pid);
   const report = csv.final.report as Record<string, number>;

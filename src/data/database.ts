@@ -19,9 +19,10 @@ export interface Queryable {
 export interface Database extends Queryable {
   /**
    * Streams the rows of one parameterised query through a server-side cursor, `batchRows` at a time,
-   * so memory stays bounded whatever the result size. The cursor runs in its own read transaction
-   * (one snapshot for the whole result); on the embedded PGlite server other connections' statements
-   * wait until the stream ends or is abandoned.
+   * so memory stays bounded whatever the result size; every row comes from one snapshot. Leaving the
+   * loop early closes the cursor. On the embedded PGlite server the query first runs to completion
+   * in one statement (other connections' statements wait for that one), then each batch is fetched
+   * by a short statement of its own, between which other connections' statements run.
    * @param signal aborts the read at once, even while the server is still computing the first rows: the
    *   connection is closed (the server drops the query when it notices) and the iteration throws.
    */

@@ -9,7 +9,10 @@
  * the transaction ends, while the other connections' messages wait (src/data/pglite-socket-queue.ts
  * fixes the library, which kept only transactions together). Query
  * cancellation is ignored. All connections share one session, so session state (`SET`, advisory
- * locks, prepared statement names) is shared too: use `SET LOCAL` and transaction-scoped locks.
+ * locks, prepared statement names, cursor names) is shared too: use `SET LOCAL`, transaction-scoped
+ * locks and unique cursor names. Holdable cursors a connection leaves open are closed when it goes
+ * away, as its own session's would be on PostgreSQL; `PgDatabase.stream` reads through such cursors
+ * here so that no connection keeps the session for a whole read.
  */
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';

@@ -1,10 +1,13 @@
 /**
- * `Database` over node-postgres: a connection pool plus server-side cursors (pg-cursor) for streaming.
- * Works against PostgreSQL and the embedded PGlite server alike.
+ * `Database` over node-postgres: a connection pool for statements and transactions, and another for
+ * streams through server-side cursors. Works against PostgreSQL and the embedded PGlite server alike;
+ * only `stream` reads differently on each (see {@link StreamMode}).
  */
 import pg from 'pg';
-import Cursor from 'pg-cursor';
+import { readCursor, type ReadOutcome, type StreamMode } from './cursor-reads.js';
 import { asDatabaseError, type Database, type Queryable, type Row } from './database.js';
+
+export type { StreamMode } from './cursor-reads.js';
 
 // Keep NUMERIC exact (pg returns it as a string by default); BIGINT (count(*)) as a JS number when safe.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => {
@@ -15,8 +18,15 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => {
 export interface PgDatabaseOptions {
   /** postgres:// URL. */
   url: string;
-  /** Pool size. @default 4 */
+  /** Connections for statements and transactions. @default 4 */
   maxConnections?: number;
+  /**
+   * Connections for streams, apart from the others: a stream keeps its connection for the whole read
+   * (seconds for a large report), and sharing one pool let a few exports take every connection while
+   * short statements (run-state writes) failed after waiting 10 s for one. A stream beyond this many
+   * waits for one to end, 10 s at most. @default 4
+   */
+  maxStreams?: number;
   /** Application name shown in pg_stat_activity. */
   applicationName?: string;
   /**
@@ -32,6 +42,8 @@ export interface PgDatabaseOptions {
    * long report queries).
    */
   queryTimeoutMs?: number;
+  /** @default `held` on the embedded PGlite server (its `version()` names PGlite), `transaction` elsewhere */
+  streamMode?: StreamMode;
 }
 
 /** How much later than the server's `statement_timeout` the client-side timeout fires, in ms. */
@@ -44,24 +56,13 @@ function isClientTimeout(err: unknown): boolean {
 
 export class PgDatabase implements Database {
   private readonly pool: pg.Pool;
+  private readonly streamPool: pg.Pool;
+  private streamMode?: Promise<StreamMode>;
 
   constructor(options: PgDatabaseOptions) {
-    this.pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.maxConnections ?? 4,
-      application_name: options.applicationName ?? 'reportflow',
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-      ...(options.queryTimeoutMs
-        ? { statement_timeout: options.queryTimeoutMs, query_timeout: options.queryTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS }
-        : {}),
-    });
-    // An idle client's error (server restart) must not crash the process; the next query reconnects.
-    this.pool.on('error', () => undefined);
-    // A checked-out client whose connection is lost (the server went away between two statements of a
-    // transaction, or a stream's abort destroyed it) also emits 'error', and pg-pool listens only while
-    // a client is idle: without this an outage would end the process. The statement under way, or the
-    // next one, rejects with the error itself.
-    this.pool.on('connect', (client) => client.on('error', () => undefined));
+    this.pool = newPool(options, options.maxConnections ?? 4, true);
+    this.streamPool = newPool(options, options.maxStreams ?? 4, false);
+    if (options.streamMode) this.streamMode = Promise.resolve(options.streamMode);
   }
 
   /** @throws DatabaseUnavailableError when the database cannot be reached; the server's error for bad SQL. */
@@ -89,47 +90,29 @@ export class PgDatabase implements Database {
 
   private async *streamRows(sql: string, params: readonly unknown[], batchRows: number, signal: AbortSignal | undefined): AsyncIterable<Row[]> {
     signal?.throwIfAborted();
-    const client = await this.pool.connect();
+    this.streamMode ??= this.detectStreamMode();
+    const mode = await this.streamMode.catch((err: unknown) => {
+      this.streamMode = undefined; // a connection fault: detect again next time
+      throw err;
+    });
+    const client = await this.streamPool.connect();
     // A read can wait for seconds before its first row (a slow query), and `end()` would wait for the
     // server too: destroying the socket is the one way to stop waiting at once. The client is then
     // discarded below, never returned to the pool; the server drops the query when it notices.
     const onAbort = () => client.connection.stream.destroy();
     signal?.addEventListener('abort', onAbort, { once: true });
-    let ok = false;
+    const outcome: ReadOutcome = { reusable: false };
     try {
-      // An explicit transaction keeps the cursor's portal alive between reads on the embedded PGlite
-      // server: there every connection shares one backend, and another connection's statement would
-      // otherwise end the implicit transaction and destroy the portal ("portal C_1 does not exist").
-      // On PostgreSQL it costs nothing and gives the whole read one snapshot.
-      await client.query('BEGIN');
-      const cursor = client.query(new Cursor(sql, params as unknown[]));
-      let readFailed = false;
-      try {
-        for (;;) {
-          let rows: Row[];
-          try {
-            rows = (await cursor.read(batchRows)) as Row[];
-          } catch (err) {
-            readFailed = true;
-            throw err;
-          }
-          if (rows.length === 0) break;
-          yield rows;
-        }
-      } finally {
-        // After a failed read (connection lost or destroyed) a close would wait for an answer that never
-        // comes; the connection is discarded instead. After the last batch, or when the consumer stops
-        // early, the cursor is closed and the connection stays usable.
-        if (!readFailed && !signal?.aborted) await cursor.close();
-      }
-      await client.query('COMMIT');
-      ok = true;
+      yield* readCursor(mode, client, sql, params, batchRows, signal, outcome);
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      // A cursor abandoned mid-way leaves the connection in an unknown state: discard it (the server
-      // rolls the transaction back when the connection closes).
-      client.release(ok && !signal?.aborted ? undefined : true);
+      client.release(outcome.reusable && !signal?.aborted ? undefined : true);
     }
+  }
+
+  private async detectStreamMode(): Promise<StreamMode> {
+    const [row] = await this.query<{ pglite: boolean }>(`SELECT version() LIKE '%PGlite%' AS pglite`);
+    return row?.pglite ? 'held' : 'transaction';
   }
 
   /** @throws DatabaseUnavailableError when the database cannot be reached; `fn`'s error otherwise. */
@@ -174,7 +157,7 @@ export class PgDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.streamPool.end()]);
   }
 }
 
@@ -182,6 +165,31 @@ function abortError(signal: AbortSignal): Error {
   const err = new Error('The database read was aborted', { cause: signal.reason });
   err.name = 'AbortError';
   return err;
+}
+
+/** A pool of `max` connections; it opens them only when needed. */
+/**
+ * A pool of `max` connections. `withQueryTimeout`: statements get `options.queryTimeoutMs`; the stream pool
+ * never does (a report's rows may take minutes to read).
+ */
+function newPool(options: PgDatabaseOptions, max: number, withQueryTimeout: boolean): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max,
+    application_name: options.applicationName ?? 'reportflow',
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    ...(withQueryTimeout && options.queryTimeoutMs
+      ? { statement_timeout: options.queryTimeoutMs, query_timeout: options.queryTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS }
+      : {}),
+  });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  // A checked-out client whose connection is lost (the server went away between two statements of a
+  // transaction, or a stream's abort destroyed it) also emits 'error', and pg-pool listens only while
+  // a client is idle: without this an outage would end the process. The statement under way, or the
+  // next one, rejects with the error itself.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
 
 /** Rows of a result; for several `;`-separated statements pg returns one result each: take the last. */

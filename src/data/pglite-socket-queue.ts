@@ -14,7 +14,8 @@
  * i.e. until after a Sync, a simple Query or a Terminate when no transaction is open. A Flush (a cursor
  * read) keeps it too. Messages of other connections wait meanwhile, in arrival order. A failed message
  * is reported to its connection and the queue goes on; a connection that goes away releases the
- * session (pglite-socket rolls back its open transaction).
+ * session (pglite-socket rolls back its open transaction), and the holdable cursors it left open are
+ * closed (src/data/held-cursors.ts), as its own backend's would be on PostgreSQL.
  *
  * It replaces two methods of the library's internal `QueryQueueManager`; the package is pinned to the
  * exact version this was written against, and test/integration/data-embedded-server.test.ts checks
@@ -22,6 +23,7 @@
  */
 import type { PGlite } from '@electric-sql/pglite';
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { HeldCursors, quoteIdentifier } from './held-cursors.js';
 
 /** One queued protocol message, as pglite-socket 0.2.17 keeps it. */
 interface QueuedMessage {
@@ -59,6 +61,7 @@ export function keepQueriesTogether(server: PGLiteSocketServer, db: PGlite): voi
   }
   /** The connection that holds the session, or null when the backend is idle. */
   let owner: number | null = null;
+  const heldCursors = new HeldCursors();
 
   queue.processQueue = async function processQueue(this: QueueManager): Promise<void> {
     if (this.processing) return;
@@ -69,6 +72,7 @@ export function keepQueriesTogether(server: PGLiteSocketServer, db: PGlite): voi
         // The owner has not sent its next message yet: the others wait; its enqueue restarts the loop.
         if (index === -1) return;
         const item = this.queue.splice(index, 1)[0]!;
+        heldCursors.note(item.handlerId, item.message);
         let sent = 0;
         try {
           await db.runExclusive(() => db.execProtocolRawStream(item.message, {
@@ -110,6 +114,21 @@ export function keepQueriesTogether(server: PGLiteSocketServer, db: PGlite): voi
       }
     }
     await clearTransaction(handlerId);
+    // Queued like any connection's statements, so each runs when the session is free (outside others'
+    // transactions); one the client closed already fails harmlessly, its answer unread.
+    for (const name of heldCursors.takeLeftBy(handlerId)) {
+      queue.queue.push({ handlerId, message: simpleQuery(`CLOSE ${quoteIdentifier(name)}`), resolve: () => undefined, reject: () => undefined, onData: () => undefined });
+    }
     void queue.processQueue();
   };
+}
+
+/** A simple Query message ('Q', Int32 length, the SQL as a C string). */
+function simpleQuery(sql: string): Uint8Array {
+  const text = new TextEncoder().encode(sql);
+  const message = new Uint8Array(1 + 4 + text.length + 1);
+  message[0] = 0x51;
+  new DataView(message.buffer).setInt32(1, 4 + text.length + 1);
+  message.set(text, 5);
+  return message;
 }

@@ -9,11 +9,10 @@
  * Prints `worker ready task_queue=<queue>` once polling (npm start waits for that line).
  */
 import path from 'node:path';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
-import { effectiveDatabaseUrl, loadConfig } from '../config/settings.js';
-import { PgDatabase } from '../data/pg-database.js';
+import { loadConfig } from '../config/settings.js';
 import { PgRecordStore } from '../records/pg-record-store.js';
 import { UrlSigner } from '../downloads/signed-url.js';
 import { loadIntegrations } from '../config/integrations.js';
@@ -28,8 +27,10 @@ import { connectWorker } from '../temporal/connection.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
 import { ActivityFaultGuard, installProcessGuards } from '../temporal/activity-fault-guard.js';
 import { createReportWorker, SHUTDOWN_GRACE } from '../temporal/worker.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger } from './logger.js';
 import { exitWhenParentDies } from './parent-watch.js';
+import { temporalLogger } from './temporal-logger.js';
+import { workerDatabase } from './worker-database.js';
 
 const config = loadConfig();
 const log = createLogger('worker', config.logLevel);
@@ -40,7 +41,7 @@ let stopWorker: ((reason: string) => void) | undefined;
 
 async function main(): Promise<void> {
   // The SDK's own messages (and activity `log` calls) go to the same JSON log; signals are ours.
-  Runtime.install({ logger: sdkLogger(log.child({ component: 'temporal' })), shutdownSignals: [] });
+  Runtime.install({ logger: temporalLogger(log.child({ component: 'temporal' })), shutdownSignals: [] });
 
   // One run's fault fails its activity, never the process (see activity-fault-guard.ts).
   const faultGuard = new ActivityFaultGuard();
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   if (reaped.browsers.length || reaped.profileDirs.length) log.warn(reaped, 'reaped browsers and profile directories of dead workers');
 
   const catalog = loadCatalog(path.join(config.home, 'templates'));
-  const db = new PgDatabase({ url: effectiveDatabaseUrl(config), applicationName: 'reportflow-worker' });
+  const db = workerDatabase(config);
   const browserLog = log.child({ component: 'chromium' });
   const rendering = await createRenderers(config, {
     onBrowserEvent: (event) => (event.type === 'disconnected' ? browserLog.warn(event, 'browser disconnected') : browserLog.info(event, `browser ${event.type}`)),
@@ -114,13 +115,6 @@ async function main(): Promise<void> {
     await db.close();
     await connection.close();
   }
-}
-
-/** Temporal's logger interface over pino. */
-function sdkLogger(logger: Logger): DefaultLogger {
-  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
-  const level = (logger.level.toUpperCase() === 'FATAL' ? 'ERROR' : logger.level.toUpperCase()) as LogLevel;
-  return new DefaultLogger(level in levels ? level : 'INFO', (entry) => logger[levels[entry.level]](entry.meta ?? {}, entry.message));
 }
 
 main().then(

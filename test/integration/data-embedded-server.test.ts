@@ -8,23 +8,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { PgDatabase } from '../../src/data/pg-database.js';
 import { startEmbeddedDbProcess, startTestEmbeddedDb, type TestEmbeddedDb } from '../helpers/embedded-db.js';
+import { within } from '../helpers/within.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Rejects when `promise` takes longer than `ms` (a hang would otherwise stall the whole suite). */
-async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('src/main/embedded-db.ts as a process', () => {
   let varDir: string;
@@ -110,40 +99,61 @@ describe('the embedded server through node-postgres', () => {
     await server?.stop();
   });
 
-  test('a cursor stream returns every row in order while another connection queries (those wait for it, then succeed)', async () => {
+  test('a stream returns every row in order, and another connection\'s queries run while it is open mid-way', async () => {
     let streamed = 0;
     let last = 0;
     let sideQueries = 0;
-    let streaming = true;
-    const side = (async () => {
-      while (streaming) {
-        const [row] = await other.query<{ n: number }>('SELECT count(*)::int AS n FROM numbers WHERE n <= $1', [10]);
-        assert.equal(row?.n, 10);
-        sideQueries++;
-        await sleep(2);
-      }
-    })();
     for await (const rows of db.stream('SELECT n, x FROM numbers WHERE n > $1 ORDER BY n', [0], 5000)) {
       for (const row of rows) {
         assert.equal(row.n, last + 1);
         last = row.n as number;
       }
       streamed += rows.length;
-      await sleep(1); // give the other connection a chance between batches
+      if (streamed === 5000 || streamed === 100_000) {
+        // While the stream held the session for its whole read, this waited for the stream's end, which
+        // cannot come while the stream waits for this: the bound turns that hang into a failure.
+        const [row] = await within(10_000, 'a query on another connection mid-stream', other.query<{ n: number }>('SELECT count(*)::int AS n FROM numbers WHERE n <= $1', [10]));
+        assert.equal(row?.n, 10);
+        sideQueries++;
+      }
     }
-    streaming = false;
-    await within(10_000, 'the side queries', side);
     assert.equal(streamed, 200_000);
-    assert.ok(sideQueries > 0);
+    assert.equal(sideQueries, 2);
   });
 
-  test('leaving a stream early frees the server for other connections', async () => {
+  test('leaving a stream early closes its cursor and frees the server for other connections', async () => {
     for await (const rows of db.stream('SELECT n FROM numbers ORDER BY n', [], 1000)) {
       assert.equal(rows.length, 1000);
       break;
     }
     const [row] = await within(10_000, 'a query after an abandoned stream', other.query('SELECT count(*)::int AS n FROM numbers'));
     assert.equal(row?.n, 200_000);
+    assert.deepEqual(await other.query('SELECT name FROM pg_cursors'), []);
+  });
+
+  test('a holdable cursor left by a connection that went away is closed; a same-named DECLARE of another connection does not take it', async () => {
+    const leaver = new pg.Client({ connectionString: server!.url });
+    const clash = new pg.Client({ connectionString: server!.url });
+    await leaver.connect();
+    await clash.connect();
+    await leaver.query('DECLARE left_open CURSOR WITH HOLD FOR SELECT n FROM numbers ORDER BY n');
+    assert.equal((await leaver.query('FETCH 10 FROM left_open')).rows.length, 10);
+    // Same name from another connection: refused (the session already has it); that connection's
+    // departure must leave the first one's cursor alone.
+    await assert.rejects(clash.query('DECLARE left_open CURSOR WITH HOLD FOR SELECT 1'), /cursor "left_open" already exists/);
+    await clash.end();
+    assert.deepEqual((await leaver.query('FETCH 1 FROM left_open')).rows, [{ n: 11 }]);
+    // Gone without a word, as a worker killed mid-stream.
+    const socket = (leaver as unknown as { connection: { stream: { destroy(): void } } }).connection.stream;
+    leaver.on('error', () => undefined);
+    socket.destroy();
+    const deadline = Date.now() + 10_000;
+    let open: unknown[];
+    do {
+      await sleep(50);
+      open = await other.query('SELECT name FROM pg_cursors');
+    } while (open.length > 0 && Date.now() < deadline);
+    assert.deepEqual(open, []);
   });
 
   test('parameterised queries from many connections at once each get their own result', async () => {

@@ -15,6 +15,7 @@ import { createGunzip, createGzip } from 'node:zlib';
 import pg from 'pg';
 import { migrate } from '../../src/data/migrate.js';
 import type { Migration } from '../../src/data/migrations/index.js';
+import type { Row } from '../../src/data/database.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
 import { startEmbeddedDbProcess } from '../helpers/embedded-db.js';
 import { startTestPostgres } from '../helpers/postgres.js';
@@ -137,6 +138,33 @@ for (const engine of engines) {
       }
       t.diagnostic(`streamed ${rows} rows from ${engine.name} in ${Date.now() - started} ms`);
       assert.equal(rows, 541_909);
+    });
+
+    test('both stream modes read the same rows in the same order, with exact numerics and instants', async () => {
+      const read = async (streamMode: 'transaction' | 'held') => {
+        // One stream connection, so that the pg_cursors read below runs in the session of the stream
+        // before it on PostgreSQL too (on PGlite every connection shares one session).
+        const reader = new PgDatabase({ url: server!.url, streamMode, maxStreams: 1 });
+        const rows: string[] = [];
+        try {
+          for await (const batch of reader.stream('SELECT line_no, unit_price, invoice_date FROM retail.invoice_line WHERE invoice_date < $1 ORDER BY invoice_date, line_no', [new Date('2011-01-01T00:00:00Z')], 5_000)) {
+            assert.ok(batch.length <= 5_000);
+            for (const row of batch) rows.push(`${row.line_no as number} ${row.unit_price as string} ${(row.invoice_date as Date).toISOString()}`);
+          }
+          // A reader that stops early leaves no cursor behind. (The marker is split in the second query
+          // so that its own cursor, listed too, does not match.)
+          for await (const _ of reader.stream('SELECT line_no AS stopped_early FROM retail.invoice_line', [], 10)) break;
+          const left: Row[] = [];
+          for await (const batch of reader.stream(`SELECT statement FROM pg_cursors WHERE statement LIKE '%stopped' || '_early%'`, [], 10)) left.push(...batch);
+          assert.deepEqual(left, []);
+        } finally {
+          await reader.close();
+        }
+        return rows;
+      };
+      const inTransaction = await read('transaction');
+      assert.equal(inTransaction.length, 42_481);
+      assert.deepEqual(await read('held'), inTransaction);
     });
 
     test('a second run applies nothing and changes no data', async () => {

@@ -17,6 +17,7 @@ import type { RequestRecord } from '../../src/records/records.js';
 import { uuidv7 } from '../../src/api/request-id.js';
 import { startTestEmbeddedDb } from '../helpers/embedded-db.js';
 import { startTestPostgres } from '../helpers/postgres.js';
+import { within } from '../helpers/within.js';
 
 const DATA_DIR = path.resolve(import.meta.dirname, '../../data');
 
@@ -54,6 +55,37 @@ for (const engine of engines) {
     after(async () => {
       await db?.close();
       await server?.stop();
+    });
+
+    test('records are read and written while a report query streams and is open mid-way', async () => {
+      // The report data and the records share this database, as they do in `npm start`; the worker
+      // streams through a pool of its own.
+      await db.query('CREATE TABLE report_rows AS SELECT n FROM generate_series(1, 100000) AS n');
+      const worker = new PgDatabase({ url: server.url, maxConnections: 2 });
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const existing = request(tenant);
+      await store.createRequest(existing);
+      let streamed = 0;
+      try {
+        for await (const rows of worker.stream('SELECT n FROM report_rows ORDER BY n', [], 1000)) {
+          streamed += rows.length;
+          if (streamed !== 1000) continue;
+          // On the embedded server the stream used to keep its one session for the whole read, so these
+          // waited for its end, which never came while the stream waited for them.
+          const mid = await within(10_000, 'record reads and a write mid-stream', Promise.all([
+            store.getRequest(tenant, existing.id),
+            store.searchRequests({ tenantId: tenant, limit: 10 }),
+            store.createRequest(request(tenant)),
+          ]));
+          assert.equal(mid[0]?.request.id, existing.id);
+          assert.equal(mid[1].total, 1);
+          assert.equal(mid[2].kind, 'created');
+        }
+      } finally {
+        await worker.close();
+      }
+      assert.equal(streamed, 100_000);
+      assert.equal((await store.searchRequests({ tenantId: tenant, limit: 10 })).total, 2);
     });
 
     test('20 concurrent creates with one Idempotency-Key store one request; the others replay it', async () => {
