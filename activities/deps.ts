@@ -15,6 +15,7 @@ import type { RecordStore } from '../src/records/records.js';
 import type { UrlSigner } from '../src/downloads/signed-url.js';
 import type { Renderers } from '../src/render/renderer.js';
 import type { LocalStaging } from '../src/staging/local-staging.js';
+import type { WorkerMetrics } from '../src/observability/worker-metrics.js';
 
 export interface ActivityDeps {
   /** Settings; activities read `queryBatchRows`, `publicUrl`, `apiHost` and `apiPort`. */
@@ -40,4 +41,6 @@ export interface ActivityDeps {
   /** Signs the download links of webhook events and emails; without it they point at the authenticated route. */
   signer?: UrlSigner;
   logger: Logger;
+  /** The worker's Prometheus metrics; unset (tests): nothing is counted. */
+  metrics?: WorkerMetrics;
 }

@@ -10,6 +10,7 @@ import type { BucketDelivery, StagedRows } from '../src/domain/artifacts.js';
 import { ReportError } from '../src/domain/errors.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
 import type { ActivityDeps } from './deps.js';
+import { inSpan } from '../src/observability/span.js';
 import { keepAlive } from './keep-alive.js';
 
 /** The deterministic load job id of a run's BigQuery location `index` (job ids allow letters, digits, `_` and `-`). */
@@ -37,7 +38,7 @@ export function exportToBigQueryActivity(deps: Pick<ActivityDeps, 'staging' | 'b
     const destination = deps.buckets.bigQuery(location.integrationId);
     const ctx = Context.current();
     const alive = keepAlive(ctx, 0);
-    const result = await destination.load(
+    const result = await inSpan('export BIGQUERY', { 'reportflow.rows': staged.rows }, () => destination.load(
       deps.staging.pathFromUri(staged.uri),
       {
         datasetId: location.datasetId,
@@ -48,7 +49,7 @@ export function exportToBigQueryActivity(deps: Pick<ActivityDeps, 'staging' | 'b
         expectedRows: staged.rows,
       },
       { onProgress: (progress) => alive.progress(progress), signal: ctx.cancellationSignal },
-    ).finally(() => alive.stop());
+    )).finally(() => alive.stop());
     ctx.log.info('report rows loaded into BigQuery', { uri: result.uri, rows: result.rows, reused: result.reused, jobId: result.jobId });
     return { variant: 'BIGQUERY', integrationId: location.integrationId, uri: result.uri, sizeBytes: staged.sizeBytes, sha256: staged.sha256 };
   };

@@ -11,6 +11,7 @@ import { ReportError } from '../src/domain/errors.js';
 import { objectLocation } from '../src/domain/export-locations.js';
 import type { BucketExportLocation, ReportPeriod, ReportRequest } from '../src/domain/report-request.js';
 import type { ActivityDeps } from './deps.js';
+import { inSpan } from '../src/observability/span.js';
 import { keepAlive } from './keep-alive.js';
 
 /** The name of the file a bucket location receives: the rendered file's, with `.parquet` for a PARQUET location. */
@@ -56,7 +57,7 @@ export function exportToBucketActivity(deps: Pick<ActivityDeps, 'staging' | 'buc
         const written = await writeParquet(deps.staging.pathFromUri(input.staged.uri), input.staged.columns, target, (rows) => alive.progress(rows));
         file = { path: target, contentType: 'application/vnd.apache.parquet', sizeBytes: written.sizeBytes, sha256: written.sha256 };
       }
-      const delivered = await destination.deliver(
+      const delivered = await inSpan(`export ${location.variant}`, { 'reportflow.size_bytes': file.sizeBytes }, () => destination.deliver(
         file.path,
         {
           bucket,
@@ -67,7 +68,7 @@ export function exportToBucketActivity(deps: Pick<ActivityDeps, 'staging' | 'buc
           metadata: { report_id: request.id, tenant: request.tenantId, report_code: request.reportCode, rows: String(rendered.rows) },
         },
         { signal: ctx.cancellationSignal, onProgress: (bytes) => alive.progress(bytes) },
-      );
+      ));
       ctx.log.info('report exported to bucket', { variant: location.variant, uri: delivered.uri, reused: delivered.reused });
       return {
         variant: location.variant,

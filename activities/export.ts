@@ -7,6 +7,7 @@ import { Context } from '@temporalio/activity';
 import type { ExportedReport, RenderedFile } from '../src/domain/artifacts.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
 import type { ActivityDeps } from './deps.js';
+import { inSpan } from '../src/observability/span.js';
 import { keepAlive } from './keep-alive.js';
 
 /**
@@ -22,11 +23,11 @@ export function exportActivity(deps: Pick<ActivityDeps, 'staging' | 'destination
     const alive = keepAlive(ctx, 0);
     let uri: string;
     try {
-      ({ uri } = await deps.destination.put(
+      ({ uri } = await inSpan('export LOCAL', { 'reportflow.size_bytes': rendered.sizeBytes }, () => deps.destination.put(
         deps.staging.pathFromUri(rendered.uri),
         { tenantId: request.tenantId, reportCode: request.reportCode, requestId: request.id, fileName: rendered.fileName },
         { signal: ctx.cancellationSignal, onProgress: (bytes) => alive.progress(bytes) },
-      ));
+      )));
     } catch (err) {
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       throw err;

@@ -1,7 +1,8 @@
 /**
  * The report activities, built from injected dependencies (see the samples' activities-dependency-
  * injection). Each activity converts a thrown `ReportError` into a non-retryable `ApplicationFailure`
- * (see to-failure.ts); everything else is retried by the workflow's retry policies.
+ * (see to-failure.ts); everything else is retried by the workflow's retry policies. Each is observed
+ * (observe.ts): run-scoped log lines, stage durations and its own counters when `deps.metrics` is set.
  *
  * The workflow imports this module as a type only: `proxyActivities<ReportActivities>(…)`.
  */
@@ -18,6 +19,8 @@ import { recordRunOutcomeActivity } from './subscription-outcome.js';
 import { recordRunStateActivity } from './record-run-state.js';
 import { recordDeliveryActivity } from './record-delivery.js';
 import { failingAsReportErrors } from './to-failure.js';
+import { observed } from './observe.js';
+import { bigQueryExportObserver, bucketExportObserver, deliveryObserver, emailObserver, localExportObserver, renderObserver, runStateObserver, webhookObserver } from './activity-metrics.js';
 import { validateActivity } from './validate.js';
 import { withdrawActivity } from './withdraw.js';
 
@@ -31,20 +34,21 @@ export type { WithdrawInput, WithdrawResult } from './withdraw.js';
 
 /** Activity name → implementation, for `Worker.create({ activities })`. */
 export function createActivities(deps: ActivityDeps) {
+  const report = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, observe?: Parameters<typeof observed<A, R>>[2]) => observed(deps, failingAsReportErrors(fn), observe);
   return {
-    validateRequest: failingAsReportErrors(validateActivity(deps)),
-    queryData: failingAsReportErrors(queryDataActivity(deps)),
-    renderReport: failingAsReportErrors(renderActivity(deps)),
-    exportReport: failingAsReportErrors(exportActivity(deps)),
-    exportToBucket: failingAsReportErrors(exportToBucketActivity(deps)),
-    exportToBigQuery: failingAsReportErrors(exportToBigQueryActivity(deps)),
-    notify: failingAsReportErrors(notifyActivity(deps)),
-    sendEmail: failingAsReportErrors(emailActivity(deps)),
-    cleanupStaging: failingAsReportErrors(cleanupActivity(deps)),
-    withdrawReport: failingAsReportErrors(withdrawActivity(deps)),
-    recordRunOutcome: recordRunOutcomeActivity(deps),
-    recordRunState: recordRunStateActivity(deps),
-    recordWebhookDelivery: recordDeliveryActivity(deps),
+    validateRequest: report(validateActivity(deps)),
+    queryData: report(queryDataActivity(deps)),
+    renderReport: report(renderActivity(deps), renderObserver),
+    exportReport: report(exportActivity(deps), localExportObserver),
+    exportToBucket: report(exportToBucketActivity(deps), bucketExportObserver),
+    exportToBigQuery: report(exportToBigQueryActivity(deps), bigQueryExportObserver),
+    notify: report(notifyActivity(deps), webhookObserver),
+    sendEmail: report(emailActivity(deps), emailObserver),
+    cleanupStaging: report(cleanupActivity(deps)),
+    withdrawReport: report(withdrawActivity(deps)),
+    recordRunOutcome: observed(deps, recordRunOutcomeActivity(deps)),
+    recordRunState: observed(deps, recordRunStateActivity(deps), runStateObserver),
+    recordWebhookDelivery: observed(deps, recordDeliveryActivity(deps), deliveryObserver),
   };
 }
 

@@ -79,6 +79,8 @@ const { notify } = proxyActivities<ReportActivities>({
 });
 /** Patch id of handing the webhook to a `deliverWebhook` child workflow (see `sendWebhook`). */
 const WEBHOOK_DELIVERY_PATCH = 'webhook-delivery-workflow';
+/** Patch id of naming the run's webhook delivery after its execution (see `sendWebhook`). */
+const DELIVERY_ID_FROM_RUN_PATCH = 'delivery-id-from-run';
 const { cleanupStaging } = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry: TRANSIENT });
 const { withdrawReport } = proxyActivities<ReportActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: TRANSIENT });
 /** Patch id of taking back what a cancelled or failed run delivered (see `withdraw`). */
@@ -264,7 +266,10 @@ async function tell(
 async function sendWebhook(input: NotifyInput): Promise<unknown> {
   if (!patched(WEBHOOK_DELIVERY_PATCH)) return notify(input);
   const { request, ...event } = input;
-  const deliveryId = uuid4();
+  // The run's own delivery is named after the execution, not a random id: the tracing interceptors
+  // draw span ids from the same seeded random source as uuid4(), so with a uuid4() a history made with
+  // tracing off would not replay with it on (or on a worker set the other way). One run sends one event.
+  const deliveryId = patched(DELIVERY_ID_FROM_RUN_PATCH) ? workflowInfo().runId : uuid4();
   return startChild<typeof deliverWebhook>(DELIVER_WEBHOOK_WORKFLOW, {
     workflowId: deliveryWorkflowId(request.id, deliveryId),
     args: [{ deliveryId, request, event, redelivery: false, linkSignedAt: event.occurredAt, executionId: workflowInfo().runId, schedule: WEBHOOK_RETRY_SCHEDULE }],

@@ -2,7 +2,9 @@
  * What the HTTP API is built from, handed in by the composition root (src/main/api.ts) so tests can
  * pass fakes for the run gateway, the database and the destination.
  */
+import type { FastifyPluginCallback } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Catalog } from '../catalog/load-catalog.js';
 import type { Config } from '../config/settings.js';
 import type { Database } from '../data/database.js';
@@ -40,6 +42,10 @@ export interface ApiDeps {
   signer: UrlSigner;
   /** Configured export integrations; when given, `export_location.integration_id` is checked at request time. */
   integrations?: Integrations;
+  /** Opens a trace span per request (src/observability/tracing.ts); unset: no tracing. */
+  tracingPlugin?: FastifyPluginCallback;
+  /** Prometheus registry of the API's metrics; given, requests are counted and `GET /metrics` serves it. */
+  metricsRegistry?: Registry;
   /** Report subscriptions (PostgreSQL + Temporal Schedules); without it `/v1/report-subscriptions` is not served. */
   subscriptions?: SubscriptionService;
 }

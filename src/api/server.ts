@@ -17,6 +17,8 @@ import { rejectUnstorableText } from './storable-text.js';
 import { healthRoutes } from './routes/health.js';
 import { OPENAPI_OPTIONS, openApiRoutes } from './routes/openapi.js';
 import { validatorCompiler } from './validation.js';
+import { observeHttp } from '../observability/http-metrics.js';
+import { logRequestIds } from '../observability/http-log-context.js';
 import { reportDefinitionRoutes } from './routes/report-definitions.js';
 import { reportRequestRoutes } from './routes/report-requests.js';
 import { reportRoutes } from './routes/reports.js';
@@ -75,6 +77,10 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   });
 
   app.decorateRequest('tenantId', '');
+  // Operations: a span per request, request metrics and `GET /metrics`, run ids in request logs.
+  if (deps.tracingPlugin) void app.register(deps.tracingPlugin);
+  if (deps.metricsRegistry) observeHttp(app, deps.metricsRegistry);
+  logRequestIds(app);
   void app.register(healthRoutes(deps));
   void app.register(openApiRoutes());
   void app.register(async (v1) => {

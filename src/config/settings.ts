@@ -25,6 +25,10 @@ const int: Parse<number> = (raw) => {
   return n;
 };
 const list: Parse<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
+const oneOf = <T extends string>(values: readonly T[]): Parse<T> => (raw) => {
+  if (!(values as readonly string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
+};
 const bool: Parse<boolean> = (raw) => ['1', 'true', 'yes', 'on'].includes(raw.toLowerCase());
 
 function setting<T>(spec: SettingSpec<T>): SettingSpec<T> {
@@ -66,6 +70,12 @@ export const SETTINGS = {
   pdfMaxRows: setting({ env: 'REPORTFLOW_PDF_MAX_ROWS', default: 20000, parse: int, description: 'Rows at most in a PDF or HTML report; more fails with REPORT_TOO_LARGE (use CSV or XML).' }),
   queryBatchRows: setting({ env: 'REPORTFLOW_QUERY_BATCH_ROWS', default: 5000, parse: int, description: 'Rows fetched per cursor round trip by the query activity.' }),
   workerMaxActivities: setting({ env: 'REPORTFLOW_WORKER_MAX_ACTIVITIES', default: 8, parse: int, description: 'Activities one worker process runs at once. The worker opens up to this many database connections for report queries, besides 4 for other statements (the embedded database server accepts 32 in all).' }),
+  workerMetricsPort: setting({ env: 'REPORTFLOW_WORKER_METRICS_PORT', default: 9464, parse: int, description: 'Port of the worker\'s Prometheus endpoint (`GET /metrics`: reportflow\'s worker metrics and the Temporal SDK\'s). 0: no endpoint. Give each worker on one machine its own. The API serves its metrics at `/metrics` on `PORT`.' }),
+  workerMetricsHost: setting({ env: 'REPORTFLOW_WORKER_METRICS_HOST', default: '127.0.0.1', parse: str, description: 'Interface the worker\'s Prometheus endpoint binds to; `0.0.0.0` to be scraped from other machines.' }),
+  otlpEndpoint: setting<string | undefined>({ env: 'OTEL_EXPORTER_OTLP_ENDPOINT', default: undefined, parse: optStr, description: 'OpenTelemetry collector base URL (e.g. `http://otel-collector:4318`): set, the API and workers export traces by OTLP and honour the other standard `OTEL_*` variables (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`, `OTEL_RESOURCE_ATTRIBUTES`, …). Unset (and `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` unset): no tracing at all.' }),
+  otlpTracesEndpoint: setting<string | undefined>({ env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', default: undefined, parse: optStr, description: 'Full URL of the OTLP traces endpoint (e.g. `http://otel-collector:4318/v1/traces`), instead of `OTEL_EXPORTER_OTLP_ENDPOINT`; set, tracing is on.' }),
+  otlpProtocol: setting({ env: 'OTEL_EXPORTER_OTLP_PROTOCOL', default: 'http/protobuf', parse: oneOf(['http/protobuf', 'http/json', 'grpc'] as const), description: 'OTLP transport of traces: `http/protobuf`, `http/json` or `grpc` (then the endpoint is the collector\'s gRPC port, usually 4317).' }),
+  otelServiceName: setting<string | undefined>({ env: 'OTEL_SERVICE_NAME', default: undefined, parse: optStr, description: 'The `service.name` of exported spans. Unset: `reportflow-api` for the API, `reportflow-worker` for workers.' }),
   webhookTimeoutMs: setting({ env: 'REPORTFLOW_WEBHOOK_TIMEOUT_MS', default: 10000, parse: int, description: 'Timeout of one webhook POST, in ms.' }),
   webhookSecret: setting<string | undefined>({ env: 'REPORTFLOW_WEBHOOK_SECRET', default: undefined, parse: optStr, secret: true, description: 'Key of the webhook signature (`X-Reportflow-Signature`, HMAC-SHA256 over `<timestamp>.<body>`). Unset: webhooks are sent unsigned.' }),
   webhookAllowHosts: setting<string[] | undefined>({ env: 'REPORTFLOW_WEBHOOK_ALLOW_HOSTS', default: undefined, parse: list, description: 'Comma-separated host names, IP addresses or CIDR ranges a webhook may reach although private, loopback or link-local (refused otherwise), e.g. `127.0.0.1,10.0.0.0/8`. Unset: none.' }),
@@ -139,6 +149,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** The database URL in use: `DATABASE_URL`, else the embedded PGlite server's. */
 export function effectiveDatabaseUrl(config: Config): string {
   return config.databaseUrl ?? `postgres://postgres@127.0.0.1:${config.embeddedDbPort}/postgres`;
+}
+
+/** True when traces are to be exported (an OTLP endpoint is configured). */
+export function tracingEnabled(config: Pick<Config, 'otlpEndpoint' | 'otlpTracesEndpoint'>): boolean {
+  return config.otlpEndpoint !== undefined || config.otlpTracesEndpoint !== undefined;
 }
 
 /** The Temporal frontend in use: `TEMPORAL_ADDRESS`, else the dev server's. */

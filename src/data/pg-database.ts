@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { readCursor, type ReadOutcome, type StreamMode } from './cursor-reads.js';
 import { asDatabaseError, type Database, type Queryable, type Row } from './database.js';
+import { failSpan, inSpan, sqlAttributes, startSpan } from '../observability/span.js';
 
 export type { StreamMode } from './cursor-reads.js';
 
@@ -67,11 +68,13 @@ export class PgDatabase implements Database {
 
   /** @throws DatabaseUnavailableError when the database cannot be reached; the server's error for bad SQL. */
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    try {
-      return rowsOf<R>(await this.pool.query(sql, params as unknown[]));
-    } catch (err) {
-      throw asDatabaseError(err);
-    }
+    return inSpan('db.query', sqlAttributes(sql), async () => {
+      try {
+        return rowsOf<R>(await this.pool.query(sql, params as unknown[]));
+      } catch (err) {
+        throw asDatabaseError(err);
+      }
+    });
   }
 
   /**
@@ -79,12 +82,16 @@ export class PgDatabase implements Database {
    *   reached or goes away mid-stream.
    */
   async *stream(sql: string, params: readonly unknown[], batchRows: number, signal?: AbortSignal): AsyncIterable<Row[]> {
+    const span = startSpan('db.stream', sqlAttributes(sql));
     try {
       yield* this.streamRows(sql, params, batchRows, signal);
     } catch (err) {
+      failSpan(span, err);
       // A read broken by the abort's closed connection is the abort, not an outage.
       if (signal?.aborted) throw abortError(signal);
       throw asDatabaseError(err);
+    } finally {
+      span.end();
     }
   }
 

@@ -25,6 +25,8 @@ import { SubscriptionSchedules } from '../temporal/schedules.js';
 import { SubscriptionService } from '../subscriptions/subscription-service.js';
 import { SubscriptionStore } from '../subscriptions/subscription-store.js';
 import { uuidv7 } from '../api/request-id.js';
+import { createApiRegistry } from '../observability/http-metrics.js';
+import { fastifyTracing, startTracing } from '../observability/tracing.js';
 import { createLogger, type Logger } from './logger.js';
 import { exitWhenParentDies } from './parent-watch.js';
 
@@ -54,6 +56,8 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     throw new Error('No URL-signing key configured: set REPORTFLOW_URL_SIGNING_KEY (16 bytes or more, shared with the workers), or run `npm start`, which creates one in var/url-signing-key.');
   }
   const signingKey = config.urlSigningKey;
+  // Before the Temporal client: its interceptor carries each request's trace into the runs it starts.
+  const tracing = await startTracing(config, 'reportflow-api');
   const catalog = loadCatalog(path.join(config.home, 'templates'));
   // Each request waits briefly for a connection and a statement, then answers 503 with Retry-After.
   const db = withClientFaults(new PgDatabase({
@@ -68,6 +72,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     client = await connectClient(config);
   } catch (err) {
     await db.close();
+    await tracing?.shutdown();
     throw new Error(`Temporal is not reachable: ${(err as Error).message}`, { cause: err });
   }
   const records = new PgRecordStore(db);
@@ -81,6 +86,8 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     signer: new UrlSigner(signingKey),
     integrations: loadIntegrations(config.integrationsFile),
     logger: log,
+    metricsRegistry: createApiRegistry(),
+    ...(tracing ? { tracingPlugin: await fastifyTracing() } : {}),
     apiKeys,
     jwt,
     subscriptions: new SubscriptionService({
@@ -103,6 +110,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     clearInterval(purge);
     await client.connection.close();
     await db.close();
+    await tracing?.shutdown();
   };
   try {
     await app.listen({ host: config.apiHost, port: config.apiPort });

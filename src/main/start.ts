@@ -14,7 +14,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { effectiveDatabaseUrl, effectiveTemporalAddress, loadConfig } from '../config/settings.js';
+import { effectiveDatabaseUrl, effectiveTemporalAddress, loadConfig, tracingEnabled } from '../config/settings.js';
 import { PgDatabase } from '../data/pg-database.js';
 import { migrate } from '../data/migrate.js';
 import { ensureTemporalCli } from '../setup/temporal-cli.js';
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   if (!config.workflowBundlePath) {
     const bundlePath = path.join(config.varDir, 'workflow-bundle.js');
     const t0 = Date.now();
-    const bytes = await writeWorkflowBundle(bundlePath);
+    const bytes = await writeWorkflowBundle(bundlePath, { tracing: tracingEnabled(config) });
     say(`workflow bundle built in ${Date.now() - t0} ms (${(bytes / 1024).toFixed(0)} KiB)`);
     childEnv.REPORTFLOW_WORKFLOW_BUNDLE = bundlePath;
   }
@@ -116,6 +116,7 @@ async function main(): Promise<void> {
   say('reportflow is up');
   say(`  API          ${apiUrl}  (API key: ${keyNote})`);
   if (!config.temporalAddress) say(`  Temporal UI  http://127.0.0.1:${config.temporalUiPort}`);
+  if (config.workerMetricsPort > 0) say(`  Metrics      ${apiUrl}/metrics (API), http://${config.workerMetricsHost === '0.0.0.0' ? '127.0.0.1' : config.workerMetricsHost}:${config.workerMetricsPort}/metrics (worker)`);
   say(`  Database     ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite on 127.0.0.1:${config.embeddedDbPort}`}`);
   say('  Try:         npx reportflow generate INVOICE --param invoice_id=536365 --format pdf --wait --out invoice.pdf');
   say('Press Ctrl-C to stop.');

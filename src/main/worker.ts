@@ -7,6 +7,8 @@
  * tasks, gives running activities 20 s to finish (then cancels them; they are retried elsewhere),
  * and closes the browser and the database.
  * Prints `worker ready task_queue=<queue>` once polling (npm start waits for that line).
+ * Operations (src/observability): Prometheus metrics on `REPORTFLOW_WORKER_METRICS_PORT` (reportflow's
+ * and the Temporal SDK's), OTLP traces when an OTLP endpoint is set, run ids on every activity log line.
  */
 import path from 'node:path';
 import { Runtime } from '@temporalio/worker';
@@ -27,6 +29,12 @@ import { connectWorker } from '../temporal/connection.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
 import { ActivityFaultGuard, installProcessGuards } from '../temporal/activity-fault-guard.js';
 import { createReportWorker, SHUTDOWN_GRACE } from '../temporal/worker.js';
+import { workerTracing } from '../temporal/tracing.js';
+import { bundleFitsTracing } from '../temporal/workflow-bundle.js';
+import { coreMetrics } from '../observability/core-metrics.js';
+import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js';
+import { startTracing } from '../observability/tracing.js';
+import { WorkerMetrics } from '../observability/worker-metrics.js';
 import { createLogger } from './logger.js';
 import { exitWhenParentDies } from './parent-watch.js';
 import { temporalLogger } from './temporal-logger.js';
@@ -41,7 +49,9 @@ let stopWorker: ((reason: string) => void) | undefined;
 
 async function main(): Promise<void> {
   // The SDK's own messages (and activity `log` calls) go to the same JSON log; signals are ours.
-  Runtime.install({ logger: temporalLogger(log.child({ component: 'temporal' })), shutdownSignals: [] });
+  const core = config.workerMetricsPort > 0 ? await coreMetrics() : undefined;
+  Runtime.install({ logger: temporalLogger(log.child({ component: 'temporal' })), shutdownSignals: [], ...(core ? { telemetryOptions: core.telemetryOptions } : {}) });
+  const tracing = await startTracing(config, 'reportflow-worker');
 
   // One run's fault fails its activity, never the process (see activity-fault-guard.ts).
   const faultGuard = new ActivityFaultGuard();
@@ -60,14 +70,25 @@ async function main(): Promise<void> {
   if (reaped.browsers.length || reaped.profileDirs.length) log.warn(reaped, 'reaped browsers and profile directories of dead workers');
 
   const catalog = loadCatalog(path.join(config.home, 'templates'));
+  const metrics = new WorkerMetrics(catalog.keys());
   const db = workerDatabase(config);
   const browserLog = log.child({ component: 'chromium' });
   const rendering = await createRenderers(config, {
-    onBrowserEvent: (event) => (event.type === 'disconnected' ? browserLog.warn(event, 'browser disconnected') : browserLog.info(event, `browser ${event.type}`)),
+    onBrowserEvent: (event) => {
+      metrics.browserEvent(event);
+      if (event.type === 'disconnected') browserLog.warn(event, 'browser disconnected');
+      else browserLog.info(event, `browser ${event.type}`);
+    },
   });
+  metrics.observeBrowser(rendering.browserPool);
   const connection = await connectWorker(config);
   let mailer: SmtpMailer | undefined;
+  let metricsServer: MetricsServer | undefined;
   try {
+    if (core) {
+      metricsServer = await startMetricsServer({ host: config.workerMetricsHost, port: config.workerMetricsPort, registry: metrics.registry, coreMetricsUrl: core.url });
+      log.info({ url: metricsServer.url }, 'metrics endpoint listening');
+    }
     try {
       const added = await registerSearchAttributes(connection, config.temporalNamespace);
       if (added.length) log.info({ added }, 'registered search attributes');
@@ -91,10 +112,18 @@ async function main(): Promise<void> {
       notifier: new HttpWebhookNotifier({ timeoutMs: config.webhookTimeoutMs, secret: config.webhookSecret, allowHosts: config.webhookAllowHosts ?? [] }),
       mailer,
       logger: log.child({ component: 'activities' }),
+      metrics,
     });
+    // A bundle built for the other tracing setting would lose workflow spans (or make them for nobody).
+    let bundlePath = config.workflowBundlePath;
+    if (bundlePath && !(await bundleFitsTracing(bundlePath, tracing !== undefined))) {
+      log.warn({ bundlePath, tracing: tracing !== undefined }, 'the workflow bundle was built for the other tracing setting; bundling the workflows here instead (rebuild it with `npm run bundle` and the same OTEL_* settings)');
+      bundlePath = undefined;
+    }
     const worker = await createReportWorker({
       config, activities, connection, faultGuard,
-      workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : undefined,
+      workflowBundle: bundlePath ? { codePath: bundlePath } : undefined,
+      ...(tracing ? { tracing: await workerTracing(tracing) } : {}),
     });
 
     const stop = (reason: string) => {
@@ -111,9 +140,11 @@ async function main(): Promise<void> {
     await running;
   } finally {
     mailer?.close();
+    await metricsServer?.close();
     await rendering.close();
     await db.close();
     await connection.close();
+    await tracing?.shutdown();
   }
 }
 

@@ -10,6 +10,7 @@ import type { BrowserPool } from './pdf/browser-pool.js';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 import { renderReportHtml, type ReportHtmlOptions } from './report-html.js';
 import { lookupLabel } from './labels.js';
+import { inSpan } from '../observability/span.js';
 
 export interface PdfRendererOptions extends ReportHtmlOptions {
   pool: BrowserPool;
@@ -36,7 +37,11 @@ export class PdfRenderer implements Renderer {
     const timeout = this.options.timeoutMs ?? 120_000;
     // Printing a long report takes a while (20,000 rows ≈ 570 pages ≈ 40 s on 2 cores); the render
     // activity heartbeats meanwhile (activities/keep-alive.ts).
-    const pdf = await this.options.pool.withPage((page) => printPage(page, html, footer, timeout), input.signal);
+    const pdf = await inSpan('chromium.render', { 'reportflow.rows': input.rowCount }, async (span) => {
+      const printed = await this.options.pool.withPage((page) => printPage(page, html, footer, timeout), input.signal);
+      span.setAttribute('reportflow.size_bytes', printed.byteLength);
+      return printed;
+    });
     input.onProgress(input.rowCount);
     await writeFile(input.outPath, pdf, { signal: input.signal });
     const doc = await PDFDocument.load(pdf, { updateMetadata: false });

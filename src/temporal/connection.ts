@@ -5,7 +5,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { effectiveTemporalAddress, type Config } from '../config/settings.js';
+import { effectiveTemporalAddress, tracingEnabled, type Config } from '../config/settings.js';
+import { clientTracingInterceptors } from './tracing.js';
 
 /** Address, and TLS + API key when an API key is configured. */
 export function connectionOptions(config: Config): { address: string; tls?: true; apiKey?: string } {
@@ -14,12 +15,14 @@ export function connectionOptions(config: Config): { address: string; tls?: true
 }
 
 /**
- * A client on `config.temporalNamespace`. Close it with `client.connection.close()`.
+ * A client on `config.temporalNamespace`; with tracing on, its workflow starts carry the caller's
+ * trace context (temporal/tracing.ts). Close it with `client.connection.close()`.
  * @throws Error (gRPC UNAVAILABLE…) when the frontend cannot be reached.
  */
 export async function connectClient(config: Config): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(config));
-  return new Client({ connection, namespace: config.temporalNamespace });
+  const interceptors = tracingEnabled(config) ? { workflow: await clientTracingInterceptors() } : undefined;
+  return new Client({ connection, namespace: config.temporalNamespace, ...(interceptors ? { interceptors } : {}) });
 }
 
 /**

@@ -7,6 +7,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import type { ReportActivities } from '../../activities/index.js';
 import type { Config } from '../config/settings.js';
 import type { ActivityFaultGuard } from './activity-fault-guard.js';
+import { WORKFLOW_TRACING_MODULE, type WorkerTracing } from './tracing.js';
 
 /** The workflow bundle's entry point (TypeScript source; the SDK's bundler compiles it). */
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -26,13 +27,20 @@ export interface ReportWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Charges process-level faults to the activity they came from (see activity-fault-guard.ts); its interceptor is installed. */
   faultGuard?: ActivityFaultGuard;
+  /**
+   * Tracing's interceptors and sink (temporal/tracing.ts); unset, none is installed. A pre-built
+   * `workflowBundle` must then have been bundled with the workflow interceptors (`writeWorkflowBundle`).
+   */
+  tracing?: WorkerTracing;
   /** Extra worker options (e.g. a shorter `maxHeartbeatThrottleInterval` in tests); they win over the defaults. */
   overrides?: Partial<WorkerOptions>;
 }
 
 /** Creates (does not start) the worker; call `worker.run()`, stop with `worker.shutdown()`. */
 export async function createReportWorker(options: ReportWorkerOptions): Promise<Worker> {
-  const { config, activities, connection, workflowBundle, faultGuard, overrides } = options;
+  const { config, activities, connection, workflowBundle, faultGuard, tracing, overrides } = options;
+  // The tracing interceptor runs first, so an activity's span covers the other interceptors too.
+  const activityInterceptors = [...(tracing ? [tracing.activity] : []), ...(faultGuard ? [faultGuard.interceptor] : [])];
   return Worker.create({
     connection,
     namespace: config.temporalNamespace,
@@ -49,7 +57,8 @@ export async function createReportWorker(options: ReportWorkerOptions): Promise<
     // one per second keeps a cancelled render stopping within about a second (measured in
     // test/integration/api-cancel-render.test.ts) for one small RPC per second per long activity.
     maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
-    ...(faultGuard ? { interceptors: { activity: [faultGuard.interceptor] } } : {}),
+    interceptors: { activity: activityInterceptors, ...(tracing && !workflowBundle ? { workflowModules: [WORKFLOW_TRACING_MODULE] } : {}) },
+    ...(tracing ? { sinks: tracing.sinks } : {}),
     ...overrides,
   });
 }

@@ -16,6 +16,8 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 export interface RunningService {
   apiUrl: string;
+  /** The worker's Prometheus endpoint, e.g. `http://127.0.0.1:40123/metrics`. */
+  workerMetricsUrl: string;
   /** The generated development key (tenant `default`), or the first key of `StartOptions.apiKeys`. */
   apiKey: string;
   /** postgres:// URL of the database the service uses (embedded or DATABASE_URL). */
@@ -36,12 +38,13 @@ export interface RunningService {
   stop(): Promise<number>;
 }
 
-/** Ports of one service: HTTP API, Temporal gRPC and UI, embedded database. */
+/** Ports of one service: HTTP API, Temporal gRPC and UI, embedded database, the worker's metrics. */
 export interface ServicePorts {
   api: number;
   grpc: number;
   ui: number;
   db: number;
+  metrics: number;
 }
 
 export interface StartOptions {
@@ -70,8 +73,8 @@ export interface StartOptions {
  */
 export async function startService(options: StartOptions = {}): Promise<RunningService> {
   const varDir = options.reuse?.varDir ?? (await mkdtemp(path.join(tmpdir(), 'reportflow-e2e-')));
-  const ports = options.reuse?.ports ?? { api: await freePort(), grpc: await freePort(), ui: await freePort(), db: await freePort() };
-  const { api: apiPort, grpc: grpcPort, ui: uiPort, db: dbPort } = ports;
+  const ports = options.reuse?.ports ?? { api: await freePort(), grpc: await freePort(), ui: await freePort(), db: await freePort(), metrics: await freePort() };
+  const { api: apiPort, grpc: grpcPort, ui: uiPort, db: dbPort, metrics: metricsPort } = ports;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     REPORTFLOW_HOME: PROJECT_ROOT,
@@ -80,6 +83,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
     TEMPORAL_PORT: String(grpcPort),
     TEMPORAL_UI_PORT: String(uiPort),
     REPORTFLOW_EMBEDDED_DB_PORT: String(dbPort),
+    REPORTFLOW_WORKER_METRICS_PORT: String(metricsPort),
     LOG_LEVEL: 'warn',
     ...options.env,
   };
@@ -125,6 +129,7 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   const apiKey = options.apiKeys !== undefined ? firstKeyOf(options.apiKeys) : (await readFile(path.join(varDir, 'api-key'), 'utf8')).trim();
   return {
     apiUrl: `http://127.0.0.1:${apiPort}`,
+    workerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     apiKey,
     databaseUrl: options.databaseUrl ?? `postgres://postgres@127.0.0.1:${dbPort}/postgres`,
     varDir,

@@ -1,0 +1,65 @@
+/**
+ * Each activity's own counters (see observe.ts), read from its arguments and how it ended, so the
+ * activities themselves stay free of metrics code.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { ReportRequest } from '../src/domain/report-request.js';
+import { ReportError } from '../src/domain/errors.js';
+import { FINAL_DELIVERY_ERRORS } from '../src/domain/webhook-delivery.js';
+import type { RenderedFile, StagedRows } from '../src/domain/artifacts.js';
+import type { ValidatedRequest } from '../src/domain/report-request.js';
+import type { RunStateUpdate, WebhookDeliveryUpdate } from '../src/records/records.js';
+import type { EmailInput } from './notify-email.js';
+import type { ExportToBucketInput } from './export-to-bucket.js';
+import type { NotifyInput } from './notify.js';
+import type { Observer } from './observe.js';
+
+/** Rows and bytes of each rendered file. */
+export const renderObserver: Observer<[ValidatedRequest, StagedRows], RenderedFile> = (metrics, [validated], { result }) => {
+  if (result) metrics.rendered(validated.request.reportCode, validated.request.format, result.rows, result.sizeBytes);
+};
+
+export const localExportObserver: Observer<[ReportRequest, RenderedFile], unknown> = (metrics, _args, { outcome }) => metrics.exported('LOCAL', outcome);
+
+export const bucketExportObserver: Observer<[ExportToBucketInput], unknown> = (metrics, [input], { outcome }) => {
+  const variant = input.request.exportLocations?.[input.index]?.variant;
+  if (variant === 'GCS' || variant === 'S3') metrics.exported(variant, outcome);
+};
+
+export const bigQueryExportObserver: Observer<[unknown], unknown> = (metrics, _args, { outcome }) => metrics.exported('BIGQUERY', outcome);
+
+/** Each webhook POST (a request without a webhook sends none). */
+export const webhookObserver: Observer<[NotifyInput], unknown> = (metrics, [input], { outcome, err }) => {
+  if (!input.request.notify?.webhookUrl || outcome === 'cancelled') return;
+  if (outcome === 'ok') metrics.webhookAttempt('delivered');
+  else metrics.webhookAttempt(isFinal(err, FINAL_DELIVERY_ERRORS) ? 'rejected' : 'failed');
+};
+
+export const emailObserver: Observer<[EmailInput], unknown> = (metrics, _args, { outcome, err }) => {
+  if (outcome === 'ok') metrics.email('sent');
+  else if (outcome === 'error') metrics.email(isFinal(err, ['EMAIL_REJECTED']) ? 'rejected' : 'failed');
+};
+
+/**
+ * Run outcomes, from the run's state records: the first record (RUNNING in VALIDATE) starts a run,
+ * a final status ends it. A succeeded run whose notification then failed is recorded once more
+ * with `notifyError`; that second record is not a second ending.
+ */
+export const runStateObserver: Observer<[ReportRequest, RunStateUpdate], unknown> = (metrics, [request, update], { outcome }) => {
+  if (outcome !== 'ok') return;
+  if (update.status === 'RUNNING' && update.stage === 'VALIDATE') metrics.runStarted(request.reportCode);
+  else if ((update.status === 'SUCCEEDED' || update.status === 'FAILED' || update.status === 'CANCELLED') && !update.notifyError) {
+    metrics.runFinished(request.reportCode, update.status, update.error?.code);
+  }
+};
+
+/** Webhook deliveries that ended (DELIVERED or FAILED), from the delivery workflow's records. */
+export const deliveryObserver: Observer<[WebhookDeliveryUpdate], unknown> = (metrics, [update], { outcome }) => {
+  if (outcome === 'ok' && (update.status === 'DELIVERED' || update.status === 'FAILED')) metrics.webhookDelivery(update.status, update.error?.code);
+};
+
+/** True when `err` carries one of `codes` (an ApplicationFailure's type, or a ReportError's code). */
+function isFinal(err: unknown, codes: readonly string[]): boolean {
+  const code = err instanceof ApplicationFailure ? err.type : err instanceof ReportError ? err.code : undefined;
+  return typeof code === 'string' && codes.includes(code);
+}
