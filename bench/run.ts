@@ -16,6 +16,7 @@
  * `--subscriptions N` instead measures N subscriptions due at the same minute (bench/subscriptions.ts).
  */
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/settings.js';
 import { findChromium } from '../src/render/pdf/find-chromium.js';
@@ -100,30 +101,34 @@ async function runBench(): Promise<void> {
   const rows: string[][] = [];
   let template: InvoiceTemplate | undefined;
   let copy: CopyFigure | string | undefined;
+  let copyLoad = '';
   try {
     const api = new ApiClient(service.apiUrl, service.apiKey);
     const pid = await workerPid(service);
     const idleAtStart = processMemory(pid).rssBytes;
+    const rfName = 'reportflow invoice PDF, POST → webhook';
     log('reportflow: invoice PDFs, 1 at a time…');
-    const c1 = await measureInvoices(api, hook, sequential);
+    const c1 = await recorded(rows, () => measureInvoices(api, hook, sequential), (r) => pdfRow(rfName, r.summary));
     log('reportflow: invoice PDFs, 8 concurrent…');
-    const c8 = await measureInvoices(api, hook, concurrent);
+    const c8 = await recorded(rows, () => measureInvoices(api, hook, concurrent), (r) => pdfRow(rfName, r.summary));
     log('reportflow: full CSV…');
-    const csv = await measureFullCsv(api, hook);
+    const csv = await recorded(rows, () => measureFullCsv(api, hook), (r) => [
+      `reportflow full CSV, POST → webhook (${r.rows.toLocaleString('en')} rows, ${megabytes(r.sizeBytes)} MB)`, '1', '1', `${fixed(r.ms / 1000, 2)} s`,
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const after = processMemory(pid);
+    rows.push(['reportflow worker RSS: idle at start / idle after the runs / peak (VmHWM)', '', '', `${megabytes(idleAtStart)} / ${megabytes(after.rssBytes)} / ${megabytes(after.peakBytes)} MB`, '']);
     const pages = (await checkSucceeded(api, [...c1.ids, ...c8.ids])).map((r) => r.pages);
     if (pages.some((p) => p !== 1)) throw new Error(`an invoice PDF was not one page: ${JSON.stringify([...new Set(pages)])}`);
     figures = {
       reportflow: { c1: c1.summary, c8: c8.summary, csvMs: csv.ms, rssIdleBytes: after.rssBytes, rssPeakBytes: after.peakBytes },
       copyOnPostgres: config.databaseUrl !== undefined,
     };
-    rows.push(pdfRow('reportflow invoice PDF, POST → webhook', c1.summary), pdfRow('reportflow invoice PDF, POST → webhook', c8.summary));
-    rows.push([`reportflow full CSV, POST → webhook (${csv.rows.toLocaleString('en')} rows, ${megabytes(csv.sizeBytes)} MB)`, '1', '1', `${fixed(csv.ms / 1000, 2)} s`]);
-    rows.push(['reportflow worker RSS: idle at start / idle after the runs / peak (VmHWM)', '', '', `${megabytes(idleAtStart)} / ${megabytes(after.rssBytes)} / ${megabytes(after.peakBytes)} MB`]);
     if (args.peers) {
       log('peers: PostgreSQL COPY of the same rows, and the invoices as reportflow renders them…');
+      const before = loadNow();
       copy = await copyFullCsv(service.databaseUrl).catch((err: Error) => `skipped: ${err.message.split('\n')[0]}`);
+      copyLoad = `${before} → ${loadNow()}`;
       template = await buildInvoicePages(service.databaseUrl);
     }
   } finally {
@@ -133,27 +138,40 @@ async function runBench(): Promise<void> {
 
   if (template && chromium) {
     const copyName = `${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite'} COPY (query) TO STDOUT (FORMAT csv) into a file`;
-    if (typeof copy === 'string') rows.push([copyName, '', '', copy]);
+    if (typeof copy === 'string') rows.push([copyName, '', '', copy, '']);
     else if (copy) {
-      rows.push([`${copyName} (${copy.rows.toLocaleString('en')} rows, ${megabytes(copy.sizeBytes)} MB)`, '1', '1', `${fixed(copy.ms / 1000, 2)} s`]);
+      rows.push([`${copyName} (${copy.rows.toLocaleString('en')} rows, ${megabytes(copy.sizeBytes)} MB)`, '1', '1', `${fixed(copy.ms / 1000, 2)} s`, copyLoad]);
       figures.copyMs = copy.ms;
     }
-    const jsreport = { c1: await measureJsreport(sequential, chromium, template), c8: await measureJsreport(concurrent, chromium, template) };
-    figures.jsreport = jsreport;
     const jsreportName = (c: number) => `jsreport-core (handlebars + chrome-pdf), in process, ${jsreportBrowsers(c)} Chromium`;
-    rows.push(pdfRow(jsreportName(1), jsreport.c1), pdfRow(jsreportName(8), jsreport.c8));
+    figures.jsreport = {
+      c1: await recorded(rows, () => measureJsreport(sequential, chromium, template), (r) => pdfRow(jsreportName(1), r)),
+      c8: await recorded(rows, () => measureJsreport(concurrent, chromium, template), (r) => pdfRow(jsreportName(8), r)),
+    };
     for (const mode of ['new-page', 'reuse'] as const) {
-      const c1 = await measurePuppeteer(mode, sequential, chromium, template);
-      const c8 = await measurePuppeteer(mode, concurrent, chromium, template);
-      if (mode === 'reuse') figures.puppeteerReuse = { c8 };
       const name = mode === 'reuse' ? 'raw Puppeteer, page reuse (setContent + pdf)' : 'raw Puppeteer, new page per PDF';
-      rows.push(pdfRow(name, c1), pdfRow(name, c8));
+      await recorded(rows, () => measurePuppeteer(mode, sequential, chromium, template), (r) => pdfRow(name, r));
+      const c8 = await recorded(rows, () => measurePuppeteer(mode, concurrent, chromium, template), (r) => pdfRow(name, r));
+      if (mode === 'reuse') figures.puppeteerReuse = { c8 };
     }
   }
   log(`end: ${new Date().toISOString()}, ${machineLine()}\n`);
-  log(markdownTable(['figure', 'concurrency', 'runs', 'result'], rows));
+  log(markdownTable(['figure', 'concurrency', 'runs', 'result', 'load average'], rows));
   log('');
   log(markdownTable(['goal (issue 11)', 'measured', 'target', 'verdict'], goalRows(figures)));
+}
+
+/** The 1-minute load average now: how busy the machine was around a figure. */
+function loadNow(): string {
+  return os.loadavg()[0]!.toFixed(1);
+}
+
+/** Runs `fn` and adds `row(its result)` to `rows` with the load average before → after it. */
+async function recorded<T>(rows: string[][], fn: () => Promise<T>, row: (value: T) => string[]): Promise<T> {
+  const before = loadNow();
+  const value = await fn();
+  rows.push([...row(value), `${before} → ${loadNow()}`]);
+  return value;
 }
 
 function pdfRow(name: string, s: Summary): string[] {
