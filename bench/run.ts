@@ -1,76 +1,219 @@
 /**
- * `npm run bench`: starts the service as a user does and prints
- *  1. end-to-end latency of a one-invoice PDF, POST → the `report.succeeded` webhook arriving at a
- *     local receiver (sent as soon as the run is SUCCEEDED; timing by webhook rather than by polling GET
- *     keeps the measurement from loading the 2 cores it measures): p50/p95/max over 50 sequential runs
- *     after 5 warm-up runs;
- *  2. time (POST → webhook) and the worker process's peak RSS (VmHWM from /proc, bytes → MiB) for a
- *     CSV of all 541,909 Online Retail lines.
- * Every run's final status is then checked with GET (SUCCEEDED).
- * Set DATABASE_URL to measure against a real PostgreSQL instead of the embedded PGlite server.
- * Design targets (issue #2): invoice PDF p50 ≤ 300 ms; full CSV ≤ 10 s with worker RSS ≤ 300 MB.
+ * `npm run bench [-- options]`: the figures of issue 11, measured side by side in one run, printed as
+ * one Markdown table of figures and one of the goals (measured ratio vs target, met or not).
+ *
+ * Always (reportflow, started as `npm start` does, on `DATABASE_URL` or the embedded engine):
+ * - invoice PDF, POST → `report.succeeded` webhook at a local receiver, at 1 request at a time
+ *   (p50/p95/max, PDFs/s) and at 8 concurrent clients (PDFs/s, p50/p95), after a warm-up;
+ * - the full INVOICE_LINES CSV (541,909 rows), POST → webhook;
+ * - the worker process's resident memory: idle at start, idle after the runs, peak (VmHWM).
+ * With `--peers`, in the same run (bench/peers/, installed on first use):
+ * - PostgreSQL's `COPY (<the report's query>) TO STDOUT (FORMAT csv)` of the same rows (on the embedded
+ *   engine too, when its socket server takes COPY; else it says why it is skipped);
+ * - jsreport-core in this process (handlebars + chrome-pdf), the same template, helpers and data, at 1 and 8;
+ * - raw Puppeteer on reportflow's HTML: a new page per PDF, and page reuse, at 1 and 8.
+ * The peers run after the service has stopped, so they have the machine to themselves.
+ * `--subscriptions N` instead measures N subscriptions due at the same minute (bench/subscriptions.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { startService } from '../test/helpers/service.js';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/settings.js';
+import { findChromium } from '../src/render/pdf/find-chromium.js';
 import { ApiClient } from '../test/helpers/api-client.js';
-import { FULL_CSV, invoicePdf, percentile, timeRun, webhookReceiver } from './measure.js';
+import { PROJECT_ROOT } from '../test/helpers/service.js';
+import { goalRows, type Figures } from './goals.js';
+import { buildInvoicePages, type InvoiceTemplate } from './invoice-pages.js';
+import { commitLine, machineLine, startBenchService } from './lib/bench-service.js';
+import { measure, type MeasureOptions, type Summary } from './lib/stats.js';
+import { fixed, markdownTable } from './lib/table.js';
+import { startWebhookReceiver } from './lib/webhook-receiver.js';
+import { megabytes, processMemory, workerPid } from './lib/worker-memory.js';
+import { ensurePeersInstalled } from './peers/install.js';
+import { checkSameHtml, startJsreport } from './peers/jsreport.js';
+import { copyFullCsv, type CopyFigure } from './peers/pg-copy.js';
+import { startRawPuppeteer, type PageMode } from './peers/raw-puppeteer.js';
+import { checkSucceeded, measureFullCsv, measureInvoices } from './reportflow-runs.js';
+import { runSubscriptionsBench } from './subscriptions.js';
 
-const WARMUP = 5;
-const RUNS = Number(process.argv[2] ?? 50);
+const HELP = `npm run bench [-- options]
+  --peers                 also measure jsreport-core, raw Puppeteer and PostgreSQL COPY (installs bench/peers on first use)
+  --runs N                invoice PDFs measured at 1 at a time (default 50, after 5 warm-up runs)
+  --concurrent-runs N     invoice PDFs measured at 8 concurrent (default 80, after 16 warm-up runs)
+  --jsreport-browsers N   Chromium instances of jsreport's pool (default: REPORTFLOW_PDF_MAX_PAGES, 4, capped at the concurrency)
+  --subscriptions N       instead: N subscriptions due at the same minute (see bench/subscriptions.ts)
+  --due-in S              with --subscriptions: seconds from the first creation to the due minute at least (default: estimated)
+  --timeout S             with --subscriptions: give up S seconds after the due time (default 900)
+Set DATABASE_URL to run reportflow on that PostgreSQL instead of the embedded engine.`;
 
-/** PID of the worker child of the `npm start` process. */
-function workerPid(startPid: number): number {
-  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' });
-  const children = new Map<number, number[]>();
-  const args = new Map<number, string>();
-  for (const line of out.split('\n')) {
-    const m = /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line);
-    if (!m) continue;
-    const [pid, ppid] = [Number(m[1]), Number(m[2])];
-    args.set(pid, m[3]!);
-    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  }
-  const queue = [startPid];
-  while (queue.length) {
-    const pid = queue.shift()!;
-    if (args.get(pid)?.includes('src/main/worker.ts')) return pid;
-    queue.push(...(children.get(pid) ?? []));
-  }
-  throw new Error('worker process not found');
+const { values: args } = parseArgs({
+  options: {
+    peers: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '50' },
+    'concurrent-runs': { type: 'string', default: '80' },
+    'jsreport-browsers': { type: 'string' },
+    subscriptions: { type: 'string' },
+    'due-in': { type: 'string' },
+    timeout: { type: 'string', default: '900' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const config = loadConfig();
+const log = (line: string) => console.log(line);
+
+if (args.subscriptions !== undefined) {
+  await runSubscriptionsBench({
+    count: positive(args.subscriptions, '--subscriptions'),
+    dueInSeconds: args['due-in'] === undefined ? undefined : positive(args['due-in'], '--due-in'),
+    timeoutSeconds: positive(args.timeout, '--timeout'),
+    databaseUrl: config.databaseUrl,
+    log,
+  });
+} else {
+  await runBench();
 }
 
-function memoryMiB(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+function positive(raw: string, name: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${raw}`);
+  return n;
 }
 
-const t0 = Date.now();
-const hook = await webhookReceiver();
-// The receiver is on loopback, which webhooks may reach only when allow-listed.
-const service = await startService({ databaseUrl: process.env.DATABASE_URL, echo: false, env: { REPORTFLOW_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' } });
-console.log(`service up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${process.env.DATABASE_URL ? 'PostgreSQL via DATABASE_URL' : 'embedded PGlite'})`);
-try {
-  const api = new ApiClient(service.apiUrl, service.apiKey);
-  const invoices = ['536365', '536366', '536367', '536368', '536369', '536370', '536371', '536372', '536373', '536374'];
-  for (let i = 0; i < WARMUP; i++) await timeRun(api, hook, invoicePdf(invoices[i % invoices.length]!));
-  const latencies: number[] = [];
-  for (let i = 0; i < RUNS; i++) latencies.push((await timeRun(api, hook, invoicePdf(invoices[i % invoices.length]!))).ms);
-  latencies.sort((a, b) => a - b);
-  console.log(`invoice PDF, POST → report.succeeded webhook over ${RUNS} runs: p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, max ${latencies.at(-1)!.toFixed(0)} ms (target p50 ≤ 300 ms)`);
+async function runBench(): Promise<void> {
+  const sequential: MeasureOptions = { concurrency: 1, warmup: 5, runs: positive(args.runs!, '--runs') };
+  const concurrent: MeasureOptions = { concurrency: 8, warmup: 16, runs: positive(args['concurrent-runs']!, '--concurrent-runs') };
+  const chromium = findChromium(config)?.path;
+  if (args.peers && !chromium) throw new Error('no Chromium found for the peers (set PUPPETEER_EXECUTABLE_PATH)');
+  if (args.peers) ensurePeersInstalled(log);
+  const engine = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite';
+  log(`reportflow bench · ${commitLine(PROJECT_ROOT)} · ${engine} · Node ${process.version}${chromium ? ` · ${chromiumVersion(chromium)}` : ''}`);
+  log(`start: ${new Date().toISOString()}, ${machineLine()}`);
 
-  const pid = workerPid(service.pid);
-  const before = memoryMiB(pid);
-  let sampledMax = before.rss;
-  const sampler = setInterval(() => (sampledMax = Math.max(sampledMax, memoryMiB(pid).rss)), 100);
-  const csv = await timeRun(api, hook, FULL_CSV);
-  clearInterval(sampler);
-  const afterMem = memoryMiB(pid);
-  const report = csv.final.report as Record<string, number>;
-  console.log(`full CSV (${report.rows} rows, ${(report.size_bytes! / 1024 / 1024).toFixed(1)} MiB): ${(csv.ms / 1000).toFixed(2)} s POST → report.succeeded webhook (target ≤ 10 s)`);
-  console.log(`worker RSS: ${before.rss.toFixed(0)} MiB before, ${sampledMax.toFixed(0)} MiB max sampled during the CSV run, ${afterMem.peak.toFixed(0)} MiB peak since worker start (VmHWM) (target ≤ 300 MB)`);
-} finally {
-  await service.stop();
-  hook.close();
+  const hook = await startWebhookReceiver();
+  const t0 = Date.now();
+  const service = await startBenchService(config.databaseUrl);
+  log(`service up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  let figures: Figures;
+  const rows: string[][] = [];
+  let template: InvoiceTemplate | undefined;
+  let copy: CopyFigure | string | undefined;
+  let copyLoad = '';
+  try {
+    const api = new ApiClient(service.apiUrl, service.apiKey);
+    const pid = await workerPid(service);
+    const idleAtStart = processMemory(pid).rssBytes;
+    const rfName = 'reportflow invoice PDF, POST → webhook';
+    log('reportflow: invoice PDFs, 1 at a time…');
+    const c1 = await recorded(rows, () => measureInvoices(api, hook, sequential), (r) => pdfRow(rfName, r.summary));
+    log('reportflow: invoice PDFs, 8 concurrent…');
+    const c8 = await recorded(rows, () => measureInvoices(api, hook, concurrent), (r) => pdfRow(rfName, r.summary));
+    log('reportflow: full CSV…');
+    const csv = await recorded(rows, () => measureFullCsv(api, hook), (r) => [
+      `reportflow full CSV, POST → webhook (${r.rows.toLocaleString('en')} rows, ${megabytes(r.sizeBytes)} MB)`, '1', '1', `${fixed(r.ms / 1000, 2)} s`,
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const after = processMemory(pid);
+    rows.push(['reportflow worker RSS: idle at start / idle after the runs / peak (VmHWM)', '', '', `${megabytes(idleAtStart)} / ${megabytes(after.rssBytes)} / ${megabytes(after.peakBytes)} MB`, '']);
+    const pages = (await checkSucceeded(api, [...c1.ids, ...c8.ids])).map((r) => r.pages);
+    if (pages.some((p) => p !== 1)) throw new Error(`an invoice PDF was not one page: ${JSON.stringify([...new Set(pages)])}`);
+    figures = {
+      reportflow: { c1: c1.summary, c8: c8.summary, csvMs: csv.ms, rssIdleBytes: after.rssBytes, rssPeakBytes: after.peakBytes },
+      copyOnPostgres: config.databaseUrl !== undefined,
+    };
+    if (args.peers) {
+      log('peers: PostgreSQL COPY of the same rows, and the invoices as reportflow renders them…');
+      const before = loadNow();
+      copy = await copyFullCsv(service.databaseUrl).catch((err: Error) => `skipped: ${err.message.split('\n')[0]}`);
+      copyLoad = `${before} → ${loadNow()}`;
+      template = await buildInvoicePages(service.databaseUrl);
+    }
+  } finally {
+    await service.stop();
+    hook.close();
+  }
+
+  if (template && chromium) {
+    const copyName = `${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite'} COPY (query) TO STDOUT (FORMAT csv) into a file`;
+    if (typeof copy === 'string') rows.push([copyName, '', '', copy, '']);
+    else if (copy) {
+      rows.push([`${copyName} (${copy.rows.toLocaleString('en')} rows, ${megabytes(copy.sizeBytes)} MB)`, '1', '1', `${fixed(copy.ms / 1000, 2)} s`, copyLoad]);
+      figures.copyMs = copy.ms;
+    }
+    const jsreportName = (c: number) => `jsreport-core (handlebars + chrome-pdf), in process, ${jsreportBrowsers(c)} Chromium`;
+    figures.jsreport = {
+      c1: await recorded(rows, () => measureJsreport(sequential, chromium, template), (r) => pdfRow(jsreportName(1), r)),
+      c8: await recorded(rows, () => measureJsreport(concurrent, chromium, template), (r) => pdfRow(jsreportName(8), r)),
+    };
+    for (const mode of ['new-page', 'reuse'] as const) {
+      const name = mode === 'reuse' ? 'raw Puppeteer, page reuse (setContent + pdf)' : 'raw Puppeteer, new page per PDF';
+      await recorded(rows, () => measurePuppeteer(mode, sequential, chromium, template), (r) => pdfRow(name, r));
+      const c8 = await recorded(rows, () => measurePuppeteer(mode, concurrent, chromium, template), (r) => pdfRow(name, r));
+      if (mode === 'reuse') figures.puppeteerReuse = { c8 };
+    }
+  }
+  log(`end: ${new Date().toISOString()}, ${machineLine()}\n`);
+  log(markdownTable(['figure', 'concurrency', 'runs', 'result', 'load average'], rows));
+  log('');
+  log(markdownTable(['goal (issue 11)', 'measured', 'target', 'verdict'], goalRows(figures)));
+}
+
+/** The 1-minute load average now: how busy the machine was around a figure. */
+function loadNow(): string {
+  return os.loadavg()[0]!.toFixed(1);
+}
+
+/** Runs `fn` and adds `row(its result)` to `rows` with the load average before → after it. */
+async function recorded<T>(rows: string[][], fn: () => Promise<T>, row: (value: T) => string[]): Promise<T> {
+  const before = loadNow();
+  const value = await fn();
+  rows.push([...row(value), `${before} → ${loadNow()}`]);
+  return value;
+}
+
+function pdfRow(name: string, s: Summary): string[] {
+  const latency = s.concurrency === 1 ? `p50 ${fixed(s.p50Ms)} / p95 ${fixed(s.p95Ms)} / max ${fixed(s.maxMs)} ms` : `p50 ${fixed(s.p50Ms)} / p95 ${fixed(s.p95Ms)} ms`;
+  return [name, String(s.concurrency), String(s.runs), `${fixed(s.perSecond, 2)} PDFs/s · ${latency}`];
+}
+
+async function measureJsreport(options: MeasureOptions, chromiumPath: string, template: InvoiceTemplate): Promise<Summary> {
+  const browsers = jsreportBrowsers(options.concurrency);
+  log(`peers: jsreport-core, ${options.concurrency} at a time, ${browsers} browser${browsers > 1 ? 's' : ''}…`);
+  const peer = await startJsreport({ concurrency: options.concurrency, browsers, chromiumPath, template });
+  try {
+    await checkSameHtml(peer, template);
+    return await measure(options, async (i) => {
+      await peer.renderPdf(template.pages[i % template.pages.length]!);
+    });
+  } finally {
+    await peer.close();
+  }
+}
+
+async function measurePuppeteer(mode: PageMode, options: MeasureOptions, chromiumPath: string, template: InvoiceTemplate): Promise<Summary> {
+  log(`peers: raw Puppeteer (${mode}), ${options.concurrency} at a time…`);
+  const peer = await startRawPuppeteer(chromiumPath, mode);
+  try {
+    return await measure(options, async (i, slot) => {
+      await peer.print(template.pages[i % template.pages.length]!, slot);
+    });
+  } finally {
+    await peer.close();
+  }
+}
+
+/** Chromium instances jsreport's pool gets at `concurrency` (see bench/peers/jsreport.ts). */
+function jsreportBrowsers(concurrency: number): number {
+  return Math.min(concurrency, args['jsreport-browsers'] ? positive(args['jsreport-browsers'], '--jsreport-browsers') : config.pdfMaxConcurrentPages);
+}
+
+function chromiumVersion(chromiumPath: string): string {
+  try {
+    return execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return chromiumPath;
+  }
 }

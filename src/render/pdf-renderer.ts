@@ -49,8 +49,15 @@ export class PdfRenderer implements Renderer {
   }
 }
 
-/** Prints `html` on a page the pool has already locked down (see `lockDownPage`). */
-async function printPage(page: Page, html: string, footer: string, timeout: number): Promise<Uint8Array> {
+/**
+ * Prints `html` on `page` as every PDF report is printed (A4, backgrounds, the page-number footer,
+ * 14/16/12/12 mm margins), waiting at most `timeout` ms for the load and as long again for the print.
+ * The renderer hands it pages the pool has locked down (see `lockDownPage`); `npm run bench` also
+ * prints with it so its raw-Puppeteer figures print exactly the same PDF.
+ * @returns the PDF bytes.
+ * @throws TimeoutError when loading or printing takes longer than `timeout`.
+ */
+export async function printPage(page: Page, html: string, footer: string, timeout: number): Promise<Uint8Array> {
   await page.setContent(html, { waitUntil: 'load', timeout });
   return page.pdf({
     format: 'A4',
@@ -64,8 +71,11 @@ async function printPage(page: Page, html: string, footer: string, timeout: numb
   });
 }
 
-/** Chromium fills `pageNumber`/`totalPages`; the label is ours but escaped all the same. */
-function footerTemplate(pageLabel: string): string {
+/**
+ * The footer Chromium prints on every page: `<pageLabel> <n> / <total>`, right-aligned. Chromium fills
+ * `pageNumber`/`totalPages`; the label is ours but escaped all the same.
+ */
+export function footerTemplate(pageLabel: string): string {
   const label = pageLabel.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<div style="font-family: 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif; font-size: 8px; color: #666; width: 100%; text-align: right; margin: 0 12mm;">${label} <span class="pageNumber"></span> / <span class="totalPages"></span></div>`;
 }
