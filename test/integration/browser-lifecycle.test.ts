@@ -30,17 +30,43 @@ async function goneWithin(pid: number, ms: number): Promise<boolean> {
   return !alive(pid);
 }
 
-void test('concurrent renders leave no page open beyond the browser\'s own and the one spare', async () => {
+void test('concurrent renders leave no page open beyond the browser\'s own, one reusable page per slot and the spare', async () => {
   const pool = new BrowserPool({ executablePath: chromium, maxConcurrentPages: 4, restartAfterRenders: 0 });
   pools.push(pool);
   const render = () => pool.withPage(async (page) => page.setContent('<p>hello</p>'));
   await render();
   await sleep(300);
+  // After one render: the browser's own page, the page that rendered (kept for reuse) and the spare.
   const baseline = await pool.openPages();
   for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: 16 }, render));
   await sleep(500); // the next spare is opened in the background
   const open = await pool.openPages();
-  assert.ok(open <= baseline, `after 48 concurrent renders ${open} pages are open (after one render: ${baseline})`);
+  // At most one kept page per slot (4): three more than after one render, however many renders ran.
+  assert.ok(open <= baseline + 3, `after 48 concurrent renders ${open} pages are open (after one render: ${baseline})`);
+  for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: 16 }, render));
+  await sleep(500);
+  assert.equal(await pool.openPages(), open, 'pages kept for reuse do not grow with more renders');
+});
+
+void test('a page that rendered cleanly serves the next render with only that render\'s document; a failed render\'s page is closed', async () => {
+  const pool = new BrowserPool({ executablePath: chromium, maxConcurrentPages: 1, restartAfterRenders: 0 });
+  pools.push(pool);
+  const first = await pool.withPage(async (page) => {
+    await page.setContent('<p>invoice for ACME</p>');
+    return page;
+  });
+  const second = await pool.withPage(async (page) => {
+    await page.setContent('<p>invoice for Globex</p>');
+    return { page, html: await page.content() };
+  });
+  assert.equal(second.page, first, 'the clean page was reused');
+  assert.ok(second.html.includes('Globex') && !second.html.includes('ACME'), second.html);
+  await assert.rejects(pool.withPage(async () => {
+    throw new Error('template failed');
+  }));
+  assert.equal(first.isClosed(), true, 'the page of a failed render is closed, not reused');
+  const third = await pool.withPage(async (page) => page);
+  assert.notEqual(third, first);
 });
 
 void test('the browser is driven over a pipe: no DevTools port is open', async () => {
