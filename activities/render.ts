@@ -50,7 +50,7 @@ export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'staging' | 
     }
     // A renderer that returns normally after the abort must not make a cancelled run look rendered.
     if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-    const { sizeBytes, sha256 } = await fileDigest(outPath);
+    const { sizeBytes, sha256 } = output.sha256 !== undefined && output.sizeBytes !== undefined ? { sizeBytes: output.sizeBytes, sha256: output.sha256 } : await fileDigest(outPath);
     deps.logger.info({ requestId: request.id, format: request.format, rows: staged.rows, pages: output.pages, sizeBytes, ms: Date.now() - startedMs, attempt: ctx.info.attempt }, 'report rendered');
     return {
       uri: deps.staging.uriFor(outPath),

@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import { readNdjsonBatches } from '../staging/ndjson.js';
 import { cellTextFormatter } from './cell-text.js';
+import { digestStream } from './digest-stream.js';
 import { PROGRESS_EVERY_ROWS } from './progress.js';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 
@@ -41,8 +42,9 @@ export class CsvRenderer implements Renderer {
     // pipeline writes with backpressure and, on an abort or a failed write, destroys both ends with their
     // errors handled: destroying a file stream by hand while a write is under way raises an 'error' event
     // (ERR_STREAM_DESTROYED) that nobody listens to, which ends the worker process.
-    await pipeline(Readable.from(chunks()), createWriteStream(input.outPath), { signal: input.signal });
+    const measured = digestStream();
+    await pipeline(Readable.from(chunks()), measured.stream, createWriteStream(input.outPath), { signal: input.signal });
     input.onProgress(done);
-    return {};
+    return measured.digest();
   }
 }

@@ -1,4 +1,5 @@
 /** HTML: the report's page as a standalone file (CSS inlined), the same page the PDF prints. */
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 import { renderReportHtml, type ReportHtmlOptions } from './report-html.js';
@@ -14,8 +15,8 @@ export class HtmlRenderer implements Renderer {
    * @throws AbortError when `input.signal` aborts.
    */
   async render(input: RenderInput): Promise<RenderOutput> {
-    const html = await renderReportHtml(input, this.options);
-    await writeFile(input.outPath, html, { encoding: 'utf8', signal: input.signal });
-    return {};
+    const bytes = Buffer.from(await renderReportHtml(input, this.options), 'utf8');
+    await writeFile(input.outPath, bytes, { signal: input.signal });
+    return { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
   }
 }

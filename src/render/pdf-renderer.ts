@@ -3,10 +3,12 @@
  * network: JavaScript is off, every request except `data:`/`about:` is aborted and the page is put
  * offline, so a template (or data) that names an external URL cannot make the worker fetch it.
  */
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { PDFDocument } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import type { BrowserPool } from './pdf/browser-pool.js';
+import { pdfPageCount } from './pdf/page-count.js';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 import { renderReportHtml, type ReportHtmlOptions } from './report-html.js';
 import { lookupLabel } from './labels.js';
@@ -25,7 +27,8 @@ export class PdfRenderer implements Renderer {
   constructor(private readonly options: PdfRendererOptions) {}
 
   /**
-   * @returns the page count.
+   * @returns the page count, and the file's size and sha256 (computed from the bytes in hand, so the
+   *   file is not read back).
    * @throws ReportError('REPORT_TOO_LARGE') past `maxRows` rows.
    * @throws AbortError when `input.signal` aborts (the page is closed at once).
    * @throws Error (retryable) when Chromium cannot be launched, crashes or times out.
@@ -44,8 +47,8 @@ export class PdfRenderer implements Renderer {
     });
     input.onProgress(input.rowCount);
     await writeFile(input.outPath, pdf, { signal: input.signal });
-    const doc = await PDFDocument.load(pdf, { updateMetadata: false });
-    return { pages: doc.getPageCount() };
+    const pages = pdfPageCount(pdf) ?? (await PDFDocument.load(pdf, { updateMetadata: false })).getPageCount();
+    return { pages, sizeBytes: pdf.byteLength, sha256: createHash('sha256').update(pdf).digest('hex') };
   }
 }
 

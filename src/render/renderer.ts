@@ -35,6 +35,9 @@ export interface RenderInput {
 export interface RenderOutput {
   /** Page count, PDF only. */
   pages?: number;
+  /** The file's size in bytes and hex sha256, when the renderer computed them while writing (else the file is read back). */
+  sizeBytes?: number;
+  sha256?: string;
 }
 
 export interface Renderer {

@@ -21,6 +21,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readNdjson } from '../staging/ndjson.js';
 import { cellTextFormatter } from './cell-text.js';
+import { digestStream } from './digest-stream.js';
 import { PROGRESS_EVERY_ROWS } from './progress.js';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 import { xmlAttr, xmlName, xmlText } from './xml-text.js';
@@ -85,7 +86,8 @@ export class XmlRenderer implements Renderer {
     }
 
     // pipeline pulls chunks only as fast as the file takes them, and stops everything on abort.
-    await pipeline(Readable.from(chunks()), createWriteStream(input.outPath), { signal: input.signal });
-    return {};
+    const measured = digestStream();
+    await pipeline(Readable.from(chunks()), measured.stream, createWriteStream(input.outPath), { signal: input.signal });
+    return measured.digest();
   }
 }

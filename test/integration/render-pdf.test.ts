@@ -9,11 +9,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { PDFDocument } from 'pdf-lib';
 import puppeteer from 'puppeteer-core';
 import type { ReportDefinition } from '../../src/catalog/report-definition.js';
 import { createRenderers, type Rendering } from '../../src/render/index.js';
 import { BrowserPool } from '../../src/render/pdf/browser-pool.js';
 import { findChromium } from '../../src/render/pdf/find-chromium.js';
+import { pdfPageCount } from '../../src/render/pdf/page-count.js';
 import { PdfRenderer } from '../../src/render/pdf-renderer.js';
 import { createTemplateEngine } from '../../src/render/template-engine.js';
 import { TEMPLATES_DIR, fixture, renderInput, shippedCatalog, tempDir, validated } from '../fixtures/render-fixtures.js';
@@ -239,4 +241,18 @@ test('aborting a render closes its page at once and throws an AbortError', async
   assert.equal(rendering.browserPool.stats().activePages, 0, 'the page slot is freed once Chromium has closed the page');
   const after = await rendering.renderers.PDF.render(invoiceInput('536365', 'en'));
   assert.equal(after.pages, 1, 'the pool still renders');
+});
+
+void test('a many-page PDF from Chromium: the page count read from its bytes equals a full parse\'s', async () => {
+  const chromium = findChromium(config)!.path;
+  const pool = new BrowserPool({ executablePath: () => chromium, maxConcurrentPages: 1, restartAfterRenders: 0 });
+  extraPools.push(pool);
+  const rows = Array.from({ length: 3000 }, (_, i) => `<tr><td>line ${i}</td></tr>`).join('');
+  const pdf = await pool.withPage(async (page) => {
+    await page.setContent(`<table>${rows}</table>`);
+    return page.pdf({ format: 'A4' });
+  });
+  const parsed = (await PDFDocument.load(pdf)).getPageCount();
+  assert.ok(parsed > 20, `${parsed} pages`);
+  assert.equal(pdfPageCount(pdf), parsed);
 });

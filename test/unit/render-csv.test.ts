@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -13,8 +14,11 @@ const staged = () => readFileSync(fixture('invoice-lines-sample.ndjson'), 'utf8'
 test('CSV parses back to the staged rows, timestamps in the request zone, decimals untouched', async () => {
   const request = validated(shippedCatalog(), 'INVOICE_LINES', { from_date: '2010-12-01', to_date: '2011-12-09' }, { format: 'CSV', timezone: 'Europe/London' });
   const input = renderInput(def(), request, fixture('invoice-lines-sample.ndjson'), out('lines.csv'));
-  await new CsvRenderer().render(input);
+  const output = await new CsvRenderer().render(input);
   const text = readFileSync(input.outPath, 'utf8');
+  // Size and checksum measured while writing are the file's own (the render activity reports them).
+  const bytes = readFileSync(input.outPath);
+  assert.deepEqual(output, { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
   const records = parse(text, { columns: true }) as Record<string, string>[];
 
   assert.deepEqual(Object.keys(records[0]!), def().columns.map((c) => c.name), 'header = column names in order');

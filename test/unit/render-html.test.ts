@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ReportError } from '../../src/domain/errors.js';
@@ -16,8 +17,10 @@ async function renderInvoice(invoice: string, language: 'en' | 'no', rowsPath = 
   const cat = shippedCatalog();
   const request = validated(cat, 'INVOICE', { invoice_id: invoice }, { format: 'HTML', language });
   const input = renderInput(cat.get('INVOICE')!, request, rowsPath, path.join(tmpDir(), 'invoice.html'));
-  await new HtmlRenderer({ engine, maxRows, now }).render(input);
-  return readFileSync(input.outPath, 'utf8');
+  const output = await new HtmlRenderer({ engine, maxRows, now }).render(input);
+  const bytes = readFileSync(input.outPath);
+  assert.deepEqual(output, { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }, 'size and sha256 of the bytes written');
+  return bytes.toString('utf8');
 }
 
 test('the invoice page shows seller, number, customer, lines and the exact total', async () => {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { create } from 'xmlbuilder2';
@@ -15,8 +16,10 @@ type Obj = Record<string, unknown>;
 async function renderSample(timezone = 'Europe/London', rowsPath = fixture('invoice-lines-sample.ndjson')) {
   const request = validated(shippedCatalog(), 'INVOICE_LINES', { from_date: '2011-07-01', to_date: '2011-07-31' }, { format: 'XML', timezone });
   const input = renderInput(def(), request, rowsPath, out('lines.xml'));
-  await new XmlRenderer({ now }).render(input);
-  return { text: readFileSync(input.outPath, 'utf8'), input };
+  const output = await new XmlRenderer({ now }).render(input);
+  const bytes = readFileSync(input.outPath);
+  assert.deepEqual(output, { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }, 'size and sha256 measured while writing');
+  return { text: bytes.toString('utf8'), input };
 }
 
 test('XML root carries report code, period, zone and generation time; one element per row', async () => {
