@@ -8,7 +8,8 @@ import type { ReportRequest, ValidatedRequest } from '../src/domain/report-reque
 import type { ActivityDeps } from './deps.js';
 
 /**
- * @returns the request with typed, defaulted parameters and its resolved period.
+ * @returns the request with typed, defaulted parameters, its resolved period, and `runMode: 'inline'`
+ *   when the definition runs its stages as local activities.
  * @throws ReportError (→ non-retryable failure) on bad input or a failed data check; database faults
  *   propagate as plain errors and are retried.
  */
@@ -16,7 +17,8 @@ export function validateActivity(deps: Pick<ActivityDeps, 'catalog' | 'db'>) {
   return async function validateRequest(request: ReportRequest): Promise<ValidatedRequest> {
     const validated = validateAgainstCatalog(deps.catalog, request);
     // validateAgainstCatalog already proved the code exists.
-    await runDataChecks(deps.db, deps.catalog.get(request.reportCode)!, validated);
-    return validated;
+    const definition = deps.catalog.get(request.reportCode)!;
+    await runDataChecks(deps.db, definition, validated);
+    return definition.run_mode === 'inline' ? { ...validated, runMode: 'inline' } : validated;
   };
 }

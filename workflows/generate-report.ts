@@ -53,12 +53,27 @@ const LONG_STAGE: ActivityOptions = {
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
 
-const { validateRequest } = proxyActivities<ReportActivities>({ startToCloseTimeout: '30 seconds', retry: TRANSIENT });
-const { queryData, renderReport } = proxyActivities<ReportActivities>(LONG_STAGE);
-// The LOCAL copy heartbeats its bytes: a worker that dies mid-copy is noticed within the heartbeat
-// timeout (not after the start-to-close timeout), and a cancel stops the copy. A cancelled or failed
-// export is taken back by `withdrawReport` (see `withdraw`).
-const { exportReport } = proxyActivities<ReportActivities>(LONG_STAGE);
+const remoteValidate = proxyActivities<ReportActivities>({ startToCloseTimeout: '30 seconds', retry: TRANSIENT }).validateRequest;
+// Validation is a catalog check and a data check or two: a local activity, no server round trip.
+const localValidate = proxyLocalActivities<ReportActivities>({ startToCloseTimeout: '30 seconds', retry: TRANSIENT }).validateRequest;
+/** Patch id of validating in a local activity (see `validate`). */
+const LOCAL_VALIDATE_PATCH = 'local-validate';
+
+/**
+ * The stages of a staged run, each its own activity. The LOCAL copy heartbeats its bytes: a worker
+ * that dies mid-copy is noticed within the heartbeat timeout (not after the start-to-close timeout),
+ * and a cancel stops the copy. A cancelled or failed export is taken back by `withdrawReport`.
+ */
+const STAGED = proxyActivities<ReportActivities>(LONG_STAGE);
+/**
+ * The stages of an inline run (report definitions with `run_mode: inline`, e.g. one invoice): local
+ * activities, run by the worker inside the workflow task, so no stage costs a round trip to the server.
+ */
+const INLINE = proxyLocalActivities<ReportActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: TRANSIENT,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
 // One activity per bucket location: a bucket that is down retries alone (1 s … 1 min apart, about
 // 4 minutes in all), and the others are not repeated. Uploads heartbeat their progress.
 const { exportToBucket, exportToBigQuery } = proxyActivities<ReportActivities>({
@@ -92,6 +107,45 @@ const RECORD_RUN_STATE_PATCH = 'record-run-state';
 // One short database write each: a local activity, so recording costs no extra round trip to the server.
 const { recordRunState } = proxyLocalActivities<ReportActivities>({ startToCloseTimeout: '10 seconds', retry: TRANSIENT });
 
+/** What a run does that runs started by earlier releases did not, each behind a patch (Temporal's versioning). */
+type Feature = 'recordRunState' | 'cancelBetweenStages' | 'withdraw' | 'webhookDelivery';
+
+/** Each feature's patch id, in the order new runs decide them. */
+const FEATURE_PATCHES: Record<Feature, string> = {
+  /** The run's state is recorded in the service's records. */
+  recordRunState: RECORD_RUN_STATE_PATCH,
+  /** A cancel that comes as a stage's activity finishes ends the run in that stage. */
+  cancelBetweenStages: CANCEL_BETWEEN_STAGES_PATCH,
+  /** A run cancelled or failed after its export began takes back what it delivered. */
+  withdraw: WITHDRAW_PATCH,
+  /** The webhook goes to its own `deliverWebhook` workflow. */
+  webhookDelivery: WEBHOOK_DELIVERY_PATCH,
+};
+
+/**
+ * A run's features. Runs started since `local-validate` (validation and inline stages as local
+ * activities) decide every patch at once, at the start, before the first local activity: a patch marker
+ * written between two local activities' markers of one workflow task does not replay in place (a
+ * query's replay failed with a nondeterminism error). Runs started before it (`decided` absent) ask
+ * each patch where they always did, so their histories replay unchanged.
+ */
+interface RunFeatures {
+  localValidate: boolean;
+  decided?: Record<Feature, boolean>;
+}
+
+function runFeatures(): RunFeatures {
+  if (!patched(LOCAL_VALIDATE_PATCH)) return { localValidate: false };
+  const decided = {} as Record<Feature, boolean>;
+  for (const [feature, patch] of Object.entries(FEATURE_PATCHES)) decided[feature as Feature] = patched(patch);
+  return { localValidate: true, decided };
+}
+
+/** Whether the run has `feature`; for runs of earlier releases, asks its patch now. */
+function has(f: RunFeatures, feature: Feature): boolean {
+  return f.decided ? f.decided[feature] : patched(FEATURE_PATCHES[feature]);
+}
+
 /**
  * @param request the run's request; `request.id` is also the workflow id.
  * @returns the final `RunState` (status SUCCEEDED with `report`).
@@ -100,49 +154,51 @@ const { recordRunState } = proxyLocalActivities<ReportActivities>({ startToClose
  */
 export async function generateReport(request: ReportRequest): Promise<RunState> {
   const run = new RunStateTracker(request);
+  run.enter('VALIDATE');
+  const f = runFeatures();
   let validated: ValidatedRequest | undefined;
   let rendered: RenderedFile | undefined;
   try {
-    run.enter('VALIDATE');
-    await record(run, request);
-    validated = await validateRequest(request);
-    enter(run, 'QUERY_DATA');
+    await record(f, run, request);
+    validated = await (f.localValidate ? localValidate : remoteValidate)(request);
+    const { queryData, renderReport, exportReport } = validated.runMode === 'inline' ? INLINE : STAGED;
+    enter(f, run, 'QUERY_DATA');
     const staged = await queryData(validated);
-    enter(run, 'RENDER');
+    enter(f, run, 'RENDER');
     rendered = await renderReport(validated, staged);
-    enter(run, 'EXPORT');
+    enter(f, run, 'EXPORT');
     const local = await exportReport(request, rendered);
     const period = periodOf(validated);
     const deliveries = await exportToBuckets(request, rendered, staged, period);
     // An export that completed although the run was cancelled meanwhile: the cancel wins, and the
     // delivered files are taken back, so a 202 to the cancel never ends in a SUCCEEDED run.
-    throwIfCancelled();
+    throwIfCancelled(f);
     const report: ExportedReport = deliveries.length ? { ...local, deliveries } : local;
     run.succeeded(report);
-    await record(run, request);
+    await record(f, run, request);
     // The file is out: a cancel arriving now cannot undo that, so the receiver still hears of it.
-    await CancellationScope.nonCancellable(() => tell(run, request, 'report.succeeded', { report }));
-    if (run.state.notifyError) await record(run, request);
+    await CancellationScope.nonCancellable(() => tell(f, run, request, 'report.succeeded', { report }));
+    if (run.state.notifyError) await record(f, run, request);
     return run.state;
   } catch (err) {
     if (isCancellation(err)) {
-      await withdraw(run, request, rendered, validated);
+      await withdraw(f, run, request, rendered, validated);
       run.cancelled();
-      await record(run, request);
-      await CancellationScope.nonCancellable(() => tell(run, request, 'report.cancelled', { error: run.state.error }));
+      await record(f, run, request);
+      await CancellationScope.nonCancellable(() => tell(f, run, request, 'report.cancelled', { error: run.state.error }));
       throw err;
     }
     const error = toRunError(err, run.state.stage);
     if (error.code === 'INTERNAL') log.error('report run failed', { stage: run.state.stage, error: String(err) });
-    await withdraw(run, request, rendered, validated);
+    await withdraw(f, run, request, rendered, validated);
     run.failed(error);
-    await record(run, request);
-    await CancellationScope.nonCancellable(() => tell(run, request, 'report.failed', { error }));
+    await record(f, run, request);
+    await CancellationScope.nonCancellable(() => tell(f, run, request, 'report.failed', { error }));
     throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true, details: [error.errors] });
   } finally {
     await CancellationScope.nonCancellable(async () => {
       try {
-        await cleanupStaging(request.id);
+        await (validated?.runMode === 'inline' ? INLINE.cleanupStaging : cleanupStaging)(request.id);
       } catch (err) {
         // Leftover staging files cost disk, not correctness; the outcome must not change for them.
         log.warn('staging cleanup failed', { error: String(err) });
@@ -155,14 +211,14 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
  * Enters the next stage, unless the run was cancelled while the last stage's activity was finishing
  * anyway (its result came back with the cancel): then the run ends CANCELLED in the stage it was in.
  */
-function enter(run: RunStateTracker, stage: 'QUERY_DATA' | 'RENDER' | 'EXPORT'): void {
-  throwIfCancelled();
+function enter(f: RunFeatures, run: RunStateTracker, stage: 'QUERY_DATA' | 'RENDER' | 'EXPORT'): void {
+  throwIfCancelled(f);
   run.enter(stage);
 }
 
-/** Throws the cancel when the run has been cancelled (for runs started since `CANCEL_BETWEEN_STAGES_PATCH`). */
-function throwIfCancelled(): void {
-  if (CancellationScope.current().consideredCancelled && patched(CANCEL_BETWEEN_STAGES_PATCH)) throw new CancelledFailure('Workflow cancelled');
+/** Throws the cancel when the run has been cancelled (runs with `cancelBetweenStages`). */
+function throwIfCancelled(f: RunFeatures): void {
+  if (CancellationScope.current().consideredCancelled && has(f, 'cancelBetweenStages')) throw new CancelledFailure('Workflow cancelled');
 }
 
 /** The validated period as bucket object names use it. */
@@ -176,8 +232,8 @@ function periodOf(validated: ValidatedRequest | undefined): ExportToBucketInput[
  * Runs even in a cancelled scope. When the withdrawal itself fails after its retries, the run's outcome
  * stands and the leftovers are logged.
  */
-async function withdraw(run: RunStateTracker, request: ReportRequest, rendered: RenderedFile | undefined, validated: ValidatedRequest | undefined): Promise<void> {
-  if (run.state.stage !== 'EXPORT' || !patched(WITHDRAW_PATCH)) return;
+async function withdraw(f: RunFeatures, run: RunStateTracker, request: ReportRequest, rendered: RenderedFile | undefined, validated: ValidatedRequest | undefined): Promise<void> {
+  if (run.state.stage !== 'EXPORT' || !has(f, 'withdraw')) return;
   const period = periodOf(validated);
   await CancellationScope.nonCancellable(async () => {
     try {
@@ -193,9 +249,9 @@ async function withdraw(run: RunStateTracker, request: ReportRequest, rendered: 
  * in a cancelled scope; a failure after retries is logged and does not change the run's outcome
  * (the API then falls back to Temporal's view of the run).
  */
-async function record(run: RunStateTracker, request: ReportRequest): Promise<void> {
+async function record(f: RunFeatures, run: RunStateTracker, request: ReportRequest): Promise<void> {
   // Runs started before records existed replay without these calls (their history has no markers).
-  if (!patched(RECORD_RUN_STATE_PATCH)) return;
+  if (!has(f, 'recordRunState')) return;
   const { status, stage, error, notifyError } = run.state;
   const final = status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED';
   await CancellationScope.nonCancellable(async () => {
@@ -232,6 +288,7 @@ async function exportToBuckets(request: ReportRequest, rendered: ExportToBucketI
 
 /** Sends the webhook and the emails, if the request has them. Best effort: a failure is recorded, never thrown. */
 async function tell(
+  f: RunFeatures,
   run: RunStateTracker,
   request: ReportRequest,
   type: NotifyInput['type'],
@@ -244,7 +301,7 @@ async function tell(
   if (status === 'SUCCEEDED') run.enterNotify();
   const input: NotifyInput = { request, type, status, occurredAt: new Date().toISOString(), ...outcome };
   const sends = [
-    ...(request.notify?.webhookUrl ? [{ what: 'webhook', done: sendWebhook(input) }] : []),
+    ...(request.notify?.webhookUrl ? [{ what: 'webhook', done: sendWebhook(f, input) }] : []),
     ...emails.map((recipient) => ({ what: 'email', done: sendEmail({ ...input, recipient }) })),
   ];
   const results = await Promise.allSettled(sends.map((s) => s.done));
@@ -263,8 +320,8 @@ async function tell(
  * nor a subscription's next run. Resolves once the child has started; its outcome is recorded on the
  * request's deliveries. Runs started before the patch send it themselves (replaying their history).
  */
-async function sendWebhook(input: NotifyInput): Promise<unknown> {
-  if (!patched(WEBHOOK_DELIVERY_PATCH)) return notify(input);
+async function sendWebhook(f: RunFeatures, input: NotifyInput): Promise<unknown> {
+  if (!has(f, 'webhookDelivery')) return notify(input);
   const { request, ...event } = input;
   // The run's own delivery is named after the execution, not a random id: the tracing interceptors
   // draw span ids from the same seeded random source as uuid4(), so with a uuid4() a history made with

@@ -64,6 +64,14 @@ export interface ReportDefinitionFile {
   formats: Partial<Record<OutputFormat, FormatSpec>>;
   /** Free values handed to templates as `constants` (e.g. the seller's address). */
   constants?: Record<string, unknown>;
+  /**
+   * How a run's stages execute. `staged` (default): each stage (query, render, export) is its own
+   * activity, heartbeating, retried alone, its stage visible while it runs. `inline`: for reports known
+   * to be small (one invoice: tens of rows), the stages run as local activities inside one workflow
+   * task, with no server round trip between them (the whole sequence is retried if a worker dies; the
+   * stage is recorded when the run ends, not shown while it runs).
+   */
+  run_mode?: 'staged' | 'inline';
 }
 
 /** A loaded report definition: the file plus its SQL text and absolute folder. */
@@ -114,5 +122,6 @@ export const REPORT_DEFINITION_SCHEMA = {
       properties: Object.fromEntries(['PDF', 'HTML', 'CSV', 'XML'].map((f) => [f, { type: 'object', additionalProperties: false, properties: { template: { type: 'string' }, xml_root: { type: 'string' }, xml_row: { type: 'string' } } }])),
     },
     constants: { type: 'object' },
+    run_mode: { enum: ['staged', 'inline'] },
   },
 } as const;

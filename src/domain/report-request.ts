@@ -151,4 +151,6 @@ export interface ValidatedRequest {
   period?: ReportPeriod;
   /** The request's filters, checked and typed, in definition order; absent when none were given. */
   filters?: ValidatedFilter[];
+  /** `inline` when the report's definition runs its stages as local activities (see `run_mode` of report.json); else staged. */
+  runMode?: 'inline';
 }

@@ -48,6 +48,10 @@ export async function createReportWorker(options: ReportWorkerOptions): Promise<
     activities,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
     maxConcurrentActivityTaskExecutions: config.workerMaxActivities,
+    // Local activities (inline runs' stages, run-state writes) are bounded the same way: at month end
+    // thousands of inline runs would otherwise start the SDK's default of 100 at once, each holding a
+    // database stream (the worker opens `workerMaxActivities` of them) or waiting for a Chromium page.
+    maxConcurrentLocalActivityExecutions: config.workerMaxActivities,
     // On shutdown, running activities get this long to finish; then they are cancelled (and retried
     // by another worker). Past the force time the worker gives up so the process can exit.
     shutdownGraceTime: SHUTDOWN_GRACE,

@@ -28,8 +28,11 @@ export const INVOICES: Record<string, Row[]> = {
 const INVOICE_QUERY = 'SELECT invoice_no, description, quantity, unit_price FROM invoice_line WHERE invoice_no = :invoice_id';
 const INVOICE_CHECK = 'SELECT 1 FROM invoice WHERE invoice_no = :invoice_id';
 
-/** A catalog holding one report, INVOICE (parameter `invoice_id`, formats CSV and PDF). */
-export function invoiceCatalog(): Catalog {
+/**
+ * A catalog holding one report, INVOICE (parameter `invoice_id`, formats CSV and PDF); `runMode` is its
+ * `run_mode` (staged when absent).
+ */
+export function invoiceCatalog(runMode?: 'inline' | 'staged'): Catalog {
   const def: ReportDefinition = {
     code: 'INVOICE',
     title: { en: 'Invoice', no: 'Faktura' },
@@ -47,6 +50,7 @@ export function invoiceCatalog(): Catalog {
     dir: '/nonexistent/templates/invoice',
     querySql: INVOICE_QUERY,
     checkSql: [INVOICE_CHECK],
+    ...(runMode ? { run_mode: runMode } : {}),
   };
   return new Map([[def.code, def]]);
 }

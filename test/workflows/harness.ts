@@ -16,6 +16,7 @@ import { LocalDestination } from '../../src/destinations/local-destination.js';
 import { BucketDestinations } from '../../src/destinations/bucket-destinations.js';
 import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.js';
 import { SmtpMailer } from '../../src/notifiers/smtp-mailer.js';
+import type { Catalog } from '../../src/catalog/load-catalog.js';
 import type { ReportRequest } from '../../src/domain/report-request.js';
 import type { RecordStore } from '../../src/records/records.js';
 import { LocalStaging } from '../../src/staging/local-staging.js';
@@ -42,6 +43,8 @@ export interface Harness {
   exportedFiles(): Promise<string[]>;
   /** Activity dependencies to use instead of the defaults (set by `setup`), e.g. real bucket destinations. */
   overrides: Partial<ActivityDeps>;
+  /** The catalog the activities read (`invoiceCatalog()` unless `setup` sets another). */
+  catalog: Catalog;
 }
 
 /** A request for invoice 536365 as CSV; `overrides` change any field. The id is fresh each call. */
@@ -95,11 +98,12 @@ export async function withHarness(
       env.client.workflow.start<typeof generateReport>(GENERATE_REPORT_WORKFLOW, { taskQueue: config.taskQueue, workflowId: request.id, args: [request] }),
     exportedFiles: () => listFiles(config.reportsDir),
     overrides: {},
+    catalog: invoiceCatalog(),
   };
   setup(h);
   const activities = createActivities({
     config,
-    catalog: invoiceCatalog(),
+    catalog: h.catalog,
     db: h.db,
     staging: h.staging,
     renderers: stubRenderers(h.renderer),
@@ -162,18 +166,30 @@ export async function settledDelivery(client: Client, handle: { fetchHistory(): 
   }
 }
 
-/** Activity type → attempts started, from a run's history (e.g. `{ validateRequest: 1 }`). */
+/** Local activities that only record state, left out of `activityAttempts`. */
+const RECORDING = new Set(['recordRunState', 'recordWebhookDelivery']);
+
+/**
+ * Activity type → attempts started, from a run's history, local activities included but the
+ * recording ones (e.g. `{ validateRequest: 1 }`).
+ */
 export async function activityAttempts(handle: { fetchHistory(): Promise<History> }): Promise<Record<string, number>> {
   const history = await handle.fetchHistory();
   const typeByScheduledId = new Map<string, string>();
   const attempts: Record<string, number> = {};
+  const count = (type: string, attempt: number) => (attempts[type] = Math.max(attempts[type] ?? 0, attempt));
   for (const event of history.events ?? []) {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled) typeByScheduledId.set(String(event.eventId), scheduled.activityType?.name ?? '?');
     const started = event.activityTaskStartedEventAttributes;
-    if (started) {
-      const type = typeByScheduledId.get(String(started.scheduledEventId)) ?? '?';
-      attempts[type] = Math.max(attempts[type] ?? 0, started.attempt ?? 1);
+    if (started) count(typeByScheduledId.get(String(started.scheduledEventId)) ?? '?', started.attempt ?? 1);
+    // A local activity leaves a marker with its type and the attempt that produced its result.
+    const marker = event.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_local_activity' ? marker.details?.['data']?.payloads?.[0]?.data : undefined;
+    if (data) {
+      const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string; activityType?: string; attempt?: number };
+      const type = parsed.activity_type ?? parsed.activityType ?? '?';
+      if (!RECORDING.has(type)) count(type, parsed.attempt ?? 1);
     }
   }
   return attempts;

@@ -1,0 +1,29 @@
+/**
+ * Runs started by an earlier release must finish on this one: their histories replay against today's
+ * workflow code without a nondeterminism error. The histories in test/fixtures/histories were recorded
+ * by the workflow code before inline runs (commit e645f48: validation a remote activity, patches asked
+ * where each feature acts): a run with its webhook delivery, a run cancelled in RENDER, a run that
+ * failed validation. A change that breaks replay of in-flight runs must add a patch, not edit these.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protos from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { bundleReportWorkflows } from '../helpers/temporal.js';
+
+const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/histories');
+
+void test('histories recorded by the release before inline runs replay on today\'s workflow code', async () => {
+  const bundle = await bundleReportWorkflows();
+  const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
+  assert.deepEqual(files, ['cancelled-in-render.json', 'failed-validation.json', 'succeeded-with-webhook.json', 'webhook-delivery.json']);
+  for (const file of files) {
+    const { workflowId, history } = JSON.parse(await readFile(path.join(DIR, file), 'utf8')) as { workflowId: string; history: unknown };
+    // The JSON of protobufjs' toJSON (enum names, 64-bit numbers as strings) is what fromObject reads.
+    const events = protos.temporal.api.history.v1.History.fromObject(history as Record<string, unknown>);
+    await assert.doesNotReject(Worker.runReplayHistory({ workflowBundle: bundle }, events, workflowId), file);
+  }
+});

@@ -1,0 +1,119 @@
+/**
+ * Inline runs (`run_mode: inline`, e.g. one invoice): query, render and export are local activities of
+ * the workflow task, so a run costs no activity round trip to the server, yet each stage is still
+ * retried alone, a cancel still aborts the render, and the history still shows every stage.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { SA_STAGE, SA_STATUS } from '../../src/domain/search-attributes.js';
+import { statusQuery } from '../../workflows/messages.js';
+import { useTemporalTestServer } from '../helpers/temporal.js';
+import { invoiceCatalog } from './fakes.js';
+import { activityAttempts, invoiceRequest, settledDelivery, withHarness } from './harness.js';
+
+const temporal = useTemporalTestServer();
+
+const inline = (h: { catalog: unknown }): void => {
+  h.catalog = invoiceCatalog('inline');
+};
+
+void test('an inline run schedules no activity on the server, yet records each stage and exports its file', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
+      const handle = await h.start(request);
+      const result = await handle.result();
+      assert.equal(result.status, 'SUCCEEDED');
+      assert.equal(result.report!.rows, 5);
+      assert.deepEqual(await h.exportedFiles(), [`acme/INVOICE/${request.id}/${result.report!.fileName}`]);
+
+      const events = (await handle.fetchHistory()).events ?? [];
+      const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
+      assert.equal(scheduled, 0, 'no activity task on the server for an inline run');
+      // Every stage is in the history (as a local activity marker), once.
+      const attempts = await activityAttempts(handle);
+      assert.deepEqual(
+        { validateRequest: attempts.validateRequest, queryData: attempts.queryData, renderReport: attempts.renderReport, exportReport: attempts.exportReport },
+        { validateRequest: 1, queryData: 1, renderReport: 1, exportReport: 1 },
+      );
+      const tasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
+      console.log(`inline run: ${events.length} history events, ${tasks} workflow tasks, 0 activity tasks`);
+
+      const state = await handle.query(statusQuery);
+      assert.equal(state.status, 'SUCCEEDED');
+      const described = await handle.describe();
+      assert.equal(described.typedSearchAttributes.get(SA_STATUS), 'SUCCEEDED');
+      assert.equal((await h.records.getRequest('acme', request.id))!.status, 'SUCCEEDED');
+      assert.equal((await settledDelivery(h.client, handle)).failure, undefined);
+      assert.deepEqual(h.receiver.received.map((r) => r.event.event_id), [`${request.id}:report.succeeded`]);
+      assert.equal(existsSync(path.join(h.config.stagingDir, request.id)), false);
+    },
+    inline,
+  );
+});
+
+void test('an inline query that loses its connection is retried alone and the run exports the full file once', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const handle = await h.start(invoiceRequest());
+      const result = await handle.result();
+      assert.equal(result.status, 'SUCCEEDED');
+      assert.equal(result.report!.rows, 5);
+      assert.equal(h.db.streamCalls, 2);
+      const attempts = await activityAttempts(handle);
+      assert.equal(attempts.queryData, 2);
+      assert.equal(attempts.renderReport, 1);
+      assert.equal((await h.exportedFiles()).length, 1);
+    },
+    (h) => {
+      inline(h);
+      h.db.failStreams = 1;
+    },
+  );
+});
+
+void test('cancelling an inline run during its render aborts the renderer, exports nothing and ends CANCELLED', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const request = invoiceRequest();
+      const handle = await h.start(request);
+      for (let i = 0; h.renderer.renders === 0; i++) {
+        assert.ok(i < 100, 'the render never started');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const cancelledAt = Date.now();
+      await handle.cancel();
+      const err = await handle.result().then(
+        () => assert.fail('the run succeeded'),
+        (e: unknown) => e,
+      );
+      const stopMs = Date.now() - cancelledAt;
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `expected a cancel, got ${String(err)}`);
+      assert.equal(h.renderer.sawAbort, true);
+      assert.deepEqual(await h.exportedFiles(), []);
+      assert.equal(existsSync(path.join(h.config.stagingDir, request.id)), false);
+      const state = await handle.query(statusQuery);
+      assert.equal(state.status, 'CANCELLED');
+      assert.equal(state.stage, 'RENDER');
+      assert.equal((await handle.describe()).typedSearchAttributes.get(SA_STAGE), 'RENDER');
+      assert.equal((await h.records.getRequest('acme', request.id))!.status, 'CANCELLED');
+      // A local activity learns of the cancel when the workflow task it runs in is heartbeated
+      // (at 80% of the 10 s task timeout), so this takes longer than a staged run's cancel.
+      console.log(`cancel of an inline render → run closed in ${stopMs} ms`);
+      assert.ok(stopMs < 20_000, `cancel took ${stopMs} ms`);
+    },
+    (h) => {
+      inline(h);
+      h.renderer.slow = true;
+    },
+  );
+});
