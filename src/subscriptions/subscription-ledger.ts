@@ -64,10 +64,12 @@ export class SubscriptionLedger {
    * it): a schedule acts only on times after the change reached its scheduler, so a time between the
    * database write and then would otherwise count as missed though no run of it could ever start.
    * Closing a span needs no such step: its end is stamped before Temporal is asked to pause, so a time
-   * in between is one that ran and is recorded.
+   * in between is one that ran and is recorded. Run it under the subscription's schedule lock (`on`, the
+   * locked transaction): a change that took the lock meanwhile stamps its span ends with its own
+   * statement's time, which may be earlier than this call's, so a span could end before it started.
    */
-  async startOpenSpanNow(subscriptionId: string): Promise<void> {
-    await this.db.query(
+  async startOpenSpanNow(subscriptionId: string, on: Queryable = this.db): Promise<void> {
+    await on.query(
       `UPDATE reportflow.subscription_spans sp SET active_from = GREATEST(sp.active_from, now())
        FROM reportflow.subscriptions s
        WHERE sp.subscription_id = $1 AND s.id = sp.subscription_id AND sp.active_to IS NULL AND sp.active_from = s.updated_at`,

@@ -209,7 +209,8 @@ export class SubscriptionService {
    */
   private async applied(row: Subscription): Promise<SubscriptionView> {
     const scheduleState = await this.deps.scheduler.describe(row.id);
-    await this.deps.store.ledger.startOpenSpanNow(row.id);
+    // Under the schedule lock, so a change made meanwhile is wholly before or after this (see startOpenSpanNow).
+    await this.deps.store.withScheduleLock(row.id, (tx) => this.deps.store.ledger.startOpenSpanNow(row.id, tx));
     return this.view(row, scheduleState);
   }
 
