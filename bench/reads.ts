@@ -14,12 +14,16 @@
  *     until the last CSV's webhook.
  * Each reader pauses `--pause-ms` (default 100) between reads, like a client polling. Latencies are
  * p50 / p95 / max in ms, answer to answer; a read that is not 200 counts as an error. The per-key
- * rate limit is off for the run. Issue "Never down": read p95 ≤ 100 ms during the full CSV.
+ * rate limit is lifted for the run (bench/lib/bench-service.ts). Issue "Never down": read p95 ≤ 100 ms
+ * during the full CSV.
  */
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/settings.js';
 import { ApiClient } from '../test/helpers/api-client.js';
-import { startService } from '../test/helpers/service.js';
-import { FULL_CSV, invoicePdf, startRun, summary, timeRun, webhookReceiver, type StartedRun } from './measure.js';
+import { startBenchService } from './lib/bench-service.js';
+import { latencyCell } from './lib/table.js';
+import { startWebhookReceiver } from './lib/webhook-receiver.js';
+import { checkSucceeded, fullCsvRequest, INVOICE_IDS, invoiceRequest, measureFullCsv, startRun, timeRun, type StartedRun } from './reportflow-runs.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,7 +39,6 @@ const PAUSE_MS = Number(opts['pause-ms']);
 const LOAD_CSVS = Number(opts['load-csvs']);
 const POSTERS = Number(opts.posters);
 const POSTS = Number(opts.posts);
-const INVOICES = ['536365', '536366', '536367', '536368', '536369', '536370', '536371', '536372', '536373', '536374'];
 
 type ReadKind = 'GET running' | 'GET finished' | 'list' | 'search';
 
@@ -86,10 +89,10 @@ function readers(api: ApiClient, finishedId: string, runningId: () => string | u
 
 function printReads(label: string, reads: Read[]): void {
   const errors = reads.filter((r) => r.status !== 200);
-  console.log(`  ${label}: ${reads.length} reads, p50 / p95 / max ${summary(reads.map((r) => r.ms))}, ${errors.length} not 200${errors.length ? ` (${countBy(errors.map((r) => r.status))})` : ''}`);
+  console.log(`  ${label}: ${reads.length} reads, p50 / p95 / max ${latencyCell(reads.map((r) => r.ms))}, ${errors.length} not 200${errors.length ? ` (${countBy(errors.map((r) => r.status))})` : ''}`);
   for (const kind of ['GET running', 'GET finished', 'list', 'search'] as const) {
     const of = reads.filter((r) => r.kind === kind);
-    if (of.length) console.log(`    ${kind.padEnd(12)} ${String(of.length).padStart(5)} reads, ${summary(of.map((r) => r.ms))}`);
+    if (of.length) console.log(`    ${kind.padEnd(12)} ${String(of.length).padStart(5)} reads, ${latencyCell(of.map((r) => r.ms))}`);
   }
 }
 
@@ -116,33 +119,28 @@ function logProblems(lines: readonly string[]): [string, number][] {
   return [...counts].sort((a, b) => b[1] - a[1]);
 }
 
+const { databaseUrl } = loadConfig();
 const t0 = Date.now();
-const hook = await webhookReceiver();
-const service = await startService({
-  databaseUrl: process.env.DATABASE_URL,
-  echo: false,
-  // Webhooks reach the receiver on loopback only when allow-listed; the readers alone exceed the default rate limit.
-  env: { REPORTFLOW_WEBHOOK_ALLOW_HOSTS: '127.0.0.1', REPORTFLOW_RATE_LIMIT_PER_MINUTE: '0' },
-});
-console.log(`service up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${process.env.DATABASE_URL ? 'PostgreSQL via DATABASE_URL' : 'embedded PGlite'}); ${READERS} readers, ${PAUSE_MS} ms pause`);
+const hook = await startWebhookReceiver();
+const service = await startBenchService(databaseUrl);
+console.log(`service up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${databaseUrl ? 'PostgreSQL via DATABASE_URL' : 'embedded PGlite'}); ${READERS} readers, ${PAUSE_MS} ms pause`);
 try {
   const api = new ApiClient(service.apiUrl, service.apiKey);
-  let finishedId = '';
-  for (let i = 0; i < 5; i++) {
-    const { final } = await timeRun(api, hook, invoicePdf(INVOICES[i]!));
-    finishedId = String(final.id);
-  }
+  const invoiceIds: string[] = [];
+  for (let i = 0; i < 5; i++) invoiceIds.push((await timeRun(api, hook, invoiceRequest(INVOICE_IDS[i]!))).id);
+  await checkSucceeded(api, invoiceIds);
+  const finishedId = invoiceIds.at(-1)!;
 
   const idle = readers(api, finishedId, () => undefined);
   await new Promise((r) => setTimeout(r, 3_000));
   printReads('idle, 3 s', await idle.stop());
 
-  const alone = await timeRun(api, hook, FULL_CSV);
+  const alone = await measureFullCsv(api, hook);
   console.log(`one full CSV alone: ${(alone.ms / 1000).toFixed(2)} s POST → report.succeeded webhook`);
 
-  const csv = await startRun(api, hook, FULL_CSV);
+  const csv = await startRun(api, hook, fullCsvRequest());
   const during = readers(api, finishedId, () => csv.id);
-  const csvMs = (await csv.succeeded) - csv.postedAt;
+  const csvMs = (await csv.succeeded) - csv.postedAtMs;
   const duringReads = await during.stop();
   console.log(`one full CSV with the readers: ${(csvMs / 1000).toFixed(2)} s POST → report.succeeded webhook`);
   printReads('reads during it', duringReads);
@@ -150,7 +148,7 @@ try {
   if (LOAD_CSVS > 0) {
     const loadStart = performance.now();
     const csvs: StartedRun[] = [];
-    for (let i = 0; i < LOAD_CSVS; i++) csvs.push(await startRun(api, hook, FULL_CSV));
+    for (let i = 0; i < LOAD_CSVS; i++) csvs.push(await startRun(api, hook, fullCsvRequest()));
     const loadReads = readers(api, finishedId, () => csvs[0]!.id);
     const posts: { status: number; ms: number }[] = [];
     let sent = 0;
@@ -158,7 +156,7 @@ try {
       while (sent < POSTS) {
         const n = sent++;
         const p0 = performance.now();
-        const res = await api.post('/v1/report-generate-requests', invoicePdf(INVOICES[n % INVOICES.length]!)).catch(() => ({ status: 0 }));
+        const res = await api.post('/v1/report-generate-requests', invoiceRequest(INVOICE_IDS[n % INVOICE_IDS.length]!)).catch(() => ({ status: 0 }));
         posts.push({ status: res.status, ms: performance.now() - p0 });
       }
     };
@@ -169,7 +167,7 @@ try {
     const lastMs = Math.max(...outcomes.map((o) => (o.status === 'fulfilled' ? o.value : Number.NaN))) - loadStart;
     const failed = outcomes.filter((o) => o.status === 'rejected').length;
     console.log(`load: ${LOAD_CSVS} full CSVs posted, then ${POSTERS} clients sent ${posts.length} invoice-PDF POSTs (done ${(postsDoneMs / 1000).toFixed(1)} s after the first CSV's POST)`);
-    console.log(`  POSTs: p50 / p95 / max ${summary(posts.map((p) => p.ms))}; answers ${countBy(posts.map((p) => p.status))}`);
+    console.log(`  POSTs: p50 / p95 / max ${latencyCell(posts.map((p) => p.ms))}; answers ${countBy(posts.map((p) => p.status))}`);
     printReads('reads while the POSTs were sent', readsDuringLoad);
     console.log(`  CSVs: last report.succeeded ${(lastMs / 1000).toFixed(1)} s after the first POST${failed ? `; ${failed} without a webhook` : ''}`);
   }

@@ -23,19 +23,52 @@ export function invoiceRequest(invoiceId: string): Record<string, unknown> {
   return { report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: invoiceId }], format: 'PDF', ...BENCH_LOCALE };
 }
 
+/** Body of the full INVOICE_LINES CSV request (`FULL_CSV_PERIOD`). */
+export function fullCsvRequest(): Record<string, unknown> {
+  return {
+    report_code: 'INVOICE_LINES', format: 'CSV', ...BENCH_LOCALE,
+    parameter_values: Object.entries(FULL_CSV_PERIOD).map(([name, value]) => ({ name, value })),
+  };
+}
+
+/** A run that was POSTed and is not waited for yet. */
+export interface StartedRun {
+  id: string;
+  /** `performance.now()` when its POST was sent, ms. */
+  postedAtMs: number;
+  /**
+   * Resolves with `performance.now()` (ms) at the arrival of its `report.succeeded` event; rejects when it
+   * ended otherwise or no event came within 10 minutes. A rejection nobody awaits yet does not crash the
+   * process: whoever awaits it later still gets it (several runs are started before any is awaited).
+   */
+  succeeded: Promise<number>;
+}
+
+/**
+ * POSTs `body` with the receiver's webhook and returns as soon as the POST is answered.
+ * @throws Error when the POST is not answered 201.
+ */
+export async function startRun(api: Pick<ApiClient, 'post'>, hook: WebhookReceiver, body: Record<string, unknown>): Promise<StartedRun> {
+  const postedAtMs = performance.now();
+  const res = await api.post('/v1/report-generate-requests', { ...body, notify: { webhook_url: hook.url } });
+  if (res.status !== 201) throw new Error(`POST failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const id = String(res.body.id);
+  const succeeded = hook.arrival(id, RUN_TIMEOUT_MS).then((event) => {
+    if (event.type !== 'report.succeeded') throw new Error(`run ${id} ended with ${event.type}`);
+    return event.atMs;
+  });
+  succeeded.catch(() => undefined);
+  return { id, postedAtMs, succeeded };
+}
+
 /**
  * POSTs `body` with the receiver's webhook and waits for the run's final event.
  * @returns the request id and ms from the POST to the event's arrival.
  * @throws Error when the POST is refused, the run did not succeed, or no event came within 10 minutes.
  */
-export async function timeRun(api: ApiClient, hook: WebhookReceiver, body: Record<string, unknown>): Promise<{ id: string; ms: number }> {
-  const t0 = performance.now();
-  const res = await api.post('/v1/report-generate-requests', { ...body, notify: { webhook_url: hook.url } });
-  if (res.status !== 201) throw new Error(`POST failed: ${res.status} ${JSON.stringify(res.body)}`);
-  const id = String(res.body.id);
-  const event = await hook.arrival(id, RUN_TIMEOUT_MS);
-  if (event.type !== 'report.succeeded') throw new Error(`run ${id} ended with ${event.type}`);
-  return { id, ms: event.atMs - t0 };
+export async function timeRun(api: Pick<ApiClient, 'post'>, hook: WebhookReceiver, body: Record<string, unknown>): Promise<{ id: string; ms: number }> {
+  const run = await startRun(api, hook, body);
+  return { id: run.id, ms: (await run.succeeded) - run.postedAtMs };
 }
 
 /** Invoice PDFs at `options.concurrency` clients, cycling through `INVOICE_IDS`. */
@@ -49,10 +82,7 @@ export async function measureInvoices(api: ApiClient, hook: WebhookReceiver, opt
 
 /** The full INVOICE_LINES CSV, one run: ms from POST to webhook, rows and bytes of the file. */
 export async function measureFullCsv(api: ApiClient, hook: WebhookReceiver): Promise<{ ms: number; rows: number; sizeBytes: number }> {
-  const { id, ms } = await timeRun(api, hook, {
-    report_code: 'INVOICE_LINES', format: 'CSV', ...BENCH_LOCALE,
-    parameter_values: Object.entries(FULL_CSV_PERIOD).map(([name, value]) => ({ name, value })),
-  });
+  const { id, ms } = await timeRun(api, hook, fullCsvRequest());
   const report = (await checkSucceeded(api, [id]))[0]!;
   return { ms, rows: report.rows, sizeBytes: report.size_bytes };
 }

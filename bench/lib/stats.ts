@@ -4,16 +4,20 @@
  * summarises the measured operations' latencies and the throughput over the measured wall time.
  */
 
+/** The latency figures of a set of operations, ms. */
+export interface Latencies {
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+}
+
 /** Figures of one measurement. Times in ms; `perSecond` = completed operations / wall time. */
-export interface Summary {
+export interface Summary extends Latencies {
   concurrency: number;
   /** Measured operations (warm-up excluded). */
   runs: number;
   wallMs: number;
   perSecond: number;
-  p50Ms: number;
-  p95Ms: number;
-  maxMs: number;
 }
 
 /** The `p`th percentile (nearest rank) of ascending `sorted`. @throws RangeError on an empty list. */
@@ -22,18 +26,15 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-/** Summarises `latenciesMs` measured over `wallMs` at `concurrency`. */
-export function summarise(concurrency: number, latenciesMs: readonly number[], wallMs: number): Summary {
+/** p50 (nearest rank), p95 and max of `latenciesMs` (any order). @throws RangeError on an empty list. */
+export function latencies(latenciesMs: readonly number[]): Latencies {
   const sorted = [...latenciesMs].sort((a, b) => a - b);
-  return {
-    concurrency,
-    runs: sorted.length,
-    wallMs,
-    perSecond: sorted.length / (wallMs / 1000),
-    p50Ms: percentile(sorted, 50),
-    p95Ms: percentile(sorted, 95),
-    maxMs: sorted.at(-1)!,
-  };
+  return { p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), maxMs: sorted.at(-1)! };
+}
+
+/** Summarises `latenciesMs` measured over `wallMs` at `concurrency`. @throws RangeError when `latenciesMs` is empty. */
+export function summarise(concurrency: number, latenciesMs: readonly number[], wallMs: number): Summary {
+  return { concurrency, runs: latenciesMs.length, wallMs, perSecond: latenciesMs.length / (wallMs / 1000), ...latencies(latenciesMs) };
 }
 
 export interface MeasureOptions {

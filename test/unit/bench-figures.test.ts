@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { goalRows, type Figures } from '../../bench/goals.js';
 import { measure, percentile, summarise } from '../../bench/lib/stats.js';
+import { latencyCell } from '../../bench/lib/table.js';
 import { fullCsvSql } from '../../bench/peers/pg-copy.js';
 
 test('measure runs warm-up then measured operations, never more than `concurrency` at once, and counts only the measured ones', async () => {
@@ -41,6 +42,11 @@ test('percentiles are nearest-rank: p50 of 1…10 is 5, p95 is 10; throughput is
   const values = Array.from({ length: 10 }, (_, i) => i + 1);
   assert.deepEqual([percentile(values, 50), percentile(values, 95), percentile(values, 100)], [5, 10, 10]);
   assert.deepEqual(summarise(8, [30, 10, 20, 40], 2000), { concurrency: 8, runs: 4, wallMs: 2000, perSecond: 2, p50Ms: 20, p95Ms: 40, maxMs: 40 });
+});
+
+test('a latency cell is p50 / p95 / max in whole ms, and dashes when nothing was measured', () => {
+  assert.equal(latencyCell([40.4, 10.6, 20, 30]), '20 / 40 / 40 ms');
+  assert.equal(latencyCell([]), '– / – / – ms');
 });
 
 const at = (concurrency: number, perSecond: number, p50Ms: number) => ({ concurrency, runs: 10, wallMs: 1000, perSecond, p50Ms, p95Ms: p50Ms, maxMs: p50Ms });
