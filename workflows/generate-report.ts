@@ -160,7 +160,7 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
   let rendered: RenderedFile | undefined;
   try {
     await record(f, run, request);
-    validated = await (f.localValidate ? localValidate : remoteValidate)(request);
+    validated = await (f.localValidate && request.runMode === 'inline' ? localValidate : remoteValidate)(request);
     const { queryData, renderReport, exportReport } = validated.runMode === 'inline' ? INLINE : STAGED;
     enter(f, run, 'QUERY_DATA');
     const staged = await queryData(validated);

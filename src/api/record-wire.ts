@@ -60,6 +60,9 @@ export async function currentState(runs: RunGateway, record: RequestRecord): Pro
     return recorded;
   }
   if (!live) return recorded;
+  // Temporal says PENDING until the run's first workflow task completes; an inline run records its
+  // progress from local activities inside that task, so the record is ahead: it tells more.
+  if (live.status === 'PENDING' && record.status !== 'PENDING') return recorded;
   return withoutUndefined({
     ...recorded,
     status: live.status,

@@ -78,6 +78,13 @@ export interface NotifySettings {
 export interface ReportRequest {
   id: string;
   tenantId: string;
+  /**
+   * `inline` when the report's definition says `run_mode: inline` and whoever started the run knew it
+   * (the API does, from its catalog): the run then validates in a local activity as well, so a small
+   * report's whole run is one workflow task. Absent: validation is an activity of its own, its stage
+   * visible and cancellable while it runs (a slow data check).
+   */
+  runMode?: 'inline';
   reportCode: string;
   parameterValues: ParameterValue[];
   format: OutputFormat;

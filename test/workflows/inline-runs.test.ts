@@ -25,7 +25,8 @@ void test('an inline run schedules no activity on the server, yet records each s
     temporal.env,
     temporal.bundle,
     async (h) => {
-      const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
+      // As the API starts it: the catalog says inline, so validation is local too.
+      const request = invoiceRequest({ runMode: 'inline', notify: { webhookUrl: h.receiver.url() } });
       const handle = await h.start(request);
       const result = await handle.result();
       assert.equal(result.status, 'SUCCEEDED');
@@ -62,7 +63,7 @@ void test('an inline query that loses its connection is retried alone and the ru
     temporal.env,
     temporal.bundle,
     async (h) => {
-      const handle = await h.start(invoiceRequest());
+      const handle = await h.start(invoiceRequest({ runMode: 'inline' }));
       const result = await handle.result();
       assert.equal(result.status, 'SUCCEEDED');
       assert.equal(result.report!.rows, 5);
@@ -84,7 +85,7 @@ void test('cancelling an inline run during its render aborts the renderer, expor
     temporal.env,
     temporal.bundle,
     async (h) => {
-      const request = invoiceRequest();
+      const request = invoiceRequest({ runMode: 'inline' });
       const handle = await h.start(request);
       for (let i = 0; h.renderer.renders === 0; i++) {
         assert.ok(i < 100, 'the render never started');
@@ -115,5 +116,23 @@ void test('cancelling an inline run during its render aborts the renderer, expor
       inline(h);
       h.renderer.slow = true;
     },
+  );
+});
+
+void test('a run of an inline report started without knowing it (a subscription\'s) validates in an activity of its own, then runs its stages inline', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const handle = await h.start(invoiceRequest());
+      const result = await handle.result();
+      assert.equal(result.status, 'SUCCEEDED');
+      const events = (await handle.fetchHistory()).events ?? [];
+      const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+      assert.deepEqual(scheduled, ['validateRequest']);
+      const attempts = await activityAttempts(handle);
+      assert.deepEqual([attempts.queryData, attempts.renderReport, attempts.exportReport], [1, 1, 1]);
+    },
+    inline,
   );
 });

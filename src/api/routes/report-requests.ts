@@ -74,6 +74,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       const idempotencyKey = idempotencyKeyOf(req);
       const request = toReportRequest(req.body, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() });
       const validated = validateRequest(deps.catalog, request);
+      if (deps.catalog.get(request.reportCode)?.run_mode === 'inline') request.runMode = 'inline';
       if (deps.integrations) checkIntegrations(req.body, deps.integrations);
       try {
         await runDataChecks(deps.db, deps.catalog.get(request.reportCode)!, validated);
