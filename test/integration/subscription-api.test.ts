@@ -201,6 +201,27 @@ void test('bad schedules and ranges are refused with 400 and the field', async (
   });
 });
 
+void test('a subscription webhook to a loopback or private address is refused at create and patch with 400 naming notify.webhook_url and the allow-list setting', async () => {
+  await withApi(async (api) => {
+    const refused = (res: { status: number; body: Json }) => {
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.equal(res.body.error.code, 'WEBHOOK_ADDRESS_REFUSED');
+      assert.match(res.body.error.message, /REPORTFLOW_WEBHOOK_ALLOW_HOSTS/);
+      assert.equal(res.body.error.errors[0].field, 'notify.webhook_url');
+    };
+    const before = await pgDb.query('SELECT count(*)::int AS n FROM reportflow.subscriptions');
+    refused(await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', schedule: { frequency: 'DAILY' }, notify: { webhook_url: 'http://127.0.0.1:9/hook' } }));
+    assert.deepEqual(await pgDb.query('SELECT count(*)::int AS n FROM reportflow.subscriptions'), before, 'nothing stored');
+
+    const ok = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', schedule: { frequency: 'DAILY' }, active: false, notify: { webhook_url: 'https://hooks.example.test/r' } });
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    refused(await call(api, 'PATCH', `/report-subscriptions/${ok.body.id}`, { notify: { webhook_url: 'http://10.0.0.7/hook' } }));
+    const [row] = await pgDb.query<{ url: string }>("SELECT template->'notify'->>'webhookUrl' AS url FROM reportflow.subscriptions WHERE id = $1", [ok.body.id]);
+    assert.equal(row?.url, 'https://hooks.example.test/r', 'the stored webhook is unchanged');
+    await call(api, 'DELETE', `/report-subscriptions/${ok.body.id}`);
+  });
+});
+
 void test('NUL characters and unpaired surrogates in any subscription route are 400 naming the field, and nothing of them is stored', async () => {
   await withApi(async (api) => {
     const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', name: 'clean', schedule: { frequency: 'DAILY' } });

@@ -7,6 +7,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { ReportError } from '../../domain/errors.js';
+import { AddressAllowList } from '../../notifiers/address-guard.js';
 import { isReportingRun, periodKey, subscriptionPeriod } from '../../domain/subscription-period.js';
 import type { SubscriptionService, SubscriptionView } from '../../subscriptions/subscription-service.js';
 import type { RunGateway } from '../../temporal/report-runs.js';
@@ -25,6 +26,7 @@ import {
   SUBSCRIPTION_VIEW,
   TRIGGER_RESPONSE,
 } from '../subscription-schemas.js';
+import { checkWebhookAddress } from '../webhook-address-check.js';
 import { periodToWire, subscriptionToWire, subscriptionViewToWire, templateToBody, toSchedule, toTemplate, type SubscriptionBody } from '../subscription-wire.js';
 
 function notFound(id: string): ReportError {
@@ -41,15 +43,18 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
   const service = deps.subscriptions;
   return async (app) => {
     const baseUrl = baseUrlOf(deps.config);
+    const webhookAllow = new AddressAllowList(deps.config.webhookAllowHosts ?? []);
     const detail = async (tenantId: string, v: SubscriptionView | undefined, id: string) => {
       if (!v) throw notFound(id);
       return { ...subscriptionViewToWire(v, baseUrl), last_runs: await lastRuns(deps.runs, tenantId, v) };
     };
 
     app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'Create a subscription (one Temporal Schedule)', body: CREATE_SUBSCRIPTION_BODY, response: { 201: { ...SUBSCRIPTION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+      const template = toTemplate(req.body);
+      await checkWebhookAddress(template.notify?.webhookUrl, webhookAllow);
       const view = await service.create(req.tenantId, {
         ...(req.body.name ? { name: req.body.name } : {}),
-        template: toTemplate(req.body),
+        template,
         schedule: toSchedule(req.body.schedule),
         active: req.body.active ?? true,
       });
@@ -78,10 +83,12 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       const current = await service.get(req.tenantId, id);
       if (!current) throw notFound(id);
       const { schedule, name, ...report } = req.body;
+      const template = Object.keys(report).length ? toTemplate({ ...templateToBody(current.template), ...report }) : undefined;
+      if (report.notify) await checkWebhookAddress(template?.notify?.webhookUrl, webhookAllow);
       const changes = {
         ...(name ? { name } : {}),
         ...(schedule ? { schedule: toSchedule(schedule) } : {}),
-        ...(Object.keys(report).length ? { template: toTemplate({ ...templateToBody(current.template), ...report }) } : {}),
+        ...(template ? { template } : {}),
       };
       return detail(req.tenantId, await service.update(req.tenantId, id, changes), id);
     });
