@@ -105,7 +105,7 @@ export const SUBSCRIPTION_VIEW = {
     ...SUBSCRIPTION_SUMMARY.properties,
     schedule_paused: { type: ['boolean', 'null'] },
     schedule_note: { type: ['string', 'null'] },
-    next_run_times: { type: 'array', items: { type: 'string' } },
+    next_run_times: { type: 'array', items: { type: 'string', format: 'date-time' }, description: 'The next times (at most 10) that will produce a report, UTC: empty while paused; for MONTHLY on the LAST day only the last days of months.' },
     last_runs: {
       type: 'array',
       items: {

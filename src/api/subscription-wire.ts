@@ -95,7 +95,7 @@ export function subscriptionViewToWire(v: SubscriptionView, baseUrl: string) {
     ...subscriptionToWire(v, baseUrl),
     schedule_paused: state?.paused ?? null,
     schedule_note: state?.note ?? null,
-    next_run_times: (state?.nextRunTimes ?? []).map((t) => t.toISOString()),
+    next_run_times: v.nextRunTimes.map((t) => t.toISOString()),
     last_runs: (state?.recentRuns ?? []).map((r) => ({ nominal_time: r.nominalTime.toISOString(), started_at: r.startedAt.toISOString(), workflow_id: r.workflowId })),
     missed_runs_outside_catchup: state?.missedCatchupWindow ?? 0,
     missed_periods: v.missedPeriods.map((m) => ({ ...periodToWire(m.period), nominal_time: new Date(m.nominalTime).toISOString(), reason: m.reason })),
