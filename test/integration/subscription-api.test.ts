@@ -158,6 +158,10 @@ void test('create stores the subscription and its schedule; pause, resume, patch
     const patched = await call(api, 'PATCH', `/report-subscriptions/${id}`, { schedule: { frequency: 'DAILY', time_of_day: '05:15' } });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     assert.ok((patched.body.next_run_times as string[]).every((t) => local(t).endsWith('05:15')));
+    // What the Temporal Web UI shows beside the schedule names the new schedule, not the replaced one.
+    const note = (await handle.describe()).state.note ?? '';
+    assert.ok(note.startsWith(`${patched.body.summary as string} · `), note);
+    assert.equal(patched.body.schedule_note, note);
 
     const listed = await call(api, 'GET', '/report-subscriptions?report_code=INVOICE');
     assert.ok((listed.body.items as Json[]).some((s) => s.id === id));
