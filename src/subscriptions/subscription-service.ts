@@ -13,6 +13,7 @@ import { missedRuns, type MissedRun } from '../domain/subscription-missed.js';
 import { isReportingRun, nominalTimes, subscriptionPeriod, zonedPeriod } from '../domain/subscription-period.js';
 import type { ReportTemplate, ScheduledReportInput } from '../domain/subscription-run.js';
 import { scheduleProblems, scheduleSummary, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
+import type { Page } from '../records/records.js';
 import type { ScheduleView, SubscriptionScheduler } from '../temporal/schedules.js';
 import type { Subscription, SubscriptionChanges } from './subscription.js';
 import type { SubscriptionStore } from './subscription-store.js';
@@ -88,7 +89,8 @@ export class SubscriptionService {
     return row && this.view(row);
   }
 
-  async list(tenantId: string, filter: { reportCode?: string; active?: boolean; limit?: number }): Promise<Subscription[]> {
+  /** A page of the tenant's subscriptions, oldest first, with the total count (see `SubscriptionStore.list`). */
+  async list(tenantId: string, filter: { reportCode?: string; active?: boolean; limit?: number; cursor?: string }): Promise<Page<Subscription>> {
     return this.deps.store.list(tenantId, filter);
   }
 

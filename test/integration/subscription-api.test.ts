@@ -235,6 +235,59 @@ void test('a subscription webhook to a loopback or private address is refused at
   });
 });
 
+void test('the list pages like the request list (cursor, total, each subscription once) and GET shows the notify and export settings, kept by a PATCH', async () => {
+  await withApi(async (api) => {
+    const body = {
+      ...INVOICE,
+      timezone: 'UTC',
+      schedule: { frequency: 'DAILY' },
+      active: false,
+      notify: { webhook_url: 'https://hooks.example.test/r', emails: ['finance@example.com'] },
+      export_location: [{ variant: 'S3', integration_id: 'reports-s3', bucket_path: 's3://reports/acme', format_type: 'CSV' }],
+    };
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const created = await call(api, 'POST', '/report-subscriptions', { ...body, name: `paged ${i}` }, 'globex');
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      ids.push(created.body.id as string);
+    }
+    try {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await call(api, 'GET', `/report-subscriptions?limit=2${cursor ? `&cursor=${cursor}` : ''}`, undefined, 'globex');
+        assert.equal(page.status, 200, JSON.stringify(page.body));
+        assert.equal(page.body.total, 5);
+        assert.ok((page.body.items as Json[]).length <= 2);
+        seen.push(...(page.body.items as Json[]).map((s) => s.id as string));
+        cursor = page.body.next_cursor as string | null;
+        pages++;
+      } while (cursor !== null && pages < 10);
+      assert.deepEqual(seen, ids, 'every subscription once, oldest first');
+      assert.equal(pages, 3);
+      const bad = await call(api, 'GET', '/report-subscriptions?cursor=bm90LWEtY3Vyc29y', undefined, 'globex');
+      assert.deepEqual([bad.status, bad.body.error.code, bad.body.error.errors[0].field], [400, 'REQUEST_INVALID', 'cursor']);
+      assert.equal((await call(api, 'GET', '/report-subscriptions?limit=2', undefined, 'acme')).body.items.every((s: Json) => !ids.includes(s.id as string)), true, 'another tenant sees none of them');
+
+      const settings = {
+        notify: { webhook_url: 'https://hooks.example.test/r', emails: ['finance@example.com'] },
+        export_location: [{ variant: 'LOCAL' }, { variant: 'S3', integration_id: 'reports-s3', bucket_path: 's3://reports/acme', format_type: 'CSV' }],
+      };
+      const got = await call(api, 'GET', `/report-subscriptions/${ids[0]}`, undefined, 'globex');
+      assert.deepEqual({ notify: got.body.notify, export_location: got.body.export_location }, settings);
+      const patched = await call(api, 'PATCH', `/report-subscriptions/${ids[0]}`, { language: 'no' }, 'globex');
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.equal(patched.body.language, 'no');
+      assert.deepEqual({ notify: patched.body.notify, export_location: patched.body.export_location }, settings, 'a PATCH of another field keeps them');
+      const listed = (await call(api, 'GET', '/report-subscriptions?limit=1', undefined, 'globex')).body.items[0] as Json;
+      assert.deepEqual({ notify: listed.notify, export_location: listed.export_location }, settings);
+    } finally {
+      for (const id of ids) await call(api, 'DELETE', `/report-subscriptions/${id}`, undefined, 'globex');
+    }
+  });
+});
+
 void test('NUL characters and unpaired surrogates in any subscription route are 400 naming the field, and nothing of them is stored', async () => {
   await withApi(async (api) => {
     const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', name: 'clean', schedule: { frequency: 'DAILY' } });
@@ -600,9 +653,9 @@ void test('a change Temporal cannot take changes nothing: create, patch, pause, 
   const state = async (id: string) => ({ row: await store.get('acme', id), spans: await store.ledger.spans(id, new Date(0)) });
 
   down = true;
-  const before = (await store.list('acme', {})).length;
+  const before = (await store.list('acme', {})).total;
   await assert.rejects(service.create('acme', { template: TEMPLATE, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true }), unavailable);
-  assert.equal((await store.list('acme', {})).length, before, 'no subscription without a schedule');
+  assert.equal((await store.list('acme', {})).total, before, 'no subscription without a schedule');
 
   down = false;
   const sub = await service.create('acme', { template: TEMPLATE, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true });

@@ -13,6 +13,8 @@ import type { SubscriptionService, SubscriptionView } from '../../subscriptions/
 import type { RunGateway } from '../../temporal/report-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
+import { databaseFault } from '../errors.js';
+import { pageToWire } from '../record-wire.js';
 import {
   BACKFILL_BODY,
   BACKFILL_RESPONSE,
@@ -63,14 +65,20 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return reply.code(201).header('location', body.links.self).send(body);
     });
 
-    app.get<{ Querystring: { report_code?: string; active?: string; limit: number } }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'List subscriptions', querystring: SUBSCRIPTION_LIST_QUERY, response: { 200: SUBSCRIPTION_LIST, ...errorResponses({}) } }, config: { permission: VIEW } }, async (req) => {
-      const { report_code, active, limit } = req.query;
-      const items = await service.list(req.tenantId, {
-        ...(report_code ? { reportCode: report_code } : {}),
-        ...(active === 'true' || active === 'false' ? { active: active === 'true' } : {}),
-        limit,
-      });
-      return { items: items.map((s) => subscriptionToWire(s, baseUrl)) };
+    app.get<{ Querystring: { report_code?: string; active?: string; limit: number; cursor?: string } }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'List subscriptions, oldest first, a page at a time', querystring: SUBSCRIPTION_LIST_QUERY, response: { 200: SUBSCRIPTION_LIST, ...errorResponses({}, { 400: VALIDATION_400 }) } }, config: { permission: VIEW } }, async (req) => {
+      const { report_code, active, limit, cursor } = req.query;
+      let page;
+      try {
+        page = await service.list(req.tenantId, {
+          ...(report_code ? { reportCode: report_code } : {}),
+          ...(active === 'true' || active === 'false' ? { active: active === 'true' } : {}),
+          ...(cursor ? { cursor } : {}),
+          limit,
+        });
+      } catch (err) {
+        throw databaseFault(err);
+      }
+      return pageToWire(page, (s) => subscriptionToWire(s, baseUrl));
     });
 
     app.get<{ Params: { id: string } }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'One subscription with next runs, last runs and missed periods', params: SUBSCRIPTION_ID_PARAMS, response: { 200: SUBSCRIPTION_VIEW, ...errorResponses({}, { 404: NOT_FOUND_BY_ID }) } }, config: { permission: VIEW } }, async (req) => {
