@@ -454,13 +454,16 @@ void test('the CLI creates, lists, pauses, resumes, triggers and backfills subsc
       return { code, stdout: out.join(''), stderr: err.join('') };
     };
     const created = await cli('subscriptions', 'create', 'INVOICE', '-p', 'invoice_id=536365', '-f', 'csv', '-t', 'Europe/Oslo',
-      '--frequency', 'twice_a_month', '--time', '06:30', '--name', 'Halves', '--json');
+      '--frequency', 'twice_a_month', '--time', '06:30', '--name', 'Halves', '--webhook', 'https://hooks.example.test/halves', '--json');
     assert.equal(created.code, 0, created.stderr);
     const id = JSON.parse(created.stdout).id as string;
     assert.equal(JSON.parse(created.stdout).summary, 'TWICE_A_MONTH on the 1st and 16th at 06:30 Europe/Oslo');
 
     const listed = await cli('subscriptions', 'list');
     assert.match(listed.stdout, new RegExp(`${id}  active  INVOICE CSV  TWICE_A_MONTH on the 1st and 16th at 06:30 Europe/Oslo  "Halves"`));
+    const listedJson = JSON.parse((await cli('subscriptions', 'list', '--json')).stdout) as Json;
+    assert.deepEqual([listedJson.next_cursor, listedJson.total, listedJson.items.length], [null, listedJson.items.length, listedJson.items.length], 'every page, in one');
+    assert.match((await cli('subscriptions', 'show', id)).stdout, /^webhook +https:\/\/hooks\.example\.test\/halves$/m);
 
     const paused = await cli('subscriptions', 'pause', id, '--note', 'audit');
     assert.equal(paused.code, 0, paused.stderr);
