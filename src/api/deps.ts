@@ -20,9 +20,10 @@ import type { HttpLimits } from './http-limits.js';
 export interface ApiDeps {
   /**
    * Settings; the API reads `maxBodyBytes`, `rateLimitPerMinute` (unset: no rate limit), the HTTP
-   * bounds (`HttpLimits`, each at its default when unset) and, for links, `publicUrl`, `apiHost`, `apiPort`.
+   * bounds (`HttpLimits`, each at its default when unset), for links, `publicUrl`, `apiHost`, `apiPort`,
+   * and `webhookAllowHosts` (unset: no private webhook address is accepted), as the worker's notifier reads it.
    */
-  config: Pick<Config, 'maxBodyBytes' | 'publicUrl' | 'apiHost' | 'apiPort' | 'downloadUrlTtlSeconds' | 'idempotencyTtlHours'> & Partial<Pick<Config, 'rateLimitPerMinute'>> & Partial<HttpLimits>;
+  config: Pick<Config, 'maxBodyBytes' | 'publicUrl' | 'apiHost' | 'apiPort' | 'downloadUrlTtlSeconds' | 'idempotencyTtlHours'> & Partial<Pick<Config, 'rateLimitPerMinute' | 'webhookAllowHosts'>> & Partial<HttpLimits>;
   /** Report definitions by code. */
   catalog: Catalog;
   /** Report data, for the definitions' data checks (e.g. "the invoice exists"). */

@@ -60,4 +60,4 @@ export function errorResponses(kind: OperationKind, specific: Partial<Record<Sta
 export const NOT_FOUND_BY_ID = 'NOT_FOUND: no such resource for this tenant (another tenant\'s id, or an id that does not match the pattern, answers the same).';
 
 /** 400 of an operation that validates against the report catalog, schedules or opaque cursors too. */
-export const VALIDATION_400 = 'REQUEST_INVALID, or a code of the checks beyond the schema (README "Error codes": e.g. REPORT_CODE_UNKNOWN, PARAMETER_INVALID, FILTER_INVALID, INVOICE_NOT_FOUND, SCHEDULE_INVALID, a cursor not issued by the API); the field is named in `errors`.';
+export const VALIDATION_400 = 'REQUEST_INVALID, or a code of the checks beyond the schema (README "Error codes": e.g. REPORT_CODE_UNKNOWN, PARAMETER_INVALID, FILTER_INVALID, INVOICE_NOT_FOUND, SCHEDULE_INVALID, WEBHOOK_ADDRESS_REFUSED, a cursor not issued by the API); the field is named in `errors`.';

@@ -7,6 +7,7 @@
 import type { FastifyBaseLogger, FastifyError } from 'fastify';
 import { ERROR_CODES, ReportError, type ErrorCode } from '../domain/errors.js';
 import type { FieldError } from '../domain/run-status.js';
+import { filterFieldError } from './filter-errors.js';
 import { STORABLE_TEXT_PATTERN } from './text-schema.js';
 
 /** The body of every error response. */
@@ -46,7 +47,8 @@ interface ValidationIssue {
 
 /**
  * Maps anything a route or fastify threw to the reply to send. `ReportError`s keep their code;
- * fastify's body errors become `REQUEST_INVALID` (or `REQUEST_TOO_LARGE`); anything else is logged
+ * fastify's body errors become `REQUEST_INVALID` (or `REQUEST_TOO_LARGE`), those only in `filters`
+ * `FILTER_INVALID`; anything else is logged
  * and answered with `INTERNAL`.
  */
 export function replyForError(err: unknown, logger: Pick<FastifyBaseLogger, 'error' | 'warn'>): ErrorReply {
@@ -68,9 +70,12 @@ export function replyForError(err: unknown, logger: Pick<FastifyBaseLogger, 'err
     const errors = fe.validation
       // An `if`/`then` failure is also reported by the `then` keyword that failed, on its own field.
       .filter((issue) => issue.keyword !== 'if')
-      .map((issue) => fieldErrorOf(issue, inHeaders))
+      .map((issue) => (fe.validationContext === 'body' ? filterFieldError(issue) : undefined) ?? fieldErrorOf(issue, inHeaders))
       .filter((e) => !seen.has(e.field + e.message) && seen.add(e.field + e.message));
-    return errorReply('REQUEST_INVALID', `The request does not match the schema: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, errors);
+    // Only filter problems: the code the README gives them (the definition's own filter check uses it too).
+    const code = errors.length > 0 && errors.every((e) => e.code === 'FILTER_INVALID') ? 'FILTER_INVALID' : 'REQUEST_INVALID';
+    const intro = code === 'FILTER_INVALID' ? 'The filters are not valid' : 'The request does not match the schema';
+    return errorReply(code, `${intro}: ${errors.map((e) => `${e.field} ${e.message}`).join('; ')}`, errors);
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

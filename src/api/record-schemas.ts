@@ -60,7 +60,9 @@ export const METADATA = {
 } as const;
 
 const isoInstant = { type: 'string', format: 'date-time', maxLength: 64 } as const;
-const cursor = { type: 'string', minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9_-]+$' } as const;
+/** A page cursor as a query or body field: the `next_cursor` of the previous page. */
+export const PAGE_CURSOR = { type: 'string', minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9_-]+$', description: 'The next_cursor of the previous page.' } as const;
+const cursor = PAGE_CURSOR;
 const limit = { type: 'integer', minimum: 1, maximum: 100, default: 20 } as const;
 
 /** Query string of `GET /v1/report-generate-requests`. Lists are comma-separated. `created_to` is exclusive. */
@@ -222,7 +224,8 @@ export const REQUEST_VIEW = {
 } as const;
 
 /** A page of a listing: newest first; `total` counts every match; `next_cursor` is null on the last page. */
-function pageOf(item: object) {
+/** A keyset page of `item`s: `next_cursor` (null on the last page) and `total`, the count of every match. */
+export function pageOf<T extends object>(item: T) {
   return {
     type: 'object',
     required: ['items', 'next_cursor', 'total'],

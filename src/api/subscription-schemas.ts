@@ -2,7 +2,7 @@
  * JSON Schemas of `/v1/report-subscriptions` bodies (snake_case). The report fields are those of
  * `POST /v1/report-generate-requests`; `schedule` says when. Unknown fields are refused.
  */
-import { REPORT_CODE } from './record-schemas.js';
+import { PAGE_CURSOR, pageOf, REPORT_CODE } from './record-schemas.js';
 import { CREATE_REQUEST_BODY } from './schemas.js';
 import { text } from './text-schema.js';
 
@@ -76,6 +76,29 @@ export const SUBSCRIPTION_SUMMARY = {
     language: { type: 'string' },
     timezone: { type: 'string' },
     customer_id: { type: ['string', 'null'] },
+    notify: {
+      type: 'object',
+      required: ['webhook_url', 'emails'],
+      properties: { webhook_url: { type: ['string', 'null'] }, emails: { type: 'array', items: { type: 'string' } } },
+      description: 'Where each run\'s outcome is sent.',
+    },
+    export_location: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['variant'],
+        properties: {
+          variant: { type: 'string', enum: ['LOCAL', 'GCS', 'S3', 'BIGQUERY'] },
+          integration_id: { type: 'string' },
+          bucket_path: { type: 'string' },
+          path_format: { type: 'string' },
+          format_type: { type: 'string' },
+          dataset_id: { type: 'string' },
+          stream_name: { type: 'string' },
+        },
+      },
+      description: 'Where each run\'s report goes: LOCAL (always, for downloads) first, then the other locations as given. Credentials stay with the integration named by `integration_id`.',
+    },
     schedule: {
       type: 'object',
       properties: {
@@ -105,7 +128,7 @@ export const SUBSCRIPTION_VIEW = {
     ...SUBSCRIPTION_SUMMARY.properties,
     schedule_paused: { type: ['boolean', 'null'] },
     schedule_note: { type: ['string', 'null'] },
-    next_run_times: { type: 'array', items: { type: 'string' } },
+    next_run_times: { type: 'array', items: { type: 'string', format: 'date-time' }, description: 'The next times (at most 10) that will produce a report, UTC: empty while paused; for MONTHLY on the LAST day only the last days of months.' },
     last_runs: {
       type: 'array',
       items: {
@@ -125,7 +148,8 @@ export const SUBSCRIPTION_VIEW = {
 } as const;
 
 /** `GET /v1/report-subscriptions`. */
-export const SUBSCRIPTION_LIST = { type: 'object', required: ['items'], properties: { items: { type: 'array', items: SUBSCRIPTION_SUMMARY } } } as const;
+/** A page of subscriptions, oldest first, as the request list pages: `next_cursor` (null on the last page) and `total`. */
+export const SUBSCRIPTION_LIST = pageOf(SUBSCRIPTION_SUMMARY);
 
 /** `202` answer of `POST /v1/report-subscriptions/{id}/trigger`. */
 export const TRIGGER_RESPONSE = {
@@ -154,5 +178,6 @@ export const SUBSCRIPTION_LIST_QUERY = {
     report_code: REPORT_CODE,
     active: { type: 'string', enum: ['true', 'false'] },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+    cursor: PAGE_CURSOR,
   },
 } as const;

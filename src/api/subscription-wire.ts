@@ -6,7 +6,7 @@ import type { ReportTemplate } from '../domain/subscription-run.js';
 import { scheduleSummary, type DayOfWeek, type Frequency, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
 import type { Subscription } from '../subscriptions/subscription.js';
 import type { SubscriptionView } from '../subscriptions/subscription-service.js';
-import { toReportRequest, type CreateRequestBody } from './wire.js';
+import { exportLocationToBody, toReportRequest, type CreateRequestBody } from './wire.js';
 
 export interface ScheduleBody {
   frequency: Frequency;
@@ -46,7 +46,10 @@ export function templateToBody(t: ReportTemplate): CreateRequestBody {
     timezone: t.timezone,
   };
   if (t.customerId) body.customer_id = t.customerId;
-  if (t.notify?.webhookUrl) body.notify = { webhook_url: t.notify.webhookUrl };
+  if (t.notify?.webhookUrl || t.notify?.emails?.length) {
+    body.notify = { ...(t.notify.webhookUrl ? { webhook_url: t.notify.webhookUrl } : {}), ...(t.notify.emails?.length ? { emails: t.notify.emails } : {}) };
+  }
+  if (t.exportLocations?.length) body.export_location = t.exportLocations.map(exportLocationToBody);
   return body;
 }
 
@@ -54,7 +57,7 @@ function periodToWire(p: ReportPeriod) {
   return { from: p.from, to: p.to, from_date: p.fromDate, to_date: p.toDate };
 }
 
-/** The list view: the row without live schedule state. */
+/** The list view: the row without live schedule state, with its notify and export settings (no credentials: integrations are named by id). */
 export function subscriptionToWire(s: Subscription, baseUrl: string) {
   return {
     id: s.id,
@@ -65,6 +68,9 @@ export function subscriptionToWire(s: Subscription, baseUrl: string) {
     language: s.template.language,
     timezone: s.timezone,
     customer_id: s.template.customerId ?? null,
+    notify: { webhook_url: s.template.notify?.webhookUrl ?? null, emails: s.template.notify?.emails ?? [] },
+    // Every run keeps its LOCAL copy; the others are delivered besides it.
+    export_location: [{ variant: 'LOCAL' as const }, ...(s.template.exportLocations ?? []).map(exportLocationToBody)],
     schedule: {
       frequency: s.schedule.frequency,
       time_of_day: s.schedule.timeOfDay,
@@ -95,7 +101,7 @@ export function subscriptionViewToWire(v: SubscriptionView, baseUrl: string) {
     ...subscriptionToWire(v, baseUrl),
     schedule_paused: state?.paused ?? null,
     schedule_note: state?.note ?? null,
-    next_run_times: (state?.nextRunTimes ?? []).map((t) => t.toISOString()),
+    next_run_times: v.nextRunTimes.map((t) => t.toISOString()),
     last_runs: (state?.recentRuns ?? []).map((r) => ({ nominal_time: r.nominalTime.toISOString(), started_at: r.startedAt.toISOString(), workflow_id: r.workflowId })),
     missed_runs_outside_catchup: state?.missedCatchupWindow ?? 0,
     missed_periods: v.missedPeriods.map((m) => ({ ...periodToWire(m.period), nominal_time: new Date(m.nominalTime).toISOString(), reason: m.reason })),

@@ -124,6 +124,20 @@ function toBucketLocation(body: ExportLocationBody): ExternalExportLocation {
   };
 }
 
+/** A delivered location back in the body's shape (the inverse of `toBucketLocation`); credentials stay in the integration it names. */
+export function exportLocationToBody(location: ExternalExportLocation): ExportLocationBody {
+  if (location.variant === 'BIGQUERY') {
+    return { variant: 'BIGQUERY', integration_id: location.integrationId, dataset_id: location.datasetId, stream_name: location.streamName };
+  }
+  return {
+    variant: location.variant,
+    integration_id: location.integrationId,
+    bucket_path: location.bucketPath,
+    ...(location.pathFormat !== undefined ? { path_format: location.pathFormat } : {}),
+    ...(location.formatType !== undefined ? { format_type: location.formatType } : {}),
+  };
+}
+
 /** A report definition for `GET /v1/report-definitions`: what a client needs to build a request. */
 export function definitionToWire(def: ReportDefinition) {
   return {

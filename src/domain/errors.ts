@@ -42,7 +42,7 @@ export const ERROR_CODES = {
   PATH_FORMAT_INVALID: { httpStatus: 400, retryable: false, description: '`export_location.path_format` has an unknown token or yields an absolute path, a `..` or an empty segment.' },
   EXPORT_LOCATION_INVALID: { httpStatus: 400, retryable: false, description: '`export_location` names a bucket path of the wrong scheme or a `format_type` the report cannot be delivered as.' },
   INTEGRATION_UNKNOWN: { httpStatus: 400, retryable: false, description: '`export_location.integration_id` is not a configured integration of the destination\'s kind (see `REPORTFLOW_INTEGRATIONS_FILE`).' },
-  WEBHOOK_ADDRESS_REFUSED: { httpStatus: 400, retryable: false, description: 'The webhook URL resolves to a private, loopback or link-local address that `REPORTFLOW_WEBHOOK_ALLOW_HOSTS` does not allow.' },
+  WEBHOOK_ADDRESS_REFUSED: { httpStatus: 400, retryable: false, description: 'The webhook URL resolves to a private, loopback or link-local address that `REPORTFLOW_WEBHOOK_ALLOW_HOSTS` does not allow: answered when a request or subscription is made, or recorded on a delivery when the name resolved only later.' },
   EMAIL_REJECTED: { httpStatus: 502, retryable: false, description: 'The SMTP server refused a recipient or the message for good (5xx); other recipients are still sent theirs.' },
   IDEMPOTENCY_KEY_REUSED: { httpStatus: 409, retryable: false, description: 'The `Idempotency-Key` was used before (within its lifetime) with a different request body.' },
   RUN_FINISHED: { httpStatus: 409, retryable: false, description: 'The run has already finished, so it cannot be cancelled.' },

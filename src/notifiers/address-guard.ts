@@ -88,8 +88,8 @@ export async function assertWebhookAddressAllowed(url: URL, allow: AddressAllowL
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
   for (const address of addresses) {
     if (isPrivateAddress(address) && !allow.allowsAddress(address)) {
-      throw new ReportError('WEBHOOK_ADDRESS_REFUSED', `The webhook host ${host} resolves to a private or loopback address (${address}), which is not allowed.`, [
-        { field: 'notify.webhook_url', code: 'WEBHOOK_ADDRESS_REFUSED', message: 'resolves to a private or loopback address' },
+      throw new ReportError('WEBHOOK_ADDRESS_REFUSED', `The webhook host ${host} resolves to a private or loopback address (${address}), which is refused unless REPORTFLOW_WEBHOOK_ALLOW_HOSTS lists the host, the address or a range holding it.`, [
+        { field: 'notify.webhook_url', code: 'WEBHOOK_ADDRESS_REFUSED', message: `resolves to a private or loopback address (${address}); allow it with REPORTFLOW_WEBHOOK_ALLOW_HOSTS` },
       ]);
     }
   }

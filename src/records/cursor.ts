@@ -1,7 +1,7 @@
 /**
  * Page cursors of the listings: an opaque base64url string wrapping the `(created_at, id)` of the last
- * item of a page. Listings are ordered by that pair descending, so the next page is everything
- * strictly below it, stable under inserts of newer items.
+ * item of a page. Listings are ordered by that pair (requests and reports descending, subscriptions
+ * ascending), so the next page is everything strictly past it, stable under inserts of newer items.
  */
 import { ReportError } from '../domain/errors.js';
 

@@ -10,9 +10,10 @@ import { ReportError } from '../domain/errors.js';
 import type { ReportPeriod } from '../domain/report-request.js';
 import { isValidTimeZone } from '../domain/period.js';
 import { missedRuns, type MissedRun } from '../domain/subscription-missed.js';
-import { nominalTimes, subscriptionPeriod, zonedPeriod } from '../domain/subscription-period.js';
+import { isReportingRun, nominalTimes, subscriptionPeriod, zonedPeriod } from '../domain/subscription-period.js';
 import type { ReportTemplate, ScheduledReportInput } from '../domain/subscription-run.js';
 import { scheduleProblems, scheduleSummary, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
+import type { Page } from '../records/records.js';
 import type { ScheduleView, SubscriptionScheduler } from '../temporal/schedules.js';
 import type { Subscription, SubscriptionChanges } from './subscription.js';
 import type { SubscriptionStore } from './subscription-store.js';
@@ -27,6 +28,12 @@ export interface SubscriptionView extends Subscription {
    * looking back 400 days. Times while paused are not missed.
    */
   missedPeriods: MissedRun[];
+  /**
+   * The schedule's next times (Temporal lists up to 10) that will produce a report: none while the
+   * subscription or its schedule is paused, and for MONTHLY on the LAST day only the months' last
+   * days (the spec also fires on days 28–30, whose runs end at once as SKIPPED). UTC instants.
+   */
+  nextRunTimes: Date[];
 }
 
 export interface CreateSubscription {
@@ -82,7 +89,8 @@ export class SubscriptionService {
     return row && this.view(row);
   }
 
-  async list(tenantId: string, filter: { reportCode?: string; active?: boolean; limit?: number }): Promise<Subscription[]> {
+  /** A page of the tenant's subscriptions, oldest first, with the total count (see `SubscriptionStore.list`). */
+  async list(tenantId: string, filter: { reportCode?: string; active?: boolean; limit?: number; cursor?: string }): Promise<Page<Subscription>> {
     return this.deps.store.list(tenantId, filter);
   }
 
@@ -221,7 +229,10 @@ export class SubscriptionService {
 
   private async view(row: Subscription, described?: ScheduleView): Promise<SubscriptionView> {
     const scheduleState = described ?? (await this.deps.scheduler.describe(row.id));
-    return { ...row, ...(scheduleState ? { scheduleState } : {}), missedPeriods: await this.missedPeriods(row, scheduleState) };
+    const nextRunTimes = row.active && scheduleState && !scheduleState.paused
+      ? scheduleState.nextRunTimes.filter((t) => isReportingRun(row.schedule, row.timezone, t))
+      : [];
+    return { ...row, ...(scheduleState ? { scheduleState } : {}), nextRunTimes, missedPeriods: await this.missedPeriods(row, scheduleState) };
   }
 
   /** From the subscription's active spans and ledger, judged by the schedule's catch-up window. */

@@ -5,6 +5,8 @@
  * 0007) in the same statement, so the spans are exactly the times the subscription was active.
  */
 import type { Database, Queryable, Row } from '../data/database.js';
+import { decodeCursor, encodeCursor } from '../records/cursor.js';
+import type { Page } from '../records/records.js';
 import { SubscriptionLedger } from './subscription-ledger.js';
 import type { Subscription, SubscriptionChanges } from './subscription.js';
 
@@ -69,15 +71,30 @@ export class SubscriptionStore {
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  /** The tenant's subscriptions, oldest first, optionally only those of `reportCode` or `active`. At most `limit` (default 100). */
-  async list(tenantId: string, filter: { reportCode?: string; active?: boolean; limit?: number } = {}): Promise<Subscription[]> {
-    const rows = await this.db.query(
-      `SELECT ${COLUMNS} FROM reportflow.subscriptions
-       WHERE tenant_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR template->>'reportCode' = $2) AND ($3::boolean IS NULL OR active = $3)
-       ORDER BY created_at, id LIMIT $4`,
-      [tenantId, filter.reportCode ?? null, filter.active ?? null, filter.limit ?? 100],
-    );
-    return rows.map(fromRow);
+  /**
+   * One page of the tenant's subscriptions, oldest first, optionally only those of `reportCode` or
+   * `active`: at most `limit` (default 100), after `cursor` (a `nextCursor` of an earlier page), with
+   * `total`, the count of all that match (every page). Order and cursor use `created_at` cut to
+   * milliseconds, as the cursor carries it, then `id`.
+   * @throws ReportError('REQUEST_INVALID') naming `cursor` when it is not one this API issued.
+   */
+  async list(tenantId: string, filter: { reportCode?: string; active?: boolean; limit?: number; cursor?: string } = {}): Promise<Page<Subscription>> {
+    const limit = filter.limit ?? 100;
+    const where = `tenant_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR template->>'reportCode' = $2) AND ($3::boolean IS NULL OR active = $3)`;
+    const params = [tenantId, filter.reportCode ?? null, filter.active ?? null];
+    const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
+    const [counted, rows] = await Promise.all([
+      this.db.query<{ total: number }>(`SELECT count(*)::int AS total FROM reportflow.subscriptions WHERE ${where}`, params),
+      this.db.query(
+        `SELECT ${COLUMNS} FROM reportflow.subscriptions
+         WHERE ${where} AND ($4::timestamptz IS NULL OR (date_trunc('milliseconds', created_at), id) > ($4::timestamptz, $5::text))
+         ORDER BY date_trunc('milliseconds', created_at), id LIMIT $6`,
+        [...params, after?.createdAt ?? null, after?.id ?? null, limit + 1],
+      ),
+    ]);
+    const items = rows.slice(0, limit).map(fromRow);
+    const last = rows.length > limit ? items[limit - 1] : undefined;
+    return { items, total: Number(counted[0]?.total ?? 0), nextCursor: last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
   }
 
   /**

@@ -39,7 +39,11 @@ export interface ScheduleView {
 
 /** What subscriptions need from the scheduler. Every method throws ReportError('UNAVAILABLE') when Temporal cannot be reached. */
 export interface SubscriptionScheduler {
-  /** Creates the schedule; `paused` with `note` when the subscription is inactive. Idempotent: an existing schedule is updated. */
+  /**
+   * Creates the schedule; `paused` with `note` when the subscription is inactive. Idempotent: an
+   * existing schedule is updated. Without `note` the schedule's note becomes the subscription's summary
+   * (schedule and report), on update too, so the Web UI never shows a schedule that was replaced.
+   */
   upsert(input: ScheduledReportInput, state: { paused: boolean; note?: string }): Promise<void>;
   /** @returns undefined when the schedule does not exist. */
   describe(subscriptionId: string): Promise<ScheduleView | undefined>;
@@ -117,7 +121,8 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
           // Backfill ranges still matter to runs of them not yet started.
           action: action({ windowMs: this.catchupWindowMs, ...backfillsOf(prev) }),
           policies,
-          state: { ...prev.state, paused: state.paused, note: state.note ?? prev.state.note },
+          // The note is what the Web UI shows beside the schedule: an active one's names the schedule as it now is.
+          state: { ...prev.state, paused: state.paused, note: state.note ?? summary },
         }));
       }
     });

@@ -79,7 +79,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
     logger: pino({ level: 'silent' }),
   });
   const app = buildApiServer({
-    config: TEST_API_CONFIG,
+    config: { ...TEST_API_CONFIG, webhookAllowHosts: ['127.0.0.1'] },
     catalog, db: options.db, records, destination, integrations,
     runs: new ReportRuns(options.temporal.env.client, { taskQueue: config.taskQueue }),
     signer: new UrlSigner(TEST_SIGNING_KEY),

@@ -130,25 +130,38 @@ void test('create stores the subscription and its schedule; pause, resume, patch
     const handle = env.client.schedule.getHandle(`subscription-${id}`);
     const described = await handle.describe();
     assert.equal(described.spec.timezone, 'Europe/Oslo');
-    // The next runs the API shows are the schedule's, and the first reporting one is on a month's last day at 06:00 Oslo.
+    // The next runs the API shows are the schedule's times that produce a report: of the spec's days 28–31, only each month's last day at 06:00 Oslo.
     const got = await call(api, 'GET', `/report-subscriptions/${id}`);
-    assert.deepEqual(got.body.next_run_times, described.info.nextActionTimes.map((t) => t.toISOString()));
     const local = (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
-    assert.ok((got.body.next_run_times as string[]).every((t) => /^(28|29|30|31), 06:00$/.test(local(t))), String(got.body.next_run_times));
+    const lastDayOfMonth = (iso: string) => {
+      const d = DateTime.fromISO(iso, { zone: 'Europe/Oslo' });
+      return d.day === d.daysInMonth && d.toFormat('HH:mm') === '06:00';
+    };
+    const temporalTimes = described.info.nextActionTimes.map((t) => t.toISOString());
+    assert.ok(temporalTimes.some((t) => !lastDayOfMonth(t)), 'Temporal lists days that produce no report too');
+    assert.deepEqual(got.body.next_run_times, temporalTimes.filter(lastDayOfMonth));
+    assert.ok((got.body.next_run_times as string[]).length >= 2, String(got.body.next_run_times));
     assert.equal((await call(api, 'GET', `/report-subscriptions/${id}`, undefined, 'globex')).status, 404);
 
     const paused = await call(api, 'POST', `/report-subscriptions/${id}/pause`, { note: 'client on holiday' });
     assert.equal(paused.status, 200);
     assert.deepEqual([paused.body.active, paused.body.paused_reason, paused.body.schedule_paused], [false, 'client on holiday', true]);
+    assert.deepEqual(paused.body.next_run_times, [], 'a paused subscription has no next runs');
+    assert.deepEqual((await call(api, 'GET', `/report-subscriptions/${id}`)).body.next_run_times, []);
     assert.deepEqual([(await handle.describe()).state.paused, (await handle.describe()).state.note], [true, 'client on holiday']);
 
     const resumed = await call(api, 'POST', `/report-subscriptions/${id}/resume`, { note: 'back' });
     assert.deepEqual([resumed.body.active, resumed.body.schedule_paused], [true, false]);
+    assert.deepEqual(resumed.body.next_run_times, got.body.next_run_times, 'resumed, the same reporting times are back');
     assert.deepEqual([(await handle.describe()).state.paused, (await handle.describe()).state.note], [false, 'MONTHLY on the last day at 06:00 Europe/Oslo · back']);
 
     const patched = await call(api, 'PATCH', `/report-subscriptions/${id}`, { schedule: { frequency: 'DAILY', time_of_day: '05:15' } });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     assert.ok((patched.body.next_run_times as string[]).every((t) => local(t).endsWith('05:15')));
+    // What the Temporal Web UI shows beside the schedule names the new schedule, not the replaced one.
+    const note = (await handle.describe()).state.note ?? '';
+    assert.ok(note.startsWith(`${patched.body.summary as string} · `), note);
+    assert.equal(patched.body.schedule_note, note);
 
     const listed = await call(api, 'GET', '/report-subscriptions?report_code=INVOICE');
     assert.ok((listed.body.items as Json[]).some((s) => s.id === id));
@@ -198,6 +211,80 @@ void test('bad schedules and ranges are refused with 400 and the field', async (
     const reversed = await call(api, 'POST', `/report-subscriptions/${ok.body.id}/backfill`, { from: '2025-03-01', to: '2025-02-01' });
     assert.deepEqual([reversed.status, reversed.body.error.code, reversed.body.error.errors[0].field], [400, 'SCHEDULE_INVALID', 'to']);
     await call(api, 'DELETE', `/report-subscriptions/${ok.body.id}`);
+  });
+});
+
+void test('a subscription webhook to a loopback or private address is refused at create and patch with 400 naming notify.webhook_url and the allow-list setting', async () => {
+  await withApi(async (api) => {
+    const refused = (res: { status: number; body: Json }) => {
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.equal(res.body.error.code, 'WEBHOOK_ADDRESS_REFUSED');
+      assert.match(res.body.error.message, /REPORTFLOW_WEBHOOK_ALLOW_HOSTS/);
+      assert.equal(res.body.error.errors[0].field, 'notify.webhook_url');
+    };
+    const before = await pgDb.query('SELECT count(*)::int AS n FROM reportflow.subscriptions');
+    refused(await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', schedule: { frequency: 'DAILY' }, notify: { webhook_url: 'http://127.0.0.1:9/hook' } }));
+    assert.deepEqual(await pgDb.query('SELECT count(*)::int AS n FROM reportflow.subscriptions'), before, 'nothing stored');
+
+    const ok = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', schedule: { frequency: 'DAILY' }, active: false, notify: { webhook_url: 'https://hooks.example.test/r' } });
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    refused(await call(api, 'PATCH', `/report-subscriptions/${ok.body.id}`, { notify: { webhook_url: 'http://10.0.0.7/hook' } }));
+    const [row] = await pgDb.query<{ url: string }>("SELECT template->'notify'->>'webhookUrl' AS url FROM reportflow.subscriptions WHERE id = $1", [ok.body.id]);
+    assert.equal(row?.url, 'https://hooks.example.test/r', 'the stored webhook is unchanged');
+    await call(api, 'DELETE', `/report-subscriptions/${ok.body.id}`);
+  });
+});
+
+void test('the list pages like the request list (cursor, total, each subscription once) and GET shows the notify and export settings, kept by a PATCH', async () => {
+  await withApi(async (api) => {
+    const body = {
+      ...INVOICE,
+      timezone: 'UTC',
+      schedule: { frequency: 'DAILY' },
+      active: false,
+      notify: { webhook_url: 'https://hooks.example.test/r', emails: ['finance@example.com'] },
+      export_location: [{ variant: 'S3', integration_id: 'reports-s3', bucket_path: 's3://reports/acme', format_type: 'CSV' }],
+    };
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const created = await call(api, 'POST', '/report-subscriptions', { ...body, name: `paged ${i}` }, 'globex');
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      ids.push(created.body.id as string);
+    }
+    try {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await call(api, 'GET', `/report-subscriptions?limit=2${cursor ? `&cursor=${cursor}` : ''}`, undefined, 'globex');
+        assert.equal(page.status, 200, JSON.stringify(page.body));
+        assert.equal(page.body.total, 5);
+        assert.ok((page.body.items as Json[]).length <= 2);
+        seen.push(...(page.body.items as Json[]).map((s) => s.id as string));
+        cursor = page.body.next_cursor as string | null;
+        pages++;
+      } while (cursor !== null && pages < 10);
+      assert.deepEqual(seen, ids, 'every subscription once, oldest first');
+      assert.equal(pages, 3);
+      const bad = await call(api, 'GET', '/report-subscriptions?cursor=bm90LWEtY3Vyc29y', undefined, 'globex');
+      assert.deepEqual([bad.status, bad.body.error.code, bad.body.error.errors[0].field], [400, 'REQUEST_INVALID', 'cursor']);
+      assert.equal((await call(api, 'GET', '/report-subscriptions?limit=2', undefined, 'acme')).body.items.every((s: Json) => !ids.includes(s.id as string)), true, 'another tenant sees none of them');
+
+      const settings = {
+        notify: { webhook_url: 'https://hooks.example.test/r', emails: ['finance@example.com'] },
+        export_location: [{ variant: 'LOCAL' }, { variant: 'S3', integration_id: 'reports-s3', bucket_path: 's3://reports/acme', format_type: 'CSV' }],
+      };
+      const got = await call(api, 'GET', `/report-subscriptions/${ids[0]}`, undefined, 'globex');
+      assert.deepEqual({ notify: got.body.notify, export_location: got.body.export_location }, settings);
+      const patched = await call(api, 'PATCH', `/report-subscriptions/${ids[0]}`, { language: 'no' }, 'globex');
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.equal(patched.body.language, 'no');
+      assert.deepEqual({ notify: patched.body.notify, export_location: patched.body.export_location }, settings, 'a PATCH of another field keeps them');
+      const listed = (await call(api, 'GET', '/report-subscriptions?limit=1', undefined, 'globex')).body.items[0] as Json;
+      assert.deepEqual({ notify: listed.notify, export_location: listed.export_location }, settings);
+    } finally {
+      for (const id of ids) await call(api, 'DELETE', `/report-subscriptions/${id}`, undefined, 'globex');
+    }
   });
 });
 
@@ -367,13 +454,16 @@ void test('the CLI creates, lists, pauses, resumes, triggers and backfills subsc
       return { code, stdout: out.join(''), stderr: err.join('') };
     };
     const created = await cli('subscriptions', 'create', 'INVOICE', '-p', 'invoice_id=536365', '-f', 'csv', '-t', 'Europe/Oslo',
-      '--frequency', 'twice_a_month', '--time', '06:30', '--name', 'Halves', '--json');
+      '--frequency', 'twice_a_month', '--time', '06:30', '--name', 'Halves', '--webhook', 'https://hooks.example.test/halves', '--json');
     assert.equal(created.code, 0, created.stderr);
     const id = JSON.parse(created.stdout).id as string;
     assert.equal(JSON.parse(created.stdout).summary, 'TWICE_A_MONTH on the 1st and 16th at 06:30 Europe/Oslo');
 
     const listed = await cli('subscriptions', 'list');
     assert.match(listed.stdout, new RegExp(`${id}  active  INVOICE CSV  TWICE_A_MONTH on the 1st and 16th at 06:30 Europe/Oslo  "Halves"`));
+    const listedJson = JSON.parse((await cli('subscriptions', 'list', '--json')).stdout) as Json;
+    assert.deepEqual([listedJson.next_cursor, listedJson.total, listedJson.items.length], [null, listedJson.items.length, listedJson.items.length], 'every page, in one');
+    assert.match((await cli('subscriptions', 'show', id)).stdout, /^webhook +https:\/\/hooks\.example\.test\/halves$/m);
 
     const paused = await cli('subscriptions', 'pause', id, '--note', 'audit');
     assert.equal(paused.code, 0, paused.stderr);
@@ -566,9 +656,9 @@ void test('a change Temporal cannot take changes nothing: create, patch, pause, 
   const state = async (id: string) => ({ row: await store.get('acme', id), spans: await store.ledger.spans(id, new Date(0)) });
 
   down = true;
-  const before = (await store.list('acme', {})).length;
+  const before = (await store.list('acme', {})).total;
   await assert.rejects(service.create('acme', { template: TEMPLATE, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true }), unavailable);
-  assert.equal((await store.list('acme', {})).length, before, 'no subscription without a schedule');
+  assert.equal((await store.list('acme', {})).total, before, 'no subscription without a schedule');
 
   down = false;
   const sub = await service.create('acme', { template: TEMPLATE, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true });

@@ -59,7 +59,7 @@ function realRecordsAndSignedWebhooks(h: Harness): void {
 /** The API over the harness's task queue and the real records; tenants `acme` (key-a) and `globex` (key-g). */
 function apiOf(h: Harness): { app: FastifyInstance; call(method: 'GET' | 'POST', url: string, payload?: object, key?: string): Promise<{ status: number; body: JsonBody }> } {
   const app = buildApiServer({
-    config: TEST_API_CONFIG,
+    config: { ...TEST_API_CONFIG, webhookAllowHosts: ['127.0.0.1'] },
     catalog: invoiceCatalog(),
     db: h.db,
     records,

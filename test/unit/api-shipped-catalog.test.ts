@@ -40,7 +40,7 @@ void test('every shipped definition is listed with both titles, its formats and 
   assert.deepEqual(quantity, { name: 'quantity', type: 'integer', operators: ['eq', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'nin'] });
 });
 
-void test('filters are checked against the definition: a good one is accepted, an unknown field or ill-typed value is 400 naming it', async () => {
+void test('filters are checked against the definition: a good one is accepted; an unknown field or operator, an ill-typed value, a between without two values or an empty in is 400 FILTER_INVALID naming the filter', async () => {
   const base = { report_code: 'INVOICE_LINES', format: 'CSV', parameter_values: [{ name: 'from_date', value: '2011-01-01' }, { name: 'to_date', value: '2011-01-31' }] };
   const ok = await post({ ...base, filters: { country: { in: ['France', 'Germany'] }, quantity: { gte: 10, lt: 100 } } });
   assert.equal(ok.status, 201, ok.raw);
@@ -49,13 +49,27 @@ void test('filters are checked against the definition: a good one is accepted, a
     [{ colour: { eq: 'red' } }, 'filters.colour'],
     [{ quantity: { gte: 'ten' } }, 'filters.quantity.gte'],
     [{ quantity: { between: [1] } }, 'filters.quantity.between'],
+    [{ quantity: { between: [1, 2, 3] } }, 'filters.quantity.between'],
     [{ country: { like: '%' } }, 'filters.country.like'],
+    [{ country: { in: [] } }, 'filters.country.in'],
+    [{ country: { nin: [] } }, 'filters.country.nin'],
+    [{ country: { eq: null } }, 'filters.country.eq'],
+    [{ country: { in: ['France', ['Germany']] } }, 'filters.country.in[1]'],
+    [{ country: {} }, 'filters.country'],
+    [{ Country: { eq: 'France' } }, 'filters.Country'],
+    [{ country: 'France' }, 'filters.country'],
   ] as const) {
     const res = await post({ ...base, filters });
     assert.equal(res.status, 400, res.raw);
-    assert.ok(['FILTER_INVALID', 'REQUEST_INVALID'].includes(res.body.error.code), res.raw);
-    assert.ok(res.body.error.errors.some((e: { field: string }) => e.field === field), `${field} in ${res.raw}`);
+    assert.equal(res.body.error.code, 'FILTER_INVALID', res.raw);
+    assert.deepEqual(res.body.error.errors.map((e: { field: string; code: string }) => [e.field, e.code]), [[field, 'FILTER_INVALID']], res.raw);
   }
+  const unknownOperator = await post({ ...base, filters: { country: { like: '%' } } });
+  assert.match(unknownOperator.body.error.errors[0].message, /eq, gt, gte, lt, lte, between, in, nin/);
+  // A filter problem beside another kind of problem: the request as a whole is REQUEST_INVALID, each field keeps its own code.
+  const mixed = await post({ ...base, format: 7, filters: { country: { in: [] } } });
+  assert.equal(mixed.body.error.code, 'REQUEST_INVALID', mixed.raw);
+  assert.deepEqual(mixed.body.error.errors.map((e: { field: string; code: string }) => [e.field, e.code]).sort(), [['filters.country.in', 'FILTER_INVALID'], ['format', 'REQUEST_INVALID']]);
 });
 
 void test('an invoice request is accepted; a missing invoice, a bad number and an unoffered format are refused', async () => {

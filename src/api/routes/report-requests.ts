@@ -13,6 +13,7 @@ import type { Integrations } from '../../config/integrations.js';
 import { ReportError } from '../../domain/errors.js';
 import type { RunStatus } from '../../domain/run-status.js';
 import { WEBHOOK_RETRY_SCHEDULE } from '../../domain/webhook-delivery.js';
+import { AddressAllowList } from '../../notifiers/address-guard.js';
 import { FINAL_STATUSES } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
@@ -21,6 +22,7 @@ import { ID_PARAMS, REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUE
 import { canonicalBodySha256, currentState, pageToWire, requestToWire, stateOfRecord, stateOfRun, type RequestState } from '../record-wire.js';
 import { RUN_ID_PATTERN, uuidv7 } from '../request-id.js';
 import { CREATE_REQUEST_BODY } from '../schemas.js';
+import { checkWebhookAddress } from '../webhook-address-check.js';
 import { toReportRequest, type CreateRequestBody } from '../wire.js';
 
 /** The answer for an id that is unknown to the caller's tenant (another tenant's id included). */
@@ -57,6 +59,7 @@ const TAGS = ['Report generate requests'];
 export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs' | 'config' | 'records' | 'integrations'>): FastifyPluginAsync {
   return async (app) => {
     const links = { baseUrl: baseUrlOf(deps.config) };
+    const webhookAllow = new AddressAllowList(deps.config.webhookAllowHosts ?? []);
 
     app.post<{ Body: CreateRequestBody }>('/report-generate-requests', {
       config: { permission: 'REPORT_GENERATE_REQUEST.CREATE' },
@@ -76,6 +79,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       const validated = validateRequest(deps.catalog, request);
       if (deps.catalog.get(request.reportCode)?.run_mode === 'inline') request.runMode = 'inline';
       if (deps.integrations) checkIntegrations(req.body, deps.integrations);
+      await checkWebhookAddress(request.notify?.webhookUrl, webhookAllow);
       try {
         await runDataChecks(deps.db, deps.catalog.get(request.reportCode)!, validated);
       } catch (err) {

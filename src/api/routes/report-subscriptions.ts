@@ -7,11 +7,14 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { ReportError } from '../../domain/errors.js';
+import { AddressAllowList } from '../../notifiers/address-guard.js';
 import { isReportingRun, periodKey, subscriptionPeriod } from '../../domain/subscription-period.js';
 import type { SubscriptionService, SubscriptionView } from '../../subscriptions/subscription-service.js';
 import type { RunGateway } from '../../temporal/report-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
+import { databaseFault } from '../errors.js';
+import { pageToWire } from '../record-wire.js';
 import {
   BACKFILL_BODY,
   BACKFILL_RESPONSE,
@@ -25,6 +28,7 @@ import {
   SUBSCRIPTION_VIEW,
   TRIGGER_RESPONSE,
 } from '../subscription-schemas.js';
+import { checkWebhookAddress } from '../webhook-address-check.js';
 import { periodToWire, subscriptionToWire, subscriptionViewToWire, templateToBody, toSchedule, toTemplate, type SubscriptionBody } from '../subscription-wire.js';
 
 function notFound(id: string): ReportError {
@@ -41,15 +45,18 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
   const service = deps.subscriptions;
   return async (app) => {
     const baseUrl = baseUrlOf(deps.config);
+    const webhookAllow = new AddressAllowList(deps.config.webhookAllowHosts ?? []);
     const detail = async (tenantId: string, v: SubscriptionView | undefined, id: string) => {
       if (!v) throw notFound(id);
       return { ...subscriptionViewToWire(v, baseUrl), last_runs: await lastRuns(deps.runs, tenantId, v) };
     };
 
     app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'Create a subscription (one Temporal Schedule)', body: CREATE_SUBSCRIPTION_BODY, response: { 201: { ...SUBSCRIPTION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+      const template = toTemplate(req.body);
+      await checkWebhookAddress(template.notify?.webhookUrl, webhookAllow);
       const view = await service.create(req.tenantId, {
         ...(req.body.name ? { name: req.body.name } : {}),
-        template: toTemplate(req.body),
+        template,
         schedule: toSchedule(req.body.schedule),
         active: req.body.active ?? true,
       });
@@ -58,14 +65,20 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       return reply.code(201).header('location', body.links.self).send(body);
     });
 
-    app.get<{ Querystring: { report_code?: string; active?: string; limit: number } }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'List subscriptions', querystring: SUBSCRIPTION_LIST_QUERY, response: { 200: SUBSCRIPTION_LIST, ...errorResponses({}) } }, config: { permission: VIEW } }, async (req) => {
-      const { report_code, active, limit } = req.query;
-      const items = await service.list(req.tenantId, {
-        ...(report_code ? { reportCode: report_code } : {}),
-        ...(active === 'true' || active === 'false' ? { active: active === 'true' } : {}),
-        limit,
-      });
-      return { items: items.map((s) => subscriptionToWire(s, baseUrl)) };
+    app.get<{ Querystring: { report_code?: string; active?: string; limit: number; cursor?: string } }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'List subscriptions, oldest first, a page at a time', querystring: SUBSCRIPTION_LIST_QUERY, response: { 200: SUBSCRIPTION_LIST, ...errorResponses({}, { 400: VALIDATION_400 }) } }, config: { permission: VIEW } }, async (req) => {
+      const { report_code, active, limit, cursor } = req.query;
+      let page;
+      try {
+        page = await service.list(req.tenantId, {
+          ...(report_code ? { reportCode: report_code } : {}),
+          ...(active === 'true' || active === 'false' ? { active: active === 'true' } : {}),
+          ...(cursor ? { cursor } : {}),
+          limit,
+        });
+      } catch (err) {
+        throw databaseFault(err);
+      }
+      return pageToWire(page, (s) => subscriptionToWire(s, baseUrl));
     });
 
     app.get<{ Params: { id: string } }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'One subscription with next runs, last runs and missed periods', params: SUBSCRIPTION_ID_PARAMS, response: { 200: SUBSCRIPTION_VIEW, ...errorResponses({}, { 404: NOT_FOUND_BY_ID }) } }, config: { permission: VIEW } }, async (req) => {
@@ -78,10 +91,12 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       const current = await service.get(req.tenantId, id);
       if (!current) throw notFound(id);
       const { schedule, name, ...report } = req.body;
+      const template = Object.keys(report).length ? toTemplate({ ...templateToBody(current.template), ...report }) : undefined;
+      if (report.notify) await checkWebhookAddress(template?.notify?.webhookUrl, webhookAllow);
       const changes = {
         ...(name ? { name } : {}),
         ...(schedule ? { schedule: toSchedule(schedule) } : {}),
-        ...(Object.keys(report).length ? { template: toTemplate({ ...templateToBody(current.template), ...report }) } : {}),
+        ...(template ? { template } : {}),
       };
       return detail(req.tenantId, await service.update(req.tenantId, id, changes), id);
     });

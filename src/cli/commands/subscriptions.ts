@@ -9,6 +9,8 @@ import type { Command } from 'commander';
 import type { GlobalOptions } from '../connect.js';
 import { reportFailure } from '../format.js';
 import { EXIT, type CliIo, type ExitCode } from '../io.js';
+import { fetchPages } from '../pages.js';
+import type { PageBody } from '../wire-types.js';
 import { parseParam } from './generate.js';
 import { subscriptionsCall, type SubscriptionJson } from './subscriptions-client.js';
 
@@ -85,12 +87,13 @@ export function registerSubscriptions(program: Command, io: CliIo, done: (code: 
     }, (r) => detailText(r!)));
 
   sub.command('list')
-    .description('list subscriptions')
+    .description('list subscriptions, oldest first (every page)')
     .option('--report-code <code>', 'only this report')
-    .option('--json', 'print the API\'s JSON')
+    .option('--json', 'print the API\'s JSON (every item in one page)')
     .action(act(async (o) => {
       const code = (o as { reportCode?: string }).reportCode;
-      return call(o, 'GET', code ? `?report_code=${encodeURIComponent(code)}` : '');
+      const query = (cursor: string | undefined) => [code ? `report_code=${encodeURIComponent(code)}` : '', cursor ? `cursor=${encodeURIComponent(cursor)}` : ''].filter(Boolean).join('&');
+      return fetchPages(async (cursor) => (await call(o, 'GET', `?${query(cursor)}`)) as PageBody<SubscriptionJson>, { all: true });
     }, (r) => ((r?.items ?? []) as SubscriptionJson[]).map((s) => `${s.id}  ${s.active ? 'active' : 'paused'}  ${s.report_code} ${s.format}  ${s.summary}${s.name ? `  "${s.name}"` : ''}\n`).join('') || 'no subscriptions\n'));
 
   sub.command('show').description('show one subscription with next and last runs').argument('<id>')
@@ -134,6 +137,11 @@ export function detailText(s: SubscriptionJson): string {
     ['schedule', s.summary],
     ['state', s.active ? 'active' : `paused${s.paused_reason ? ` (${s.paused_reason})` : ''}`],
   ];
+  if (s.notify?.webhook_url) rows.push(['webhook', s.notify.webhook_url]);
+  if (s.notify?.emails?.length) rows.push(['emails', (s.notify.emails as string[]).join(', ')]);
+  for (const l of (s.export_location ?? []) as SubscriptionJson[]) {
+    if (l.variant !== 'LOCAL') rows.push(['export', `${l.variant} ${l.integration_id} ${l.bucket_path ?? `${l.dataset_id}.${l.stream_name}`}`]);
+  }
   if (s.next_run_times?.length) rows.push(['next runs', (s.next_run_times as string[]).slice(0, 3).join(', ')]);
   for (const r of (s.last_runs ?? []) as SubscriptionJson[]) rows.push(['ran', `${r.nominal_time} ${r.status}${r.period ? ` ${r.period.from_date}..${r.period.to_date}` : ''}`]);
   if (s.missed_periods?.length) rows.push(['missed', (s.missed_periods as SubscriptionJson[]).map((p) => `${p.from_date}..${p.to_date}`).join(', ')]);
