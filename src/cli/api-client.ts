@@ -3,12 +3,12 @@
  * can fail: the API answered with an error (`ApiError`, its code and field errors), or it could not
  * be reached at all (`NetworkError`).
  */
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { digestStream } from '../platform/digest-stream.js';
 import type { DownloadUrlBody, ErrorBody, PageBody, ReportBody, RunBody } from './wire-types.js';
 
 /** The API answered with a 4xx/5xx. `code` is the API's error code (or `HTTP_<status>` for non-API answers). */
@@ -127,22 +127,14 @@ export class ReportflowClient {
     const fileName = fileNameOf(res.headers.get('content-disposition'));
     const target = choosePath(fileName);
     const part = `${target}.part`;
-    const hash = createHash('sha256');
-    let sizeBytes = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        sizeBytes += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const measured = digestStream();
     try {
-      await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream), tap, createWriteStream(part));
+      await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream), measured.stream, createWriteStream(part));
     } catch (err) {
       await rm(part, { force: true });
       throw new NetworkError(this.baseUrl, err);
     }
-    const sha256 = hash.digest('hex');
+    const { sizeBytes, sha256 } = measured.digest();
     for (const expected of [res.headers.get('x-checksum-sha256'), expectedSha256]) {
       if (expected && expected.toLowerCase() !== sha256) {
         await rm(part, { force: true });

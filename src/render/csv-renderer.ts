@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify/sync';
 import { readNdjsonBatches } from '../staging/ndjson.js';
 import { cellTextFormatter } from './cell-text.js';
-import { digestStream } from './digest-stream.js';
+import { digestStream } from '../platform/digest-stream.js';
 import { PROGRESS_EVERY_ROWS } from './progress.js';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 

@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readNdjson } from '../staging/ndjson.js';
 import { cellTextFormatter } from './cell-text.js';
-import { digestStream } from './digest-stream.js';
+import { digestStream } from '../platform/digest-stream.js';
 import { PROGRESS_EVERY_ROWS } from './progress.js';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 import { xmlAttr, xmlName, xmlText } from './xml-text.js';
