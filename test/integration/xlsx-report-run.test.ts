@@ -1,7 +1,7 @@
 /**
  * XLSX through the real thing: reports requested over the HTTP API, run by the real worker activities on
  * a Temporal test server against a real PostgreSQL holding the Online Retail sample, downloaded, opened
- * with exceljs, and checked against SQL over the same database.
+ * with exceljs, and checked against SQL over the same database; one copy also goes to an S3 bucket (moto).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,12 +9,15 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import ExcelJS from 'exceljs';
 import { migrate } from '../../src/data/migrate.js';
 import { MIGRATIONS } from '../../src/data/migrations/index.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
 import { sumDecimals } from '../../src/render/helpers/decimal.js';
 import { loadOnlineRetailSample } from '../fixtures/online-retail-sample.js';
+import type { Emulator } from '../helpers/emulators/process.js';
+import { createS3Bucket, s3Client, S3_TEST_CREDENTIALS, startS3Server } from '../helpers/emulators/s3-server.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { realStack, type RealStack } from '../helpers/real-stack.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
@@ -25,9 +28,11 @@ const temporal = useTemporalTestServer();
 let pgServer: TestPostgres;
 let db: PgDatabase;
 let root: string;
+let s3: Emulator;
 
 before(async () => {
-  pgServer = await startTestPostgres();
+  [pgServer, s3] = await Promise.all([startTestPostgres(), startS3Server()]);
+  await createS3Bucket(s3.url, 'acme-s3');
   db = new PgDatabase({ url: pgServer.url, applicationName: 'xlsx-report-run' });
   // The sample's 214 lines in schema retail, then the service's own tables (not the full dataset).
   await loadOnlineRetailSample(db);
@@ -37,6 +42,7 @@ before(async () => {
 after(async () => {
   await db?.close();
   await pgServer?.stop();
+  await s3?.stop();
   if (root) await rm(root, { recursive: true, force: true });
 });
 
@@ -78,11 +84,30 @@ function records(workbook: ExcelJS.Workbook): Record<string, ExcelJS.CellValue>[
   return out;
 }
 
-void test('INVOICE_LINES and SALES_SUMMARY as XLSX over the API: the rows, instants and sums of the database', { timeout: 180_000 }, async () => {
-  const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES });
+void test('INVOICE_LINES and SALES_SUMMARY as XLSX over the API: the rows, instants and sums of the database, and an S3 copy of the same file', { timeout: 180_000 }, async () => {
+  const integrations = new Map([['s3-main', { type: 'S3' as const, endpoint: s3.url, ...S3_TEST_CREDENTIALS }]]);
+  const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES, integrations });
   await stack.run(async () => {
     const period = [{ name: 'from_date', value: '2011-06-01' }, { name: 'to_date', value: '2011-08-31' }];
-    const lines = await runXlsx(stack, { report_code: 'INVOICE_LINES', timezone: 'Europe/Oslo', parameter_values: period });
+    const lines = await runXlsx(stack, {
+      report_code: 'INVOICE_LINES', timezone: 'Europe/Oslo', parameter_values: period,
+      export_location: [{ variant: 'S3', integration_id: 's3-main', bucket_path: 's3://acme-s3/xlsx' }],
+    });
+    const client = s3Client(s3.url);
+    try {
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: 'acme-s3', Prefix: 'xlsx/' }));
+      const keys = (listed.Contents ?? []).map((o) => o.Key!);
+      assert.equal(keys.length, 1, keys.join(', '));
+      const key = keys[0]!;
+      assert.match(key, /\.xlsx$/);
+      const object = await client.send(new GetObjectCommand({ Bucket: 'acme-s3', Key: key }));
+      assert.equal(object.ContentType, XLSX_TYPE, 'the bucket copy carries the XLSX content type');
+      const bytes = Buffer.from(await object.Body!.transformToByteArray());
+      assert.equal(createHash('sha256').update(bytes).digest('hex'), (lines.run.report as { sha256: string }).sha256, 'the bucket copy is the same file');
+    } finally {
+      client.destroy();
+    }
+
     const expected = await db.query<{ line_no: number; invoice_date: Date; quantity: number; line_total: string }>(
       `SELECT line_no, invoice_date, quantity, (quantity * unit_price)::text AS line_total FROM retail.invoice_line
         WHERE invoice_date >= '2011-06-01T00:00:00+02:00' AND invoice_date < '2011-09-01T00:00:00+02:00' ORDER BY invoice_date, line_no`);
