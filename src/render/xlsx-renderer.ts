@@ -14,6 +14,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
 import { readNdjsonBatches } from '../staging/ndjson.js';
+import { digestStream } from './digest-stream.js';
 import { batchProgress } from './progress.js';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 import { xlsxCellFormatter, xlsxColumnLayouts, type XlsxCell, type XlsxColumnLayout } from './xlsx-cells.js';
@@ -55,7 +56,8 @@ export class XlsxRenderer implements Renderer {
     // exceljs pipes its zip into `sink`; pipeline owns the file and, on an abort or a failed write,
     // destroys both with their errors handled (a stream error must fail this render, not the worker).
     const sink = new PassThrough();
-    const written = pipeline(sink, createWriteStream(input.outPath), { signal: input.signal });
+    const measured = digestStream();
+    const written = pipeline(sink, measured.stream, createWriteStream(input.outPath), { signal: input.signal });
     let failure: unknown;
     written.catch((err: unknown) => (failure ??= err));
     const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: sink, useStyles: true, useSharedStrings: false }) as WorkbookWriter;
@@ -107,7 +109,7 @@ export class XlsxRenderer implements Renderer {
       throw input.signal.aborted ? input.signal.reason : (failure ?? err);
     }
     progress.finish();
-    return {};
+    return measured.digest();
   }
 }
 

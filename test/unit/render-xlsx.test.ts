@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -22,10 +23,10 @@ const period = { from_date: '2010-12-01', to_date: '2011-12-09' };
 async function renderSample(timezone: string, rowsPath = fixture('invoice-lines-sample.ndjson'), renderer = new XlsxRenderer()) {
   const request = validated(shippedCatalog(), 'INVOICE_LINES', period, { format: 'XLSX', timezone });
   const input = renderInput(def(), request, rowsPath, path.join(tempDir('rf-xlsx-'), 'lines.xlsx'));
-  await renderer.render(input);
+  const output = await renderer.render(input);
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.readFile(input.outPath);
-  return { input, workbook };
+  return { input, output, workbook };
 }
 
 /** A sheet's data rows (below the header) as arrays of cell values, columns from 1. */
@@ -38,7 +39,9 @@ function dataRows(sheet: ExcelJS.Worksheet): ExcelJS.CellValue[][] {
 }
 
 test('XLSX of the sample: header, one row per staged row, dates as dates, numbers as numbers, exact line total sum', async () => {
-  const { workbook } = await renderSample('UTC');
+  const { workbook, output, input } = await renderSample('UTC');
+  const bytes = readFileSync(input.outPath);
+  assert.deepEqual(output, { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }, 'size and sha256 measured while writing');
   assert.deepEqual(workbook.worksheets.map((s) => s.name), ['Invoice lines']);
   const sheet = workbook.worksheets[0]!;
   const header = sheet.getRow(1);
