@@ -3,6 +3,7 @@
  * (unknown fields are refused, not dropped); response schemas drive serialisation, so nothing
  * outside them can leak into a response.
  */
+import { OUTPUT_FORMATS } from '../domain/report-request.js';
 import { FILTERS_SCHEMA } from './filter-schema.js';
 import { METADATA } from './record-schemas.js';
 import { STORABLE_TEXT_PATTERN, text } from './text-schema.js';
@@ -67,7 +68,7 @@ export const CREATE_REQUEST_BODY = {
         },
       },
     },
-    format: text(16),
+    format: { ...text(16), description: `Output format, case-insensitive: one of ${OUTPUT_FORMATS.join(', ')} that the report definition offers (its \`formats\`).` },
     language: text(16),
     timezone: text(64),
     customer_id: text(64),

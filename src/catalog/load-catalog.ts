@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import { REPORT_DEFINITION_SCHEMA, type ReportDefinition, type ReportDefinitionFile } from './report-definition.js';
 import { isErrorCode } from '../domain/errors.js';
 import { filterDeclarationProblems } from './filters.js';
+import { formatSpecProblems } from './format-spec-problems.js';
 
 /** The report catalog: report code → definition. */
 export type Catalog = ReadonlyMap<string, ReportDefinition>;
@@ -17,7 +18,7 @@ export type Catalog = ReadonlyMap<string, ReportDefinition>;
  * Reads and checks all definitions in `templatesDir`.
  * @throws Error naming the file when a definition is malformed, a referenced file is missing,
  *   a code is duplicated, a check names an unknown error code, or a filter or `order_by` does not fit
- *   the columns (see `filterDeclarationProblems`).
+ *   the columns (see `filterDeclarationProblems`), or per-format settings do not (see `formatSpecProblems`).
  */
 export function loadCatalog(templatesDir: string): Catalog {
   const ajv = new Ajv({ allErrors: true, strict: false });
@@ -40,7 +41,7 @@ export function loadCatalog(templatesDir: string): Catalog {
       if (!p.startsWith(dir + path.sep)) throw new Error(`${file}: ${rel} is outside the definition folder`);
       return readFileSync(p, 'utf8');
     };
-    const problems = filterDeclarationProblems(def);
+    const problems = [...filterDeclarationProblems(def), ...formatSpecProblems(def)];
     if (problems.length) throw new Error(`${file}: report ${def.code}: ${problems.join('; ')}`);
     for (const spec of Object.values(def.formats)) if (spec?.template) read(spec.template);
     catalog.set(def.code, {

@@ -3,7 +3,7 @@
  * The JSON shape is checked against `REPORT_DEFINITION_SCHEMA` when the catalog loads.
  */
 import type { ColumnSpec } from '../domain/artifacts.js';
-import { FILTER_OPERATORS, type FilterOperator, type Language, type OutputFormat } from '../domain/report-request.js';
+import { FILTER_OPERATORS, OUTPUT_FORMATS, type FilterOperator, type Language, type OutputFormat } from '../domain/report-request.js';
 import type { ErrorCode } from '../domain/errors.js';
 
 /**
@@ -19,11 +19,17 @@ export interface DataCheck {
   message: string;
 }
 
-/** Per-format settings. `template`: a Handlebars file (PDF/HTML). XML: element names. */
+/**
+ * Per-format settings. `template`: a Handlebars file (PDF/HTML). XML: element names. XLSX:
+ * `money_columns` are `decimal` columns shown with the number format of `currency` (an ISO 4217 code,
+ * e.g. `GBP` → `"£"#,##0.00`); both or neither (checked when the catalog loads).
+ */
 export interface FormatSpec {
   template?: string;
   xml_root?: string;
   xml_row?: string;
+  money_columns?: string[];
+  currency?: string;
 }
 
 /**
@@ -119,7 +125,15 @@ export const REPORT_DEFINITION_SCHEMA = {
     order_by: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9_]*( (asc|desc))?$' } },
     formats: {
       type: 'object', minProperties: 1, additionalProperties: false,
-      properties: Object.fromEntries(['PDF', 'HTML', 'CSV', 'XML'].map((f) => [f, { type: 'object', additionalProperties: false, properties: { template: { type: 'string' }, xml_root: { type: 'string' }, xml_row: { type: 'string' } } }])),
+      properties: Object.fromEntries(OUTPUT_FORMATS.map((f) => [f, {
+        type: 'object', additionalProperties: false,
+        properties: {
+          template: { type: 'string' }, xml_root: { type: 'string' }, xml_row: { type: 'string' },
+          money_columns: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' } },
+          currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+        },
+        dependencies: { money_columns: ['currency'], currency: ['money_columns'] },
+      }])),
     },
     constants: { type: 'object' },
     run_mode: { enum: ['staged', 'inline'] },

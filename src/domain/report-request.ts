@@ -4,8 +4,11 @@
  * to and from snake_case.
  */
 
-/** Output formats a report definition may allow. `HTML` is the PDF's source page, handy for previews. */
-export const OUTPUT_FORMATS = ['PDF', 'HTML', 'CSV', 'XML'] as const;
+/**
+ * Output formats a report definition may allow. `HTML` is the PDF's source page, handy for previews;
+ * `XLSX` is an Excel workbook (Office Open XML) with typed cells.
+ */
+export const OUTPUT_FORMATS = ['PDF', 'HTML', 'CSV', 'XML', 'XLSX'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Languages for labels, number and date formatting. `no` is Norwegian Bokmål (formatted as `nb-NO`). */

@@ -13,7 +13,7 @@ import { stringify } from 'csv-stringify/sync';
 import { readNdjsonBatches } from '../staging/ndjson.js';
 import { cellTextFormatter } from './cell-text.js';
 import { digestStream } from '../platform/digest-stream.js';
-import { PROGRESS_EVERY_ROWS } from './progress.js';
+import { batchProgress } from './progress.js';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 
 export class CsvRenderer implements Renderer {
@@ -24,17 +24,13 @@ export class CsvRenderer implements Renderer {
   async render(input: RenderInput): Promise<RenderOutput> {
     const toCells = cellTextFormatter(input.columns, input.validated.request.timezone);
     const options = { columns: input.columns.map((c) => c.name), record_delimiter: 'windows' as const, cast: { boolean: String } };
-    let done = 0;
+    const progress = batchProgress(input.onProgress);
     async function* chunks(): AsyncGenerator<string> {
       let header = true;
       for await (const batch of readNdjsonBatches(input.rowsPath, input.signal)) {
         yield stringify(batch.map(toCells), { ...options, header });
         header = false;
-        const before = done;
-        done += batch.length;
-        // Progress at each multiple of PROGRESS_EVERY_ROWS passed, as the row-by-row renderers report it.
-        const step = Math.floor(done / PROGRESS_EVERY_ROWS);
-        if (step > Math.floor(before / PROGRESS_EVERY_ROWS)) input.onProgress(step * PROGRESS_EVERY_ROWS);
+        progress.add(batch.length);
       }
       // A report without rows still gets its header line.
       if (header) yield stringify([], { ...options, header: true });
@@ -44,7 +40,7 @@ export class CsvRenderer implements Renderer {
     // (ERR_STREAM_DESTROYED) that nobody listens to, which ends the worker process.
     const measured = digestStream();
     await pipeline(Readable.from(chunks()), measured.stream, createWriteStream(input.outPath), { signal: input.signal });
-    input.onProgress(done);
+    progress.finish();
     return measured.digest();
   }
 }

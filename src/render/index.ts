@@ -13,6 +13,7 @@ import { PdfRenderer } from './pdf-renderer.js';
 import type { Renderers } from './renderer.js';
 import { createTemplateEngine, type TemplateEngine } from './template-engine.js';
 import { XmlRenderer } from './xml-renderer.js';
+import { XlsxRenderer } from './xlsx-renderer.js';
 
 /** Settings the renderers read. */
 export type RenderConfig = Pick<Config, 'home' | 'chromiumPath' | 'pdfMaxConcurrentPages' | 'pdfRestartAfterRenders' | 'pdfMaxRows'>;
@@ -57,6 +58,7 @@ export async function createRenderers(config: RenderConfig, options: RenderingOp
     HTML: new HtmlRenderer(html),
     CSV: new CsvRenderer(),
     XML: new XmlRenderer({ now }),
+    XLSX: new XlsxRenderer(),
   };
   return { renderers, engine, browserPool, close: () => browserPool.close() };
 }

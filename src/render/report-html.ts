@@ -49,7 +49,7 @@ function tooLarge(input: RenderInput, rows: number, maxRows: number): ReportErro
   const format = input.validated.request.format;
   return new ReportError(
     'REPORT_TOO_LARGE',
-    `The report has ${rows} rows; ${format} allows at most ${maxRows}. Narrow the parameters or ask for CSV or XML.`,
+    `The report has ${rows} rows; ${format} allows at most ${maxRows}. Narrow the parameters or ask for CSV, XML or XLSX.`,
     [{ field: 'format', code: 'REPORT_TOO_LARGE', message: `${format} allows at most ${maxRows} rows.` }],
   );
 }

@@ -19,17 +19,17 @@ export function xmlName(name: string): string {
 }
 
 /** Replaces characters XML cannot hold with U+FFFD, so the file stays well-formed whatever the data. */
-function valid(text: string): string {
+export function xmlValidText(text: string): string {
   INVALID.lastIndex = 0;
   return INVALID.test(text) ? text.replace(INVALID, '\uFFFD') : text;
 }
 
 /** Element content: `&`, `<`, `>` escaped (`>` too, so `]]>` cannot appear). */
 export function xmlText(text: string): string {
-  return valid(text).replace(SPECIAL_TEXT, (c) => ENTITIES[c]!);
+  return xmlValidText(text).replace(SPECIAL_TEXT, (c) => ENTITIES[c]!);
 }
 
 /** A double-quoted attribute value's content: also quotes and whitespace escaped (no normalisation on read). */
 export function xmlAttr(text: string): string {
-  return valid(text).replace(SPECIAL_ATTR, (c) => ENTITIES[c]!);
+  return xmlValidText(text).replace(SPECIAL_ATTR, (c) => ENTITIES[c]!);
 }

@@ -1,6 +1,6 @@
 /**
  * Fast conversion of staged UTC instants to ISO-8601 with the offset of an IANA zone, e.g.
- * `2011-07-01T08:00:00.000Z` in Europe/London → `2011-07-01T09:00:00+01:00`. CSV and XML call it
+ * `2011-07-01T08:00:00.000Z` in Europe/London → `2011-07-01T09:00:00+01:00`. CSV, XML and XLSX call it
  * once per timestamp cell (millions of times for a full export), so offsets are cached per 15-minute
  * bucket instead of asking Intl for each value.
  */
@@ -10,16 +10,15 @@ const BUCKET_MS = 15 * 60_000;
 
 /**
  * @param zone IANA zone name (already validated by the request).
- * @returns a function from an instant (ISO string or epoch ms) to local ISO-8601 with `±HH:MM`;
- *   milliseconds appear only when not zero. Unreadable input is returned unchanged.
+ * @returns a function from an instant (epoch ms) to the zone's UTC offset then, in minutes (east
+ *   positive, e.g. 60 for Europe/London in July).
  * @throws RangeError when `zone` is not a valid IANA zone.
  */
-export function zonedIsoFormatter(zone: string): (instant: string | number) => string {
+export function zoneOffsetMinutes(zone: string): (ms: number) => number {
   const tz = IANAZone.create(zone);
   if (!tz.isValid) throw new RangeError(`unknown time zone: ${zone}`);
   const buckets = new Map<number, number | null>();
-
-  const offsetMinutes = (ms: number): number => {
+  return (ms) => {
     const bucket = Math.floor(ms / BUCKET_MS);
     let offset = buckets.get(bucket);
     if (offset === undefined) {
@@ -30,13 +29,22 @@ export function zonedIsoFormatter(zone: string): (instant: string | number) => s
       offset = start === end ? start : null;
       buckets.set(bucket, offset);
     }
-    return offset ?? tz.offset(ms);
+    return Math.round(offset ?? tz.offset(ms));
   };
+}
 
+/**
+ * @param zone IANA zone name (already validated by the request).
+ * @returns a function from an instant (ISO string or epoch ms) to local ISO-8601 with `±HH:MM`;
+ *   milliseconds appear only when not zero. Unreadable input is returned unchanged.
+ * @throws RangeError when `zone` is not a valid IANA zone.
+ */
+export function zonedIsoFormatter(zone: string): (instant: string | number) => string {
+  const offsetMinutes = zoneOffsetMinutes(zone);
   return (instant) => {
     const ms = typeof instant === 'number' ? instant : Date.parse(instant);
     if (Number.isNaN(ms)) return String(instant);
-    const offset = Math.round(offsetMinutes(ms));
+    const offset = offsetMinutes(ms);
     const local = new Date(ms + offset * 60_000);
     const sign = offset < 0 ? '-' : '+';
     const abs = Math.abs(offset);

@@ -50,6 +50,8 @@ export interface RealStack {
   worker: Worker;
   /** One API call as tenant `acme`: status and parsed JSON body. */
   call(method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object): Promise<{ status: number; body: ReturnType<typeof JSON.parse> }>;
+  /** One GET as tenant `acme` whose answer is a file: status, headers and the raw bytes. */
+  download(url: string): Promise<{ status: number; headers: Record<string, unknown>; bytes: Buffer }>;
   /** Runs `fn` while the worker polls; stops the worker, the API and Chromium afterwards. */
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -92,6 +94,10 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
     async call(method, url, payload) {
       const res = await app.inject({ method, url, headers: { 'x-api-key': STACK_API_KEY }, ...(payload ? { payload } : {}) });
       return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : {} };
+    },
+    async download(url) {
+      const res = await app.inject({ method: 'GET', url, headers: { 'x-api-key': STACK_API_KEY } });
+      return { status: res.statusCode, headers: res.headers, bytes: res.rawPayload };
     },
     async run(fn) {
       try {

@@ -1,5 +1,5 @@
 /**
- * Scale: all 541,909 Online Retail lines exported as CSV and XML from one staged file, with memory
+ * Scale: all 541,909 Online Retail lines exported as CSV, XML and XLSX from one staged file, with memory
  * bounded (the renderers stream) and every amount exact (the net revenue matches the published figure).
  */
 import { after, before, test } from 'node:test';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
+import ExcelJS from 'exceljs';
 import { DateTime } from 'luxon';
 import { ONLINE_RETAIL } from '../../src/data/datasets.js';
 import { addDecimals, decimalToString, parseDecimal, type ScaledDecimal } from '../../src/render/helpers/decimal.js';
@@ -56,7 +57,7 @@ const HEAP_MB = 64;
  * Renders in a child process whose V8 heap is capped at HEAP_MB (the staged file alone is ~134 MB),
  * so holding the rows in memory would crash it. Returns wall time (ms), peak RSS and progress calls.
  */
-async function renderCapped(format: 'CSV' | 'XML', out: string): Promise<{ ms: number; peakRss: number; progress: number[] }> {
+async function renderCapped(format: 'CSV' | 'XML' | 'XLSX', out: string): Promise<{ ms: number; peakRss: number; progress: number[] }> {
   const child = fileURLToPath(new URL('../fixtures/render-export-child.ts', import.meta.url));
   const { stdout } = await run(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', child, format, stagedPath, out, String(ROWS)], { maxBuffer: 10e6 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as { ms: number; peakRss: number; progress: number[] };
@@ -94,4 +95,32 @@ test(`XML of all ${ROWS.toLocaleString('en')} lines: streamed, bounded memory, o
   }
   assert.equal(lines, ROWS);
   assert.equal(last, '</invoice_lines>');
+});
+
+test(`XLSX of all ${ROWS.toLocaleString('en')} lines: streamed, bounded memory, one sheet, exact net revenue`, async (t) => {
+  const out = path.join(dir, 'all.xlsx');
+  const m = await renderCapped('XLSX', out);
+  t.diagnostic(`XLSX: ${m.ms} ms, ${(statSync(out).size / 1e6).toFixed(1)} MB written, peak RSS ${(m.peakRss / 1e6).toFixed(0)} MB with a ${HEAP_MB} MB heap cap`);
+  assert.equal(m.progress.length, 55, 'progress every 10,000 rows and at the end');
+  assert.equal(m.progress.at(-1), ROWS);
+
+  // Read back with exceljs's streaming reader: every line a row, every line total a number.
+  const sheets: string[] = [];
+  let rows = 0;
+  let total: ScaledDecimal = { units: 0n, scale: 0 };
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(out, { worksheets: 'emit', sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore' });
+  for await (const sheet of reader) {
+    sheets.push((sheet as unknown as { name: string }).name);
+    for await (const row of sheet) {
+      if (row.number === 1) continue;
+      rows++;
+      const lineTotal = row.getCell(8).value;
+      assert.equal(typeof lineTotal, 'number', `row ${row.number}: line_total is a number`);
+      // The double each cell holds prints as the staged decimal (at most 15 significant digits here).
+      total = addDecimals(total, parseDecimal(String(lineTotal)));
+    }
+  }
+  assert.deepEqual(sheets, ['Invoice lines'], '541,909 rows fit on one sheet');
+  assert.equal(rows, ROWS);
+  assert.equal(decimalToString(total), ONLINE_RETAIL.netRevenueGbp, 'the sum of every line total is the published net revenue');
 });

@@ -5,8 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { filterableFieldsToWire } from '../../src/catalog/filters.js';
 import type { ReportDefinitionFile } from '../../src/catalog/report-definition.js';
@@ -14,7 +12,7 @@ import { validateFilters } from '../../src/catalog/validate-filters.js';
 import { validateRequest } from '../../src/catalog/validate-request.js';
 import { ReportError } from '../../src/domain/errors.js';
 import type { ReportRequest } from '../../src/domain/report-request.js';
-import { shippedCatalog, tempDir } from '../fixtures/render-fixtures.js';
+import { shippedCatalog, templatesWith } from '../fixtures/render-fixtures.js';
 
 /** A definition with one filterable field of each type. */
 const DEF: Pick<ReportDefinitionFile, 'filters'> = {
@@ -203,21 +201,6 @@ test('filterableFieldsToWire lists name, type and operators per field', () => {
   assert.deepEqual(filterableFieldsToWire(cat.get('SALES_SUMMARY')!).map((f) => `${f.name}:${f.type}`),
     ['country:string', 'month:string', 'invoices:integer', 'lines:integer', 'quantity:integer', 'net_sales:decimal']);
 });
-
-/** Writes a one-definition templates folder whose report.json is `patch` applied to a valid base. */
-function templatesWith(patch: Record<string, unknown>): string {
-  const root = tempDir('rf-filters-');
-  const dir = path.join(root, 'BAD_FILTERS');
-  mkdirSync(dir);
-  writeFileSync(path.join(dir, 'query.sql'), 'SELECT 1 AS n, true AS flag ORDER BY 1');
-  writeFileSync(path.join(dir, 'report.json'), JSON.stringify({
-    code: 'BAD_FILTERS', title: { en: 'Bad', no: 'Dårlig' }, description: 'Test.',
-    parameters: { type: 'object', properties: {}, additionalProperties: false },
-    query: 'query.sql', columns: [{ name: 'n', type: 'integer' }, { name: 'flag', type: 'boolean' }], formats: { CSV: {} },
-    ...patch,
-  }));
-  return root;
-}
 
 test('the catalog refuses a filter declaration that does not fit the columns, naming the definition', () => {
   const refused: [Record<string, unknown>, RegExp][] = [

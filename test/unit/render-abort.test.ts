@@ -11,6 +11,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CsvRenderer } from '../../src/render/csv-renderer.js';
 import type { Renderer } from '../../src/render/renderer.js';
+import { XlsxRenderer } from '../../src/render/xlsx-renderer.js';
 import { XmlRenderer } from '../../src/render/xml-renderer.js';
 import { fixture, renderInput, shippedCatalog, tempDir, validated } from '../fixtures/render-fixtures.js';
 
@@ -31,6 +32,7 @@ async function uncaughtDuring(fn: () => Promise<void>, settleMs = 300): Promise<
 const RENDERERS: [string, () => Renderer][] = [
   ['CSV', () => new CsvRenderer()],
   ['XML', () => new XmlRenderer()],
+  ['XLSX', () => new XlsxRenderer()],
 ];
 
 for (const [format, make] of RENDERERS) {
@@ -40,7 +42,7 @@ for (const [format, make] of RENDERERS) {
       const rowsPath = path.join(dir, 'rows.ndjson');
       const line = readFileSync(fixture('invoice-lines-sample.ndjson'), 'utf8').split('\n')[0]!;
       writeFileSync(rowsPath, (line + '\n').repeat(200_000));
-      const request = validated(shippedCatalog(), 'INVOICE_LINES', { from_date: '2010-12-01', to_date: '2011-12-09' }, { format: format as 'CSV' | 'XML' });
+      const request = validated(shippedCatalog(), 'INVOICE_LINES', { from_date: '2010-12-01', to_date: '2011-12-09' }, { format: format as 'CSV' | 'XML' | 'XLSX' });
       for (let round = 0; round < 20; round++) {
         const ac = new AbortController();
         const input = renderInput(shippedCatalog().get('INVOICE_LINES')!, request, rowsPath, path.join(dir, `out-${round}.${format}`), {

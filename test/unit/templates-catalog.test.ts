@@ -10,8 +10,9 @@ import { shippedCatalog, TEMPLATES_DIR, validated } from '../fixtures/render-fix
 test('the catalog loads INVOICE, INVOICE_LINES and SALES_SUMMARY with their formats', () => {
   const cat = shippedCatalog();
   assert.deepEqual(Object.keys(cat.get('INVOICE')!.formats).sort(), ['HTML', 'PDF']);
-  assert.deepEqual(Object.keys(cat.get('INVOICE_LINES')!.formats).sort(), ['CSV', 'XML']);
-  assert.deepEqual(Object.keys(cat.get('SALES_SUMMARY')!.formats).sort(), ['CSV', 'PDF']);
+  assert.deepEqual(Object.keys(cat.get('INVOICE_LINES')!.formats).sort(), ['CSV', 'XLSX', 'XML']);
+  assert.deepEqual(Object.keys(cat.get('SALES_SUMMARY')!.formats).sort(), ['CSV', 'PDF', 'XLSX']);
+  assert.deepEqual(cat.get('INVOICE_LINES')!.formats.XLSX, { money_columns: ['unit_price', 'line_total'], currency: 'GBP' });
   assert.equal(cat.get('INVOICE')!.checkSql.length, 1);
   assert.deepEqual(cat.get('INVOICE_LINES')!.formats.XML, { xml_root: 'invoice_lines', xml_row: 'line' });
   assert.match(cat.get('INVOICE')!.title.no, /Faktura/);

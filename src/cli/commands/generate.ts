@@ -50,7 +50,7 @@ export function registerGenerate(program: Command, io: CliIo, done: (code: ExitC
     .description('ask for a report; prints its id (with --wait: follows it and downloads the file)')
     .argument('<report_code>', 'report definition code, e.g. INVOICE (see `reportflow definitions`)')
     .option('-p, --param <name=value>', 'a report parameter (repeatable)', repeatable)
-    .option('-f, --format <format>', 'pdf, html, csv or xml', 'pdf')
+    .option('-f, --format <format>', 'pdf, html, csv, xml or xlsx', 'pdf')
     .option('-l, --language <language>', 'en or no (default: en)')
     .option('-t, --timezone <zone>', 'IANA time zone for dates and the period (default: UTC)')
     .option('--customer <id>', 'customer id the report is for')

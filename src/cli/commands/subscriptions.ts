@@ -52,7 +52,7 @@ export function registerSubscriptions(program: Command, io: CliIo, done: (code: 
     .description('subscribe to a report; prints the subscription and its next run times')
     .argument('<report_code>', 'report definition code')
     .option('-p, --param <name=value>', 'a report parameter (repeatable)', (v: string, all: string[]) => [...all, v], [])
-    .option('-f, --format <format>', 'pdf, html, csv or xml', 'pdf')
+    .option('-f, --format <format>', 'pdf, html, csv, xml or xlsx', 'pdf')
     .option('-l, --language <language>', 'en or no')
     .requiredOption('-t, --timezone <zone>', 'IANA time zone of the schedule and the periods')
     .requiredOption('--frequency <frequency>', 'DAILY, WEEKLY, TWICE_A_MONTH, MONTHLY or CUSTOM')
