@@ -1,14 +1,29 @@
-/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago, below the kernel's ephemeral range.
+ *
+ * Tests start services on such ports, and some start a service again on the ports of one that died
+ * (test/e2e/supervision.test.ts). A port the OS picks (listen on 0) comes from the ephemeral range
+ * (Linux: 32768–60999, /proc/sys/net/ipv4/ip_local_port_range), from which every outgoing connection
+ * also takes its local port: once released, it could be taken by any connection meanwhile (seen once:
+ * a restarted worker's metrics port EADDRINUSE). Ports in 20000–32767 are never handed out that way.
+ */
 import { createServer } from 'node:net';
 
+const LOW = 20_000;
+const HIGH = 32_767;
+
 export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
+  for (let tries = 0; tries < 200; tries++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW + 1));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free port in ${LOW}–${HIGH} after 200 tries`);
+}
+
+async function canListen(port: number): Promise<boolean> {
+  return await new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
