@@ -54,9 +54,10 @@ const LONG_STAGE: ActivityOptions = {
 };
 
 const remoteValidate = proxyActivities<ReportActivities>({ startToCloseTimeout: '30 seconds', retry: TRANSIENT }).validateRequest;
-// Validation is a catalog check and a data check or two: a local activity, no server round trip.
+// For requests the API marked inline (`request.runMode`): validation as a local activity, no server
+// round trip. Others keep it an activity of its own, so a slow data check shows VALIDATE and can be cancelled.
 const localValidate = proxyLocalActivities<ReportActivities>({ startToCloseTimeout: '30 seconds', retry: TRANSIENT }).validateRequest;
-/** Patch id of validating in a local activity (see `validate`). */
+/** Patch id of local validation and of deciding every patch at the start (see `runFeatures`). */
 const LOCAL_VALIDATE_PATCH = 'local-validate';
 
 /**
