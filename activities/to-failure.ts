@@ -6,16 +6,18 @@
  * activity's retry policy (transient faults: database, browser, I/O, network).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { isDatabaseUnavailable } from '../src/data/database.js';
+import { DatabaseUnavailableError } from '../src/data/database.js';
 import { ReportError } from '../src/domain/errors.js';
 
 /**
  * Returns the failure to throw for `err`: a non-retryable `ApplicationFailure` for a `ReportError`; a
  * retryable one of type `UNAVAILABLE` for a database outage (so a run whose retries run out during an
- * outage ends with UNAVAILABLE, not INTERNAL); else `err` itself.
+ * outage ends with UNAVAILABLE, not INTERNAL); else `err` itself. An outage is a
+ * `DatabaseUnavailableError` anywhere in the cause chain: `PgDatabase` throws every one as such, and a
+ * bare socket error (ENOTFOUND, ECONNREFUSED) may as well come from a webhook host, a bucket or SMTP.
  */
 export function toFailure(err: unknown): unknown {
-  if (isDatabaseUnavailable(err)) {
+  if (hasDatabaseOutage(err)) {
     return ApplicationFailure.create({ type: 'UNAVAILABLE', message: 'The database could not be reached; the run was retried until its retries ran out.', nonRetryable: false, cause: err as Error });
   }
   if (err instanceof ReportError) {
@@ -28,6 +30,14 @@ export function toFailure(err: unknown): unknown {
     });
   }
   return err;
+}
+
+/** True when `err` or one of its causes (at most 8 deep) is a `DatabaseUnavailableError`. */
+function hasDatabaseOutage(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof DatabaseUnavailableError) return true;
+  }
+  return false;
 }
 
 /**

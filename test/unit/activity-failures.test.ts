@@ -24,22 +24,35 @@ void test('any other error passes through unchanged, so the retry policy retries
 });
 
 void test('a database outage becomes a retryable UNAVAILABLE failure, so exhausted retries end the run UNAVAILABLE, not INTERNAL', () => {
+  // PgDatabase, the one door to the database, throws every outage as a DatabaseUnavailableError.
   const outages = [
     new Error('Connection terminated unexpectedly'),
     new Error('timeout exceeded when trying to connect'),
     Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5433'), { code: 'ECONNREFUSED' }),
     Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
-    new DatabaseUnavailableError(new Error('Connection terminated')),
-  ];
+  ].map((cause) => new DatabaseUnavailableError(cause));
+  // ...also when a stream or a step wrapped it on the way up.
+  outages.push(Object.assign(new Error('render failed'), { cause: new DatabaseUnavailableError(new Error('Connection terminated')) }) as DatabaseUnavailableError);
   for (const err of outages) {
     const failure = toFailure(err);
     assert.ok(failure instanceof ApplicationFailure, err.message);
     assert.equal(failure.type, 'UNAVAILABLE');
     assert.equal(failure.nonRetryable, false);
+    assert.match(failure.message, /database could not be reached/);
   }
   // An SQL error is a fault of its own, not an outage.
   const syntax = Object.assign(new Error('syntax error at or near "SELEC"'), { code: '42601' });
   assert.equal(toFailure(syntax), syntax);
+});
+
+void test('a network fault elsewhere (a webhook host, a bucket, SMTP) is not called a database outage', () => {
+  // Seen in the worker log of a webhook to an unknown host: "The database could not be reached…: getaddrinfo ENOTFOUND 0.com".
+  const faults = [
+    Object.assign(new Error('getaddrinfo ENOTFOUND 0.com'), { code: 'ENOTFOUND' }),
+    Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), { code: 'ECONNREFUSED' }),
+    Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+  ];
+  for (const err of faults) assert.equal(toFailure(err), err, err.message);
 });
 
 void test('a wrapped activity keeps its result and converts what it throws', async () => {
