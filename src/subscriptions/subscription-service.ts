@@ -47,8 +47,11 @@ export interface SubscriptionServiceDeps {
   store: SubscriptionStore;
   scheduler: SubscriptionScheduler;
   catalog: Catalog;
-  /** `subscriptionCatchupDays`: the window missed periods are judged by when the schedule cannot be described. */
-  config: { subscriptionCatchupDays: number };
+  /**
+   * `subscriptionCatchupDays`: the window missed periods are judged by when the schedule cannot be
+   * described; `subscriptionBackfillMaxRuns`: the most runs one backfill may ask for.
+   */
+  config: { subscriptionCatchupDays: number; subscriptionBackfillMaxRuns: number };
   newId: () => string;
   now?: () => Date;
 }
@@ -152,13 +155,22 @@ export class SubscriptionService {
   }
 
   /**
-   * One run per nominal time in `[from, to)`, however old. `runs` counts them (a CUSTOM cron's at most
-   * 10 000). @throws ReportError SCHEDULE_INVALID for an empty or reversed range.
+   * One run per nominal time in `[from, to)`, however old. `runs` counts them.
+   * @throws ReportError SCHEDULE_INVALID for an empty or reversed range, or one holding more than
+   *   `subscriptionBackfillMaxRuns` runs: every run is a report, and one call asking for ten thousand
+   *   would keep the worker and Temporal's scheduler busy for hours and slow every other tenant.
    */
   async backfill(tenantId: string, id: string, range: { from: string; to: string }): Promise<{ found: boolean; runs?: number }> {
     const row = await this.deps.store.get(tenantId, id);
     if (!row) return { found: false };
     const [from, to] = this.range(row, range);
+    const max = this.deps.config.subscriptionBackfillMaxRuns;
+    const runs = nominalTimes(row.schedule, row.timezone, from.toJSDate(), to.toJSDate(), max + 1).length;
+    if (runs > max) {
+      throw new ReportError('SCHEDULE_INVALID', `The range holds more than ${max} runs; split it into several backfills.`, [
+        { field: 'to', code: 'SCHEDULE_INVALID', message: `At most ${max} runs per backfill (REPORTFLOW_SUBSCRIPTION_BACKFILL_MAX_RUNS).` },
+      ]);
+    }
     // Adding the range to the schedule is a read-modify-write: one change at a time, or a range could be lost.
     const found = await this.deps.store.withScheduleLock(id, async (tx) => {
       const current = await this.deps.store.get(tenantId, id, tx);
@@ -166,7 +178,7 @@ export class SubscriptionService {
       return current !== undefined;
     });
     if (!found) return { found: false };
-    return { found: true, runs: nominalTimes(row.schedule, row.timezone, from.toJSDate(), to.toJSDate(), 10_000).length };
+    return { found: true, runs };
   }
 
   /**

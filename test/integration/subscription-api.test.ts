@@ -58,7 +58,7 @@ const KEY = { acme: 'acme-key-123', globex: 'globex-key-456', acmeViewer: 'acme-
 
 /** The subscription service as the API builds it, over `scheduler`, with its state in the test's PostgreSQL. */
 function serviceOver(scheduler: SubscriptionSchedules, catalog = invoiceCatalog()): SubscriptionService {
-  return new SubscriptionService({ store: new SubscriptionStore(pgDb), scheduler, catalog, config: { subscriptionCatchupDays: 7 }, newId: uuidv7 });
+  return new SubscriptionService({ store: new SubscriptionStore(pgDb), scheduler, catalog, config: { subscriptionCatchupDays: 7, subscriptionBackfillMaxRuns: 366 }, newId: uuidv7 });
 }
 
 /** The first argument of a described schedule's action: the snapshot its runs start with. */
@@ -210,6 +210,16 @@ void test('bad schedules and ranges are refused with 400 and the field', async (
     const ok = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', schedule: { frequency: 'DAILY' }, active: false });
     const reversed = await call(api, 'POST', `/report-subscriptions/${ok.body.id}/backfill`, { from: '2025-03-01', to: '2025-02-01' });
     assert.deepEqual([reversed.status, reversed.body.error.code, reversed.body.error.errors[0].field], [400, 'SCHEDULE_INVALID', 'to']);
+    // 26 years of daily runs (9,497 reports) in one call would keep the worker and the scheduler busy for hours.
+    const huge = await call(api, 'POST', `/report-subscriptions/${ok.body.id}/backfill`, { from: '2000-01-01', to: '2026-01-01' });
+    assert.deepEqual([huge.status, huge.body.error.code, huge.body.error.errors[0].field], [400, 'SCHEDULE_INVALID', 'to']);
+    assert.match(huge.body.error.errors[0].message, /At most 366 runs per backfill \(REPORTFLOW_SUBSCRIPTION_BACKFILL_MAX_RUNS\)/);
+    const justOver = await call(api, 'POST', `/report-subscriptions/${ok.body.id}/backfill`, { from: '2024-01-01', to: '2025-01-02' });
+    assert.deepEqual([justOver.status, justOver.body.error?.code], [400, 'SCHEDULE_INVALID'], '367 daily runs');
+    // Nothing of a refused range reached the schedule.
+    const described = await env.client.schedule.getHandle(`subscription-${ok.body.id}`).describe();
+    assert.deepEqual(actionInput(described)?.catchUp?.backfills ?? [], []);
+    assert.equal(described.info.runningActions.length + described.info.recentActions.length, 0);
     await call(api, 'DELETE', `/report-subscriptions/${ok.body.id}`);
   });
 });

@@ -146,7 +146,7 @@ function assertEveryTimeOnce(runs: Run[]): void {
 }
 
 function service(store: SubscriptionStore, schedules: SubscriptionSchedules): SubscriptionService {
-  return new SubscriptionService({ store, scheduler: schedules, catalog: invoiceCatalog(), config: { subscriptionCatchupDays: 7 }, newId: uuidv7 });
+  return new SubscriptionService({ store, scheduler: schedules, catalog: invoiceCatalog(), config: { subscriptionCatchupDays: 7, subscriptionBackfillMaxRuns: 366 }, newId: uuidv7 });
 }
 
 void test('after a worker outage, the runs within the catch-up window run once each, in order, each for its own period; older ones end MISSED and are listed', async () => {

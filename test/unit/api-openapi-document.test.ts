@@ -26,7 +26,7 @@ before(async () => {
   catalogDir = dir;
   api = await startTestApi({
     catalog,
-    subscriptions: new SubscriptionService({ store: new SubscriptionStore(new FakeDatabase()), scheduler: notCalled, catalog, config: { subscriptionCatchupDays: 7 }, newId: () => 'unused' }),
+    subscriptions: new SubscriptionService({ store: new SubscriptionStore(new FakeDatabase()), scheduler: notCalled, catalog, config: { subscriptionCatchupDays: 7, subscriptionBackfillMaxRuns: 366 }, newId: () => 'unused' }),
   });
   doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
 });
