@@ -209,10 +209,16 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
     );
   }
 
-  /** Connection faults become ReportError('UNAVAILABLE'). */
+  /**
+   * Runs `fn` under a 20 s deadline; connection faults and the deadline become ReportError('UNAVAILABLE').
+   * A change is up to three calls (create, then describe and update when the schedule exists), and the
+   * scheduler answers a describe only between its own tasks: a dev server busy with thousands of runs
+   * once took more than 10 s for one PATCH under a fuzzer's load. 20 s stays under the 30 s a client
+   * such as the fuzzer waits.
+   */
   private async call<R>(fn: () => Promise<R>): Promise<R> {
     try {
-      return await this.client.withDeadline(Date.now() + 10_000, fn);
+      return await this.client.withDeadline(Date.now() + 20_000, fn);
     } catch (err) {
       if (isConnectionFault(err)) throw Object.assign(new ReportError('UNAVAILABLE', 'Temporal could not be reached; try again.'), { cause: err });
       throw err;
