@@ -21,9 +21,12 @@ export interface KeepAlive {
 
 /**
  * Heartbeats at once with `initial`, then every `KEEP_ALIVE_EVERY_MS` with the latest progress, until
- * `stop()`.
+ * `stop()`. A local activity (an inline run's stages) does not heartbeat: the server does not know it
+ * (the SDK's core logs "Activity heartbeat failed … UnknownActivity" for each one) and its cancellation
+ * arrives through the workflow task, not a heartbeat's answer.
  */
-export function keepAlive(ctx: Context, initial: unknown = 0): KeepAlive {
+export function keepAlive(ctx: Pick<Context, 'heartbeat' | 'info'>, initial: unknown = 0): KeepAlive {
+  if (ctx.info.isLocal) return { progress() {}, stop() {} };
   let details = initial;
   ctx.heartbeat(details);
   const timer = setInterval(() => ctx.heartbeat(details), KEEP_ALIVE_EVERY_MS);
