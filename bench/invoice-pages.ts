@@ -2,7 +2,7 @@
  * The invoices the peers render, made by reportflow's own code from the same database, so the peers
  * get exactly what reportflow renders: the report's query and parameter binding, the staged row format,
  * the template context and the Handlebars engine with the shipped template, partials, CSS and labels
- * (src/render/report-html.ts), and the PDF footer. One page per invoice of `INVOICE_IDS`.
+ * (src/render/report-html.ts), and the PDF running header. One page per invoice of `INVOICE_IDS`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { validateRequest } from '../src/catalog/validate-request.js';
 import { PgDatabase } from '../src/data/pg-database.js';
 import { bindNamedParameters, queryParameters } from '../src/data/sql-binding.js';
 import { lookupLabel } from '../src/render/labels.js';
-import { footerTemplate } from '../src/render/pdf-renderer.js';
+import { runningHeaderTemplate } from '../src/render/pdf-renderer.js';
 import { renderReportHtml } from '../src/render/report-html.js';
 import { buildTemplateContext, type TemplateContext } from '../src/render/template-context.js';
 import { createTemplateEngine } from '../src/render/template-engine.js';
@@ -30,8 +30,8 @@ export interface InvoicePage {
   html: string;
   /** The data the template rendered, for peers that run the template themselves. */
   context: TemplateContext;
-  /** Chromium's footer template (page numbers), as reportflow prints it. */
-  footer: string;
+  /** Chromium's header template (document title, page numbers), as reportflow prints it. */
+  header: string;
 }
 
 /** What a peer needs to run the INVOICE template itself. */
@@ -74,7 +74,7 @@ export async function buildInvoicePages(databaseUrl: string): Promise<InvoiceTem
       const html = await renderReportHtml(input, { engine, maxRows: rows.length, now: () => now });
       const labels = engine.labels(definition.dir, BENCH_LOCALE.language);
       const context = buildTemplateContext(definition, validated, rows, labels, now);
-      pages.push({ invoiceId, html, context, footer: footerTemplate(lookupLabel(labels, 'page')) });
+      pages.push({ invoiceId, html, context, header: runningHeaderTemplate(lookupLabel(labels, 'page')) });
     }
     return { templatePath: path.join(definition.dir, definition.formats.PDF!.template!), pages };
   } finally {

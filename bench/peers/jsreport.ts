@@ -17,7 +17,7 @@
  * gives it as many browsers as reportflow has pages printing at once (`REPORTFLOW_PDF_MAX_PAGES`, capped
  * at the concurrency), unless told otherwise.
  * Chromium: the system one, with reportflow's flags; the PDF options are reportflow's (A4, backgrounds,
- * the same margins and page-number footer).
+ * the same margins and running header with page numbers).
  */
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -77,7 +77,7 @@ export async function startJsreport(options: { concurrency: number; browsers: nu
   const helpers = await helpersScript();
   const template = (recipe: string, page: InvoicePage) => ({
     content, engine: 'handlebars', recipe, helpers,
-    ...(recipe === 'chrome-pdf' ? { chrome: pdfOptions(page.footer) } : {}),
+    ...(recipe === 'chrome-pdf' ? { chrome: pdfOptions(page.header) } : {}),
   });
   return {
     async renderPdf(page) {
@@ -108,9 +108,9 @@ export async function checkSameHtml(peer: JsreportPeer, template: InvoiceTemplat
 }
 
 /** reportflow's print options (src/render/pdf-renderer.ts `printPage`) in jsreport's `chrome` names. */
-function pdfOptions(footer: string): Record<string, unknown> {
+function pdfOptions(header: string): Record<string, unknown> {
   return {
-    format: 'A4', printBackground: true, displayHeaderFooter: true, headerTemplate: '<span></span>', footerTemplate: footer,
+    format: 'A4', printBackground: true, displayHeaderFooter: true, headerTemplate: header, footerTemplate: '<span></span>',
     marginTop: '14mm', marginBottom: '16mm', marginLeft: '12mm', marginRight: '12mm',
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Raw Puppeteer: the bound on what any service printing through one Chromium can reach here. The same
  * puppeteer-core and Chromium flags as reportflow's pool, the same finished HTML and the same print call
- * (`printPage`: A4, margins, footer), and nothing else: no templating, no lock-down of the page, no queue.
+ * (`printPage`: A4, margins, running header), and nothing else: no templating, no lock-down of the page, no queue.
  * Two ways: a new page per PDF (opened, used, closed), and page reuse (one page per concurrent slot,
  * kept open: `setContent` + `pdf` again and again).
  */
@@ -34,14 +34,14 @@ export async function startRawPuppeteer(chromiumPath: string, mode: PageMode): P
       if (mode === 'new-page') {
         const page = await browser.newPage();
         try {
-          return await printPage(page, invoice.html, invoice.footer, PRINT_TIMEOUT_MS);
+          return await printPage(page, invoice.html, invoice.header, PRINT_TIMEOUT_MS);
         } finally {
           await page.close();
         }
       }
       let page = pages.get(slot);
       if (!page) pages.set(slot, (page = await browser.newPage()));
-      return printPage(page, invoice.html, invoice.footer, PRINT_TIMEOUT_MS);
+      return printPage(page, invoice.html, invoice.header, PRINT_TIMEOUT_MS);
     },
     async close() {
       await browser.close();

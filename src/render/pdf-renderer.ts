@@ -36,12 +36,12 @@ export class PdfRenderer implements Renderer {
   async render(input: RenderInput): Promise<RenderOutput> {
     const html = await renderReportHtml(input, this.options);
     const labels = this.options.engine.labels(input.definition.dir, input.validated.request.language);
-    const footer = footerTemplate(lookupLabel(labels, 'page'));
+    const header = runningHeaderTemplate(lookupLabel(labels, 'page'));
     const timeout = this.options.timeoutMs ?? 120_000;
     // Printing a long report takes a while (20,000 rows ≈ 570 pages ≈ 40 s on 2 cores); the render
     // activity heartbeats meanwhile (activities/keep-alive.ts).
     const pdf = await inSpan('chromium.render', { 'reportflow.rows': input.rowCount }, async (span) => {
-      const printed = await this.options.pool.withPage((page) => printPage(page, html, footer, timeout), input.signal);
+      const printed = await this.options.pool.withPage((page) => printPage(page, html, header, timeout), input.signal);
       span.setAttribute('reportflow.size_bytes', printed.byteLength);
       return printed;
     });
@@ -53,32 +53,35 @@ export class PdfRenderer implements Renderer {
 }
 
 /**
- * Prints `html` on `page` as every PDF report is printed (A4, backgrounds, the page-number footer,
- * 14/16/12/12 mm margins), waiting at most `timeout` ms for the load and as long again for the print.
+ * Prints `html` on `page` as every PDF report is printed (A4, backgrounds, `header` repeated at the
+ * top of every page, 14/16/12/12 mm margins), waiting at most `timeout` ms for the load and as long
+ * again for the print.
  * The renderer hands it pages the pool has locked down (see `lockDownPage`); `npm run bench` also
  * prints with it so its raw-Puppeteer figures print exactly the same PDF.
  * @returns the PDF bytes.
  * @throws TimeoutError when loading or printing takes longer than `timeout`.
  */
-export async function printPage(page: Page, html: string, footer: string, timeout: number): Promise<Uint8Array> {
+export async function printPage(page: Page, html: string, header: string, timeout: number): Promise<Uint8Array> {
   await page.setContent(html, { waitUntil: 'load', timeout });
   return page.pdf({
     format: 'A4',
     printBackground: true,
     tagged: false,
     displayHeaderFooter: true,
-    headerTemplate: '<span></span>',
-    footerTemplate: footer,
+    headerTemplate: header,
+    footerTemplate: '<span></span>',
     margin: { top: '14mm', bottom: '16mm', left: '12mm', right: '12mm' },
     timeout,
   });
 }
 
 /**
- * The footer Chromium prints on every page: `<pageLabel> <n> / <total>`, right-aligned. Chromium fills
- * `pageNumber`/`totalPages`; the label is ours but escaped all the same.
+ * The running header Chromium prints at the top of every page: the document's name on the left (its
+ * HTML `<title>`, e.g. "Invoice 536365" or "Sales summary · 1 Jun 2011 – 31 Jul 2011"), and
+ * `<pageLabel> <n> / <total>` on the right, so a page printed or read alone still says what it belongs to.
+ * Chromium fills `title`, `pageNumber` and `totalPages` (escaped); the label is ours but escaped all the same.
  */
-export function footerTemplate(pageLabel: string): string {
+export function runningHeaderTemplate(pageLabel: string): string {
   const label = pageLabel.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  return `<div style="font-family: 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif; font-size: 8px; color: #666; width: 100%; text-align: right; margin: 0 12mm;">${label} <span class="pageNumber"></span> / <span class="totalPages"></span></div>`;
+  return `<div style="font-family: 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif; font-size: 8px; color: #666; width: 100%; margin: 0 12mm; display: flex; justify-content: space-between;"><span class="title"></span><span>${label} <span class="pageNumber"></span> / <span class="totalPages"></span></span></div>`;
 }

@@ -114,6 +114,30 @@ test('the sales summary PDF groups countries with subtotals and a grand total, m
   assert.match(text, /Grand total\s+3\s+47\s+677\s+£1,643\.27/);
 });
 
+test('every page of a multi-page PDF repeats the running header: the document name and page n / N', async () => {
+  const cat = shippedCatalog();
+  const dir = tmpDir();
+  const rowsPath = path.join(dir, 'rows.ndjson');
+  // 40 countries × 12 months: several pages of one table.
+  const rows = Array.from({ length: 40 }, (_, c) => Array.from({ length: 12 }, (_, m) => ({
+    country: `Country ${String(c).padStart(2, '0')}`, month: `2011-${String(m + 1).padStart(2, '0')}`, invoices: 1, lines: 2, quantity: 3, net_sales: '4.50',
+  }))).flat();
+  writeFileSync(rowsPath, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const request = validated(cat, 'SALES_SUMMARY', { from_date: '2011-01-01', to_date: '2011-12-31' }, { format: 'PDF', timezone: 'Europe/London' });
+  const input = renderInput(cat.get('SALES_SUMMARY')!, request, rowsPath, path.join(dir, 'sales.pdf'));
+  const { pages } = await rendering.renderers.PDF.render(input);
+  assert.ok(pages >= 3, `${pages} pages`);
+  for (let n = 1; n <= pages; n++) {
+    const { stdout } = await run('pdftotext', ['-layout', '-f', String(n), '-l', String(n), input.outPath, '-']);
+    const firstLine = stdout.replace(/[\u00a0\u202f]/g, ' ').split('\n').find((l) => l.trim()) ?? '';
+    assert.match(firstLine, new RegExp(`Sales summary · 1 Jan 2011 – 31 Dec 2011\\s+Page ${n} / ${pages}$`), `page ${n}: ${firstLine}`);
+  }
+
+  const invoice = invoiceInput('536365', 'no');
+  await rendering.renderers.PDF.render(invoice);
+  assert.match((await pdfText(invoice.outPath)).split('\n').find((l) => l.trim()) ?? '', /Faktura 536365\s+Side 1 \/ 1/);
+});
+
 test('the page makes no network request, whatever the template or data asks for', async () => {
   let requests = 0;
   let connections = 0;
