@@ -69,7 +69,9 @@ test(`Schemathesis --checks all finds nothing wrong in ${MAX_TIME_SECONDS} s`, {
     const failuresAt = output.indexOf(' FAILURES ');
     const summaryAt = output.lastIndexOf(' SUMMARY ');
     console.log(`  schemathesis exited with ${code}\n${output.slice(Math.max(0, summaryAt - 40)).split('\n').map((l) => `  | ${l}`).join('\n')}`);
-    assert.equal(code, 0, `Schemathesis found problems (rerun with TEST_SCHEMATHESIS_SEED from the summary):\n${output.slice(failuresAt >= 0 ? failuresAt : -4000)}`);
+    // What the service logged about the requests it could not serve (5xx), to see why without a rerun.
+    const faults = service.output.filter((l) => /request could not be served|request failed/.test(l)).slice(-10);
+    assert.equal(code, 0, `Schemathesis found problems (rerun with TEST_SCHEMATHESIS_SEED from the summary):\n${output.slice(failuresAt >= 0 ? failuresAt : -4000)}\nThe service's log of its 5xx answers (last 10):\n${faults.join('\n') || '(none)'}`);
     const junit = await readFile(path.join(reports, 'junit.xml'), 'utf8');
     // One test case per operation tested (and one for the stateful phase).
     const operations = junit.match(/<testcase /g)?.length ?? 0;
