@@ -154,6 +154,35 @@ for (const engine of engines) {
       assert.match(text, /United Kingdom/);
     });
 
+    test('MUSIC_SALES (the Chinook dataset) as CSV, whole and filtered by country: sales per month add up to the invoices\' own totals, months in the request zone', async () => {
+      // Chinook's invoices are dated at 00:00 UTC: in New York that is 19:00 or 20:00 the evening before,
+      // so an invoice of 1 Feb 2021 belongs to January there.
+      const params = [{ name: 'from_date', value: '2021-01-01' }, { name: 'to_date', value: '2021-06-30' }];
+      const body = { report_code: 'MUSIC_SALES', language: 'en', timezone: 'America/New_York', parameter_values: params };
+      const [csvReq, usaReq] = await Promise.all([
+        api.post('/v1/report-generate-requests', { ...body, format: 'CSV' }),
+        api.post('/v1/report-generate-requests', { ...body, format: 'CSV', filters: { country: { eq: 'USA' } } }),
+      ]);
+      assert.equal(csvReq.status, 201, JSON.stringify(csvReq.body));
+      assert.equal(usaReq.status, 201, JSON.stringify(usaReq.body));
+      for (const req of [csvReq, usaReq]) assert.equal((await api.waitForRun(String(req.body.id))).final.status, 'SUCCEEDED');
+      // Independently: the invoices' own totals (not their lines), by the New York month of their UTC instant.
+      const { rows } = await sql.query<{ month: string; total: string; usa: string | null }>(
+        `select to_char((invoice_date at time zone 'UTC') at time zone 'America/New_York', 'YYYY-MM') as month,
+                sum(total)::text as total, (sum(total) filter (where billing_country = 'USA'))::text as usa
+           from chinook.invoice
+          where invoice_date >= '2021-01-01 05:00' and invoice_date < '2021-07-01 04:00' group by 1 order by 1`);
+      assert.deepEqual(rows.map((r) => r.month), ['2021-01', '2021-02', '2021-03', '2021-04', '2021-05', '2021-06']);
+      const records = parse((await api.download(`/v1/reports/${String(csvReq.body.id)}/download`)).bytes, { columns: true }) as Record<string, string>[];
+      for (const { month, total } of rows) {
+        assert.equal(fromScaled(records.filter((r) => r.month === month).reduce((acc, r) => acc + toScaled(r.sales!), 0n)), fromScaled(toScaled(total)), month);
+      }
+      assert.ok(new Set(records.map((r) => r.genre)).has('Rock'));
+      const usa = parse((await api.download(`/v1/reports/${String(usaReq.body.id)}/download`)).bytes, { columns: true }) as Record<string, string>[];
+      assert.deepEqual([...new Set(usa.map((r) => r.country))], ['USA']);
+      assert.equal(fromScaled(usa.reduce((acc, r) => acc + toScaled(r.sales!), 0n)), fromScaled(rows.reduce((acc, r) => acc + toScaled(r.usa ?? '0'), 0n)));
+    });
+
     test('bad requests are refused with 400, an error code and the field at fault', async () => {
       const base = { report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: '536365' }], format: 'PDF', language: 'en', timezone: 'Europe/London' };
       const cases: [Record<string, unknown>, string, string][] = [
