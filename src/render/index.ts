@@ -58,7 +58,7 @@ export async function createRenderers(config: RenderConfig, options: RenderingOp
     HTML: new HtmlRenderer(html),
     CSV: new CsvRenderer(),
     XML: new XmlRenderer({ now }),
-    XLSX: new XlsxRenderer(),
+    XLSX: new XlsxRenderer({ labels: (dir, language) => engine.labels(dir, language), now }),
   };
   return { renderers, engine, browserPool, close: () => browserPool.close() };
 }

@@ -7,6 +7,7 @@ import type { Language, OutputFormat, ReportPeriod, ValidatedRequest } from '../
 import type { ReportDefinition } from '../catalog/report-definition.js';
 import type { StagedRow } from '../staging/ndjson.js';
 import type { Labels } from './labels.js';
+import { describeFilters } from './applied-filters.js';
 
 export interface TemplateContext {
   report: { code: string; title: string };
@@ -15,6 +16,8 @@ export interface TemplateContext {
   parameters: Record<string, string | number | boolean | null>;
   /** The half-open period in the request's zone, or null when the report has none. */
   period: ReportPeriod | null;
+  /** The request's filters, one readable line each (`quantity ≥ 10`); [] when unfiltered. */
+  filters: string[];
   /** `constants` of report.json (e.g. the seller's name and address). */
   constants: Record<string, unknown>;
   rows: StagedRow[];
@@ -38,6 +41,7 @@ export function buildTemplateContext(
     request: { id: request.id, format: request.format, language: request.language, timezone: request.timezone },
     parameters: validated.parameters,
     period: validated.period ?? null,
+    filters: describeFilters(validated.filters),
     constants: definition.constants ?? {},
     rows,
     generated_at: generatedAt.toISOString(),

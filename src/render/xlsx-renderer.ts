@@ -7,6 +7,10 @@
  * Excel holds at most 1,048,576 rows per sheet (https://support.microsoft.com/office/excel-specifications-and-limits-1672b34d-7043-467e-8e27-269d656771c3):
  * a report with more rows continues on further sheets, each with the header row again, named after
  * the report's title: `Invoice lines`, `Invoice lines (2)`, …
+ *
+ * A last sheet, "About" in the request's language, says what the workbook holds: the report, its
+ * period, time zone and filters (one per row), when it was generated and the request id; the
+ * workbook's title, subject and description properties carry the same.
  */
 import { once, type EventEmitter } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -18,6 +22,10 @@ import { digestStream } from '../platform/digest-stream.js';
 import { batchProgress } from './progress.js';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
 import { xlsxCellFormatter, xlsxColumnLayouts, type XlsxCell, type XlsxColumnLayout } from './xlsx-cells.js';
+import { describeFilters } from './applied-filters.js';
+import { lookupLabel, type Labels } from './labels.js';
+import { zonedIsoFormatter } from './zoned-timestamp.js';
+import type { Language } from '../domain/report-request.js';
 
 /** Excel's rows per sheet less the header row. */
 export const XLSX_MAX_DATA_ROWS_PER_SHEET = 1_048_575;
@@ -29,6 +37,10 @@ const SHEET_NAME_BAD = /[[\]:*?/\\]/g;
 export interface XlsxRendererOptions {
   /** Data rows per sheet before the next sheet starts. @default XLSX_MAX_DATA_ROWS_PER_SHEET */
   rowsPerSheet?: number;
+  /** Labels of a definition in a language (the template engine's); without it the About sheet shows label keys. */
+  labels?: (definitionDir: string, language: Language) => Labels;
+  /** Clock for the generated time on the About sheet. @default () => new Date() */
+  now?: () => Date;
 }
 
 /** The part of exceljs's streaming writer this renderer drives (its zip is an archiver instance). */
@@ -39,7 +51,7 @@ export class XlsxRenderer implements Renderer {
   readonly extension = 'xlsx';
   private readonly rowsPerSheet: number;
 
-  constructor(options: XlsxRendererOptions = {}) {
+  constructor(private readonly options: XlsxRendererOptions = {}) {
     this.rowsPerSheet = Math.max(1, options.rowsPerSheet ?? XLSX_MAX_DATA_ROWS_PER_SHEET);
   }
 
@@ -61,8 +73,12 @@ export class XlsxRenderer implements Renderer {
     let failure: unknown;
     written.catch((err: unknown) => (failure ??= err));
     const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: sink, useStyles: true, useSharedStrings: false }) as WorkbookWriter;
+    const about = aboutRows(input, this.options.labels?.(input.definition.dir, request.language) ?? {}, (this.options.now ?? (() => new Date()))());
     workbook.creator = 'reportflow';
     workbook.created = new Date(request.requestedAt);
+    workbook.title = about.title;
+    workbook.subject = about.subject;
+    workbook.description = about.description;
     workbook.zip.on('error', (err: Error) => sink.destroy(err));
 
     try {
@@ -100,6 +116,8 @@ export class XlsxRenderer implements Renderer {
       input.signal.throwIfAborted();
       // A report without rows still gets its sheet and header row.
       sheet ??= addSheet(workbook, sheetName(), xlsxColumnLayouts(input.columns, input.definition.formats.XLSX ?? {}, []));
+      sheet.commit();
+      addAboutSheet(workbook, about);
       await Promise.all([workbook.commit(), written]);
     } catch (err) {
       // Stop the zip and the file; wait until pipeline has closed the file before answering.
@@ -124,6 +142,42 @@ async function zipCaughtUp(sheet: ExcelJS.Worksheet | undefined, signal: AbortSi
   type ZipInput = EventEmitter & { _writableState?: { needDrain?: boolean } };
   const pipe = (sheet as unknown as { stream?: { pipes?: ZipInput[] } } | undefined)?.stream?.pipes?.[0];
   if (pipe?._writableState?.needDrain) await Promise.race([once(pipe, 'drain', { signal }), written]);
+}
+
+/** What the About sheet and the workbook's properties say. */
+interface About {
+  sheetName: string;
+  rows: [string, string][];
+  title: string;
+  subject: string;
+  description: string;
+}
+
+function aboutRows(input: RenderInput, labels: Labels, now: Date): About {
+  const { request } = input.validated;
+  const period = input.validated.period;
+  const filters = describeFilters(input.validated.filters);
+  const t = (key: string) => lookupLabel(labels, key);
+  const title = input.definition.title[request.language] ?? input.definition.title.en;
+  const periodText = period ? `${period.fromDate} – ${period.toDate}` : '';
+  const rows: [string, string][] = [[t('report'), `${title} (${input.definition.code})`]];
+  if (period) rows.push([t('period'), periodText]);
+  rows.push([t('time_zone'), request.timezone]);
+  filters.forEach((f, i) => rows.push([i === 0 ? t('filters') : '', f]));
+  rows.push([t('generated_at'), zonedIsoFormatter(request.timezone)(now.getTime())], [t('request_id'), request.id]);
+  return { sheetName: t('about_sheet').replace(SHEET_NAME_BAD, ' ').slice(0, SHEET_NAME_MAX), rows, title, subject: periodText, description: filters.join('; ') };
+}
+
+/** The About sheet: a label column (bold) and a value column, all text. */
+function addAboutSheet(workbook: WorkbookWriter, about: About): void {
+  const sheet = workbook.addWorksheet(about.sheetName);
+  sheet.columns = [{ key: 'label', width: 18 }, { key: 'value', width: 70 }];
+  for (const cells of about.rows) {
+    const row = sheet.addRow(cells);
+    row.getCell(1).font = { bold: true };
+    row.commit();
+  }
+  sheet.commit();
 }
 
 /** A sheet with its columns and the bold, frozen header row already committed. */

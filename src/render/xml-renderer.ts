@@ -4,7 +4,8 @@
  *
  *   <?xml version="1.0" encoding="UTF-8"?>
  *   <invoice_lines xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" report_code="INVOICE_LINES"
- *       period_from="…" period_to="…" timezone="Europe/London" generated_at="2011-07-01T09:00:00+01:00">
+ *       period_from="…" period_to="…" timezone="Europe/London" filters='{"country":{"eq":"France"}}'
+ *       generated_at="2011-07-01T09:00:00+01:00">
  *     <line>
  *       <line_no>1</line_no>
  *       …
@@ -12,6 +13,7 @@
  *     </line>
  *   </invoice_lines>
  *
+ * `filters` (only on a filtered report) holds the request's filters as compact JSON in their wire form.
  * One child per column; timestamps as ISO-8601 with the request zone's offset (as in CSV); NULL as an
  * empty element with `xsi:nil="true"` (so it differs from an empty string). Text is escaped;
  * characters XML 1.0 cannot hold (control characters) become U+FFFD.
@@ -20,6 +22,7 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readNdjson } from '../staging/ndjson.js';
+import { filtersJson } from './applied-filters.js';
 import { cellTextFormatter } from './cell-text.js';
 import { digestStream } from '../platform/digest-stream.js';
 import { PROGRESS_EVERY_ROWS } from './progress.js';
@@ -55,11 +58,13 @@ export class XmlRenderer implements Renderer {
     const rowName = xmlName(spec.xml_row ?? 'row');
     const names = input.columns.map((c) => xmlName(c.name));
     const toCells = cellTextFormatter(input.columns, request.timezone);
+    const filters = filtersJson(input.validated.filters);
     const attributes: [string, string][] = [
       ['xmlns:xsi', XSI],
       ['report_code', input.definition.code],
       ...(period ? ([['period_from', period.from], ['period_to', period.to]] as [string, string][]) : []),
       ['timezone', request.timezone],
+      ...(filters ? ([['filters', filters]] as [string, string][]) : []),
       ['generated_at', zonedIsoFormatter(request.timezone)((this.options.now ?? (() => new Date()))().getTime())],
     ];
 

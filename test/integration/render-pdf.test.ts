@@ -114,6 +114,23 @@ test('the sales summary PDF groups countries with subtotals and a grand total, m
   assert.match(text, /Grand total\s+3\s+47\s+677\s+£1,643\.27/);
 });
 
+test('a filtered PDF says so: its footer lists each filter, in the request\'s language', async () => {
+  const cat = shippedCatalog();
+  const dir = tmpDir();
+  const rowsPath = path.join(dir, 'rows.ndjson');
+  writeFileSync(rowsPath, JSON.stringify({ country: 'France', month: '2011-06', invoices: 2, lines: 5, quantity: 40, net_sales: '120.00' }) + '\n');
+  const filters = { country: { eq: 'France' }, net_sales: { gte: '100' } };
+  for (const [language, word] of [['en', 'Filters'], ['no', 'Filtre']] as const) {
+    const request = validated(cat, 'SALES_SUMMARY', { from_date: '2011-06-01', to_date: '2011-06-30' }, { format: 'PDF', language, filters });
+    const input = renderInput(cat.get('SALES_SUMMARY')!, request, rowsPath, path.join(dir, `sales-${language}.pdf`));
+    await rendering.renderers.PDF.render(input);
+    assert.match(await pdfText(input.outPath), new RegExp(`${word}: country = France; net_sales ≥ 100`));
+  }
+  const unfiltered = invoiceInput('536365', 'en');
+  await rendering.renderers.PDF.render(unfiltered);
+  assert.doesNotMatch(await pdfText(unfiltered.outPath), /Filters/);
+});
+
 test('every page of a multi-page PDF repeats the running header: the document name and page n / N', async () => {
   const cat = shippedCatalog();
   const dir = tmpDir();

@@ -28,6 +28,7 @@ function context(overrides: Partial<TemplateContext> = {}): TemplateContext {
     request: { id: 'r1', format: 'HTML', language: 'en', timezone: 'Europe/London' },
     parameters: {},
     period: null,
+    filters: [],
     constants: {},
     rows: [],
     generated_at: '2011-07-01T08:00:00.000Z',

@@ -13,15 +13,21 @@ import { DateTime } from 'luxon';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { sumDecimals } from '../../src/render/helpers/decimal.js';
 import { currencyNumberFormat } from '../../src/render/xlsx-cells.js';
-import { XlsxRenderer } from '../../src/render/xlsx-renderer.js';
-import { fixture, renderInput, shippedCatalog, tempDir, templatesWith, validated } from '../fixtures/render-fixtures.js';
+import { loadLabels } from '../../src/render/labels.js';
+import { XlsxRenderer, type XlsxRendererOptions } from '../../src/render/xlsx-renderer.js';
+import type { ReportFilters } from '../../src/domain/report-request.js';
+import { TEMPLATES_DIR, fixture, renderInput, shippedCatalog, tempDir, templatesWith, validated } from '../fixtures/render-fixtures.js';
+
+/** The renderer as the worker builds it: labels from the shipped templates, a pinned clock. */
+const xlsx = (options: XlsxRendererOptions = {}) =>
+  new XlsxRenderer({ labels: (dir, language) => loadLabels(TEMPLATES_DIR, dir, language), now: () => new Date('2024-05-01T10:00:05Z'), ...options });
 
 const def = () => shippedCatalog().get('INVOICE_LINES')!;
 const staged = () => readFileSync(fixture('invoice-lines-sample.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 const period = { from_date: '2010-12-01', to_date: '2011-12-09' };
 
-async function renderSample(timezone: string, rowsPath = fixture('invoice-lines-sample.ndjson'), renderer = new XlsxRenderer()) {
-  const request = validated(shippedCatalog(), 'INVOICE_LINES', period, { format: 'XLSX', timezone });
+async function renderSample(timezone: string, rowsPath = fixture('invoice-lines-sample.ndjson'), renderer = xlsx(), extra: { language?: 'en' | 'no'; filters?: ReportFilters } = {}) {
+  const request = validated(shippedCatalog(), 'INVOICE_LINES', period, { format: 'XLSX', timezone, ...extra });
   const input = renderInput(def(), request, rowsPath, path.join(tempDir('rf-xlsx-'), 'lines.xlsx'));
   const output = await renderer.render(input);
   const workbook = new ExcelJS.Workbook();
@@ -42,7 +48,7 @@ test('XLSX of the sample: header, one row per staged row, dates as dates, number
   const { workbook, output, input } = await renderSample('UTC');
   const bytes = readFileSync(input.outPath);
   assert.deepEqual(output, { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }, 'size and sha256 measured while writing');
-  assert.deepEqual(workbook.worksheets.map((s) => s.name), ['Invoice lines']);
+  assert.deepEqual(workbook.worksheets.map((s) => s.name), ['Invoice lines', 'About']);
   const sheet = workbook.worksheets[0]!;
   const header = sheet.getRow(1);
   assert.deepEqual(def().columns.map((_, i) => header.getCell(i + 1).value), def().columns.map((c) => c.name), 'header = column names in order');
@@ -92,11 +98,12 @@ test('XLSX timestamps show the wall-clock time of the request zone, as the CSV o
 });
 
 test('XLSX rows beyond a sheet\'s limit continue on further sheets, each with the header', async () => {
-  const { workbook } = await renderSample('UTC', fixture('invoice-lines-sample.ndjson'), new XlsxRenderer({ rowsPerSheet: 3 }));
-  assert.deepEqual(workbook.worksheets.map((s) => s.name), ['Invoice lines', 'Invoice lines (2)', 'Invoice lines (3)']);
-  const perSheet = workbook.worksheets.map((s) => dataRows(s));
+  const { workbook } = await renderSample('UTC', fixture('invoice-lines-sample.ndjson'), xlsx({ rowsPerSheet: 3 }));
+  assert.deepEqual(workbook.worksheets.map((s) => s.name), ['Invoice lines', 'Invoice lines (2)', 'Invoice lines (3)', 'About']);
+  const data = workbook.worksheets.slice(0, -1);
+  const perSheet = data.map((s) => dataRows(s));
   assert.deepEqual(perSheet.map((r) => r.length), [3, 3, 1]);
-  for (const sheet of workbook.worksheets) assert.equal(sheet.getRow(1).getCell(1).value, 'line_no');
+  for (const sheet of data) assert.equal(sheet.getRow(1).getCell(1).value, 'line_no');
   assert.deepEqual(perSheet.flat().map((r) => r[0]), staged().map((r) => r.line_no), 'every row once, in order');
 });
 
@@ -104,10 +111,30 @@ test('an XLSX without rows still has its sheet and header row', async () => {
   const empty = path.join(tempDir('rf-xlsx-'), 'empty.ndjson');
   writeFileSync(empty, '');
   const { workbook, input } = await renderSample('UTC', empty);
-  assert.equal(workbook.worksheets.length, 1);
+  assert.deepEqual(workbook.worksheets.map((s) => s.name), ['Invoice lines', 'About']);
   assert.equal(workbook.worksheets[0]!.rowCount, 1);
   assert.equal(workbook.worksheets[0]!.getRow(1).getCell(10).value, 'country');
   assert.deepEqual(input.progress, [0]);
+});
+
+test('a filtered XLSX says so: its About sheet and properties name the report, period, zone and each filter, in the request\'s language', async () => {
+  const filters = { country: { in: ['France', 'Germany'] }, quantity: { gte: 10 } };
+  const { workbook } = await renderSample('Europe/Oslo', fixture('invoice-lines-sample.ndjson'), xlsx(), { language: 'no', filters });
+  assert.deepEqual(workbook.worksheets.map((s) => s.name), ['Fakturalinjer', 'Om rapporten']);
+  const about: string[][] = [];
+  workbook.worksheets[1]!.eachRow((row) => about.push([String(row.getCell(1).value ?? ''), String(row.getCell(2).value ?? '')]));
+  assert.deepEqual(about, [
+    ['Rapport', 'Fakturalinjer (INVOICE_LINES)'],
+    ['Periode', '2010-12-01 – 2011-12-09'],
+    ['Tidssone', 'Europe/Oslo'],
+    ['Filtre', 'quantity ≥ 10'],
+    ['', 'country ∈ {France, Germany}'],
+    ['Generert', '2024-05-01T12:00:05+02:00'],
+    ['Forespørsel', '01JTESTREQUEST0000000000000'],
+  ]);
+  assert.equal(workbook.title, 'Fakturalinjer');
+  assert.equal(workbook.subject, '2010-12-01 – 2011-12-09');
+  assert.equal(workbook.description, 'quantity ≥ 10; country ∈ {France, Germany}');
 });
 
 test('XLSX reports progress every 10,000 rows and at the end', async () => {
@@ -126,7 +153,7 @@ test('a failed XLSX file write rejects the render with the I/O error, and nothin
   try {
     const request = validated(shippedCatalog(), 'INVOICE_LINES', period, { format: 'XLSX' });
     const input = renderInput(def(), request, fixture('invoice-lines-sample.ndjson'), path.join(tempDir('rf-xlsx-'), 'no-such-dir', 'lines.xlsx'));
-    await assert.rejects(new XlsxRenderer().render(input), { code: 'ENOENT' });
+    await assert.rejects(xlsx().render(input), { code: 'ENOENT' });
     await new Promise((r) => setTimeout(r, 300));
   } finally {
     process.off('uncaughtException', listener);

@@ -38,6 +38,17 @@ test('XML root carries report code, period, zone and generation time; one elemen
   assert.equal(lines[0]!.invoice_date, '2010-12-01T08:26:00+00:00');
   assert.equal(lines[4]!.invoice_date, '2011-07-18T11:55:00+01:00');
   assert.equal(lines[3]!.unit_price, '2.1', 'decimals untouched');
+  assert.equal(root['@filters'], undefined, 'an unfiltered report has no filters attribute');
+});
+
+test('a filtered XML says so: the root\'s filters attribute holds the filters as JSON, as the client sent them', async () => {
+  const filters = { country: { in: ['France', 'Côte "d\'Ivoire"'] }, unit_price: { between: ['0.5', '2.55'] } };
+  const request = validated(shippedCatalog(), 'INVOICE_LINES', { from_date: '2011-07-01', to_date: '2011-07-31' }, { format: 'XML', filters });
+  const input = renderInput(def(), request, fixture('invoice-lines-sample.ndjson'), out('filtered.xml'));
+  await new XmlRenderer({ now }).render(input);
+  // The DOM's attribute value (xmlbuilder2's object form re-escapes attribute text).
+  const root = create(readFileSync(input.outPath, 'utf8')).root().node as unknown as { getAttribute(name: string): string | null };
+  assert.deepEqual(JSON.parse(root.getAttribute('filters')!), { unit_price: { between: ['0.5', '2.55'] }, country: { in: ['France', 'Côte "d\'Ivoire"'] } });
 });
 
 test('XML escapes markup in data: <, & and quotes survive a round trip', async () => {
