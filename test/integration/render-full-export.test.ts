@@ -110,7 +110,12 @@ test(`XLSX of all ${ROWS.toLocaleString('en')} lines: streamed, bounded memory, 
   let total: ScaledDecimal = { units: 0n, scale: 0 };
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(out, { worksheets: 'emit', sharedStrings: 'cache', styles: 'ignore', hyperlinks: 'ignore' });
   for await (const sheet of reader) {
-    sheets.push((sheet as unknown as { name: string }).name);
+    const name = (sheet as unknown as { name: string }).name;
+    sheets.push(name);
+    if (name === 'About') {
+      for await (const _ of sheet) void _; // the last sheet says what the workbook holds; no data rows
+      continue;
+    }
     for await (const row of sheet) {
       if (row.number === 1) continue;
       rows++;
@@ -120,7 +125,7 @@ test(`XLSX of all ${ROWS.toLocaleString('en')} lines: streamed, bounded memory, 
       total = addDecimals(total, parseDecimal(String(lineTotal)));
     }
   }
-  assert.deepEqual(sheets, ['Invoice lines'], '541,909 rows fit on one sheet');
+  assert.deepEqual(sheets, ['Invoice lines', 'About'], '541,909 rows fit on one sheet');
   assert.equal(rows, ROWS);
   assert.equal(decimalToString(total), ONLINE_RETAIL.netRevenueGbp, 'the sum of every line total is the published net revenue');
 });

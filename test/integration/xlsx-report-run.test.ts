@@ -72,9 +72,9 @@ async function runXlsx(stack: RealStack, body: object): Promise<{ run: Record<st
   return { run, workbook };
 }
 
-/** Data rows of the workbook's only sheet, keyed by the header row's names. */
+/** Data rows of the workbook's only data sheet (the About sheet follows it), keyed by the header row's names. */
 function records(workbook: ExcelJS.Workbook): Record<string, ExcelJS.CellValue>[] {
-  assert.equal(workbook.worksheets.length, 1);
+  assert.deepEqual(workbook.worksheets.slice(1).map((s) => s.name), ['About']);
   const sheet = workbook.worksheets[0]!;
   const names = (sheet.getRow(1).values as ExcelJS.CellValue[]).slice(1).map(String);
   const out: Record<string, ExcelJS.CellValue>[] = [];
