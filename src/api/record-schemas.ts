@@ -253,11 +253,11 @@ export const SIGNED_FILE_QUERY = {
  * Media types of report files, one per output format: the renderers' content types without their
  * `charset` (src/render/*-renderer.ts; test/unit/api-openapi-document.test.ts checks they agree).
  */
-export const REPORT_MEDIA_TYPES = ['application/pdf', 'text/html', 'text/csv', 'application/xml', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'] as const;
+export const REPORT_MEDIA_TYPES = ['application/pdf', 'text/html', 'text/csv', 'application/xml', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'text/plain'] as const;
 
 const binary = { schema: { type: 'string', format: 'binary' } } as const;
 
-/** A file answer (PDF, HTML, CSV, XML or XLSX bytes, as the report's format), for the OpenAPI document. */
+/** A file answer (PDF, HTML, CSV, XML, XLSX or TXT bytes, as the report's format), for the OpenAPI document. */
 export const FILE_RESPONSE = {
   description: 'The report file, with the report\'s own `Content-Type` (text types with `charset=utf-8`).',
   headers: {

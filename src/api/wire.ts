@@ -49,7 +49,7 @@ export interface Links {
 /**
  * Builds the domain request from a validated body. `format` is upper-cased; `language` defaults to
  * `en`, `timezone` to `UTC`. `requestedAt`: ISO-8601 instant.
- * @throws ReportError('FORMAT_UNSUPPORTED') when `format` is not one of PDF, HTML, CSV, XML, XLSX.
+ * @throws ReportError('FORMAT_UNSUPPORTED') when `format` is not one of PDF, HTML, CSV, XML, XLSX, TXT.
  * @throws ReportError('PATH_FORMAT_INVALID' | 'EXPORT_LOCATION_INVALID') for a bad bucket location.
  */
 export function toReportRequest(body: CreateRequestBody, ids: { id: string; tenantId: string; requestedAt: string }): ReportRequest {

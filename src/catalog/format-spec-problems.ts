@@ -1,7 +1,7 @@
 /**
  * Checks of a definition's per-format settings that JSON Schema cannot make: XLSX `money_columns` must
  * name `decimal` columns, and `currency` must be a currency this runtime's Intl knows (its symbol and
- * minor digits make the Excel number format).
+ * minor digits make the Excel number format). TXT needs a `template` (there is no default text layout).
  */
 import type { ReportDefinitionFile } from './report-definition.js';
 
@@ -16,6 +16,7 @@ export function formatSpecProblems(def: ReportDefinitionFile): string[] {
     }
     if (spec?.currency !== undefined && !isKnownCurrency(spec.currency)) problems.push(`formats.${format}.currency: ${spec.currency} is not an ISO 4217 currency`);
   }
+  if (def.formats.TXT && !def.formats.TXT.template) problems.push('formats.TXT.template: a TXT report needs its text template');
   return problems;
 }
 

@@ -28,7 +28,7 @@ export const ERROR_CODES = {
   FORMAT_UNSUPPORTED: { httpStatus: 400, retryable: false, description: 'The report definition does not offer the requested `format`.' },
   LANGUAGE_UNSUPPORTED: { httpStatus: 400, retryable: false, description: '`language` is not one of the supported languages.' },
   INVOICE_NOT_FOUND: { httpStatus: 400, retryable: false, description: 'The invoice named by `invoice_id` does not exist.' },
-  REPORT_TOO_LARGE: { httpStatus: 400, retryable: false, description: 'The report has more rows than its format allows (PDF and HTML are capped; use CSV, XML or XLSX).' },
+  REPORT_TOO_LARGE: { httpStatus: 400, retryable: false, description: 'The report has more rows than its format allows (PDF, HTML and TXT are capped; use CSV, XML or XLSX).' },
   SCHEDULE_INVALID: { httpStatus: 400, retryable: false, description: 'A subscription\'s `schedule` is not valid for its frequency (field named in `errors`), or a backfill/trigger range is empty or reversed, or a backfill asks for more runs than `REPORTFLOW_SUBSCRIPTION_BACKFILL_MAX_RUNS`.' },
   UNAUTHENTICATED: { httpStatus: 401, retryable: false, description: 'No API key or token was given, or it is not valid (unknown key; bad signature, expired, wrong issuer or audience, no tenant claim for a JWT).' },
   FORBIDDEN: { httpStatus: 403, retryable: false, description: 'The API key or token is valid but lacks the permission the route needs (named in `errors`), or the route declares no permission.' },

@@ -6,9 +6,10 @@
 
 /**
  * Output formats a report definition may allow. `HTML` is the PDF's source page, handy for previews;
- * `XLSX` is an Excel workbook (Office Open XML) with typed cells.
+ * `XLSX` is an Excel workbook (Office Open XML) with typed cells; `TXT` is plain text from a text
+ * template of the definition (a plain-text invoice, a fixed-width file).
  */
-export const OUTPUT_FORMATS = ['PDF', 'HTML', 'CSV', 'XML', 'XLSX'] as const;
+export const OUTPUT_FORMATS = ['PDF', 'HTML', 'CSV', 'XML', 'XLSX', 'TXT'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Languages for labels, number and date formatting. `no` is Norwegian Bokmål (formatted as `nb-NO`). */

@@ -13,6 +13,7 @@ import { PdfRenderer } from './pdf-renderer.js';
 import type { Renderers } from './renderer.js';
 import { createTemplateEngine, type TemplateEngine } from './template-engine.js';
 import { XmlRenderer } from './xml-renderer.js';
+import { TxtRenderer } from './txt-renderer.js';
 import { XlsxRenderer } from './xlsx-renderer.js';
 
 /** Settings the renderers read. */
@@ -58,6 +59,7 @@ export async function createRenderers(config: RenderConfig, options: RenderingOp
     HTML: new HtmlRenderer(html),
     CSV: new CsvRenderer(),
     XML: new XmlRenderer({ now }),
+    TXT: new TxtRenderer(html),
     XLSX: new XlsxRenderer({ labels: (dir, language) => engine.labels(dir, language), now }),
   };
   return { renderers, engine, browserPool, close: () => browserPool.close() };

@@ -23,14 +23,30 @@ export interface ReportHtmlOptions {
  * @throws Error when the definition has no PDF/HTML template (a catalog bug).
  */
 export async function renderReportHtml(input: RenderInput, options: ReportHtmlOptions): Promise<string> {
-  const { definition, validated } = input;
-  const format = validated.request.format;
+  const { definition } = input;
+  const format = input.validated.request.format;
   const template = definition.formats[format]?.template ?? definition.formats.HTML?.template ?? definition.formats.PDF?.template;
   if (!template) throw new Error(`report ${definition.code} has no template for ${format}`);
+  return renderReportTemplate(input, options, template, false);
+}
+
+/**
+ * Staged rows → the text of the definition's TXT template (values unescaped).
+ * @throws ReportError('REPORT_TOO_LARGE') when the staged rows exceed `maxRows`.
+ * @throws Error when the definition has no TXT template (the catalog refuses such a definition).
+ */
+export async function renderReportText(input: RenderInput, options: ReportHtmlOptions): Promise<string> {
+  const template = input.definition.formats.TXT?.template;
+  if (!template) throw new Error(`report ${input.definition.code} has no TXT template`);
+  return renderReportTemplate(input, options, template, true);
+}
+
+async function renderReportTemplate(input: RenderInput, options: ReportHtmlOptions, template: string, text: boolean): Promise<string> {
+  const { definition, validated } = input;
   const rows = await readRowsCapped(input, options.maxRows);
   const labels = options.engine.labels(definition.dir, validated.request.language);
   const context = buildTemplateContext(definition, validated, rows, labels, options.now());
-  return options.engine.render(path.resolve(definition.dir, template), context);
+  return options.engine.render(path.resolve(definition.dir, template), context, { text });
 }
 
 async function readRowsCapped(input: RenderInput, maxRows: number): Promise<StagedRow[]> {

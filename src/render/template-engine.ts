@@ -1,8 +1,8 @@
 /**
  * The template engine: Handlebars text out, nothing else (the PDF recipe is separate). One isolated
  * `Handlebars.create()` environment per engine, so helpers and partials never leak into or from
- * other code; templates and partials are compiled once and cached. Escaping stays on: data reaches
- * the page only through `{{ }}`.
+ * other code; templates and partials are compiled once and cached. Escaping stays on for HTML: data
+ * reaches the page only through `{{ }}`; text templates (TXT) print values unescaped.
  *
  * Shared assets live in `templates/_shared/`:
  * - `partials/<name>.hbs` → `{{> name}}`
@@ -19,10 +19,12 @@ import type { TemplateContext } from './template-context.js';
 
 export interface TemplateEngine {
   /**
-   * Renders the template at `templatePath` (absolute; compiled on first use, then cached).
+   * Renders the template at `templatePath` (absolute; compiled on first use, then cached). HTML
+   * templates escape every `{{ }}` value; a text template (`text: true`, for TXT) prints values as
+   * they are, since no browser reads it.
    * @throws Error when the file is missing or is not valid Handlebars.
    */
-  render(templatePath: string, context: TemplateContext): string;
+  render(templatePath: string, context: TemplateContext, options?: { text?: boolean }): string;
   /** Shared labels merged with those of the definition in `definitionDir` (cached). */
   labels(definitionDir: string, language: Language): Labels;
 }
@@ -41,12 +43,14 @@ export function createTemplateEngine(options: TemplateEngineOptions): TemplateEn
   const labelCache = new Map<string, Labels>();
 
   return {
-    render(templatePath, context) {
-      let template = templates.get(templatePath);
+    render(templatePath, context, renderOptions = {}) {
+      const text = renderOptions.text === true;
+      const key = `${text ? 'text' : 'html'}|${templatePath}`;
+      let template = templates.get(key);
       if (!template) {
         // strict: false so a missing optional field prints nothing instead of failing the report.
-        template = hb.compile<TemplateContext>(readFileSync(templatePath, 'utf8'), { noEscape: false, strict: false });
-        templates.set(templatePath, template);
+        template = hb.compile<TemplateContext>(readFileSync(templatePath, 'utf8'), { noEscape: text, strict: false });
+        templates.set(key, template);
       }
       return template(context);
     },

@@ -183,6 +183,23 @@ for (const engine of engines) {
       assert.equal(fromScaled(usa.reduce((acc, r) => acc + toScaled(r.sales!), 0n)), fromScaled(rows.reduce((acc, r) => acc + toScaled(r.usa ?? '0'), 0n)));
     });
 
+    test('an INVOICE as TXT (format written in lower case) is plain text with the invoice\'s lines and the database\'s total', async () => {
+      const created = await api.post('/v1/report-generate-requests', {
+        report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: '536365' }], format: 'txt', language: 'en', timezone: 'Europe/London',
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const { final } = await api.waitForRun(String(created.body.id));
+      assert.equal(final.status, 'SUCCEEDED', JSON.stringify(final));
+      const file = await api.download(`/v1/reports/${String(created.body.id)}/download`);
+      assert.equal(file.headers.get('content-type'), 'text/plain; charset=utf-8');
+      assert.match(String(file.headers.get('content-disposition')), /\.txt"$/);
+      const text = Buffer.from(file.bytes).toString('utf8');
+      const { rows } = await sql.query<{ total: string; lines: number }>(`select sum(quantity*unit_price)::text as total, count(*)::int as lines from retail.invoice_line where invoice_no = $1`, ['536365']);
+      assert.match(text, /^Invoice 536365$/m);
+      assert.equal(text.split('\n').filter((l) => / £\d+\.\d\d +£\d+\.\d\d$/.test(l)).length, rows[0]!.lines);
+      assert.match(text, new RegExp(`^Total \\(GBP\\) +£${fromScaled(toScaled(rows[0]!.total)).replace('.', '\\.')}$`, 'm'));
+    });
+
     test('bad requests are refused with 400, an error code and the field at fault', async () => {
       const base = { report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: '536365' }], format: 'PDF', language: 'en', timezone: 'Europe/London' };
       const cases: [Record<string, unknown>, string, string][] = [

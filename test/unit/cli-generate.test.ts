@@ -106,7 +106,7 @@ void test('bad input is refused by the API: the errors are printed and the exit 
   const res = await cli.run(['generate', 'INVOICE', '--format', 'docx']);
   assert.equal(res.code, 2);
   assert.equal(res.stdout, '');
-  assert.match(res.stderr, /^FORMAT_UNSUPPORTED: "docx" is not an output format\.\n {2}format: FORMAT_UNSUPPORTED Use one of PDF, HTML, CSV, XML, XLSX\.\n$/);
+  assert.match(res.stderr, /^FORMAT_UNSUPPORTED: "docx" is not an output format\.\n {2}format: FORMAT_UNSUPPORTED Use one of PDF, HTML, CSV, XML, XLSX, TXT\.\n$/);
   const missing = await cli.run(['generate', 'INVOICE']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /PARAMETER_MISSING/);

@@ -9,7 +9,7 @@ import { shippedCatalog, TEMPLATES_DIR, validated } from '../fixtures/render-fix
 
 test('the catalog loads INVOICE, INVOICE_LINES and SALES_SUMMARY with their formats', () => {
   const cat = shippedCatalog();
-  assert.deepEqual(Object.keys(cat.get('INVOICE')!.formats).sort(), ['HTML', 'PDF']);
+  assert.deepEqual(Object.keys(cat.get('INVOICE')!.formats).sort(), ['HTML', 'PDF', 'TXT']);
   assert.deepEqual(Object.keys(cat.get('INVOICE_LINES')!.formats).sort(), ['CSV', 'XLSX', 'XML']);
   assert.deepEqual(Object.keys(cat.get('SALES_SUMMARY')!.formats).sort(), ['CSV', 'PDF', 'XLSX']);
   assert.deepEqual(cat.get('INVOICE_LINES')!.formats.XLSX, { money_columns: ['unit_price', 'line_total'], currency: 'GBP' });

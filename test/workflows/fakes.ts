@@ -125,7 +125,7 @@ export class StubRenderer implements Renderer {
 
 /** Every format served by the same stub (the workflow does not care which renderer it is). */
 export function stubRenderers(stub: Renderer): Renderers {
-  return { PDF: stub, HTML: stub, CSV: stub, XML: stub, XLSX: stub };
+  return { PDF: stub, HTML: stub, CSV: stub, XML: stub, XLSX: stub, TXT: stub };
 }
 
 /** One request the receiver got. */

@@ -3,8 +3,9 @@ import type Handlebars from 'handlebars';
 import { collectionHelpers } from './collection-helpers.js';
 import { formatHelpers } from './format-helpers.js';
 import { labelHelpers } from './label-helper.js';
+import { textHelpers } from './text-helpers.js';
 
-/** Registers `t`, `money`, `number`, `date`, `datetime`, `month`, `sum`, `groupBy`, `first`, `eq`. */
+/** Registers `t`, `money`, `number`, `date`, `datetime`, `month`, `sum`, `groupBy`, `first`, `eq`, `pad`. */
 export function registerHelpers(hb: typeof Handlebars): void {
-  hb.registerHelper({ ...labelHelpers, ...formatHelpers, ...collectionHelpers });
+  hb.registerHelper({ ...labelHelpers, ...formatHelpers, ...collectionHelpers, ...textHelpers });
 }

@@ -1,0 +1,26 @@
+/**
+ * TXT: plain text from the definition's text template (`formats.TXT.template`), values printed as
+ * they are (no HTML escaping), UTF-8, for a plain-text invoice or a fixed-width file. Rows are read
+ * into memory for the template, capped like PDF/HTML (`REPORTFLOW_PDF_MAX_ROWS`).
+ */
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
+import { renderReportText, type ReportHtmlOptions } from './report-html.js';
+
+export class TxtRenderer implements Renderer {
+  readonly contentType = 'text/plain; charset=utf-8';
+  readonly extension = 'txt';
+
+  constructor(private readonly options: ReportHtmlOptions) {}
+
+  /**
+   * @throws ReportError('REPORT_TOO_LARGE') past `maxRows` rows.
+   * @throws AbortError when `input.signal` aborts.
+   */
+  async render(input: RenderInput): Promise<RenderOutput> {
+    const bytes = Buffer.from(await renderReportText(input, this.options), 'utf8');
+    await writeFile(input.outPath, bytes, { signal: input.signal });
+    return { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  }
+}
