@@ -1,10 +1,11 @@
 /** Every template helper, registered on one isolated Handlebars environment. */
 import type Handlebars from 'handlebars';
+import { agingHelpers } from './aging-helpers.js';
 import { collectionHelpers } from './collection-helpers.js';
 import { formatHelpers } from './format-helpers.js';
 import { labelHelpers } from './label-helper.js';
 
-/** Registers `t`, `money`, `number`, `date`, `datetime`, `month`, `sum`, `groupBy`, `first`, `eq`. */
+/** Registers `t`, `money`, `number`, `date`, `datetime`, `month`, `sum`, `groupBy`, `first`, `eq`, `agingBuckets`. */
 export function registerHelpers(hb: typeof Handlebars): void {
-  hb.registerHelper({ ...labelHelpers, ...formatHelpers, ...collectionHelpers });
+  hb.registerHelper({ ...labelHelpers, ...formatHelpers, ...collectionHelpers, ...agingHelpers });
 }
