@@ -8,8 +8,8 @@
  * `L1+1..L1+L2`, …, and the open-ended `over Σ` (> L1+…+Ln), so every open amount falls in exactly one.
  */
 
-/** Most intervals a request may give (14 bucket columns at most, which still fit a landscape A4 page). */
-export const AGING_MAX_INTERVALS = 12;
+/** Most intervals a request may give: 10 bucket columns and the total still fit across a landscape A4 page. */
+export const AGING_MAX_INTERVALS = 8;
 
 /**
  * JSON Schema `pattern` of the `intervals` parameter (templates/AR_AGING/report.json carries the same

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { DateTime } from 'luxon';
+import { PDFDocument } from 'pdf-lib';
 import { migrate } from '../../src/data/migrate.js';
 import { MIGRATIONS } from '../../src/data/migrations/index.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
@@ -168,22 +169,26 @@ void test('AR_AGING as CSV: every bucket of every customer equals the oracle, fo
   });
 });
 
-const money = (n: bigint) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP' }).format(fromScaled(n) as unknown as number).replace('−', '-');
+/** An amount as the English PDF prints it: a number with 2 decimals (the currency is stated above the table). */
+const amount = (n: bigint) => new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(fromScaled(n) as unknown as number);
 
 void test('AR_AGING as PDF: bucket headings with their day ranges, a customer\'s amounts, and the totals row only with include_sum', { timeout: 300_000 }, async () => {
   const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES });
   await stack.run(async () => {
     const params = { as_of: '2011-03-31', country: 'Germany' };
-    const withSum = (await pdfText(await runReport(stack, 'PDF', 'Europe/London', { ...params, include_sum: true }))).replace(/[\u00a0\u202f]/g, ' ').replace(/\u2212/g, '-');
+    const pdf = await runReport(stack, 'PDF', 'Europe/London', { ...params, include_sum: true });
+    const { width, height } = (await PDFDocument.load(pdf)).getPage(0).getSize();
+    assert.ok(width > height, `A4 landscape (${width} × ${height} pt)`);
+    const withSum = (await pdfText(pdf)).replace(/[\u00a0\u202f]/g, ' ').replace(/\u2212/g, '-');
     assert.match(withSum, /Receivables aging/);
     assert.match(withSum, /Customer\s+Country\s+Not yet due\s+1–30 days\s+31–60 days\s+61–90 days\s+Over 90 days\s+Total/);
     const expected = [...expectedAging('2011-03-31', [30, 30, 30], 'Europe/London', 30)].filter(([, e]) => e.country === 'Germany');
     const [id, customer] = expected.find(([, e]) => e.buckets.filter((b) => b !== 0n).length >= 2)!;
-    const amounts = [...customer.buckets, customer.total].map(money).join('\\s+');
-    assert.match(withSum, new RegExp(`${id}\\s+Germany\\s+${amounts.replace(/[£.,]/g, (ch) => `\\${ch}`)}`), `customer ${id}'s row`);
+    const amounts = [...customer.buckets, customer.total].map(amount).join('\\s+');
+    assert.match(withSum, new RegExp(`${id}\\s+Germany\\s+${amounts.replace(/[.,]/g, (ch) => `\\${ch}`)}`), `customer ${id}'s row`);
     const sums = customer.buckets.map((_, i) => expected.reduce((n, [, e]) => n + e.buckets[i]!, 0n));
     const total = expected.reduce((n, [, e]) => n + e.total, 0n);
-    assert.match(withSum, new RegExp(`Grand total\\s+${[...sums, total].map(money).join('\\s+').replace(/[£.,]/g, (ch) => `\\${ch}`)}`));
+    assert.match(withSum, new RegExp(`Grand total\\s+${[...sums, total].map(amount).join('\\s+').replace(/[.,]/g, (ch) => `\\${ch}`)}`));
     assert.match(withSum, /no payments/, 'the footer states the rule');
 
     const withoutSum = (await pdfText(await runReport(stack, 'PDF', 'Europe/London', { ...params, include_sum: false }))).replace(/[\u00a0\u202f]/g, ' ');
