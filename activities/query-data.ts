@@ -7,7 +7,8 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ColumnSpec, StagedRows } from '../src/domain/artifacts.js';
+import type { StagedRows } from '../src/domain/artifacts.js';
+import { requestColumns, type RequestColumn } from '../src/catalog/column-expansions.js';
 import type { ValidatedRequest } from '../src/domain/report-request.js';
 import type { Row } from '../src/data/database.js';
 import { applyFilters } from '../src/data/filter-sql.js';
@@ -21,7 +22,8 @@ import { keepAlive } from './keep-alive.js';
 export const STAGED_ROWS_FILE = 'rows.ndjson';
 
 /**
- * @returns the staged file's `file://` URI, row count, size (bytes), sha256 and the definition's columns.
+ * @returns the staged file's `file://` URI, row count, size (bytes), sha256 and the request's columns
+ *   (the definition's, with expanded ones made for the request's parameters).
  * @throws CancelledFailure when the run is cancelled; a non-retryable `DEFINITION_ERROR` failure when
  *   the query's rows do not fit the definition's columns; ReportError('FILTER_INVALID') (→ non-retryable)
  *   when a filter no longer fits the definition; database faults as plain errors (retried).
@@ -34,6 +36,7 @@ export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'db' | 's
     const query = bindNamedParameters(def.querySql, queryParameters(validated, Object.keys(def.parameters.properties)));
     // The request's filters, if any, wrap the query with bound conditions and re-apply its order.
     const { text, values } = applyFilters(def, query, validated.filters);
+    const columns = requestColumns(def.columns, validated.parameters);
     const outPath = await deps.staging.pathFor(request.id, STAGED_ROWS_FILE);
     const writer = new NdjsonWriter(outPath);
     const startedMs = Date.now();
@@ -44,13 +47,13 @@ export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'db' | 's
       for await (const batch of deps.db.stream(text, values, deps.config.queryBatchRows, ctx.cancellationSignal)) {
         // Leaving the loop closes the cursor (the stream's finally) before the cancel is reported.
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-        await writer.writeMany(batch.map((row) => stageRow(row, def.columns, def.code)));
+        await writer.writeMany(batch.map((row) => stageRow(row, columns, def.code)));
         rows += batch.length;
         alive.progress(rows);
       }
       const summary = await writer.close();
       deps.logger.info({ requestId: request.id, reportCode: def.code, rows: summary.rows, sizeBytes: summary.sizeBytes, ms: Date.now() - startedMs, attempt: ctx.info.attempt }, 'rows staged');
-      return { uri: deps.staging.uriFor(outPath), rows: summary.rows, sizeBytes: summary.sizeBytes, sha256: summary.sha256, columns: def.columns };
+      return { uri: deps.staging.uriFor(outPath), rows: summary.rows, sizeBytes: summary.sizeBytes, sha256: summary.sha256, columns: columns.map((c) => ({ name: c.name, type: c.type })) };
     } catch (err) {
       writer.destroy();
       // A fault caused by the cancel (a closed connection) is reported as the cancel it is.
@@ -63,18 +66,27 @@ export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'db' | 's
 }
 
 /**
- * Keeps the definition's columns, in its order, in the staged format.
- * A query that lacks a column or returns a value its type cannot hold is a definition bug: retrying
- * cannot fix it, so it fails at once (the client sees INTERNAL; the detail goes to the logs).
+ * Keeps the request's columns, in their order, in the staged format; an expanded column's values are
+ * the elements of its query column's array.
+ * A query that lacks a column, returns an array of the wrong length or a value its type cannot hold is
+ * a definition bug: retrying cannot fix it, so it fails at once (the client sees INTERNAL; the detail
+ * goes to the logs).
  */
-function stageRow(row: Row, columns: ColumnSpec[], reportCode: string): StagedRow {
+function stageRow(row: Row, columns: RequestColumn[], reportCode: string): StagedRow {
   const out: StagedRow = {};
   for (const column of columns) {
-    if (!Object.prototype.hasOwnProperty.call(row, column.name)) {
-      throw ApplicationFailure.create({ type: 'DEFINITION_ERROR', nonRetryable: true, message: `report ${reportCode}: query returns no column "${column.name}"` });
+    if (!Object.prototype.hasOwnProperty.call(row, column.source)) {
+      throw ApplicationFailure.create({ type: 'DEFINITION_ERROR', nonRetryable: true, message: `report ${reportCode}: query returns no column "${column.source}"` });
+    }
+    let value = row[column.source];
+    if (column.index !== undefined) {
+      if (!Array.isArray(value) || value.length <= column.index) {
+        throw ApplicationFailure.create({ type: 'DEFINITION_ERROR', nonRetryable: true, message: `report ${reportCode}: column "${column.source}" has no element ${column.index + 1} for "${column.name}"` });
+      }
+      value = value[column.index] as unknown;
     }
     try {
-      out[column.name] = toStagedValue(row[column.name], column);
+      out[column.name] = toStagedValue(value, column);
     } catch (err) {
       throw ApplicationFailure.create({ type: 'DEFINITION_ERROR', nonRetryable: true, message: `report ${reportCode}: ${(err as Error).message}`, cause: err as Error });
     }

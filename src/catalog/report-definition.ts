@@ -5,6 +5,7 @@
 import type { ColumnSpec } from '../domain/artifacts.js';
 import { FILTER_OPERATORS, OUTPUT_FORMATS, type FilterOperator, type Language, type OutputFormat } from '../domain/report-request.js';
 import type { ErrorCode } from '../domain/errors.js';
+import { COLUMN_EXPANSIONS, type DefinitionColumn } from './column-expansions.js';
 
 /**
  * A data check run at validation time (API and validate activity): a parameterised SQL query that
@@ -59,7 +60,8 @@ export interface ReportDefinitionFile {
   /** The report's data query, relative to the definition folder. */
   query: string;
   checks?: DataCheck[];
-  columns: ColumnSpec[];
+  /** The rows' columns; one with `expand` stands for columns made per request (src/catalog/column-expansions.ts). */
+  columns: DefinitionColumn[];
   /** Fields a request may filter on (see src/catalog/validate-filters.ts), by column name. */
   filters?: Record<string, FilterDeclaration>;
   /**
@@ -109,7 +111,7 @@ export const REPORT_DEFINITION_SCHEMA = {
     },
     columns: {
       type: 'array', minItems: 1,
-      items: { type: 'object', required: ['name', 'type'], additionalProperties: false, properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' }, type: { enum: ['string', 'integer', 'decimal', 'boolean', 'date', 'timestamp'] } } },
+      items: { type: 'object', required: ['name', 'type'], additionalProperties: false, properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' }, type: { enum: ['string', 'integer', 'decimal', 'boolean', 'date', 'timestamp'] }, expand: { enum: Object.keys(COLUMN_EXPANSIONS) } } },
     },
     filters: {
       type: 'object',

@@ -8,8 +8,8 @@
  */
 import type { ValidatedRequest } from './report-request.js';
 
-/** Parameters that identify a document and so belong in its name. */
-const KEY_PARAMETERS = ['invoice_id', 'customer_id'];
+/** Parameters that identify a document and so belong in its name (`as_of`: AR_AGING's date). */
+const KEY_PARAMETERS = ['invoice_id', 'customer_id', 'as_of'];
 
 export function reportFileName(validated: ValidatedRequest, extension: string): string {
   const parts: string[] = [validated.request.reportCode];

@@ -7,8 +7,9 @@ import { bindNamedParameters, queryParameters } from '../../src/data/sql-binding
 import { ReportError } from '../../src/domain/errors.js';
 import { shippedCatalog, TEMPLATES_DIR, validated } from '../fixtures/render-fixtures.js';
 
-test('the catalog loads INVOICE, INVOICE_LINES and SALES_SUMMARY with their formats', () => {
+test('the catalog loads the shipped reports with their formats', () => {
   const cat = shippedCatalog();
+  assert.deepEqual(Object.keys(cat.get('AR_AGING')!.formats).sort(), ['CSV', 'PDF', 'XLSX']);
   assert.deepEqual(Object.keys(cat.get('INVOICE')!.formats).sort(), ['HTML', 'PDF', 'TXT']);
   assert.deepEqual(Object.keys(cat.get('INVOICE_LINES')!.formats).sort(), ['CSV', 'XLSX', 'XML']);
   assert.deepEqual(Object.keys(cat.get('SALES_SUMMARY')!.formats).sort(), ['CSV', 'PDF', 'XLSX']);
@@ -67,7 +68,7 @@ test('every label file has the same keys in English and Norwegian', () => {
 
 test('the catalog loads from a relative templates path too (e.g. REPORTFLOW_HOME=.)', () => {
   const relative = path.relative(process.cwd(), path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'templates'));
-  assert.deepEqual([...loadCatalog(relative).keys()].sort(), ['INVOICE', 'INVOICE_LINES', 'MUSIC_SALES', 'SALES_SUMMARY']);
+  assert.deepEqual([...loadCatalog(relative).keys()].sort(), ['AR_AGING', 'INVOICE', 'INVOICE_LINES', 'MUSIC_SALES', 'SALES_SUMMARY']);
 });
 
 test('INVOICE_LINES and SALES_SUMMARY declare filterable fields; each order_by is its query\'s ORDER BY', () => {

@@ -1,4 +1,8 @@
-/** `{{t 'invoice.total'}}`: the label for the request's language; a missing key prints the key itself. */
+/**
+ * `{{t 'invoice.total'}}`: the label for the request's language; a missing key prints the key itself.
+ * Hash arguments fill `{name}` placeholders of the label: `{{t 'aging.days_range' from=1 to=30}}` with
+ * `"{from}–{to} days"` gives `1–30 days` (a placeholder without an argument stays as written).
+ */
 import type { HelperDelegate } from 'handlebars';
 import { lookupLabel } from '../labels.js';
 import { rootContext, splitArgs } from './helper-args.js';
@@ -6,6 +10,8 @@ import { rootContext, splitArgs } from './helper-args.js';
 export const labelHelpers: Record<string, HelperDelegate> = {
   t(...args: unknown[]) {
     const { values, options } = splitArgs(args);
-    return lookupLabel(rootContext(options).labels, String(values[0] ?? ''));
+    const label = lookupLabel(rootContext(options).labels, String(values[0] ?? ''));
+    const hash = (options?.hash ?? {}) as Record<string, unknown>;
+    return label.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => (Object.prototype.hasOwnProperty.call(hash, name) ? String(hash[name]) : whole));
   },
 };
