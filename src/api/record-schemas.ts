@@ -5,6 +5,7 @@
  */
 import { RUN_STATUSES, STAGES } from '../domain/run-status.js';
 import { DELIVERY_STATUSES } from '../domain/webhook-delivery.js';
+import { EXPORT_LOCATION_VIEW } from './export-location-schema.js';
 import { RUN_ID_PATTERN } from './request-id.js';
 import { text } from './text-schema.js';
 
@@ -210,6 +211,7 @@ export const REQUEST_VIEW = {
     customer_id: { type: ['string', 'null'] },
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
     generate_at: { type: ['string', 'null'], format: 'date-time' },
+    export_location: { type: 'array', items: EXPORT_LOCATION_VIEW, description: 'Present when the request named locations besides LOCAL: LOCAL first, then those, each with its fields both flat and nested.' },
     status: { type: 'string', enum: [...RUN_STATUSES] },
     stage: { type: ['string', 'null'], enum: [...STAGES, null] },
     created_at: { type: 'string', format: 'date-time' },

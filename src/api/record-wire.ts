@@ -9,6 +9,7 @@ import type { ReportRequest } from '../domain/report-request.js';
 import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
 import { FINAL_STATUSES, type Page, type ReportRecord, type RequestRecord, type WebhookDeliveryRecord } from '../records/records.js';
 import type { RunGateway, RunView } from '../temporal/report-runs.js';
+import { exportLocationToBody } from './export-location-wire.js';
 import type { Links } from './wire.js';
 
 /** The file of a request as its view shows it: from the record, or from the run while it is not yet recorded. */
@@ -116,6 +117,7 @@ export function requestToWire(state: RequestState, links: Links) {
     customer_id: request.customerId ?? null,
     metadata: request.metadata ?? {},
     generate_at: request.generateAt ?? null,
+    ...(request.exportLocations?.length ? { export_location: [{ variant: 'LOCAL' as const }, ...request.exportLocations.map(exportLocationToBody)] } : {}),
     status: state.status,
     stage: state.stage,
     created_at: state.createdAt,
