@@ -29,7 +29,7 @@ import { SA_REPORT_CODE, SA_STATUS, SA_TENANT, SA_CUSTOMER } from '../src/domain
 import type { ReportPeriod, ReportRequest } from '../src/domain/report-request.js';
 import type { RunState } from '../src/domain/run-status.js';
 import { runSummary } from '../src/domain/summary.js';
-import { withinCatchUp } from '../src/domain/subscription-catchup.js';
+import { inBackfill, withinCatchUp } from '../src/domain/subscription-catchup.js';
 import { isReportingRun, periodKey, subscriptionPeriod } from '../src/domain/subscription-period.js';
 import type { ScheduledReportInput, ScheduledReportResult } from '../src/domain/subscription-run.js';
 import type { ReportActivities, RunOutcomeInput } from '../activities/index.js';
@@ -76,7 +76,11 @@ export async function scheduledReport(input: ScheduledReportInput): Promise<Sche
     return { nominalTime, outcome: 'MISSED', period, runId };
   }
 
-  const request: ReportRequest = { ...input.template, id: runId, tenantId: input.tenantId, requestedAt: nominalTime, period };
+  // Carried in the child's input (no new workflow command), so recorded histories replay unchanged.
+  const runType = input.period || inBackfill(nominal, input.catchUp) ? 'BACKFILL' : 'SCHEDULED';
+  const request: ReportRequest = {
+    ...input.template, id: runId, tenantId: input.tenantId, requestedAt: nominalTime, period, runType, reportSubscriptionId: input.subscriptionId,
+  };
   const attributes = [
     { key: SA_TENANT, value: input.tenantId },
     { key: SA_REPORT_CODE, value: request.reportCode },

@@ -7,7 +7,7 @@ import type { CatchUpPolicy } from './subscription-catchup.js';
 import type { SubscriptionSchedule } from './subscription-schedule.js';
 
 /** The report each run asks for: a report request without the per-run fields. */
-export type ReportTemplate = Omit<ReportRequest, 'id' | 'tenantId' | 'requestedAt' | 'period'>;
+export type ReportTemplate = Omit<ReportRequest, 'id' | 'tenantId' | 'requestedAt' | 'period' | 'runType' | 'reportSubscriptionId'>;
 
 /**
  * A snapshot of the subscription, written into the schedule's action when it is created or changed;

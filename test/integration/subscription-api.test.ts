@@ -282,7 +282,11 @@ void test('the list pages like the request list (cursor, total, each subscriptio
 
       const settings = {
         notify: { webhook_url: 'https://hooks.example.test/r', emails: ['finance@example.com'] },
-        export_location: [{ variant: 'LOCAL' }, { variant: 'S3', integration_id: 'reports-s3', bucket_path: 's3://reports/acme', format_type: 'CSV' }],
+        // Each location flat and nested both (README "Export destinations").
+        export_location: [
+          { variant: 'LOCAL' },
+          { variant: 'S3', integration_id: 'reports-s3', bucket_path: 's3://reports/acme', format_type: 'CSV', s3: { bucket_path: 's3://reports/acme', format_type: 'CSV' } },
+        ],
       };
       const got = await call(api, 'GET', `/report-subscriptions/${ids[0]}`, undefined, 'globex');
       assert.deepEqual({ notify: got.body.notify, export_location: got.body.export_location }, settings);
@@ -350,6 +354,42 @@ void test('a WEEKLY backfill over three months runs each ISO week once, and GET 
     const explicit = await call(api, 'POST', `/report-subscriptions/${id}/trigger`, { from: '2025-03-24', to: '2025-03-31' });
     assert.equal(explicit.status, 202);
     assert.equal(explicit.body.run_id, `${id}:2025-03-24`);
+    await call(api, 'DELETE', `/report-subscriptions/${id}`);
+  });
+});
+
+void test('each run of a subscription carries its run_type and report_subscription_id, and the request list filters on them', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'Europe/Oslo', schedule: { frequency: 'DAILY', time_of_day: '06:00' } });
+    const id = created.body.id as string;
+    const manual = await call(api, 'POST', '/report-generate-requests', { ...INVOICE, timezone: 'Europe/Oslo' });
+    assert.equal(manual.status, 201);
+    assert.deepEqual([manual.body.run_type, manual.body.report_subscription_id], ['MANUAL', null]);
+    assert.equal((await call(api, 'POST', `/report-subscriptions/${id}/backfill`, { from: '2025-01-01', to: '2025-01-03' })).status, 202);
+    const explicit = await call(api, 'POST', `/report-subscriptions/${id}/trigger`, { from: '2025-02-01', to: '2025-02-02' });
+    assert.equal(explicit.status, 202);
+    assert.equal((await call(api, 'POST', `/report-subscriptions/${id}/trigger`, {})).status, 202);
+    // The trigger without a range runs the schedule's action now: its period is the day before today, in Oslo.
+    const yesterday = DateTime.now().setZone('Europe/Oslo').minus({ days: 1 }).toISODate()!;
+    const expected: Record<string, string> = {
+      // Runs at 06:00 on 1 and 2 January, each reporting the day before.
+      [`${id}:2024-12-31`]: 'BACKFILL', [`${id}:2025-01-01`]: 'BACKFILL', [explicit.body.run_id as string]: 'BACKFILL', [`${id}:${yesterday}`]: 'SCHEDULED',
+    };
+    for (const [runId, runType] of Object.entries(expected)) {
+      const deadline = Date.now() + 60_000;
+      let run = await call(api, 'GET', `/report-generate-requests/${runId}`);
+      while (run.body.status !== 'SUCCEEDED' && Date.now() < deadline) {
+        await sleep(200);
+        run = await call(api, 'GET', `/report-generate-requests/${runId}`);
+      }
+      assert.equal(run.body.status, 'SUCCEEDED', JSON.stringify(run.body));
+      assert.deepEqual([run.body.run_type, run.body.report_subscription_id], [runType, id], runId);
+    }
+    const listed = await call(api, 'GET', `/report-generate-requests?report_subscription_id=${id}&run_type=BACKFILL`);
+    assert.deepEqual((listed.body.items as Json[]).map((r) => r.id).sort(), [`${id}:2024-12-31`, `${id}:2025-01-01`, `${id}:2025-02-01`]);
+    const searched = await call(api, 'POST', '/report-generate-requests/search', { run_type: ['MANUAL'] });
+    assert.ok((searched.body.items as Json[]).some((r) => r.id === manual.body.id), 'the API request is found as MANUAL');
+    assert.ok((searched.body.items as Json[]).every((r) => r.run_type === 'MANUAL' && r.report_subscription_id === null));
     await call(api, 'DELETE', `/report-subscriptions/${id}`);
   });
 });
