@@ -30,8 +30,8 @@ import type { ReportPeriod, ReportRequest } from '../src/domain/report-request.j
 import type { RunState } from '../src/domain/run-status.js';
 import { runSummary } from '../src/domain/summary.js';
 import { inBackfill, withinCatchUp } from '../src/domain/subscription-catchup.js';
-import { isReportingRun, periodKey, subscriptionPeriod } from '../src/domain/subscription-period.js';
-import type { ScheduledReportInput, ScheduledReportResult } from '../src/domain/subscription-run.js';
+import { isReportingRun, runIdOf, subscriptionPeriod } from '../src/domain/subscription-period.js';
+import { withPeriodValues, type ScheduledReportInput, type ScheduledReportResult } from '../src/domain/subscription-run.js';
 import type { ReportActivities, RunOutcomeInput } from '../activities/index.js';
 import { GENERATE_REPORT_WORKFLOW } from './messages.js';
 
@@ -64,7 +64,7 @@ export async function scheduledReport(input: ScheduledReportInput): Promise<Sche
   } catch (err) {
     throw ApplicationFailure.create({ type: 'SCHEDULE_INVALID', message: (err as Error).message, nonRetryable: true });
   }
-  const runId = `${input.subscriptionId}:${periodKey(period)}`;
+  const runId = runIdOf(input.subscriptionId, period);
   // Only runs a schedule started have a nominal time of their own (and a place in the ledger).
   const scheduled = !input.period && scheduledAt !== undefined;
   const ledger = scheduled && patched('subscription-ledger') ? { nominalTime, period } : undefined;
@@ -77,9 +77,11 @@ export async function scheduledReport(input: ScheduledReportInput): Promise<Sche
   }
 
   // Carried in the child's input (no new workflow command), so recorded histories replay unchanged.
-  const runType = input.period || inBackfill(nominal, input.catchUp) ? 'BACKFILL' : 'SCHEDULED';
+  const runType = input.runType ?? (input.period || inBackfill(nominal, input.catchUp) ? 'BACKFILL' : 'SCHEDULED');
   const request: ReportRequest = {
-    ...input.template, id: runId, tenantId: input.tenantId, requestedAt: nominalTime, period, runType, reportSubscriptionId: input.subscriptionId,
+    ...input.template,
+    parameterValues: withPeriodValues(input.template.parameterValues, input.periodParameters, period),
+    id: runId, tenantId: input.tenantId, requestedAt: nominalTime, period, runType, reportSubscriptionId: input.subscriptionId,
   };
   const attributes = [
     { key: SA_TENANT, value: input.tenantId },
