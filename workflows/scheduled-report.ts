@@ -29,9 +29,9 @@ import { SA_REPORT_CODE, SA_STATUS, SA_TENANT, SA_CUSTOMER } from '../src/domain
 import type { ReportPeriod, ReportRequest } from '../src/domain/report-request.js';
 import type { RunState } from '../src/domain/run-status.js';
 import { runSummary } from '../src/domain/summary.js';
-import { withinCatchUp } from '../src/domain/subscription-catchup.js';
-import { isReportingRun, periodKey, subscriptionPeriod } from '../src/domain/subscription-period.js';
-import type { ScheduledReportInput, ScheduledReportResult } from '../src/domain/subscription-run.js';
+import { inBackfill, withinCatchUp } from '../src/domain/subscription-catchup.js';
+import { isReportingRun, runIdOf, subscriptionPeriod } from '../src/domain/subscription-period.js';
+import { withPeriodValues, type ScheduledReportInput, type ScheduledReportResult } from '../src/domain/subscription-run.js';
 import type { ReportActivities, RunOutcomeInput } from '../activities/index.js';
 import { GENERATE_REPORT_WORKFLOW } from './messages.js';
 
@@ -64,7 +64,7 @@ export async function scheduledReport(input: ScheduledReportInput): Promise<Sche
   } catch (err) {
     throw ApplicationFailure.create({ type: 'SCHEDULE_INVALID', message: (err as Error).message, nonRetryable: true });
   }
-  const runId = `${input.subscriptionId}:${periodKey(period)}`;
+  const runId = runIdOf(input.subscriptionId, period);
   // Only runs a schedule started have a nominal time of their own (and a place in the ledger).
   const scheduled = !input.period && scheduledAt !== undefined;
   const ledger = scheduled && patched('subscription-ledger') ? { nominalTime, period } : undefined;
@@ -76,7 +76,13 @@ export async function scheduledReport(input: ScheduledReportInput): Promise<Sche
     return { nominalTime, outcome: 'MISSED', period, runId };
   }
 
-  const request: ReportRequest = { ...input.template, id: runId, tenantId: input.tenantId, requestedAt: nominalTime, period };
+  // Carried in the child's input (no new workflow command), so recorded histories replay unchanged.
+  const runType = input.runType ?? (input.period || inBackfill(nominal, input.catchUp) ? 'BACKFILL' : 'SCHEDULED');
+  const request: ReportRequest = {
+    ...input.template,
+    parameterValues: withPeriodValues(input.template.parameterValues, input.periodParameters, period),
+    id: runId, tenantId: input.tenantId, requestedAt: nominalTime, period, runType, reportSubscriptionId: input.subscriptionId,
+  };
   const attributes = [
     { key: SA_TENANT, value: input.tenantId },
     { key: SA_REPORT_CODE, value: request.reportCode },

@@ -3,8 +3,10 @@
  * validates and serialises, and what /openapi.json publishes. Response schemas list every field a
  * response may carry, so nothing else can leak into one.
  */
+import { RUN_TYPES } from '../domain/report-request.js';
 import { RUN_STATUSES, STAGES } from '../domain/run-status.js';
 import { DELIVERY_STATUSES } from '../domain/webhook-delivery.js';
+import { EXPORT_LOCATION_VIEW } from './export-location-schema.js';
 import { RUN_ID_PATTERN } from './request-id.js';
 import { text } from './text-schema.js';
 
@@ -46,6 +48,9 @@ export const ID_PARAMS = {
 } as const;
 
 const statusList = `(${RUN_STATUSES.join('|')})`;
+const runTypeList = `(${RUN_TYPES.join('|')})`;
+/** A subscription id as the API gives them (its runs' `report_subscription_id`). */
+const SUBSCRIPTION_ID = { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } as const;
 const codeItem = '[A-Z][A-Z0-9_]{1,63}';
 
 /** A report code as the catalog defines them (src/catalog/report-definition.ts). */
@@ -77,6 +82,8 @@ export const REQUEST_LIST_QUERY = {
     customer_id: text(64),
     created_from: isoInstant,
     created_to: isoInstant,
+    run_type: { type: 'string', pattern: `^${runTypeList}(,${runTypeList})*$`, description: 'e.g. SCHEDULED,BACKFILL' },
+    report_subscription_id: SUBSCRIPTION_ID,
   },
 } as const;
 
@@ -93,6 +100,8 @@ export const REQUEST_SEARCH_BODY = {
     created_from: isoInstant,
     created_to: isoInstant,
     metadata: METADATA,
+    run_type: { type: 'array', minItems: 1, maxItems: RUN_TYPES.length, uniqueItems: true, items: { type: 'string', enum: [...RUN_TYPES] } },
+    report_subscription_id: SUBSCRIPTION_ID,
   },
 } as const;
 
@@ -210,6 +219,9 @@ export const REQUEST_VIEW = {
     customer_id: { type: ['string', 'null'] },
     metadata: { type: 'object', additionalProperties: { type: 'string' } },
     generate_at: { type: ['string', 'null'], format: 'date-time' },
+    run_type: { type: 'string', enum: [...RUN_TYPES], description: 'MANUAL (asked for with POST), SCHEDULED (a subscription\'s schedule) or BACKFILL (a subscription\'s backfill or trigger of an explicit period).' },
+    report_subscription_id: { type: ['string', 'null'], description: 'The subscription whose run this is; null for MANUAL runs.' },
+    export_location: { type: 'array', items: EXPORT_LOCATION_VIEW, description: 'Present when the request named locations besides LOCAL: LOCAL first, then those, each with its fields both flat and nested.' },
     status: { type: 'string', enum: [...RUN_STATUSES] },
     stage: { type: ['string', 'null'], enum: [...STAGES, null] },
     created_at: { type: 'string', format: 'date-time' },

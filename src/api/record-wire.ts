@@ -6,9 +6,11 @@ import { createHash } from 'node:crypto';
 import type { RenderedFile } from '../domain/artifacts.js';
 import { fileFactsToWire } from '../domain/file-facts.js';
 import type { ReportRequest } from '../domain/report-request.js';
+import { runOrigin } from '../domain/run-origin.js';
 import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
 import { FINAL_STATUSES, type Page, type ReportRecord, type RequestRecord, type WebhookDeliveryRecord } from '../records/records.js';
 import type { RunGateway, RunView } from '../temporal/report-runs.js';
+import { exportLocationToBody } from './export-location-wire.js';
 import type { Links } from './wire.js';
 
 /** The file of a request as its view shows it: from the record, or from the run while it is not yet recorded. */
@@ -116,6 +118,8 @@ export function requestToWire(state: RequestState, links: Links) {
     customer_id: request.customerId ?? null,
     metadata: request.metadata ?? {},
     generate_at: request.generateAt ?? null,
+    ...runOriginToWire(runOrigin(request)),
+    ...(request.exportLocations?.length ? { export_location: [{ variant: 'LOCAL' as const }, ...request.exportLocations.map(exportLocationToBody)] } : {}),
     status: state.status,
     stage: state.stage,
     created_at: state.createdAt,
@@ -136,6 +140,10 @@ export function requestToWire(state: RequestState, links: Links) {
     ...(state.webhookDeliveries?.length ? { webhook_deliveries: state.webhookDeliveries.map(deliveryToWire) } : {}),
     links: l,
   };
+}
+
+function runOriginToWire(origin: ReturnType<typeof runOrigin>) {
+  return { run_type: origin.runType, report_subscription_id: origin.reportSubscriptionId };
 }
 
 /** The wire view of a report (see `REPORT_VIEW`). */

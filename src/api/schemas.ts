@@ -4,44 +4,10 @@
  * outside them can leak into a response.
  */
 import { OUTPUT_FORMATS } from '../domain/report-request.js';
+import { EXPORT_LOCATION } from './export-location-schema.js';
 import { FILTERS_SCHEMA } from './filter-schema.js';
 import { METADATA } from './record-schemas.js';
 import { STORABLE_TEXT_PATTERN, text } from './text-schema.js';
-
-/**
- * One export location: `LOCAL`, a GCS / S3 bucket or a BigQuery table reached through a configured
- * integration. Each variant takes only the fields it uses; another one (e.g. a `path_format` on LOCAL,
- * whose files are always named `<tenant>/<report_code>/<id>/<file>`) is refused, never ignored.
- */
-const exportLocation = {
-  type: 'object',
-  required: ['variant'],
-  additionalProperties: false,
-  properties: {
-    variant: { type: 'string', enum: ['LOCAL', 'GCS', 'S3', 'BIGQUERY'] },
-    integration_id: text(64),
-    bucket_path: text(1024, 6),
-    path_format: text(512),
-    format_type: { type: 'string', enum: ['ORIGINAL', 'CSV', 'PARQUET'] },
-    // BigQuery identifiers: a dataset and a table name.
-    dataset_id: { type: 'string', pattern: '^[A-Za-z0-9_]{1,1024}$' },
-    stream_name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,1023}$' },
-  },
-  allOf: [
-    {
-      if: { required: ['variant'], properties: { variant: { enum: ['GCS', 'S3'] } } },
-      then: { required: ['integration_id', 'bucket_path'], properties: { dataset_id: false, stream_name: false } },
-    },
-    {
-      if: { required: ['variant'], properties: { variant: { const: 'BIGQUERY' } } },
-      then: { required: ['integration_id', 'dataset_id', 'stream_name'], properties: { bucket_path: false, path_format: false, format_type: false } },
-    },
-    {
-      if: { required: ['variant'], properties: { variant: { const: 'LOCAL' } } },
-      then: { properties: { integration_id: false, bucket_path: false, path_format: false, format_type: false, dataset_id: false, stream_name: false } },
-    },
-  ],
-} as const;
 
 /** `POST /v1/report-generate-requests` body. `format` is matched case-insensitively later. */
 export const CREATE_REQUEST_BODY = {
@@ -72,6 +38,7 @@ export const CREATE_REQUEST_BODY = {
     language: text(16),
     timezone: text(64),
     customer_id: text(64),
+    invoice_id: { ...text(64), description: 'INVOICE only: shorthand for its `invoice_id` parameter.' },
     notify: {
       type: 'object',
       additionalProperties: false,
@@ -83,7 +50,7 @@ export const CREATE_REQUEST_BODY = {
     // One location, or several (each delivered by its own activity). LOCAL is always written as well.
     // One schema for both shapes (object keywords apply to an object, `items` to an array), so a
     // mistake is reported once on its field rather than once per oneOf branch.
-    export_location: { ...exportLocation, type: ['object', 'array'], minItems: 1, maxItems: 5, items: exportLocation },
+    export_location: { ...EXPORT_LOCATION, type: ['object', 'array'], minItems: 1, maxItems: 5, items: EXPORT_LOCATION },
     filters: FILTERS_SCHEMA,
     metadata: METADATA,
     generate_at: { type: 'string', format: 'date-time', maxLength: 64, description: 'Start the run at this instant (ISO-8601 with offset) instead of at once.' },

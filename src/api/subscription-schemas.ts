@@ -2,6 +2,7 @@
  * JSON Schemas of `/v1/report-subscriptions` bodies (snake_case). The report fields are those of
  * `POST /v1/report-generate-requests`; `schedule` says when. Unknown fields are refused.
  */
+import { EXPORT_LOCATION_VIEW } from './export-location-schema.js';
 import { PAGE_CURSOR, pageOf, REPORT_CODE } from './record-schemas.js';
 import { CREATE_REQUEST_BODY } from './schemas.js';
 import { text } from './text-schema.js';
@@ -84,20 +85,8 @@ export const SUBSCRIPTION_SUMMARY = {
     },
     export_location: {
       type: 'array',
-      items: {
-        type: 'object',
-        required: ['variant'],
-        properties: {
-          variant: { type: 'string', enum: ['LOCAL', 'GCS', 'S3', 'BIGQUERY'] },
-          integration_id: { type: 'string' },
-          bucket_path: { type: 'string' },
-          path_format: { type: 'string' },
-          format_type: { type: 'string' },
-          dataset_id: { type: 'string' },
-          stream_name: { type: 'string' },
-        },
-      },
-      description: 'Where each run\'s report goes: LOCAL (always, for downloads) first, then the other locations as given. Credentials stay with the integration named by `integration_id`.',
+      items: EXPORT_LOCATION_VIEW,
+      description: 'Where each run\'s report goes: LOCAL (always, for downloads) first, then the other locations as given, each with its fields both flat and nested. Credentials stay with the integration named by `integration_id`.',
     },
     schedule: {
       type: 'object',

@@ -6,7 +6,8 @@ import type { ReportTemplate } from '../domain/subscription-run.js';
 import { scheduleSummary, type DayOfWeek, type Frequency, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
 import type { Subscription } from '../subscriptions/subscription.js';
 import type { SubscriptionView } from '../subscriptions/subscription-service.js';
-import { exportLocationToBody, toReportRequest, type CreateRequestBody } from './wire.js';
+import { exportLocationToBody } from './export-location-wire.js';
+import { toReportRequest, type CreateRequestBody } from './wire.js';
 
 export interface ScheduleBody {
   frequency: Frequency;

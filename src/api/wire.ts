@@ -5,8 +5,6 @@ import { ReportError } from '../domain/errors.js';
 import { checkExportLocations } from '../domain/export-locations.js';
 import {
   OUTPUT_FORMATS,
-  type BucketFormatType,
-  type ExternalExportLocation,
   type Language,
   type OutputFormat,
   type ReportFilters,
@@ -14,6 +12,7 @@ import {
 } from '../domain/report-request.js';
 import type { ReportDefinition } from '../catalog/report-definition.js';
 import { filterableFieldsToWire } from '../catalog/filters.js';
+import { isNested, toExternalLocation, type ExportLocationBody } from './export-location-wire.js';
 
 /** `POST /v1/report-generate-requests` body, after schema validation (see `CREATE_REQUEST_BODY`). */
 export interface CreateRequestBody {
@@ -23,22 +22,12 @@ export interface CreateRequestBody {
   language?: string;
   timezone?: string;
   customer_id?: string;
+  invoice_id?: string;
   notify?: { webhook_url?: string; emails?: string[] };
   export_location?: ExportLocationBody | ExportLocationBody[];
   filters?: ReportFilters;
   metadata?: Record<string, string>;
   generate_at?: string;
-}
-
-/** One `export_location` entry as sent (bucket fields required for GCS and S3 by the schema). */
-export interface ExportLocationBody {
-  variant: 'LOCAL' | 'GCS' | 'S3' | 'BIGQUERY';
-  integration_id?: string;
-  dataset_id?: string;
-  stream_name?: string;
-  bucket_path?: string;
-  path_format?: string;
-  format_type?: BucketFormatType;
 }
 
 /** Where the API's links point: `publicUrl` without a trailing slash, e.g. `http://127.0.0.1:8080`. */
@@ -50,7 +39,10 @@ export interface Links {
  * Builds the domain request from a validated body. `format` is upper-cased; `language` defaults to
  * `en`, `timezone` to `UTC`. `requestedAt`: ISO-8601 instant.
  * @throws ReportError('FORMAT_UNSUPPORTED') when `format` is not one of PDF, HTML, CSV, XML, XLSX, TXT.
- * @throws ReportError('PATH_FORMAT_INVALID' | 'EXPORT_LOCATION_INVALID') for a bad bucket location.
+ * @throws ReportError('PATH_FORMAT_INVALID' | 'EXPORT_LOCATION_INVALID') for a bad bucket location, or flat
+ *   and nested location fields that disagree.
+ * @throws ReportError('PARAMETER_UNKNOWN' | 'REQUEST_INVALID') for a top-level `invoice_id` of another
+ *   report, or one that disagrees with `parameter_values`.
  */
 export function toReportRequest(body: CreateRequestBody, ids: { id: string; tenantId: string; requestedAt: string }): ReportRequest {
   const format = body.format.toUpperCase();
@@ -63,7 +55,7 @@ export function toReportRequest(body: CreateRequestBody, ids: { id: string; tena
     id: ids.id,
     tenantId: ids.tenantId,
     reportCode: body.report_code,
-    parameterValues: (body.parameter_values ?? []).map((p) => ({ name: p.name, value: p.value })),
+    parameterValues: parameterValuesOf(body),
     format: format as OutputFormat,
     // An unsupported language is refused by validateRequest with LANGUAGE_UNSUPPORTED.
     language: (body.language ?? 'en') as Language,
@@ -82,14 +74,40 @@ export function toReportRequest(body: CreateRequestBody, ids: { id: string; tena
     };
   }
   const locations = body.export_location === undefined ? [] : Array.isArray(body.export_location) ? body.export_location : [body.export_location];
-  const buckets = locations.filter((l) => l.variant !== 'LOCAL').map(toBucketLocation);
-  if (buckets.length) {
-    request.exportLocations = buckets;
-    const bucketIndices = locations.flatMap((l, i) => (l.variant === 'LOCAL' ? [] : [i]));
-    const fieldOf = (i: number) => (Array.isArray(body.export_location) ? `export_location[${bucketIndices[i]}]` : 'export_location');
-    checkExportLocations(request, fieldOf);
+  const fieldOf = (i: number) => (Array.isArray(body.export_location) ? `export_location[${i}]` : 'export_location');
+  const external = locations.flatMap((l, i) => (l.variant === 'LOCAL' ? [] : [{ body: l, field: fieldOf(i) }]));
+  if (external.length) {
+    request.exportLocations = external.map((l) => toExternalLocation(l.body, l.field));
+    // A problem with a nested location is named on its nested field (`export_location.s3.bucket_path`).
+    checkExportLocations(request, (i) => (isNested(external[i]!.body) ? `${external[i]!.field}.${external[i]!.body.variant.toLowerCase()}` : external[i]!.field));
   }
   return request;
+}
+
+/** The report whose `invoice_id` parameter the top-level `invoice_id` stands for (Solvimon's request shape, issue 14). */
+const INVOICE_REPORT = 'INVOICE';
+
+/**
+ * `parameter_values`, with the top-level `invoice_id` added as the INVOICE report's parameter.
+ * @throws ReportError('PARAMETER_UNKNOWN') on `invoice_id` for another report; ReportError('REQUEST_INVALID')
+ *   on `invoice_id` when `parameter_values` gives another one.
+ */
+function parameterValuesOf(body: CreateRequestBody): ReportRequest['parameterValues'] {
+  const values = (body.parameter_values ?? []).map((p) => ({ name: p.name, value: p.value }));
+  const invoiceId = body.invoice_id;
+  if (invoiceId === undefined) return values;
+  if (body.report_code !== INVOICE_REPORT) {
+    throw new ReportError('PARAMETER_UNKNOWN', `\`invoice_id\` is a parameter of the ${INVOICE_REPORT} report only, not of ${body.report_code}.`, [
+      { field: 'invoice_id', code: 'PARAMETER_UNKNOWN', message: `only for report_code ${INVOICE_REPORT}` },
+    ]);
+  }
+  const given = values.filter((p) => p.name === 'invoice_id');
+  if (given.some((p) => String(p.value) !== invoiceId)) {
+    throw new ReportError('REQUEST_INVALID', '`invoice_id` and `parameter_values.invoice_id` disagree; give one, or the same value in both.', [
+      { field: 'invoice_id', code: 'REQUEST_INVALID', message: 'disagrees with parameter_values.invoice_id' },
+    ]);
+  }
+  return given.length ? values : [...values, { name: 'invoice_id', value: invoiceId }];
 }
 
 /** Tolerated clock skew for a `generate_at` slightly in the past, in ms. */
@@ -109,33 +127,6 @@ function generateAtOf(value: string, nowMs: number): string {
     ]);
   }
   return new Date(at).toISOString();
-}
-
-function toBucketLocation(body: ExportLocationBody): ExternalExportLocation {
-  if (body.variant === 'BIGQUERY') {
-    return { variant: 'BIGQUERY', integrationId: body.integration_id ?? '', datasetId: body.dataset_id ?? '', streamName: body.stream_name ?? '' };
-  }
-  return {
-    variant: body.variant as 'GCS' | 'S3',
-    integrationId: body.integration_id ?? '',
-    bucketPath: body.bucket_path ?? '',
-    ...(body.path_format !== undefined ? { pathFormat: body.path_format } : {}),
-    ...(body.format_type !== undefined ? { formatType: body.format_type } : {}),
-  };
-}
-
-/** A delivered location back in the body's shape (the inverse of `toBucketLocation`); credentials stay in the integration it names. */
-export function exportLocationToBody(location: ExternalExportLocation): ExportLocationBody {
-  if (location.variant === 'BIGQUERY') {
-    return { variant: 'BIGQUERY', integration_id: location.integrationId, dataset_id: location.datasetId, stream_name: location.streamName };
-  }
-  return {
-    variant: location.variant,
-    integration_id: location.integrationId,
-    bucket_path: location.bucketPath,
-    ...(location.pathFormat !== undefined ? { path_format: location.pathFormat } : {}),
-    ...(location.formatType !== undefined ? { format_type: location.formatType } : {}),
-  };
 }
 
 /** A report definition for `GET /v1/report-definitions`: what a client needs to build a request. */

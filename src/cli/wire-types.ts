@@ -27,6 +27,10 @@ export interface RunBody {
   metadata?: Record<string, string>;
   /** ISO-8601 instant the run was asked to start at; null/absent means at once. */
   generate_at?: string | null;
+  /** How the run came about: MANUAL, SCHEDULED or BACKFILL (README "Subscriptions"). */
+  run_type?: 'MANUAL' | 'SCHEDULED' | 'BACKFILL';
+  /** The subscription whose run this is; null for MANUAL runs. */
+  report_subscription_id?: string | null;
   created_at: string;
   completed_at?: string;
   report?: {

@@ -12,6 +12,15 @@
 export const OUTPUT_FORMATS = ['PDF', 'HTML', 'CSV', 'XML', 'XLSX', 'TXT'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
+/**
+ * `MANUAL`: asked for with `POST /v1/report-generate-requests`. `SCHEDULED`: started by a subscription's
+ * schedule for its own time (a `trigger` without a range too: it runs the schedule's action now).
+ * `BACKFILL`: a subscription's run for a time a client asked for, with `backfill` or a `trigger` with
+ * `{from, to}`.
+ */
+export const RUN_TYPES = ['MANUAL', 'SCHEDULED', 'BACKFILL'] as const;
+export type RunType = (typeof RUN_TYPES)[number];
+
 /** Languages for labels, number and date formatting. `no` is Norwegian Bokmål (formatted as `nb-NO`). */
 export const LANGUAGES = ['en', 'no'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -91,6 +100,10 @@ export interface ReportRequest {
   runMode?: 'inline';
   reportCode: string;
   parameterValues: ParameterValue[];
+  /** How the run came about; absent on records from before it was kept (see `runOrigin`). */
+  runType?: RunType;
+  /** The subscription whose run this is; absent for API requests. */
+  reportSubscriptionId?: string;
   format: OutputFormat;
   language: Language;
   timezone: string;

@@ -35,9 +35,13 @@ export interface CatchUpPolicy {
  * `windowMs` after its nominal time, or `nominal` lies in a backfill range.
  */
 export function withinCatchUp(nominal: Date, startedAt: Date, policy: CatchUpPolicy): boolean {
-  if (startedAt.getTime() - nominal.getTime() <= policy.windowMs) return true;
+  return startedAt.getTime() - nominal.getTime() <= policy.windowMs || inBackfill(nominal, policy);
+}
+
+/** True when nominal time `nominal` lies in a range a client asked to backfill. */
+export function inBackfill(nominal: Date, policy: CatchUpPolicy | undefined): boolean {
   const t = nominal.getTime();
-  return (policy.backfills ?? []).some((b) => Date.parse(b.from) <= t && t < Date.parse(b.to));
+  return (policy?.backfills ?? []).some((b) => Date.parse(b.from) <= t && t < Date.parse(b.to));
 }
 
 /** `policy` with `range` added (the oldest ranges dropped beyond `MAX_BACKFILL_RANGES`). */

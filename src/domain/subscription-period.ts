@@ -124,6 +124,11 @@ export function periodKey(period: Pick<ReportPeriod, 'from'>): string {
   return from.hour === 0 && from.minute === 0 ? from.toISODate()! : `${from.toISODate()}T${from.toFormat('HHmm')}`;
 }
 
+/** The report run id of a subscription's period, `<subscription id>:<period key>`: also its request id. */
+export function runIdOf(subscriptionId: string, period: Pick<ReportPeriod, 'from'>): string {
+  return `${subscriptionId}:${periodKey(period)}`;
+}
+
 /**
  * The local times at which runs of `schedule` fall into a DST gap in years `fromYear`–`toYear`:
  * for each day the schedule runs on where `timeOfDay` does not exist (e.g. 02:30 on the spring

@@ -2,12 +2,12 @@
  * What a subscription's Temporal Schedule hands each run it starts (`scheduledReport`'s argument),
  * and how a run's ids are derived. Sandbox-safe.
  */
-import type { ReportPeriod, ReportRequest } from './report-request.js';
+import type { ParameterValue, ReportPeriod, ReportRequest, RunType } from './report-request.js';
 import type { CatchUpPolicy } from './subscription-catchup.js';
 import type { SubscriptionSchedule } from './subscription-schedule.js';
 
 /** The report each run asks for: a report request without the per-run fields. */
-export type ReportTemplate = Omit<ReportRequest, 'id' | 'tenantId' | 'requestedAt' | 'period'>;
+export type ReportTemplate = Omit<ReportRequest, 'id' | 'tenantId' | 'requestedAt' | 'period' | 'runType' | 'reportSubscriptionId'>;
 
 /**
  * A snapshot of the subscription, written into the schedule's action when it is created or changed;
@@ -20,8 +20,20 @@ export interface ScheduledReportInput {
   schedule: SubscriptionSchedule;
   timezone: string;
   template: ReportTemplate;
-  /** Set only for a manual run of an explicit period (`trigger` with `{from, to}`); else the nominal time decides. */
+  /** Set only for a run started outside the schedule (`trigger`); else the nominal time decides. */
   period?: ReportPeriod;
+  /**
+   * The run's `runType` when started outside the schedule: `SCHEDULED` for a `trigger` without a range
+   * (the period that ends now), `BACKFILL` for one with `{from, to}`. Absent: BACKFILL with `period`,
+   * else SCHEDULED or BACKFILL by whether the nominal time lies in a backfill range.
+   */
+  runType?: Exclude<RunType, 'MANUAL'>;
+  /**
+   * The report definition's period parameters (`from_parameter`, `to_parameter`): each run's
+   * `parameterValues` carry its period's first and last day under these names. Absent for a report
+   * without a period, and on snapshots written before it existed.
+   */
+  periodParameters?: { from: string; to: string };
   /**
    * The schedule's catch-up window and backfill ranges: a scheduled run that begins later than the
    * window after its nominal time ends MISSED unless a backfill asked for it. Absent on manual runs
@@ -47,6 +59,15 @@ export interface ScheduledReportResult {
   runStatus?: 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
   /** Error code of a failed run. */
   errorCode?: string;
+}
+
+/**
+ * `values` with the period's first and last day (`YYYY-MM-DD`, inclusive) under the definition's
+ * period parameter names, replacing any given: what the run reports on, as the client reads it back.
+ */
+export function withPeriodValues(values: ParameterValue[], names: { from: string; to: string } | undefined, period: ReportPeriod): ParameterValue[] {
+  if (!names) return values;
+  return [...values.filter((p) => p.name !== names.from && p.name !== names.to), { name: names.from, value: period.fromDate }, { name: names.to, value: period.toDate }];
 }
 
 /** Workflow type started by subscription schedules. */

@@ -4,7 +4,7 @@
  * the live stage of a run still going.
  */
 import type { RenderedFile } from '../domain/artifacts.js';
-import type { ReportRequest } from '../domain/report-request.js';
+import type { ReportRequest, RunType } from '../domain/report-request.js';
 import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
 import type { DeliveryStatus, RunOutcomeEvent, WebhookDeliveryUpdate, WebhookEventType } from '../domain/webhook-delivery.js';
 
@@ -94,6 +94,10 @@ export interface RequestQuery {
   createdTo?: string;
   /** Every key/value must be present in the request's metadata. */
   metadata?: Record<string, string>;
+  /** How the runs came about (see `runOrigin`: older subscription runs count as SCHEDULED). */
+  runTypes?: RunType[];
+  /** Runs of this subscription only. */
+  reportSubscriptionId?: string;
   /** 1–100. */
   limit: number;
   /** `nextCursor` of the previous page. */

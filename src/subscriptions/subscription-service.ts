@@ -14,7 +14,7 @@ import { isReportingRun, nominalTimes, subscriptionPeriod, zonedPeriod } from '.
 import type { ReportTemplate, ScheduledReportInput } from '../domain/subscription-run.js';
 import { scheduleProblems, scheduleSummary, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
 import type { Page } from '../records/records.js';
-import type { ScheduleView, SubscriptionScheduler } from '../temporal/schedules.js';
+import type { ManualRun, ScheduleView, SubscriptionScheduler } from '../temporal/schedules.js';
 import type { Subscription, SubscriptionChanges } from './subscription.js';
 import type { SubscriptionStore } from './subscription-store.js';
 
@@ -34,7 +34,12 @@ export interface SubscriptionView extends Subscription {
    * days (the spec also fires on days 28–30, whose runs end at once as SKIPPED). UTC instants.
    */
   nextRunTimes: Date[];
+  /** The latest runs started outside the schedule (`trigger`), oldest first, at most `MANUAL_RUNS_SHOWN`. */
+  manualRuns: ManualRun[];
 }
+
+/** How many runs started outside the schedule a subscription's view lists (as Temporal keeps the schedule's latest 10). */
+export const MANUAL_RUNS_SHOWN = 10;
 
 export interface CreateSubscription {
   name?: string;
@@ -137,21 +142,28 @@ export class SubscriptionService {
   }
 
   /**
-   * One run now: for the period that ends now (as if scheduled now), or for `[from, to)` when given
-   * (ISO-8601 dates — local midnight in the subscription's zone — or instants).
-   * @returns the period of an explicit run. @throws ReportError SCHEDULE_INVALID for an empty or reversed range.
+   * One run now: for the period that ends now (the one a run scheduled now would report; a SCHEDULED
+   * run), or for `[from, to)` when given (ISO-8601 dates — local midnight in the subscription's zone —
+   * or instants; a BACKFILL run). The period is fixed here, not by when Temporal starts the run, so
+   * the run's id (`<subscription>:<period key>`) is known at once.
+   * @returns the run's period. @throws ReportError SCHEDULE_INVALID for an empty or reversed range, or
+   *   a CUSTOM cron with no time before now.
    */
   async trigger(tenantId: string, id: string, range?: { from: string; to: string }): Promise<{ found: boolean; period?: ReportPeriod }> {
     const row = await this.deps.store.get(tenantId, id);
     if (!row) return { found: false };
-    if (!range) {
-      await this.deps.scheduler.trigger(id);
-      return { found: true };
-    }
-    const [from, to] = this.range(row, range);
-    const period = zonedPeriod(from, to);
-    await this.deps.scheduler.runPeriod({ ...snapshot(row), period });
+    const period = range ? zonedPeriod(...this.range(row, range)) : this.periodEndingNow(row);
+    await this.deps.scheduler.runPeriod({ ...snapshot(row, this.deps.catalog), period, runType: range ? 'BACKFILL' : 'SCHEDULED' });
     return { found: true, period };
+  }
+
+  /** @throws ReportError SCHEDULE_INVALID when the schedule has no time before now (a CUSTOM cron). */
+  private periodEndingNow(row: Subscription): ReportPeriod {
+    try {
+      return subscriptionPeriod(row.schedule, row.timezone, this.now());
+    } catch (err) {
+      throw new ReportError('SCHEDULE_INVALID', (err as Error).message, [{ field: 'schedule', code: 'SCHEDULE_INVALID', message: (err as Error).message }]);
+    }
   }
 
   /**
@@ -236,7 +248,7 @@ export class SubscriptionService {
 
   /** Makes the schedule match `row` (spec, snapshot, paused state and note); called under its schedule lock. */
   private async pushSchedule(row: Subscription): Promise<void> {
-    await this.deps.scheduler.upsert(snapshot(row), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) });
+    await this.deps.scheduler.upsert(snapshot(row, this.deps.catalog), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) });
   }
 
   private async view(row: Subscription, described?: ScheduleView): Promise<SubscriptionView> {
@@ -244,7 +256,8 @@ export class SubscriptionService {
     const nextRunTimes = row.active && scheduleState && !scheduleState.paused
       ? scheduleState.nextRunTimes.filter((t) => isReportingRun(row.schedule, row.timezone, t))
       : [];
-    return { ...row, ...(scheduleState ? { scheduleState } : {}), nextRunTimes, missedPeriods: await this.missedPeriods(row, scheduleState) };
+    const [missedPeriods, manualRuns] = await Promise.all([this.missedPeriods(row, scheduleState), this.deps.scheduler.manualRuns(row.id, MANUAL_RUNS_SHOWN)]);
+    return { ...row, ...(scheduleState ? { scheduleState } : {}), nextRunTimes, missedPeriods, manualRuns };
   }
 
   /** From the subscription's active spans and ledger, judged by the schedule's catch-up window. */
@@ -260,7 +273,11 @@ export class SubscriptionService {
 /** How far back missed periods are looked for, in days. */
 const MISSED_LOOK_BACK_DAYS = 400;
 
-/** The snapshot a schedule's runs are started with. */
-export function snapshot(row: Subscription): ScheduledReportInput {
-  return { subscriptionId: row.id, tenantId: row.tenantId, schedule: row.schedule, timezone: row.timezone, template: row.template };
+/** The snapshot a schedule's runs are started with; with `catalog`, the report's period parameter names. */
+export function snapshot(row: Subscription, catalog?: Catalog): ScheduledReportInput {
+  const period = catalog?.get(row.template.reportCode)?.period;
+  return {
+    subscriptionId: row.id, tenantId: row.tenantId, schedule: row.schedule, timezone: row.timezone, template: row.template,
+    ...(period ? { periodParameters: { from: period.from_parameter, to: period.to_parameter } } : {}),
+  };
 }

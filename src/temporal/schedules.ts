@@ -37,6 +37,14 @@ export interface ScheduleView {
   catchupWindowMs: number;
 }
 
+/** A subscription's run started outside its schedule (a `trigger`). */
+export interface ManualRun {
+  workflowId: string;
+  startedAt: Date;
+  /** The report run's id, `<subscription id>:<period key>`. */
+  reportRunId: string;
+}
+
 /** What subscriptions need from the scheduler. Every method throws ReportError('UNAVAILABLE') when Temporal cannot be reached. */
 export interface SubscriptionScheduler {
   /**
@@ -55,6 +63,11 @@ export interface SubscriptionScheduler {
   backfill(subscriptionId: string, from: Date, to: Date): Promise<void>;
   /** Deletes the schedule; runs already started go on. No-op when it does not exist. */
   delete(subscriptionId: string): Promise<void>;
+  /**
+   * The latest `limit` runs started outside the schedule (`runPeriod`), oldest first: workflow id,
+   * start time and the report run id they ran or found.
+   */
+  manualRuns(subscriptionId: string, limit: number): Promise<ManualRun[]>;
   /** Starts one run for the explicit `input.period` now (outside the schedule, same duplicate rules). */
   runPeriod(input: ScheduledReportInput & { period: NonNullable<ScheduledReportInput['period']> }): Promise<void>;
 }
@@ -207,6 +220,21 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
         ],
       }),
     );
+  }
+
+  async manualRuns(subscriptionId: string, limit: number): Promise<ManualRun[]> {
+    const prefix = `${scheduleIdOf(subscriptionId)}-manual-`;
+    return this.call(async () => {
+      const out: ManualRun[] = [];
+      // Visibility lists newest first.
+      for await (const wf of this.client.workflow.list({ query: `WorkflowType = '${SCHEDULED_REPORT_WORKFLOW}' AND WorkflowId STARTS_WITH '${prefix}'` })) {
+        // `<prefix><period key>-<uuid>` (see runPeriod); a uuid is 36 characters.
+        const key = wf.workflowId.slice(prefix.length, -37);
+        out.push({ workflowId: wf.workflowId, startedAt: wf.startTime, reportRunId: `${subscriptionId}:${key}` });
+        if (out.length >= limit) break;
+      }
+      return out.reverse();
+    });
   }
 
   /**

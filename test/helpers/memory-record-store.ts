@@ -3,6 +3,7 @@
  * contract as `PgRecordStore`, which the integration tests check against real PostgreSQL and PGlite
  * (test/integration/records-store.test.ts).
  */
+import { runOrigin } from '../../src/domain/run-origin.js';
 import { decodeCursor, encodeCursor } from '../../src/records/cursor.js';
 import {
   FINAL_STATUSES,
@@ -75,6 +76,8 @@ export class MemoryRecordStore implements RecordStore {
       (!q.statuses?.length || q.statuses.includes(r.status)) &&
       (!q.reportCodes?.length || q.reportCodes.includes(r.request.reportCode)) &&
       (q.customerId === undefined || r.request.customerId === q.customerId) &&
+      (!q.runTypes?.length || q.runTypes.includes(runOrigin(r.request).runType)) &&
+      (q.reportSubscriptionId === undefined || runOrigin(r.request).reportSubscriptionId === q.reportSubscriptionId) &&
       inRange(r.createdAt, q.createdFrom, q.createdTo) &&
       Object.entries(q.metadata ?? {}).every(([k, v]) => r.request.metadata?.[k] === v));
     const page = paginate(all.map((r) => ({ createdAt: r.createdAt, id: r.request.id, item: r })), q);

@@ -239,6 +239,27 @@ for (const engine of engines) {
       assert.equal((await store.searchReports({ tenantId: tenant, limit: 10, includeDeleted: true })).total, 1);
     });
 
+    test('run_type and report_subscription_id filter exactly; records from before they were kept count by their id', async () => {
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const sub = uuidv7();
+      const manual = request(tenant, { runType: 'MANUAL' });
+      const scheduled = request(tenant, { id: `${sub}:2025-01-01`, runType: 'SCHEDULED', reportSubscriptionId: sub });
+      const backfill = request(tenant, { id: `${sub}:2024-12-31`, runType: 'BACKFILL', reportSubscriptionId: sub });
+      // As written before runs carried them: an API request and a subscription's run.
+      const oldManual = request(tenant);
+      const oldScheduled = request(tenant, { id: `${sub}:2024-12-30` });
+      for (const r of [manual, oldManual]) await store.createRequest(r);
+      for (const r of [scheduled, backfill, oldScheduled]) await store.recordRunState(r, { status: 'RUNNING', stage: 'QUERY_DATA' });
+      const ids = async (q: Omit<Parameters<PgRecordStore['searchRequests']>[0], 'tenantId' | 'limit'>) =>
+        (await store.searchRequests({ tenantId: tenant, limit: 100, ...q })).items.map((r) => r.request.id).sort();
+      assert.deepEqual(await ids({ runTypes: ['MANUAL'] }), [manual.id, oldManual.id].sort());
+      assert.deepEqual(await ids({ runTypes: ['SCHEDULED'] }), [scheduled.id, oldScheduled.id].sort());
+      assert.deepEqual(await ids({ runTypes: ['BACKFILL', 'SCHEDULED'] }), [scheduled.id, backfill.id, oldScheduled.id].sort());
+      assert.deepEqual(await ids({ reportSubscriptionId: sub }), [scheduled.id, backfill.id, oldScheduled.id].sort());
+      assert.deepEqual(await ids({ reportSubscriptionId: sub, runTypes: ['BACKFILL'] }), [backfill.id]);
+      assert.deepEqual(await ids({ reportSubscriptionId: uuidv7() }), []);
+    });
+
     test('listings are newest first, filter exactly, page with cursors and count every match', async () => {
       const tenant = `t${randomUUID().slice(0, 8)}`;
       const statuses: RunStatus[] = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];

@@ -16,6 +16,7 @@ import { DateTime } from 'luxon';
 import { pino } from 'pino';
 import { ApiKeys } from '../../src/api/auth.js';
 import { uuidv7 } from '../../src/api/request-id.js';
+import type { Catalog } from '../../src/catalog/load-catalog.js';
 import { ReportError } from '../../src/domain/errors.js';
 import type { ReportTemplate, ScheduledReportInput } from '../../src/domain/subscription-run.js';
 import { UrlSigner } from '../../src/downloads/signed-url.js';
@@ -69,9 +70,17 @@ function actionInput(described: ScheduleDescription): Partial<ScheduledReportInp
 /** The report a service-level test subscribes to: invoice 536365 as CSV, in Oslo time. */
 const TEMPLATE: ReportTemplate = { reportCode: 'INVOICE', parameterValues: [{ name: 'invoice_id', value: '536365' }], format: 'CSV', language: 'en', timezone: 'Europe/Oslo' };
 
-async function withApi(fn: (api: FastifyInstance, h: Harness) => Promise<void>): Promise<void> {
+/** INVOICE with a period: `from_date`/`to_date`, filled by each subscription run from its period. */
+function periodCatalog(): Catalog {
+  const def = invoiceCatalog().get('INVOICE')!;
+  const date = { type: 'string', format: 'date' };
+  const parameters = { ...def.parameters, properties: { ...(def.parameters.properties as object), from_date: date, to_date: date } };
+  return new Map([['INVOICE', { ...def, parameters, period: { from_parameter: 'from_date', to_parameter: 'to_date' } }]]);
+}
+
+/** The API over a worker, both with `catalog` (INVOICE without a period unless given). */
+async function withApi(fn: (api: FastifyInstance, h: Harness) => Promise<void>, catalog = invoiceCatalog()): Promise<void> {
   await withHarness(env, bundle, async (h) => {
-    const catalog = invoiceCatalog();
     const subscriptions = serviceOver(new SubscriptionSchedules(env.client, { taskQueue: h.config.taskQueue, catchupWindowDays: 7 }), catalog);
     const api = buildApiServer({
       config: { maxBodyBytes: 65536, publicUrl: 'https://reports.example.test', apiHost: '127.0.0.1', apiPort: 8080, downloadUrlTtlSeconds: 900, idempotencyTtlHours: 24 },
@@ -95,6 +104,7 @@ async function withApi(fn: (api: FastifyInstance, h: Harness) => Promise<void>):
     h.db = new FakeDataRealState(pgDb);
     h.records = new PgRecordStore(pgDb);
     h.config.subscriptionMaxFailures = 2;
+    h.catalog = catalog;
   });
 }
 
@@ -114,6 +124,18 @@ async function until(api: FastifyInstance, id: string, done: (b: Json) => boolea
     if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(body).slice(0, 2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
+}
+
+/** Polls a report run until it has SUCCEEDED (at most a minute) and returns its view. */
+async function succeededRun(api: FastifyInstance, runId: string): Promise<Json> {
+  const deadline = Date.now() + 60_000;
+  let run = await call(api, 'GET', `/report-generate-requests/${runId}`);
+  while (run.body.status !== 'SUCCEEDED' && Date.now() < deadline) {
+    await sleep(200);
+    run = await call(api, 'GET', `/report-generate-requests/${runId}`);
+  }
+  assert.equal(run.body.status, 'SUCCEEDED', JSON.stringify(run.body));
+  return run.body;
 }
 
 void test('create stores the subscription and its schedule; pause, resume, patch and delete reach the schedule', async () => {
@@ -282,7 +304,11 @@ void test('the list pages like the request list (cursor, total, each subscriptio
 
       const settings = {
         notify: { webhook_url: 'https://hooks.example.test/r', emails: ['finance@example.com'] },
-        export_location: [{ variant: 'LOCAL' }, { variant: 'S3', integration_id: 'reports-s3', bucket_path: 's3://reports/acme', format_type: 'CSV' }],
+        // Each location flat and nested both (README "Export destinations").
+        export_location: [
+          { variant: 'LOCAL' },
+          { variant: 'S3', integration_id: 'reports-s3', bucket_path: 's3://reports/acme', format_type: 'CSV', s3: { bucket_path: 's3://reports/acme', format_type: 'CSV' } },
+        ],
       };
       const got = await call(api, 'GET', `/report-subscriptions/${ids[0]}`, undefined, 'globex');
       assert.deepEqual({ notify: got.body.notify, export_location: got.body.export_location }, settings);
@@ -352,6 +378,65 @@ void test('a WEEKLY backfill over three months runs each ISO week once, and GET 
     assert.equal(explicit.body.run_id, `${id}:2025-03-24`);
     await call(api, 'DELETE', `/report-subscriptions/${id}`);
   });
+});
+
+void test('each run of a subscription carries its run_type and report_subscription_id, and the request list filters on them', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'Europe/Oslo', schedule: { frequency: 'DAILY', time_of_day: '06:00' } });
+    const id = created.body.id as string;
+    const manual = await call(api, 'POST', '/report-generate-requests', { ...INVOICE, timezone: 'Europe/Oslo' });
+    assert.equal(manual.status, 201);
+    assert.deepEqual([manual.body.run_type, manual.body.report_subscription_id], ['MANUAL', null]);
+    assert.equal((await call(api, 'POST', `/report-subscriptions/${id}/backfill`, { from: '2025-01-01', to: '2025-01-03' })).status, 202);
+    const explicit = await call(api, 'POST', `/report-subscriptions/${id}/trigger`, { from: '2025-02-01', to: '2025-02-02' });
+    assert.equal(explicit.status, 202);
+    assert.equal((await call(api, 'POST', `/report-subscriptions/${id}/trigger`, {})).status, 202);
+    // The trigger without a range runs the schedule's action now: its period is the day before today, in Oslo.
+    const yesterday = DateTime.now().setZone('Europe/Oslo').minus({ days: 1 }).toISODate()!;
+    const expected: Record<string, string> = {
+      // Runs at 06:00 on 1 and 2 January, each reporting the day before.
+      [`${id}:2024-12-31`]: 'BACKFILL', [`${id}:2025-01-01`]: 'BACKFILL', [explicit.body.run_id as string]: 'BACKFILL', [`${id}:${yesterday}`]: 'SCHEDULED',
+    };
+    for (const [runId, runType] of Object.entries(expected)) {
+      const run = await succeededRun(api, runId);
+      assert.deepEqual([run.run_type, run.report_subscription_id], [runType, id], runId);
+    }
+    const listed = await call(api, 'GET', `/report-generate-requests?report_subscription_id=${id}&run_type=BACKFILL`);
+    assert.deepEqual((listed.body.items as Json[]).map((r) => r.id).sort(), [`${id}:2024-12-31`, `${id}:2025-01-01`, `${id}:2025-02-01`]);
+    const searched = await call(api, 'POST', '/report-generate-requests/search', { run_type: ['MANUAL'] });
+    assert.ok((searched.body.items as Json[]).some((r) => r.id === manual.body.id), 'the API request is found as MANUAL');
+    assert.ok((searched.body.items as Json[]).every((r) => r.run_type === 'MANUAL' && r.report_subscription_id === null));
+    await call(api, 'DELETE', `/report-subscriptions/${id}`);
+  });
+});
+
+void test('trigger answers with the run id at once; each run carries its period in parameter_values; triggered runs are listed in last_runs', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'Europe/Oslo', schedule: { frequency: 'WEEKLY', time_of_day: '06:00', day_of_week: 'MONDAY' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    // The week that ends now: the ISO week before this one, in Oslo.
+    const lastMonday = DateTime.now().setZone('Europe/Oslo').startOf('week').minus({ weeks: 1 });
+    const now = await call(api, 'POST', `/report-subscriptions/${id}/trigger`, {});
+    assert.equal(now.status, 202, JSON.stringify(now.body));
+    assert.equal(now.body.run_id, `${id}:${lastMonday.toISODate()}`);
+    assert.equal(now.body.period.from_date, lastMonday.toISODate());
+    const explicit = await call(api, 'POST', `/report-subscriptions/${id}/trigger`, { from: '2025-03-03', to: '2025-03-10' });
+    assert.equal(explicit.body.run_id, `${id}:2025-03-03`);
+    const runs: Record<string, Json> = {};
+    for (const runId of [now.body.run_id as string, explicit.body.run_id as string]) runs[runId] = await succeededRun(api, runId);
+    const valuesOf = (run: Json) => Object.fromEntries((run.parameter_values as Json[]).map((p) => [p.name, p.value]));
+    assert.deepEqual(valuesOf(runs[now.body.run_id as string]!), { invoice_id: '536365', from_date: lastMonday.toISODate(), to_date: lastMonday.plus({ days: 6 }).toISODate() });
+    assert.deepEqual(valuesOf(runs[explicit.body.run_id as string]!), { invoice_id: '536365', from_date: '2025-03-03', to_date: '2025-03-09' });
+    assert.deepEqual([runs[now.body.run_id as string]!.run_type, runs[explicit.body.run_id as string]!.run_type], ['SCHEDULED', 'BACKFILL']);
+    const detail = await until(api, id, (b) => (b.last_runs as Json[]).filter((r) => r.status === 'SUCCEEDED').length === 2);
+    assert.deepEqual((detail.last_runs as Json[]).map((r) => [r.report_run_id, r.period?.from_date, r.status]), [
+      [now.body.run_id, lastMonday.toISODate(), 'SUCCEEDED'],
+      [explicit.body.run_id, '2025-03-03', 'SUCCEEDED'],
+    ]);
+    assert.ok((detail.last_runs as Json[]).every((r) => String(r.workflow_id).startsWith(`subscription-${id}-manual-`)));
+    await call(api, 'DELETE', `/report-subscriptions/${id}`);
+  }, periodCatalog());
 });
 
 void test('a subscription whose runs fail twice in a row is paused automatically with the reason', async () => {

@@ -60,6 +60,8 @@ void test('a valid request is answered 201 PENDING with its echo, links and a Lo
     customer_id: '17850',
     metadata: {},
     generate_at: null,
+    run_type: 'MANUAL',
+    report_subscription_id: null,
     created_at: res.body.created_at,
     updated_at: res.body.updated_at,
     links: {
@@ -84,6 +86,7 @@ void test('a valid request is answered 201 PENDING with its echo, links and a Lo
     exportLocation: { variant: 'LOCAL' },
     notify: { webhookUrl: 'https://hooks.example.test/reports' },
     requestedAt: res.body.created_at,
+    runType: 'MANUAL',
   });
 });
 

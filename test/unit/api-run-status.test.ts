@@ -58,6 +58,8 @@ void test('a new run shows PENDING with no stage, and echoes its request', async
     customer_id: null,
     metadata: {},
     generate_at: null,
+    run_type: 'MANUAL',
+    report_subscription_id: null,
     created_at: body.created_at,
     updated_at: body.updated_at,
     links: {

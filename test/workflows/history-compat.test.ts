@@ -3,7 +3,9 @@
  * workflow code without a nondeterminism error. The histories in test/fixtures/histories were recorded
  * by the workflow code before inline runs (commit e645f48: validation a remote activity, patches asked
  * where each feature acts): a run with its webhook delivery, a run cancelled in RENDER, a run that
- * failed validation. A change that breaks replay of in-flight runs must add a patch, not edit these.
+ * failed validation. Two `scheduledReport` histories were recorded by the code before runs carried
+ * `runType` and `reportSubscriptionId` (commit 1bfa484): a schedule's backfilled run (with its ledger
+ * record) and a run of an explicit period; each starts its report child with the older input. A change that breaks replay of in-flight runs must add a patch, not edit these.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,10 +18,10 @@ import { bundleReportWorkflows } from '../helpers/temporal.js';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/histories');
 
-void test('histories recorded by the release before inline runs replay on today\'s workflow code', async () => {
+void test('histories recorded by earlier releases replay on today\'s workflow code', async () => {
   const bundle = await bundleReportWorkflows();
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
-  assert.deepEqual(files, ['cancelled-in-render.json', 'failed-validation.json', 'succeeded-with-webhook.json', 'webhook-delivery.json']);
+  assert.deepEqual(files, ['cancelled-in-render.json', 'failed-validation.json', 'scheduled-backfill.json', 'scheduled-explicit-period.json', 'succeeded-with-webhook.json', 'webhook-delivery.json']);
   for (const file of files) {
     const { workflowId, history } = JSON.parse(await readFile(path.join(DIR, file), 'utf8')) as { workflowId: string; history: unknown };
     // The JSON of protobufjs' toJSON (enum names, 64-bit numbers as strings) is what fromObject reads.

@@ -11,6 +11,7 @@ import { runDataChecks } from '../../catalog/run-data-checks.js';
 import { validateRequest } from '../../catalog/validate-request.js';
 import type { Integrations } from '../../config/integrations.js';
 import { ReportError } from '../../domain/errors.js';
+import type { RunType } from '../../domain/report-request.js';
 import type { RunStatus } from '../../domain/run-status.js';
 import { WEBHOOK_RETRY_SCHEDULE } from '../../domain/webhook-delivery.js';
 import { AddressAllowList } from '../../notifiers/address-guard.js';
@@ -41,6 +42,8 @@ interface ListQuery {
   customer_id?: string;
   created_from?: string;
   created_to?: string;
+  run_type?: string;
+  report_subscription_id?: string;
 }
 
 interface SearchBody {
@@ -52,6 +55,8 @@ interface SearchBody {
   created_from?: string;
   created_to?: string;
   metadata?: Record<string, string>;
+  run_type?: RunType[];
+  report_subscription_id?: string;
 }
 
 const TAGS = ['Report generate requests'];
@@ -75,7 +80,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       },
     }, async (req, reply) => {
       const idempotencyKey = idempotencyKeyOf(req);
-      const request = toReportRequest(req.body, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() });
+      const request = { ...toReportRequest(req.body, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() }), runType: 'MANUAL' as const };
       const validated = validateRequest(deps.catalog, request);
       if (deps.catalog.get(request.reportCode)?.run_mode === 'inline') request.runMode = 'inline';
       if (deps.integrations) checkIntegrations(req.body, deps.integrations);
@@ -137,6 +142,8 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
         ...(q.customer_id ? { customerId: q.customer_id } : {}),
         ...(q.created_from ? { createdFrom: q.created_from } : {}),
         ...(q.created_to ? { createdTo: q.created_to } : {}),
+        ...(q.run_type ? { runTypes: q.run_type.split(',') as RunType[] } : {}),
+        ...(q.report_subscription_id ? { reportSubscriptionId: q.report_subscription_id } : {}),
       });
     });
 
@@ -155,6 +162,8 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
         ...(b.created_from ? { createdFrom: b.created_from } : {}),
         ...(b.created_to ? { createdTo: b.created_to } : {}),
         ...(b.metadata ? { metadata: b.metadata } : {}),
+        ...(b.run_type ? { runTypes: b.run_type } : {}),
+        ...(b.report_subscription_id ? { reportSubscriptionId: b.report_subscription_id } : {}),
       });
     });
 

@@ -8,7 +8,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ReportError } from '../../domain/errors.js';
 import { AddressAllowList } from '../../notifiers/address-guard.js';
-import { isReportingRun, periodKey, subscriptionPeriod } from '../../domain/subscription-period.js';
+import { isReportingRun, runIdOf, subscriptionPeriod } from '../../domain/subscription-period.js';
 import type { SubscriptionService, SubscriptionView } from '../../subscriptions/subscription-service.js';
 import type { RunGateway } from '../../temporal/report-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
@@ -125,7 +125,7 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       }
       const result = await service.trigger(req.tenantId, id, from !== undefined && to !== undefined ? { from, to } : undefined);
       if (!result.found) throw notFound(id);
-      return reply.code(202).send({ id, triggered: true, ...(result.period ? { period: periodToWire(result.period), run_id: `${id}:${periodKey(result.period)}` } : {}) });
+      return reply.code(202).send({ id, triggered: true, ...(result.period ? { period: periodToWire(result.period), run_id: runIdOf(id, result.period) } : {}) });
     });
 
     app.post<{ Params: { id: string }; Body: { from: string; to: string } }>('/report-subscriptions/:id/backfill', { schema: { tags: TAGS, summary: 'One run per period in a range, each period at most once', params: SUBSCRIPTION_ID_PARAMS, body: BACKFILL_BODY, response: { 202: BACKFILL_RESPONSE, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req, reply) => {
@@ -137,10 +137,19 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
   };
 }
 
-/** The schedule's recent runs with the report run each started and its status (SKIPPED: not a reporting day). */
+/**
+ * The schedule's recent runs and the latest triggered ones (`trigger`, now or for a period), oldest
+ * first by start, with the report run each started and its status (SKIPPED: not a reporting day). A
+ * triggered run's `nominal_time` is when it started; its period shows once its report run has begun.
+ */
 async function lastRuns(runs: RunGateway, tenantId: string, v: SubscriptionView) {
   const recent = v.scheduleState?.recentRuns ?? [];
-  return Promise.all(recent.map(async (r) => {
+  const triggered = v.manualRuns.map(async (r) => {
+    const base = { nominal_time: r.startedAt.toISOString(), started_at: r.startedAt.toISOString(), workflow_id: r.workflowId, report_run_id: r.reportRunId };
+    const run = await runs.get(tenantId, r.reportRunId);
+    return { ...base, ...(run?.request.period ? { period: periodToWire(run.request.period) } : {}), status: run?.status ?? 'PENDING' };
+  });
+  const scheduled = recent.map(async (r) => {
     const base = { nominal_time: r.nominalTime.toISOString(), started_at: r.startedAt.toISOString(), workflow_id: r.workflowId };
     if (!isReportingRun(v.schedule, v.timezone, r.nominalTime)) return { ...base, status: 'SKIPPED' };
     let period;
@@ -149,8 +158,9 @@ async function lastRuns(runs: RunGateway, tenantId: string, v: SubscriptionView)
     } catch {
       return { ...base, status: 'UNKNOWN' };
     }
-    const runId = `${v.id}:${periodKey(period)}`;
+    const runId = runIdOf(v.id, period);
     const run = await runs.get(tenantId, runId);
     return { ...base, period: periodToWire(period), report_run_id: runId, status: run?.status ?? 'PENDING' };
-  }));
+  });
+  return (await Promise.all([...scheduled, ...triggered])).sort((a, b) => a.started_at.localeCompare(b.started_at));
 }
