@@ -19,7 +19,8 @@ import { filterableFieldsToWire } from '../catalog/filters.js';
 export interface CreateRequestBody {
   report_code: string;
   parameter_values?: { name: string; value: string | number | boolean | null }[];
-  format: string;
+  /** Absent: chosen from the `Accept` header (src/api/negotiation.ts). */
+  format?: string;
   language?: string;
   timezone?: string;
   customer_id?: string;
@@ -47,13 +48,29 @@ export interface Links {
 }
 
 /**
- * Builds the domain request from a validated body. `format` is upper-cased; `language` defaults to
- * `en`, `timezone` to `UTC`. `requestedAt`: ISO-8601 instant.
+ * What a request gets for a field its body leaves out: `timezone` (the configured default zone),
+ * and `format` / `language` when the `Accept` / `Accept-Language` headers chose them.
+ */
+export interface RequestDefaults {
+  timezone?: string;
+  format?: OutputFormat;
+  language?: Language;
+}
+
+/**
+ * Builds the domain request from a validated body. `format` is upper-cased; body fields win over
+ * `defaults`; without either, `language` is `en` and `timezone` `UTC`. `requestedAt`: ISO-8601 instant.
  * @throws ReportError('FORMAT_UNSUPPORTED') when `format` is not one of PDF, HTML, CSV, XML, XLSX.
+ * @throws ReportError('REQUEST_INVALID') on `format` when neither the body nor `defaults` has one.
  * @throws ReportError('PATH_FORMAT_INVALID' | 'EXPORT_LOCATION_INVALID') for a bad bucket location.
  */
-export function toReportRequest(body: CreateRequestBody, ids: { id: string; tenantId: string; requestedAt: string }): ReportRequest {
-  const format = body.format.toUpperCase();
+export function toReportRequest(body: CreateRequestBody, ids: { id: string; tenantId: string; requestedAt: string }, defaults: RequestDefaults = {}): ReportRequest {
+  const format = body.format?.toUpperCase() ?? defaults.format;
+  if (format === undefined) {
+    throw new ReportError('REQUEST_INVALID', '`format` is required unless the Accept header names one of the report\'s media types.', [
+      { field: 'format', code: 'REQUEST_INVALID', message: `Required: one of ${OUTPUT_FORMATS.join(', ')}, or an Accept header naming its media type.` },
+    ]);
+  }
   if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) {
     throw new ReportError('FORMAT_UNSUPPORTED', `"${body.format}" is not an output format.`, [
       { field: 'format', code: 'FORMAT_UNSUPPORTED', message: `Use one of ${OUTPUT_FORMATS.join(', ')}.` },
@@ -66,8 +83,8 @@ export function toReportRequest(body: CreateRequestBody, ids: { id: string; tena
     parameterValues: (body.parameter_values ?? []).map((p) => ({ name: p.name, value: p.value })),
     format: format as OutputFormat,
     // An unsupported language is refused by validateRequest with LANGUAGE_UNSUPPORTED.
-    language: (body.language ?? 'en') as Language,
-    timezone: body.timezone ?? 'UTC',
+    language: (body.language ?? defaults.language ?? 'en') as Language,
+    timezone: body.timezone ?? defaults.timezone ?? 'UTC',
     requestedAt: ids.requestedAt,
     exportLocation: { variant: 'LOCAL' },
   };

@@ -75,7 +75,8 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       },
     }, async (req, reply) => {
       const idempotencyKey = idempotencyKeyOf(req);
-      const request = toReportRequest(req.body, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() });
+      const defaults = { timezone: deps.config.defaultTimeZone ?? 'UTC' };
+      const request = toReportRequest(req.body, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() }, defaults);
       const validated = validateRequest(deps.catalog, request);
       if (deps.catalog.get(request.reportCode)?.run_mode === 'inline') request.runMode = 'inline';
       if (deps.integrations) checkIntegrations(req.body, deps.integrations);

@@ -1,0 +1,80 @@
+/**
+ * Request defaults and negotiation through the real thing: requests over the HTTP API, run by the real
+ * worker activities on a Temporal test server against a real PostgreSQL holding the Online Retail
+ * sample, the files downloaded and checked against SQL over the same database.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { migrate } from '../../src/data/migrate.js';
+import { MIGRATIONS } from '../../src/data/migrations/index.js';
+import { PgDatabase } from '../../src/data/pg-database.js';
+import { loadOnlineRetailSample } from '../fixtures/online-retail-sample.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { realStack, type RealStack } from '../helpers/real-stack.js';
+import { useTemporalTestServer } from '../helpers/temporal.js';
+
+const TEMPLATES = path.resolve(import.meta.dirname, '../../templates');
+const temporal = useTemporalTestServer();
+let pgServer: TestPostgres;
+let db: PgDatabase;
+let root: string;
+
+before(async () => {
+  pgServer = await startTestPostgres();
+  db = new PgDatabase({ url: pgServer.url, applicationName: 'request-defaults-run' });
+  await loadOnlineRetailSample(db);
+  await migrate(db, { dataDir: '', seed: false }, MIGRATIONS.filter((m) => m.id !== '0001-retail-schema'));
+  root = await mkdtemp(path.join(tmpdir(), 'reportflow-defaults-'));
+});
+after(async () => {
+  await db?.close();
+  await pgServer?.stop();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+/** Requests a report (with `headers`), waits for it to succeed and downloads it. */
+async function runReport(stack: RealStack, body: object, headers: Record<string, string> = {}): Promise<{ run: Record<string, unknown>; file: { headers: Record<string, unknown>; bytes: Buffer } }> {
+  const created = await stack.call('POST', '/v1/report-generate-requests', body, headers);
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = String(created.body.id);
+  let run: Record<string, unknown> = {};
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+    run = (await stack.call('GET', `/v1/report-generate-requests/${id}`)).body;
+    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(String(run.status))) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run));
+  const file = await stack.download(`/v1/reports/${id}/download`);
+  assert.equal(file.status, 200);
+  return { run, file };
+}
+
+/** Line numbers of the invoice lines in `[from, to)` by SQL, in invoice date order. */
+async function linesBetween(from: string, to: string): Promise<string[]> {
+  const rows = await db.query<{ line_no: number }>('SELECT line_no FROM retail.invoice_line WHERE invoice_date >= $1 AND invoice_date < $2 ORDER BY invoice_date, line_no', [from, to]);
+  return rows.map((r) => String(r.line_no));
+}
+
+void test('a request without timezone runs in REPORTFLOW_DEFAULT_TIME_ZONE: the day holds the rows of that zone\'s day', { timeout: 180_000 }, async () => {
+  const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES, config: { defaultTimeZone: 'Asia/Tokyo' } });
+  await stack.run(async () => {
+    const day = [{ name: 'from_date', value: '2011-07-01' }, { name: 'to_date', value: '2011-07-01' }];
+    const tokyo = await runReport(stack, { report_code: 'INVOICE_LINES', format: 'CSV', parameter_values: day });
+    assert.equal(tokyo.run.timezone, 'Asia/Tokyo', 'the record shows the zone used');
+    const rows = parse(tokyo.file.bytes, { columns: true }) as Record<string, string>[];
+    const expected = await linesBetween('2011-07-01T00:00:00+09:00', '2011-07-02T00:00:00+09:00');
+    // 30 June 19:08 UTC is 1 July 04:08 in Tokyo: those lines belong to Tokyo's 1 July, not UTC's.
+    assert.deepEqual(rows.map((r) => r.line_no), expected);
+    assert.ok(rows.some((r) => r.invoice_date!.startsWith('2011-07-01T04:08:00') && r.invoice_date!.endsWith('+09:00')), 'times are printed in the default zone');
+
+    const utc = await runReport(stack, { report_code: 'INVOICE_LINES', format: 'CSV', parameter_values: day, timezone: 'UTC' });
+    assert.equal(utc.run.timezone, 'UTC');
+    const utcRows = parse(utc.file.bytes, { columns: true }) as Record<string, string>[];
+    assert.deepEqual(utcRows.map((r) => r.line_no), await linesBetween('2011-07-01T00:00:00Z', '2011-07-02T00:00:00Z'));
+    assert.ok(utcRows.length < rows.length && utcRows.length > 0, `the zones' days differ (${utcRows.length} vs ${rows.length} lines)`);
+  });
+});
