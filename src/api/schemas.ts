@@ -46,7 +46,7 @@ const exportLocation = {
 /** `POST /v1/report-generate-requests` body. `format` is matched case-insensitively later. */
 export const CREATE_REQUEST_BODY = {
   type: 'object',
-  required: ['report_code', 'format'],
+  required: ['report_code'],
   examples: [
     { report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: '536365' }], format: 'PDF', language: 'en', timezone: 'Europe/London' },
     { report_code: 'INVOICE_LINES', parameter_values: [{ name: 'from_date', value: '2011-01-01' }, { name: 'to_date', value: '2011-01-31' }, { name: 'customer_id', value: '12347' }], format: 'CSV', language: 'no', timezone: 'Europe/Oslo' },
@@ -68,9 +68,9 @@ export const CREATE_REQUEST_BODY = {
         },
       },
     },
-    format: { ...text(16), description: `Output format, case-insensitive: one of ${OUTPUT_FORMATS.join(', ')} that the report definition offers (its \`formats\`).` },
-    language: text(16),
-    timezone: text(64),
+    format: { ...text(16), description: `Output format, case-insensitive: one of ${OUTPUT_FORMATS.join(', ')} that the report definition offers (its \`formats\`). A report request without it takes the format its \`Accept\` header names (required when that names none).` },
+    language: { ...text(16), description: 'Language of labels, numbers and dates, case-insensitive. A report request without it takes the best match of its `Accept-Language` header, else `en`.' },
+    timezone: { ...text(64), description: 'IANA time zone of dates and period boundaries. A report request without it gets the service\'s `REPORTFLOW_DEFAULT_TIME_ZONE`.' },
     customer_id: text(64),
     notify: {
       type: 'object',

@@ -58,7 +58,7 @@ export interface RequestDefaults {
 }
 
 /**
- * Builds the domain request from a validated body. `format` is upper-cased; body fields win over
+ * Builds the domain request from a validated body. `format` is upper-cased, `language` lower-cased; body fields win over
  * `defaults`; without either, `language` is `en` and `timezone` `UTC`. `requestedAt`: ISO-8601 instant.
  * @throws ReportError('FORMAT_UNSUPPORTED') when `format` is not one of PDF, HTML, CSV, XML, XLSX.
  * @throws ReportError('REQUEST_INVALID') on `format` when neither the body nor `defaults` has one.
@@ -83,7 +83,7 @@ export function toReportRequest(body: CreateRequestBody, ids: { id: string; tena
     parameterValues: (body.parameter_values ?? []).map((p) => ({ name: p.name, value: p.value })),
     format: format as OutputFormat,
     // An unsupported language is refused by validateRequest with LANGUAGE_UNSUPPORTED.
-    language: (body.language ?? defaults.language ?? 'en') as Language,
+    language: (body.language?.toLowerCase() ?? defaults.language ?? 'en') as Language,
     timezone: body.timezone ?? defaults.timezone ?? 'UTC',
     requestedAt: ids.requestedAt,
     exportLocation: { variant: 'LOCAL' },

@@ -25,7 +25,7 @@ export const ERROR_CODES = {
   PERIOD_INVALID: { httpStatus: 400, retryable: false, description: 'The period ends before it starts.' },
   FILTER_INVALID: { httpStatus: 400, retryable: false, description: 'A `filters` entry names a field the report does not declare filterable, an operator the field\'s type does not take, or a value of the wrong type or count (path such as `filters.quantity.gte` named in `errors`).' },
   TIMEZONE_UNKNOWN: { httpStatus: 400, retryable: false, description: '`timezone` is not an IANA time zone name.' },
-  FORMAT_UNSUPPORTED: { httpStatus: 400, retryable: false, description: 'The report definition does not offer the requested `format`.' },
+  FORMAT_UNSUPPORTED: { httpStatus: 400, retryable: false, description: 'The report definition does not offer the requested `format`, or the `Accept` header (without `format`) names only formats it lacks.' },
   LANGUAGE_UNSUPPORTED: { httpStatus: 400, retryable: false, description: '`language` is not one of the supported languages.' },
   INVOICE_NOT_FOUND: { httpStatus: 400, retryable: false, description: 'The invoice named by `invoice_id` does not exist.' },
   REPORT_TOO_LARGE: { httpStatus: 400, retryable: false, description: 'The report has more rows than its format allows (PDF and HTML are capped; use CSV, XML or XLSX).' },

@@ -13,6 +13,7 @@ import { migrate } from '../../src/data/migrate.js';
 import { MIGRATIONS } from '../../src/data/migrations/index.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
 import { loadOnlineRetailSample } from '../fixtures/online-retail-sample.js';
+import { pdfText } from '../helpers/pdf-text.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { realStack, type RealStack } from '../helpers/real-stack.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
@@ -76,5 +77,19 @@ void test('a request without timezone runs in REPORTFLOW_DEFAULT_TIME_ZONE: the 
     const utcRows = parse(utc.file.bytes, { columns: true }) as Record<string, string>[];
     assert.deepEqual(utcRows.map((r) => r.line_no), await linesBetween('2011-07-01T00:00:00Z', '2011-07-02T00:00:00Z'));
     assert.ok(utcRows.length < rows.length && utcRows.length > 0, `the zones' days differ (${utcRows.length} vs ${rows.length} lines)`);
+  });
+});
+
+void test('Accept and Accept-Language choose the file of a real run: a Norwegian PDF, the answer JSON', { timeout: 180_000 }, async () => {
+  const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES });
+  await stack.run(async () => {
+    const body = { report_code: 'SALES_SUMMARY', timezone: 'Europe/London', parameter_values: [{ name: 'from_date', value: '2010-12-01' }, { name: 'to_date', value: '2010-12-31' }] };
+    const { run, file } = await runReport(stack, body, { accept: 'text/csv;q=0.5, application/pdf', 'accept-language': 'nb-NO, no;q=0.9, en;q=0.5' });
+    assert.equal(run.format, 'PDF');
+    assert.equal(run.language, 'no');
+    assert.equal(file.headers['content-type'], 'application/pdf');
+    const text = await pdfText(file.bytes);
+    assert.match(text, /Nettosalg per land og måned/, 'labels in Norwegian');
+    assert.match(text, /Salgsoversikt/);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * What a report request gets for the fields it leaves out: the configured default time zone
- * (`REPORTFLOW_DEFAULT_TIME_ZONE`), shown on the record; explicit body fields always win.
+ * (`REPORTFLOW_DEFAULT_TIME_ZONE`), shown on the record; the format its `Accept` header names; the
+ * language its `Accept-Language` header prefers. Explicit body fields always win.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,4 +43,70 @@ void test('REPORTFLOW_DEFAULT_TIME_ZONE is checked at start: an unknown zone nam
   assert.equal(loadConfig({}).defaultTimeZone, 'UTC');
   assert.equal(loadConfig({ REPORTFLOW_DEFAULT_TIME_ZONE: 'Europe/Oslo' }).defaultTimeZone, 'Europe/Oslo');
   assert.throws(() => loadConfig({ REPORTFLOW_DEFAULT_TIME_ZONE: 'Mars/Olympus' }), /REPORTFLOW_DEFAULT_TIME_ZONE: expected an IANA time zone name.*Mars\/Olympus/);
+});
+
+const INVOICE = { report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: '536365' }] };
+
+/** Asserts a 400 with `code` on `field`, and returns nothing else. */
+function assertRefused(res: Awaited<ReturnType<typeof post>>, code: string, field: string): void {
+  assert.equal(res.status, 400, res.raw);
+  assert.equal(res.body.error.code, code, res.raw);
+  assert.ok(res.body.error.errors.some((e: { field: string }) => e.field === field), `expected field ${field} in ${res.raw}`);
+}
+
+void test('without format, Accept picks the report\'s format by q-value; the answer is still JSON', async () => {
+  const csv = await post(INVOICE, { accept: 'text/csv' });
+  assert.equal(csv.status, 201, csv.raw);
+  assert.equal(csv.body.format, 'CSV');
+  assert.equal(api.runs.runs.get(csv.body.id)!.request.format, 'CSV');
+  const res = await api.app.inject({ method: 'POST', url: PATH, headers: { ...auth(), accept: 'application/pdf' }, payload: INVOICE });
+  assert.match(String(res.headers['content-type']), /^application\/json/);
+  assert.equal(res.json().format, 'PDF');
+  // HTML preferred over PDF by q; XML (not offered by INVOICE) is passed over; an explicit q=0 excludes.
+  assert.equal((await post(INVOICE, { accept: 'application/pdf;q=0.5, text/html;q=0.9, application/xml' })).body.format, 'HTML');
+  assert.equal((await post(INVOICE, { accept: 'Text/CSV;q=0, application/pdf;q=0.1, */*' })).body.format, 'PDF');
+  const xlsx = await post({ ...SALES, timezone: 'UTC' }, { accept: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/xml;q=0.8' });
+  assert.equal(xlsx.body.format, 'XML', 'the fixture SALES_SUMMARY has CSV and XML only');
+});
+
+void test('wildcards and application/json choose no format: the body must name one', async () => {
+  for (const accept of ['*/*', 'application/json', 'text/*', 'application/json, text/plain']) {
+    assertRefused(await post(INVOICE, { accept }), 'REQUEST_INVALID', 'format');
+  }
+  assertRefused(await post(INVOICE), 'REQUEST_INVALID', 'format');
+  assertRefused(await post(INVOICE, { accept: 'application/xml, */*;q=0.1' }), 'REQUEST_INVALID', 'format');
+});
+
+void test('an Accept naming only formats the report lacks is refused with FORMAT_UNSUPPORTED on Accept', async () => {
+  const res = await post(INVOICE, { accept: 'application/xml, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;q=0.5' });
+  assertRefused(res, 'FORMAT_UNSUPPORTED', 'Accept');
+  assert.match(res.raw, /application\/pdf \(PDF\)/, 'the answer lists what the report offers');
+});
+
+void test('an explicit format wins over Accept, even one the report lacks', async () => {
+  const res = await post({ ...INVOICE, format: 'html' }, { accept: 'application/xml' });
+  assert.equal(res.status, 201, res.raw);
+  assert.equal(res.body.format, 'HTML');
+});
+
+void test('without language, Accept-Language picks the best supported one by prefix and q; else en; the body wins', async () => {
+  const cases: [string, string][] = [['en-GB', 'en'], ['no-NO', 'no'], ['fr-FR, NO;q=0.5', 'no'], ['fr', 'en'], ['*', 'en'], ['en;q=0.3, no;q=0.8', 'no']];
+  for (const [header, language] of cases) {
+    const res = await post({ ...INVOICE, format: 'PDF' }, { 'accept-language': header });
+    assert.equal(res.status, 201, res.raw);
+    assert.equal(res.body.language, language, `Accept-Language: ${header}`);
+  }
+  const explicit = await post({ ...INVOICE, format: 'PDF', language: 'EN' }, { 'accept-language': 'no' });
+  assert.equal(explicit.body.language, 'en', 'the body wins, in any case');
+});
+
+void test('an Idempotency-Key stands for the negotiated request: another Accept with the same key is a conflict', async () => {
+  const key = `neg-${Date.now()}`;
+  const first = await post(INVOICE, { accept: 'text/csv', 'idempotency-key': key });
+  assert.equal(first.status, 201, first.raw);
+  const again = await post(INVOICE, { accept: 'text/csv', 'idempotency-key': key });
+  assert.equal(again.status, 201, again.raw);
+  assert.equal(again.body.id, first.body.id, 'the same negotiated request is a replay');
+  const other = await post(INVOICE, { accept: 'application/pdf', 'idempotency-key': key });
+  assert.equal(other.status, 409, other.raw);
 });
