@@ -87,6 +87,8 @@ export const CREATE_REQUEST_BODY = {
     filters: FILTERS_SCHEMA,
     metadata: METADATA,
     generate_at: { type: 'string', format: 'date-time', maxLength: 64, description: 'Start the run at this instant (ISO-8601 with offset) instead of at once.' },
+    data_from: { type: 'string', format: 'date-time', maxLength: 64, description: 'Start of the period (ISO-8601 with offset, midnight in the request\'s time zone), instead of the report\'s period parameters; with `data_to`.' },
+    data_to: { type: 'string', format: 'date-time', maxLength: 64, description: 'End of the period, exclusive (midnight in the request\'s time zone, after `data_from`): `data_to` minus one day is its last day.' },
   },
 } as const;
 

@@ -29,6 +29,9 @@ export interface CreateRequestBody {
   filters?: ReportFilters;
   metadata?: Record<string, string>;
   generate_at?: string;
+  /** Dintero-style period, half-open, instead of the period parameters (src/api/data-range.ts). */
+  data_from?: string;
+  data_to?: string;
 }
 
 /** One `export_location` entry as sent (bucket fields required for GCS and S3 by the schema). */

@@ -22,7 +22,7 @@ export const ERROR_CODES = {
   PARAMETER_MISSING: { httpStatus: 400, retryable: false, description: 'A required parameter of the report definition was not given.' },
   PARAMETER_INVALID: { httpStatus: 400, retryable: false, description: 'A parameter value has the wrong type or format for the report definition.' },
   PARAMETER_UNKNOWN: { httpStatus: 400, retryable: false, description: 'A parameter was given that the report definition does not declare.' },
-  PERIOD_INVALID: { httpStatus: 400, retryable: false, description: 'The period ends before it starts.' },
+  PERIOD_INVALID: { httpStatus: 400, retryable: false, description: 'The period ends before it starts; or `data_from`/`data_to` are given alone, beside the period parameters, for a report without a period, or not at midnight in the request\'s time zone.' },
   FILTER_INVALID: { httpStatus: 400, retryable: false, description: 'A `filters` entry names a field the report does not declare filterable, an operator the field\'s type does not take, or a value of the wrong type or count (path such as `filters.quantity.gte` named in `errors`).' },
   TIMEZONE_UNKNOWN: { httpStatus: 400, retryable: false, description: '`timezone` is not an IANA time zone name.' },
   FORMAT_UNSUPPORTED: { httpStatus: 400, retryable: false, description: 'The report definition does not offer the requested `format`, or the `Accept` header (without `format`) names only formats it lacks.' },

@@ -60,7 +60,7 @@ async function linesBetween(from: string, to: string): Promise<string[]> {
   return rows.map((r) => String(r.line_no));
 }
 
-void test('a request without timezone runs in REPORTFLOW_DEFAULT_TIME_ZONE: the day holds the rows of that zone\'s day', { timeout: 180_000 }, async () => {
+void test('a request without timezone runs in REPORTFLOW_DEFAULT_TIME_ZONE: the day holds the rows of that zone\'s day, also as data_from/data_to', { timeout: 180_000 }, async () => {
   const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES, config: { defaultTimeZone: 'Asia/Tokyo' } });
   await stack.run(async () => {
     const day = [{ name: 'from_date', value: '2011-07-01' }, { name: 'to_date', value: '2011-07-01' }];
@@ -77,6 +77,11 @@ void test('a request without timezone runs in REPORTFLOW_DEFAULT_TIME_ZONE: the 
     const utcRows = parse(utc.file.bytes, { columns: true }) as Record<string, string>[];
     assert.deepEqual(utcRows.map((r) => r.line_no), await linesBetween('2011-07-01T00:00:00Z', '2011-07-02T00:00:00Z'));
     assert.ok(utcRows.length < rows.length && utcRows.length > 0, `the zones' days differ (${utcRows.length} vs ${rows.length} lines)`);
+
+    // The same Tokyo day as Dintero's half-open instants, written in UTC.
+    const instants = await runReport(stack, { report_code: 'INVOICE_LINES', format: 'CSV', data_from: '2011-06-30T15:00:00Z', data_to: '2011-07-01T15:00:00Z' });
+    assert.deepEqual(instants.run.parameter_values, [{ name: 'from_date', value: '2011-07-01' }, { name: 'to_date', value: '2011-07-01' }]);
+    assert.deepEqual(instants.file.bytes.toString('utf8'), tokyo.file.bytes.toString('utf8'), 'the same file as from_date/to_date');
   });
 });
 

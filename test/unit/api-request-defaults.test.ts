@@ -110,3 +110,31 @@ void test('an Idempotency-Key stands for the negotiated request: another Accept 
   const other = await post(INVOICE, { accept: 'application/pdf', 'idempotency-key': key });
   assert.equal(other.status, 409, other.raw);
 });
+
+const SALES_CSV = { report_code: 'SALES_SUMMARY', format: 'CSV' };
+
+void test('data_from/data_to at midnight in the request\'s zone become the period parameters, data_to exclusive', async () => {
+  const oslo = await post({ ...SALES_CSV, timezone: 'Europe/Oslo', data_from: '2011-06-30T22:00:00Z', data_to: '2011-08-01T00:00:00+02:00' });
+  assert.equal(oslo.status, 201, oslo.raw);
+  assert.deepEqual(oslo.body.parameter_values, [{ name: 'from_date', value: '2011-07-01' }, { name: 'to_date', value: '2011-07-31' }]);
+  assert.deepEqual(api.runs.runs.get(oslo.body.id)!.request.parameterValues, oslo.body.parameter_values);
+  // Without timezone, midnight is the configured default zone's (Asia/Tokyo here).
+  const tokyo = await post({ ...SALES_CSV, data_from: '2011-07-01T00:00:00+09:00', data_to: '2011-07-02T00:00:00+09:00' });
+  assert.equal(tokyo.status, 201, tokyo.raw);
+  assert.deepEqual(tokyo.body.parameter_values, [{ name: 'from_date', value: '2011-07-01' }, { name: 'to_date', value: '2011-07-01' }]);
+});
+
+void test('data_from/data_to that are not whole days, not ordered, alone, or beside the period parameters are refused', async () => {
+  const notMidnight = await post({ ...SALES_CSV, timezone: 'Europe/Oslo', data_from: '2011-07-01T00:00:00Z', data_to: '2011-08-01T00:00:00+02:00' });
+  assertRefused(notMidnight, 'PERIOD_INVALID', 'data_from');
+  assert.match(notMidnight.body.error.message, /02:00:00.*Europe\/Oslo, not midnight/, notMidnight.raw);
+  assertRefused(await post({ ...SALES_CSV, timezone: 'UTC', data_from: '2011-07-01T00:00:00Z', data_to: '2011-07-31T23:59:59Z' }), 'PERIOD_INVALID', 'data_to');
+  assertRefused(await post({ ...SALES_CSV, timezone: 'UTC', data_from: '2011-07-02T00:00:00Z', data_to: '2011-07-01T00:00:00Z' }), 'PERIOD_INVALID', 'data_to');
+  assertRefused(await post({ ...SALES_CSV, timezone: 'UTC', data_from: '2011-07-01T00:00:00Z', data_to: '2011-07-01T00:00:00Z' }), 'PERIOD_INVALID', 'data_to');
+  assertRefused(await post({ ...SALES_CSV, data_from: '2011-07-01T00:00:00Z' }), 'PERIOD_INVALID', 'data_to');
+  assertRefused(await post({ ...SALES_CSV, data_to: '2011-07-01T00:00:00Z' }), 'PERIOD_INVALID', 'data_from');
+  assertRefused(await post({ ...SALES, format: 'CSV', timezone: 'UTC', data_from: '2011-07-01T00:00:00Z', data_to: '2011-07-02T00:00:00Z' }), 'PERIOD_INVALID', 'parameter_values.from_date');
+  assertRefused(await post({ ...INVOICE, format: 'PDF', timezone: 'UTC', data_from: '2011-07-01T00:00:00Z', data_to: '2011-07-02T00:00:00Z' }), 'PERIOD_INVALID', 'data_from');
+  // An instant needs its offset: a local time would mean another instant in every zone.
+  assertRefused(await post({ ...SALES_CSV, timezone: 'UTC', data_from: '2011-07-01T00:00:00', data_to: '2011-07-02T00:00:00Z' }), 'REQUEST_INVALID', 'data_from');
+});

@@ -19,6 +19,7 @@ import { AddressAllowList } from '../../notifiers/address-guard.js';
 import { FINAL_STATUSES } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
+import { applyDataRange } from '../data-range.js';
 import { formatFromAccept, languageFromAcceptLanguage } from '../negotiation.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
 import { ID_PARAMS, REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUEST_VIEW } from '../record-schemas.js';
@@ -88,6 +89,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       const negotiated = negotiatedFields(req, deps.catalog.get(req.body.report_code));
       const defaults = { timezone: deps.config.defaultTimeZone ?? 'UTC', ...negotiated };
       const request = toReportRequest(req.body, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() }, defaults);
+      applyDataRange(req.body, deps.catalog.get(request.reportCode), request);
       const validated = validateRequest(deps.catalog, request);
       if (deps.catalog.get(request.reportCode)?.run_mode === 'inline') request.runMode = 'inline';
       if (deps.integrations) checkIntegrations(req.body, deps.integrations);
