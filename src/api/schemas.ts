@@ -3,7 +3,7 @@
  * (unknown fields are refused, not dropped); response schemas drive serialisation, so nothing
  * outside them can leak into a response.
  */
-import { OUTPUT_FORMATS } from '../domain/report-request.js';
+import { LANGUAGES, OUTPUT_FORMATS } from '../domain/report-request.js';
 import { FILTERS_SCHEMA } from './filter-schema.js';
 import { METADATA } from './record-schemas.js';
 import { STORABLE_TEXT_PATTERN, text } from './text-schema.js';
@@ -97,7 +97,7 @@ export const DEFINITION_RESPONSE = {
   type: 'object',
   properties: {
     code: { type: 'string' },
-    title: { type: 'object', properties: { en: { type: 'string' }, no: { type: 'string' } } },
+    title: { type: 'object', description: 'Title per language: `en` and `no` always, others where the report has them.', properties: Object.fromEntries(LANGUAGES.map((l) => [l, { type: 'string' }])) },
     description: { type: 'string' },
     parameters: { type: 'object', additionalProperties: true },
     formats: { type: 'array', items: { type: 'string' } },

@@ -162,7 +162,7 @@ export function exportLocationToBody(location: ExternalExportLocation): ExportLo
 export function definitionToWire(def: ReportDefinition) {
   return {
     code: def.code,
-    title: { en: def.title.en, no: def.title.no },
+    title: def.title,
     description: def.description,
     parameters: def.parameters,
     formats: OUTPUT_FORMATS.filter((f) => def.formats[f] !== undefined),

@@ -91,10 +91,37 @@ void test('Accept and Accept-Language choose the file of a real run: a Norwegian
     const body = { report_code: 'SALES_SUMMARY', timezone: 'Europe/London', parameter_values: [{ name: 'from_date', value: '2010-12-01' }, { name: 'to_date', value: '2010-12-31' }] };
     const { run, file } = await runReport(stack, body, { accept: 'text/csv;q=0.5, application/pdf', 'accept-language': 'nb-NO, no;q=0.9, en;q=0.5' });
     assert.equal(run.format, 'PDF');
-    assert.equal(run.language, 'no');
+    assert.equal(run.language, 'nb', 'nb-NO is Bokmål: nb');
     assert.equal(file.headers['content-type'], 'application/pdf');
     const text = await pdfText(file.bytes);
     assert.match(text, /Nettosalg per land og måned/, 'labels in Norwegian');
     assert.match(text, /Salgsoversikt/);
+  });
+});
+
+void test('a PDF in nb, sv, da and de: translated labels, title, note, month and country names; nb prints as no', { timeout: 240_000 }, async () => {
+  const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES });
+  const expected = {
+    nb: ['Salgsoversikt', 'Nettosalg', 'desember 2010', 'Storbritannia', 'Frankrike', 'Demoselger'],
+    sv: ['Försäljningsöversikt', 'Nettoförsäljning', 'december 2010', 'Storbritannien', 'Frankrike', 'Demosäljare'],
+    da: ['Salgsoversigt', 'Nettosalg', 'december 2010', 'Storbritannien', 'Frankrig', 'Demosælger'],
+    de: ['Umsatzübersicht', 'Nettoumsatz', 'Dezember 2010', 'Vereinigtes Königreich', 'Frankreich', 'Demo-Verkäufer'],
+  };
+  await stack.run(async () => {
+    const texts: Record<string, string> = {};
+    for (const language of [...Object.keys(expected), 'no']) {
+      const body = { report_code: 'SALES_SUMMARY', format: 'PDF', language: language.toUpperCase(), timezone: 'Europe/London', parameter_values: [{ name: 'from_date', value: '2010-12-01' }, { name: 'to_date', value: '2010-12-31' }] };
+      const { run, file } = await runReport(stack, body);
+      assert.equal(run.language, language, 'codes are taken in any case and recorded lower-case');
+      texts[language] = (await pdfText(file.bytes)).replaceAll(String(run.id), '<id>').replace(/\d{1,2}\.? \S+ 20\d\d,? (kl\. )?\d\d[:.]\d\d/g, '<time>');
+    }
+    for (const [language, words] of Object.entries(expected)) {
+      for (const word of words) assert.ok(texts[language]!.includes(word), `${language}: "${word}" in\n${texts[language]}`);
+      // The seller's address above the table is the report's constant text; the data's countries below are translated.
+      const table = texts[language]!.slice(texts[language]!.indexOf(words[2]!));
+      assert.ok(!/United Kingdom|EIRE|France/.test(table), `${language}: the data's country names are translated in\n${table}`);
+    }
+    const words = (text: string) => text.split(/\s+/).join(' ');
+    assert.equal(words(texts.nb!), words(texts.no!), 'nb and no print the same words (pdftotext\'s spacing follows glyph widths of the varying time)');
   });
 });

@@ -51,7 +51,7 @@ export function registerGenerate(program: Command, io: CliIo, done: (code: ExitC
     .argument('<report_code>', 'report definition code, e.g. INVOICE (see `reportflow definitions`)')
     .option('-p, --param <name=value>', 'a report parameter (repeatable)', repeatable)
     .option('-f, --format <format>', 'pdf, html, csv, xml or xlsx', 'pdf')
-    .option('-l, --language <language>', 'en or no (default: en)')
+    .option('-l, --language <language>', 'en, no (= nb), sv, da or de (default: en)')
     .option('-t, --timezone <zone>', 'IANA time zone for dates and the period (default: the service\'s REPORTFLOW_DEFAULT_TIME_ZONE, UTC unless set)')
     .option('--customer <id>', 'customer id the report is for')
     .option('--export <location>', 'also deliver to a bucket or table, e.g. gcs:<integration>:gs://bucket/prefix (repeatable; syntax below)', repeatable)

@@ -4,7 +4,7 @@ import { collectionHelpers } from './collection-helpers.js';
 import { formatHelpers } from './format-helpers.js';
 import { labelHelpers } from './label-helper.js';
 
-/** Registers `t`, `money`, `number`, `date`, `datetime`, `month`, `sum`, `groupBy`, `first`, `eq`. */
+/** Registers `t`, `money`, `number`, `date`, `datetime`, `month`, `countryName`, `inLanguage`, `sum`, `groupBy`, `first`, `eq`. */
 export function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper({ ...labelHelpers, ...formatHelpers, ...collectionHelpers });
 }

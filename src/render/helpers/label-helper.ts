@@ -1,11 +1,25 @@
-/** `{{t 'invoice.total'}}`: the label for the request's language; a missing key prints the key itself. */
+/**
+ * `{{t 'invoice.total'}}`: the label for the request's language; a missing key prints the key itself.
+ * `{{inLanguage constants.seller.note}}`: of an object of texts by language, the request language's,
+ * else its translation language's (`nb` → `no`), else `en`'s, else nothing.
+ */
 import type { HelperDelegate } from 'handlebars';
 import { lookupLabel } from '../labels.js';
-import { rootContext, splitArgs } from './helper-args.js';
+import { translationLanguage } from '../../domain/report-request.js';
+import { formatSettings, rootContext, splitArgs } from './helper-args.js';
 
 export const labelHelpers: Record<string, HelperDelegate> = {
   t(...args: unknown[]) {
     const { values, options } = splitArgs(args);
     return lookupLabel(rootContext(options).labels, String(values[0] ?? ''));
+  },
+  inLanguage(...args: unknown[]) {
+    const { values, options } = splitArgs(args);
+    const texts = values[0];
+    if (texts === null || typeof texts !== 'object') return '';
+    const { language } = formatSettings(options);
+    const byLanguage = texts as Record<string, unknown>;
+    const text = [language, translationLanguage(language), 'en'].map((l) => byLanguage[l]).find((t) => typeof t === 'string');
+    return typeof text === 'string' ? text : '';
   },
 };
