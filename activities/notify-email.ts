@@ -1,21 +1,17 @@
 /**
  * The email activity: one message to one recipient of `notify.emails`, so a refused address fails
  * alone and the others are each sent once. The report is attached when it is at most
- * `mailAttachMaxBytes`; otherwise the message carries the download link only.
+ * `mailAttachMaxBytes`; otherwise the message carries the download link only. The text is in the
+ * request's language (src/notifiers/email-text.ts).
  */
 import type { ActivityDeps } from './deps.js';
+import { emailText } from '../src/notifiers/email-text.js';
 import { webhookEvent, type NotifyInput } from './notify.js';
 
 /** Which recipient of which run's outcome. */
 export interface EmailInput extends NotifyInput {
   recipient: string;
 }
-
-const SUBJECTS: Record<NotifyInput['type'], string> = {
-  'report.succeeded': 'is ready',
-  'report.failed': 'failed',
-  'report.cancelled': 'was cancelled',
-};
 
 /**
  * @throws ReportError('EMAIL_REJECTED') on a permanent refusal (non-retryable); Error otherwise (retried).
@@ -24,18 +20,20 @@ export function emailActivity(deps: Pick<ActivityDeps, 'mailer' | 'config' | 'de
   return async function sendEmail(input: EmailInput): Promise<void> {
     const event = webhookEvent(input, deps.config, deps.signer);
     const report = event.report;
-    const lines = [`Report ${event.report_code} (request ${event.request_id}) ${SUBJECTS[input.type]}.`, ''];
-    if (report) {
-      lines.push(`File: ${report.file_name}, ${report.size_bytes} bytes, ${report.rows} rows, sha256 ${report.sha256}.`);
-      lines.push(`Download: ${report.download_url}`);
-      for (const d of report.deliveries ?? []) lines.push(`Copy: ${d.uri}${d.download_url ? `\n  ${d.download_url}` : ''}`);
-    }
-    if (event.error) lines.push(`Error ${event.error.code}: ${event.error.message}`);
+    const { subject, text } = emailText({
+      type: input.type,
+      reportCode: event.report_code,
+      requestId: event.request_id,
+      ...(report
+        ? { report: { fileName: report.file_name, sizeBytes: report.size_bytes, rows: report.rows, sha256: report.sha256, downloadUrl: report.download_url, copies: (report.deliveries ?? []).map((d) => ({ uri: d.uri, ...(d.download_url ? { downloadUrl: d.download_url } : {}) })) } }
+        : {}),
+      ...(event.error ? { error: { code: event.error.code, message: event.error.message } } : {}),
+    }, input.request.language);
     const attach = input.report && deps.config.mailAttachMaxBytes > 0 && input.report.sizeBytes <= deps.config.mailAttachMaxBytes;
     await deps.mailer.send({
       to: input.recipient,
-      subject: `Report ${event.report_code} ${SUBJECTS[input.type]}`,
-      text: lines.join('\n') + '\n',
+      subject,
+      text,
       // Stable per run, event and recipient: a mail client shows a resent copy as the same message.
       messageId: `<${encodeURIComponent(event.event_id)}.${encodeURIComponent(input.recipient)}@reportflow>`,
       ...(attach && input.report

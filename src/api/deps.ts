@@ -21,9 +21,10 @@ export interface ApiDeps {
   /**
    * Settings; the API reads `maxBodyBytes`, `rateLimitPerMinute` (unset: no rate limit), the HTTP
    * bounds (`HttpLimits`, each at its default when unset), for links, `publicUrl`, `apiHost`, `apiPort`,
-   * and `webhookAllowHosts` (unset: no private webhook address is accepted), as the worker's notifier reads it.
+   * `webhookAllowHosts` (unset: no private webhook address is accepted), as the worker's notifier reads it,
+   * and `defaultTimeZone`, the zone of a request without `timezone` (unset: `UTC`).
    */
-  config: Pick<Config, 'maxBodyBytes' | 'publicUrl' | 'apiHost' | 'apiPort' | 'downloadUrlTtlSeconds' | 'idempotencyTtlHours'> & Partial<Pick<Config, 'rateLimitPerMinute' | 'webhookAllowHosts'>> & Partial<HttpLimits>;
+  config: Pick<Config, 'maxBodyBytes' | 'publicUrl' | 'apiHost' | 'apiPort' | 'downloadUrlTtlSeconds' | 'idempotencyTtlHours'> & Partial<Pick<Config, 'rateLimitPerMinute' | 'webhookAllowHosts' | 'defaultTimeZone'>> & Partial<HttpLimits>;
   /** Report definitions by code. */
   catalog: Catalog;
   /** Report data, for the definitions' data checks (e.g. "the invoice exists"). */

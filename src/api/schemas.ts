@@ -3,7 +3,7 @@
  * (unknown fields are refused, not dropped); response schemas drive serialisation, so nothing
  * outside them can leak into a response.
  */
-import { OUTPUT_FORMATS } from '../domain/report-request.js';
+import { LANGUAGES, OUTPUT_FORMATS } from '../domain/report-request.js';
 import { EXPORT_LOCATION } from './export-location-schema.js';
 import { FILTERS_SCHEMA } from './filter-schema.js';
 import { METADATA } from './record-schemas.js';
@@ -12,7 +12,7 @@ import { STORABLE_TEXT_PATTERN, text } from './text-schema.js';
 /** `POST /v1/report-generate-requests` body. `format` is matched case-insensitively later. */
 export const CREATE_REQUEST_BODY = {
   type: 'object',
-  required: ['report_code', 'format'],
+  required: ['report_code'],
   examples: [
     { report_code: 'INVOICE', parameter_values: [{ name: 'invoice_id', value: '536365' }], format: 'PDF', language: 'en', timezone: 'Europe/London' },
     { report_code: 'INVOICE_LINES', parameter_values: [{ name: 'from_date', value: '2011-01-01' }, { name: 'to_date', value: '2011-01-31' }, { name: 'customer_id', value: '12347' }], format: 'CSV', language: 'no', timezone: 'Europe/Oslo' },
@@ -34,9 +34,9 @@ export const CREATE_REQUEST_BODY = {
         },
       },
     },
-    format: { ...text(16), description: `Output format, case-insensitive: one of ${OUTPUT_FORMATS.join(', ')} that the report definition offers (its \`formats\`).` },
-    language: text(16),
-    timezone: text(64),
+    format: { ...text(16), description: `Output format, case-insensitive: one of ${OUTPUT_FORMATS.join(', ')} that the report definition offers (its \`formats\`). A report request without it takes the format its \`Accept\` header names (required when that names none).` },
+    language: { ...text(16), description: 'Language of labels, numbers and dates, case-insensitive. A report request without it takes the best match of its `Accept-Language` header, else `en`.' },
+    timezone: { ...text(64), description: 'IANA time zone of dates and period boundaries. A report request without it gets the service\'s `REPORTFLOW_DEFAULT_TIME_ZONE`.' },
     customer_id: text(64),
     invoice_id: { ...text(64), description: 'INVOICE only: shorthand for its `invoice_id` parameter.' },
     notify: {
@@ -54,6 +54,8 @@ export const CREATE_REQUEST_BODY = {
     filters: FILTERS_SCHEMA,
     metadata: METADATA,
     generate_at: { type: 'string', format: 'date-time', maxLength: 64, description: 'Start the run at this instant (ISO-8601 with offset) instead of at once.' },
+    data_from: { type: 'string', format: 'date-time', maxLength: 64, description: 'Start of the period (ISO-8601 with offset, midnight in the request\'s time zone), instead of the report\'s period parameters; with `data_to`.' },
+    data_to: { type: 'string', format: 'date-time', maxLength: 64, description: 'End of the period, exclusive (midnight in the request\'s time zone, after `data_from`): `data_to` minus one day is its last day.' },
   },
 } as const;
 
@@ -62,7 +64,7 @@ export const DEFINITION_RESPONSE = {
   type: 'object',
   properties: {
     code: { type: 'string' },
-    title: { type: 'object', properties: { en: { type: 'string' }, no: { type: 'string' } } },
+    title: { type: 'object', description: 'Title per language: `en` and `no` always, others where the report has them.', properties: Object.fromEntries(LANGUAGES.map((l) => [l, { type: 'string' }])) },
     description: { type: 'string' },
     parameters: { type: 'object', additionalProperties: true },
     formats: { type: 'array', items: { type: 'string' } },

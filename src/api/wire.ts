@@ -18,7 +18,8 @@ import { isNested, toExternalLocation, type ExportLocationBody } from './export-
 export interface CreateRequestBody {
   report_code: string;
   parameter_values?: { name: string; value: string | number | boolean | null }[];
-  format: string;
+  /** Absent: chosen from the `Accept` header (src/api/negotiation.ts). */
+  format?: string;
   language?: string;
   timezone?: string;
   customer_id?: string;
@@ -28,6 +29,9 @@ export interface CreateRequestBody {
   filters?: ReportFilters;
   metadata?: Record<string, string>;
   generate_at?: string;
+  /** Dintero-style period, half-open, instead of the period parameters (src/api/data-range.ts). */
+  data_from?: string;
+  data_to?: string;
 }
 
 /** Where the API's links point: `publicUrl` without a trailing slash, e.g. `http://127.0.0.1:8080`. */
@@ -36,16 +40,32 @@ export interface Links {
 }
 
 /**
- * Builds the domain request from a validated body. `format` is upper-cased; `language` defaults to
- * `en`, `timezone` to `UTC`. `requestedAt`: ISO-8601 instant.
+ * What a request gets for a field its body leaves out: `timezone` (the configured default zone),
+ * and `format` / `language` when the `Accept` / `Accept-Language` headers chose them.
+ */
+export interface RequestDefaults {
+  timezone?: string;
+  format?: OutputFormat;
+  language?: Language;
+}
+
+/**
+ * Builds the domain request from a validated body. `format` is upper-cased, `language` lower-cased; body fields win over
+ * `defaults`; without either, `language` is `en` and `timezone` `UTC`. `requestedAt`: ISO-8601 instant.
  * @throws ReportError('FORMAT_UNSUPPORTED') when `format` is not one of PDF, HTML, CSV, XML, XLSX, TXT.
+ * @throws ReportError('REQUEST_INVALID') on `format` when neither the body nor `defaults` has one.
  * @throws ReportError('PATH_FORMAT_INVALID' | 'EXPORT_LOCATION_INVALID') for a bad bucket location, or flat
  *   and nested location fields that disagree.
  * @throws ReportError('PARAMETER_UNKNOWN' | 'REQUEST_INVALID') for a top-level `invoice_id` of another
  *   report, or one that disagrees with `parameter_values`.
  */
-export function toReportRequest(body: CreateRequestBody, ids: { id: string; tenantId: string; requestedAt: string }): ReportRequest {
-  const format = body.format.toUpperCase();
+export function toReportRequest(body: CreateRequestBody, ids: { id: string; tenantId: string; requestedAt: string }, defaults: RequestDefaults = {}): ReportRequest {
+  const format = body.format?.toUpperCase() ?? defaults.format;
+  if (format === undefined) {
+    throw new ReportError('REQUEST_INVALID', '`format` is required unless the Accept header names one of the report\'s media types.', [
+      { field: 'format', code: 'REQUEST_INVALID', message: `Required: one of ${OUTPUT_FORMATS.join(', ')}, or an Accept header naming its media type.` },
+    ]);
+  }
   if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) {
     throw new ReportError('FORMAT_UNSUPPORTED', `"${body.format}" is not an output format.`, [
       { field: 'format', code: 'FORMAT_UNSUPPORTED', message: `Use one of ${OUTPUT_FORMATS.join(', ')}.` },
@@ -58,8 +78,8 @@ export function toReportRequest(body: CreateRequestBody, ids: { id: string; tena
     parameterValues: parameterValuesOf(body),
     format: format as OutputFormat,
     // An unsupported language is refused by validateRequest with LANGUAGE_UNSUPPORTED.
-    language: (body.language ?? 'en') as Language,
-    timezone: body.timezone ?? 'UTC',
+    language: (body.language?.toLowerCase() ?? defaults.language ?? 'en') as Language,
+    timezone: body.timezone ?? defaults.timezone ?? 'UTC',
     requestedAt: ids.requestedAt,
     exportLocation: { variant: 'LOCAL' },
   };
@@ -133,7 +153,7 @@ function generateAtOf(value: string, nowMs: number): string {
 export function definitionToWire(def: ReportDefinition) {
   return {
     code: def.code,
-    title: { en: def.title.en, no: def.title.no },
+    title: def.title,
     description: def.description,
     parameters: def.parameters,
     formats: OUTPUT_FORMATS.filter((f) => def.formats[f] !== undefined),

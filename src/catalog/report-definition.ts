@@ -3,7 +3,7 @@
  * The JSON shape is checked against `REPORT_DEFINITION_SCHEMA` when the catalog loads.
  */
 import type { ColumnSpec } from '../domain/artifacts.js';
-import { FILTER_OPERATORS, OUTPUT_FORMATS, type FilterOperator, type Language, type OutputFormat } from '../domain/report-request.js';
+import { FILTER_OPERATORS, LANGUAGES, OUTPUT_FORMATS, translationLanguage, type FilterOperator, type Language, type OutputFormat } from '../domain/report-request.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { COLUMN_EXPANSIONS, type DefinitionColumn } from './column-expansions.js';
 
@@ -46,7 +46,8 @@ export interface FilterDeclaration {
 /** `report.json` as written on disk (snake_case, as in the API). */
 export interface ReportDefinitionFile {
   code: string;
-  title: Record<Language, string>;
+  /** Title per language: `en` and `no` always, others optional (see `titleIn`). */
+  title: { en: string; no: string } & Partial<Record<Language, string>>;
   description: string;
   /** JSON Schema (draft 2020-12 subset) of the parameters object: types, required, defaults. */
   parameters: {
@@ -96,7 +97,8 @@ export const REPORT_DEFINITION_SCHEMA = {
   additionalProperties: false,
   properties: {
     code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{1,63}$' },
-    title: { type: 'object', required: ['en', 'no'], additionalProperties: false, properties: { en: { type: 'string' }, no: { type: 'string' } } },
+    // `en` and `no` are required; a language without its own title (or `nb`, read as `no`) shows `en`'s.
+    title: { type: 'object', required: ['en', 'no'], additionalProperties: false, properties: Object.fromEntries(LANGUAGES.map((l) => [l, { type: 'string' }])) },
     description: { type: 'string' },
     parameters: {
       type: 'object',
@@ -141,3 +143,8 @@ export const REPORT_DEFINITION_SCHEMA = {
     run_mode: { enum: ['staged', 'inline'] },
   },
 } as const;
+
+/** The title of `def` in `language`: its own, else its translation language's (`nb` → `no`), else `en`'s. */
+export function titleIn(def: Pick<ReportDefinitionFile, 'title'>, language: Language): string {
+  return def.title[language] ?? def.title[translationLanguage(language)] ?? def.title.en;
+}

@@ -4,6 +4,7 @@
  * README.md's configuration table is generated from the same list (a test checks they agree).
  */
 import path from 'node:path';
+import { isValidTimeZone } from '../domain/period.js';
 
 type Parse<T> = (raw: string) => T;
 
@@ -28,6 +29,10 @@ const list: Parse<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filte
 const oneOf = <T extends string>(values: readonly T[]): Parse<T> => (raw) => {
   if (!(values as readonly string[]).includes(raw)) throw new Error(`expected one of ${values.join(', ')}, got "${raw}"`);
   return raw as T;
+};
+const timeZone: Parse<string> = (raw) => {
+  if (!isValidTimeZone(raw)) throw new Error(`expected an IANA time zone name such as Europe/Oslo, got "${raw}"`);
+  return raw;
 };
 const bool: Parse<boolean> = (raw) => ['1', 'true', 'yes', 'on'].includes(raw.toLowerCase());
 
@@ -78,6 +83,7 @@ export const SETTINGS = {
   otelServiceName: setting<string | undefined>({ env: 'OTEL_SERVICE_NAME', default: undefined, parse: optStr, description: 'The `service.name` of exported spans. Unset: `reportflow-api` for the API, `reportflow-worker` for workers.' }),
   webhookTimeoutMs: setting({ env: 'REPORTFLOW_WEBHOOK_TIMEOUT_MS', default: 10000, parse: int, description: 'Timeout of one webhook POST, in ms.' }),
   webhookSecret: setting<string | undefined>({ env: 'REPORTFLOW_WEBHOOK_SECRET', default: undefined, parse: optStr, secret: true, description: 'Key of the webhook signature (`X-Reportflow-Signature`, HMAC-SHA256 over `<timestamp>.<body>`). Unset: webhooks are sent unsigned.' }),
+  defaultTimeZone: setting({ env: 'REPORTFLOW_DEFAULT_TIME_ZONE', default: 'UTC', parse: timeZone, description: 'IANA time zone of a report request that sends no `timezone` (dates printed, period boundaries); checked at start. The request\'s record shows the zone it was given. Subscriptions always name their own.' }),
   webhookAllowHosts: setting<string[] | undefined>({ env: 'REPORTFLOW_WEBHOOK_ALLOW_HOSTS', default: undefined, parse: list, description: 'Comma-separated host names, IP addresses or CIDR ranges a webhook may reach although private, loopback or link-local (refused otherwise), e.g. `127.0.0.1,10.0.0.0/8`. Unset: none.' }),
   integrationsFile: setting<string | undefined>({ env: 'REPORTFLOW_INTEGRATIONS_FILE', default: undefined, parse: optStr, description: 'JSON file of named export integrations (GCS, S3, BIGQUERY) with their credentials and endpoints, referenced by `export_location.integration_id`; see README "Export destinations".' }),
   smtpUrl: setting<string | undefined>({ env: 'REPORTFLOW_SMTP_URL', default: undefined, parse: optStr, secret: true, description: 'SMTP server for `notify.emails`, e.g. `smtps://user:password@smtp.example.com:465` or `smtp://127.0.0.1:2525`. Unset: emails are not sent (the run records NOTIFY failures).' }),

@@ -30,3 +30,26 @@ export function periodFromDates(fromDate: string, toDate: string, zone: string):
 export function periodHours(period: Pick<ReportPeriod, 'from' | 'to'>): number {
   return DateTime.fromISO(period.to).diff(DateTime.fromISO(period.from), 'hours').hours;
 }
+
+/**
+ * The calendar dates `[fromDate, toDate]` (inclusive, YYYY-MM-DD) that the half-open instant range
+ * `[from, to)` covers in `zone`, for requests that give a period as instants (Dintero's
+ * `data_from`/`data_to`). Both instants must be midnight in `zone` (any offset may be written:
+ * `2011-07-01T00:00:00+02:00` and `2011-06-30T22:00:00Z` are the same Oslo midnight), so the period
+ * is whole days and `periodFromDates` gives back exactly `[from, to)`.
+ * @param from ISO-8601 instant with offset
+ * @param to ISO-8601 instant with offset, after `from`
+ * @throws RangeError naming the instant that does not parse, is not midnight in `zone`, or when
+ *   `to` is not after `from`.
+ */
+export function datesOfInstants(from: string, to: string, zone: string): { fromDate: string; toDate: string } {
+  const start = DateTime.fromISO(from, { setZone: false, zone });
+  const end = DateTime.fromISO(to, { setZone: false, zone });
+  if (!start.isValid) throw new RangeError(`data_from ${from} is not an ISO-8601 instant`);
+  if (!end.isValid) throw new RangeError(`data_to ${to} is not an ISO-8601 instant`);
+  for (const [name, at, text] of [['data_from', start, from], ['data_to', end, to]] as const) {
+    if (!at.equals(at.startOf('day'))) throw new RangeError(`${name} ${text} is ${at.toISO()} in ${zone}, not midnight: periods are whole days in the request's time zone`);
+  }
+  if (end <= start) throw new RangeError(`data_to ${to} must be after data_from ${from}`);
+  return { fromDate: start.toISODate()!, toDate: end.minus({ days: 1 }).toISODate()! };
+}

@@ -21,9 +21,21 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export const RUN_TYPES = ['MANUAL', 'SCHEDULED', 'BACKFILL'] as const;
 export type RunType = (typeof RUN_TYPES)[number];
 
-/** Languages for labels, number and date formatting. `no` is Norwegian Bokmål (formatted as `nb-NO`). */
-export const LANGUAGES = ['en', 'no'] as const;
+/**
+ * Languages for labels, number and date formatting: English (formatted as `en-GB`), Norwegian Bokmål
+ * as `no` or `nb` (the same: `nb-NO`, `no`'s translations), Swedish (`sv-SE`), Danish (`da-DK`) and
+ * German (`de-DE`). Requests give them in any case; the API lower-cases them.
+ */
+export const LANGUAGES = ['en', 'no', 'nb', 'sv', 'da', 'de'] as const;
 export type Language = (typeof LANGUAGES)[number];
+
+/** A language whose translations are files of their own: every one but `nb`, which reads `no`'s. */
+export type TranslationLanguage = Exclude<Language, 'nb'>;
+
+/** Where `language` finds its translations: `nb` → `no`, every other language itself. */
+export function translationLanguage(language: Language): TranslationLanguage {
+  return language === 'nb' ? 'no' : language;
+}
 
 /** One typed parameter as the client sent it; validated against the report definition's JSON Schema. */
 export interface ParameterValue {

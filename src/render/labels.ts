@@ -1,11 +1,11 @@
 /**
  * Translated labels for templates: `templates/_shared/i18n/<language>.json` merged with the report's
- * own `templates/<CODE>/i18n/<language>.json` (the report's keys win). Files hold nested objects of
+ * own `templates/<CODE>/i18n/<language>.json` (the report's keys win; `nb` reads `no.json`). Files hold nested objects of
  * strings; templates look keys up by dotted path (`{{t 'invoice.total'}}`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Language } from '../domain/report-request.js';
+import { translationLanguage, type Language } from '../domain/report-request.js';
 
 /** Nested label tree: leaves are strings. */
 export interface Labels {
@@ -17,8 +17,9 @@ export interface Labels {
  * @throws Error naming the file when it is not a JSON object.
  */
 export function loadLabels(templatesDir: string, definitionDir: string, language: Language): Labels {
-  const shared = readLabelFile(path.join(templatesDir, '_shared', 'i18n', `${language}.json`));
-  const own = readLabelFile(path.join(definitionDir, 'i18n', `${language}.json`));
+  const file = `${translationLanguage(language)}.json`;
+  const shared = readLabelFile(path.join(templatesDir, '_shared', 'i18n', file));
+  const own = readLabelFile(path.join(definitionDir, 'i18n', file));
   return mergeLabels(shared, own);
 }
 

@@ -4,14 +4,16 @@
  * read `request.language` and `request.timezone` from the root.
  */
 import type { Language, OutputFormat, ReportPeriod, ValidatedRequest } from '../domain/report-request.js';
-import type { ReportDefinition } from '../catalog/report-definition.js';
+import { titleIn, type ReportDefinition } from '../catalog/report-definition.js';
 import type { StagedRow } from '../staging/ndjson.js';
+import { intlLocale } from './helpers/intl-format.js';
 import type { Labels } from './labels.js';
 import { describeFilters } from './applied-filters.js';
 
 export interface TemplateContext {
   report: { code: string; title: string };
-  request: { id: string; format: OutputFormat; language: Language; timezone: string };
+  /** `locale`: the BCP 47 tag the language formats as (`nb-NO` for `no` and `nb`), for `<html lang>`. */
+  request: { id: string; format: OutputFormat; language: Language; locale: string; timezone: string };
   /** Validated parameters by name (strings, numbers, booleans, null). */
   parameters: Record<string, string | number | boolean | null>;
   /** The half-open period in the request's zone, or null when the report has none. */
@@ -37,8 +39,8 @@ export function buildTemplateContext(
 ): TemplateContext {
   const { request } = validated;
   return {
-    report: { code: definition.code, title: definition.title[request.language] ?? definition.title.en },
-    request: { id: request.id, format: request.format, language: request.language, timezone: request.timezone },
+    report: { code: definition.code, title: titleIn(definition, request.language) },
+    request: { id: request.id, format: request.format, language: request.language, locale: intlLocale(request.language), timezone: request.timezone },
     parameters: validated.parameters,
     period: validated.period ?? null,
     filters: describeFilters(validated.filters),

@@ -17,6 +17,7 @@ import { createWriteStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ExcelJS from 'exceljs';
+import { titleIn } from '../catalog/report-definition.js';
 import { readNdjsonBatches } from '../staging/ndjson.js';
 import { digestStream } from '../platform/digest-stream.js';
 import { batchProgress } from './progress.js';
@@ -62,7 +63,7 @@ export class XlsxRenderer implements Renderer {
   async render(input: RenderInput): Promise<RenderOutput> {
     const { request } = input.validated;
     const toCells = xlsxCellFormatter(input.columns, request.timezone);
-    const sheetName = sheetNamer(input.definition.title[request.language]);
+    const sheetName = sheetNamer(titleIn(input.definition, request.language));
     const progress = batchProgress(input.onProgress);
 
     // exceljs pipes its zip into `sink`; pipeline owns the file and, on an abort or a failed write,

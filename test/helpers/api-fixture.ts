@@ -204,7 +204,7 @@ export interface TestApi {
  * defaults to the fixture catalog; with `integrations`, integration ids are checked at request time;
  * with `subscriptions`, `/v1/report-subscriptions` is served.
  */
-export async function startTestApi(options: { maxBodyBytes?: number; catalog?: Catalog; integrations?: Integrations; subscriptions?: SubscriptionService; webhookAllowHosts?: string[] } = {}): Promise<TestApi> {
+export async function startTestApi(options: { maxBodyBytes?: number; catalog?: Catalog; integrations?: Integrations; subscriptions?: SubscriptionService; webhookAllowHosts?: string[]; defaultTimeZone?: string } = {}): Promise<TestApi> {
   const { catalog, dir } = options.catalog ? { catalog: options.catalog, dir: undefined } : fixtureCatalog();
   const runs = new FakeRuns();
   const db = new FakeDatabase();
@@ -214,7 +214,7 @@ export async function startTestApi(options: { maxBodyBytes?: number; catalog?: C
   const records = new MemoryRecordStore();
   const signer = new UrlSigner(TEST_SIGNING_KEY);
   const app = buildApiServer({
-    config: { ...TEST_API_CONFIG, maxBodyBytes: options.maxBodyBytes ?? 65536, ...(options.webhookAllowHosts ? { webhookAllowHosts: options.webhookAllowHosts } : {}) },
+    config: { ...TEST_API_CONFIG, maxBodyBytes: options.maxBodyBytes ?? 65536, ...(options.webhookAllowHosts ? { webhookAllowHosts: options.webhookAllowHosts } : {}), ...(options.defaultTimeZone ? { defaultTimeZone: options.defaultTimeZone } : {}) },
     catalog,
     db,
     runs,

@@ -48,8 +48,10 @@ export interface RealStack {
   records: PgRecordStore;
   rendering: Rendering;
   worker: Worker;
-  /** One API call as tenant `acme`: status and parsed JSON body. */
-  call(method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object): Promise<{ status: number; body: ReturnType<typeof JSON.parse> }>;
+  /** One API call as tenant `acme`, with `headers` besides the key: status and parsed JSON body. */
+  call(method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, headers?: Record<string, string>): Promise<{ status: number; body: ReturnType<typeof JSON.parse> }>;
+  /** The request `id` as tenant `acme` once its run has ended (or as last read after `timeoutMs`, default 60 s). */
+  finished(id: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** One GET as tenant `acme` whose answer is a file: status, headers and the raw bytes. */
   download(url: string): Promise<{ status: number; headers: Record<string, unknown>; bytes: Buffer }>;
   /** Runs `fn` while the worker polls; stops the worker, the API and Chromium afterwards. */
@@ -81,7 +83,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
     logger: pino({ level: 'silent' }),
   });
   const app = buildApiServer({
-    config: { ...TEST_API_CONFIG, webhookAllowHosts: ['127.0.0.1'] },
+    config: { ...TEST_API_CONFIG, webhookAllowHosts: ['127.0.0.1'], defaultTimeZone: config.defaultTimeZone },
     catalog, db: options.db, records, destination, integrations,
     runs: new ReportRuns(options.temporal.env.client, { taskQueue: config.taskQueue }),
     signer: new UrlSigner(TEST_SIGNING_KEY),
@@ -91,9 +93,19 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
   const worker = await createReportWorker({ config, activities, connection: options.temporal.env.nativeConnection, workflowBundle: options.temporal.bundle });
   return {
     config, records, rendering, worker,
-    async call(method, url, payload) {
-      const res = await app.inject({ method, url, headers: { 'x-api-key': STACK_API_KEY }, ...(payload ? { payload } : {}) });
+    async call(method, url, payload, headers = {}) {
+      const res = await app.inject({ method, url, headers: { ...headers, 'x-api-key': STACK_API_KEY }, ...(payload ? { payload } : {}) });
       return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : {} };
+    },
+    async finished(id, timeoutMs = 60_000) {
+      let run: Record<string, unknown> = {};
+      for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+        const res = await app.inject({ method: 'GET', url: `/v1/report-generate-requests/${id}`, headers: { 'x-api-key': STACK_API_KEY } });
+        run = res.json();
+        if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(String(run.status))) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return run;
     },
     async download(url) {
       const res = await app.inject({ method: 'GET', url, headers: { 'x-api-key': STACK_API_KEY } });

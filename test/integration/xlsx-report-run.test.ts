@@ -51,12 +51,7 @@ async function runXlsx(stack: RealStack, body: object): Promise<{ run: Record<st
   const created = await stack.call('POST', '/v1/report-generate-requests', { format: 'xlsx', language: 'en', ...body });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = String(created.body.id);
-  let run: Record<string, unknown> = {};
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
-    run = (await stack.call('GET', `/v1/report-generate-requests/${id}`)).body;
-    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(String(run.status))) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const run = await stack.finished(id);
   assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run));
   const report = run.report as Record<string, unknown>;
   assert.equal(report.content_type, XLSX_TYPE);

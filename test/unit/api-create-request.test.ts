@@ -137,7 +137,7 @@ void test('an unknown time zone is refused on timezone', async () => {
 });
 
 void test('an unsupported language is refused on language', async () => {
-  assertRefused(await post({ report_code: 'INVOICE', format: 'PDF', language: 'de', parameter_values: [{ name: 'invoice_id', value: '536365' }] }), 400, 'LANGUAGE_UNSUPPORTED', 'language');
+  assertRefused(await post({ report_code: 'INVOICE', format: 'PDF', language: 'fr', parameter_values: [{ name: 'invoice_id', value: '536365' }] }), 400, 'LANGUAGE_UNSUPPORTED', 'language');
 });
 
 void test('a format that does not exist, or that the report does not offer, is refused on format', async () => {

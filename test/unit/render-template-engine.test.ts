@@ -25,7 +25,7 @@ function templatesDir(): string {
 function context(overrides: Partial<TemplateContext> = {}): TemplateContext {
   return {
     report: { code: 'DEMO', title: 'Demo' },
-    request: { id: 'r1', format: 'HTML', language: 'en', timezone: 'Europe/London' },
+    request: { id: 'r1', format: 'HTML', language: 'en', locale: 'en-GB', timezone: 'Europe/London' },
     parameters: {},
     period: null,
     filters: [],
@@ -85,7 +85,7 @@ test('sum, groupBy, first and eq work on rows', () => {
 
 test('format helpers read language and time zone from the request', () => {
   const dir = templatesDir();
-  const ctx = context({ request: { id: 'r', format: 'PDF', language: 'no', timezone: 'Europe/Oslo' } });
+  const ctx = context({ request: { id: 'r', format: 'PDF', language: 'no', locale: 'nb-NO', timezone: 'Europe/Oslo' } });
   const html = render(dir, '{{datetime generated_at}}|{{money "1234.5"}}|{{number 1234 0}}|{{month "2011-07"}}|{{date "2011-07-01"}}', ctx);
   assert.equal(html.replace(/[\u00a0\u202f]/g, ' '), '1. juli 2011, 10:00 CEST|1 234,50 £|1 234|juli 2011|1. juli 2011');
 });

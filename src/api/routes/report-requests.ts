@@ -11,13 +11,16 @@ import { runDataChecks } from '../../catalog/run-data-checks.js';
 import { validateRequest } from '../../catalog/validate-request.js';
 import type { Integrations } from '../../config/integrations.js';
 import { ReportError } from '../../domain/errors.js';
-import type { RunType } from '../../domain/report-request.js';
+import { OUTPUT_FORMATS, type Language, type OutputFormat, type RunType } from '../../domain/report-request.js';
 import type { RunStatus } from '../../domain/run-status.js';
+import type { ReportDefinition } from '../../catalog/report-definition.js';
 import { WEBHOOK_RETRY_SCHEDULE } from '../../domain/webhook-delivery.js';
 import { AddressAllowList } from '../../notifiers/address-guard.js';
 import { FINAL_STATUSES } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
+import { applyDataRange } from '../data-range.js';
+import { formatFromAccept, languageFromAcceptLanguage } from '../negotiation.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
 import { ID_PARAMS, REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUEST_VIEW } from '../record-schemas.js';
 import { canonicalBodySha256, currentState, pageToWire, requestToWire, stateOfRecord, stateOfRun, type RequestState } from '../record-wire.js';
@@ -71,7 +74,14 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       schema: {
         tags: TAGS,
         summary: 'Ask for a report; answers at once with the request id',
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source, description: 'Repeat-safe key: the same key and body within 24 h returns the original request.' } } },
+        headers: {
+          type: 'object',
+          properties: {
+            'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source, description: 'Repeat-safe key: the same key and body within 24 h returns the original request.' },
+            accept: { type: 'string', description: 'When the body has no `format`: the report file\'s media type, with q-values (`application/pdf`, `text/csv`, `application/xml`, `text/html`, `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`). Wildcards and `application/json` choose no format. Naming only formats the report lacks: 400 FORMAT_UNSUPPORTED. The answer is JSON either way.' },
+            'accept-language': { type: 'string', description: 'When the body has no `language`: the best supported language (`en-GB` → `en`); none matching: `en`.' },
+          },
+        },
         body: CREATE_REQUEST_BODY,
         response: {
           201: { ...REQUEST_VIEW, headers: { Location: { type: 'string', description: 'The new request\'s URL.' }, 'X-Idempotency-Replayed': { type: 'string', enum: ['true'], description: 'Present on a replay of an earlier request with the same Idempotency-Key.' } } },
@@ -80,7 +90,10 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       },
     }, async (req, reply) => {
       const idempotencyKey = idempotencyKeyOf(req);
-      const request = { ...toReportRequest(req.body, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() }), runType: 'MANUAL' as const };
+      const negotiated = negotiatedFields(req, deps.catalog.get(req.body.report_code));
+      const defaults = { timezone: deps.config.defaultTimeZone ?? 'UTC', ...negotiated };
+      const request = { ...toReportRequest(req.body, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() }, defaults), runType: 'MANUAL' as const };
+      applyDataRange(req.body, deps.catalog.get(request.reportCode), request);
       const validated = validateRequest(deps.catalog, request);
       if (deps.catalog.get(request.reportCode)?.run_mode === 'inline') request.runMode = 'inline';
       if (deps.integrations) checkIntegrations(req.body, deps.integrations);
@@ -92,7 +105,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
       }
       const claim = idempotencyKey === undefined
         ? undefined
-        : { key: idempotencyKey, bodySha256: canonicalBodySha256(req.body), ttlSeconds: deps.config.idempotencyTtlHours * 3600 };
+        : { key: idempotencyKey, bodySha256: canonicalBodySha256({ ...negotiated, ...req.body }), ttlSeconds: deps.config.idempotencyTtlHours * 3600 };
       let outcome;
       try {
         outcome = await deps.records.createRequest(request, claim);
@@ -254,6 +267,19 @@ function runFinished(status: RunStatus): ReportError {
   return new ReportError('RUN_FINISHED', `The run has already finished (${status}); there is nothing to cancel.`, [
     { field: 'id', code: 'RUN_FINISHED', message: `Status is ${status}.` },
   ]);
+}
+
+/**
+ * `format` and `language` the `Accept` / `Accept-Language` headers choose for fields the body leaves
+ * out (src/api/negotiation.ts); they are part of the request an Idempotency-Key stands for. For an
+ * unknown report any format may be chosen: validation then names the report code.
+ * @throws ReportError('FORMAT_UNSUPPORTED') on `Accept` when it names only formats the report lacks.
+ */
+function negotiatedFields(req: FastifyRequest<{ Body: CreateRequestBody }>, def: ReportDefinition | undefined): { format?: OutputFormat; language?: Language } {
+  const offered = def ? OUTPUT_FORMATS.filter((f) => def.formats[f] !== undefined) : OUTPUT_FORMATS;
+  const format = req.body.format === undefined ? formatFromAccept(req.headers.accept, offered) : undefined;
+  const language = req.body.language === undefined ? languageFromAcceptLanguage(req.headers['accept-language']) : undefined;
+  return { ...(format ? { format } : {}), ...(language ? { language } : {}) };
 }
 
 /** @throws ReportError('REQUEST_INVALID') naming the header when it is malformed or sent twice. */

@@ -53,7 +53,7 @@ export function registerSubscriptions(program: Command, io: CliIo, done: (code: 
     .argument('<report_code>', 'report definition code')
     .option('-p, --param <name=value>', 'a report parameter (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('-f, --format <format>', 'pdf, html, csv, xml or xlsx', 'pdf')
-    .option('-l, --language <language>', 'en or no')
+    .option('-l, --language <language>', 'en, no (= nb), sv, da or de')
     .requiredOption('-t, --timezone <zone>', 'IANA time zone of the schedule and the periods')
     .requiredOption('--frequency <frequency>', 'DAILY, WEEKLY, TWICE_A_MONTH, MONTHLY or CUSTOM')
     .option('--time <HH:mm>', 'local time of day (default 00:00)')

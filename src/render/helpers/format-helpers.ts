@@ -1,10 +1,11 @@
 /**
  * Formatting helpers: `{{money v}}`, `{{money v 'EUR'}}`, `{{number v 2}}`, `{{date v}}`,
- * `{{datetime v}}`, `{{month 'YYYY-MM'}}`. They return plain strings, so Handlebars still escapes them.
+ * `{{datetime v}}`, `{{month 'YYYY-MM'}}`, `{{countryName 'France'}}` (not `country`: a helper would shadow a row's `country` field). They return plain strings, so Handlebars still escapes them.
  */
 import type { HelperDelegate } from 'handlebars';
 import { formatDate, formatDateTime, formatMoney, formatMonth, formatNumber } from './intl-format.js';
 import { formatSettings, rootContext, splitArgs } from './helper-args.js';
+import { countryName } from './country-names.js';
 
 /** Default currency: `constants.currency` of the report, else GBP (the Online Retail data's). */
 function defaultCurrency(constants: Record<string, unknown> | undefined): string {
@@ -34,5 +35,9 @@ export const formatHelpers: Record<string, HelperDelegate> = {
   month(...args: unknown[]) {
     const { values, options } = splitArgs(args);
     return formatMonth(values[0], formatSettings(options));
+  },
+  countryName(...args: unknown[]) {
+    const { values, options } = splitArgs(args);
+    return countryName(values[0], formatSettings(options).language);
   },
 };

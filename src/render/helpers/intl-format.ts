@@ -1,6 +1,6 @@
 /**
  * Locale- and time-zone-aware formatting of numbers, money, dates and months for templates.
- * Languages map to Intl locales (`en` → `en-GB`, `no` → `nb-NO`); formatters are cached, since a
+ * Languages map to Intl locales (`en` → `en-GB`, `no` and `nb` → `nb-NO`, `sv` → `sv-SE`, …); formatters are cached, since a
  * 20,000-row table would otherwise build one per cell. Every function returns `''` for null/undefined
  * and the value's own text when it cannot be read, so a template never crashes on odd data.
  */
@@ -13,7 +13,7 @@ export interface FormatSettings {
   timeZone: string;
 }
 
-const LOCALES: Record<Language, string> = { en: 'en-GB', no: 'nb-NO' };
+const LOCALES: Record<Language, string> = { en: 'en-GB', no: 'nb-NO', nb: 'nb-NO', sv: 'sv-SE', da: 'da-DK', de: 'de-DE' };
 
 /** The Intl locale used for `language`. */
 export function intlLocale(language: Language): string {
