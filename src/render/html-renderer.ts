@@ -1,7 +1,6 @@
 /** HTML: the report's page as a standalone file (CSS inlined), the same page the PDF prints. */
-import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
+import { writeWholeFile } from './write-whole.js';
 import { renderReportHtml, type ReportHtmlOptions } from './report-html.js';
 
 export class HtmlRenderer implements Renderer {
@@ -16,7 +15,6 @@ export class HtmlRenderer implements Renderer {
    */
   async render(input: RenderInput): Promise<RenderOutput> {
     const bytes = Buffer.from(await renderReportHtml(input, this.options), 'utf8');
-    await writeFile(input.outPath, bytes, { signal: input.signal });
-    return { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    return writeWholeFile(input.outPath, bytes, input.signal);
   }
 }

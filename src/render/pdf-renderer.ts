@@ -3,13 +3,12 @@
  * network: JavaScript is off, every request except `data:`/`about:` is aborted and the page is put
  * offline, so a template (or data) that names an external URL cannot make the worker fetch it.
  */
-import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import { PDFDocument } from 'pdf-lib';
 import type { Page } from 'puppeteer-core';
 import type { BrowserPool } from './pdf/browser-pool.js';
 import { pdfPageCount } from './pdf/page-count.js';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
+import { writeWholeFile } from './write-whole.js';
 import { renderReportHtml, type ReportHtmlOptions } from './report-html.js';
 import { lookupLabel } from './labels.js';
 import { inSpan } from '../observability/span.js';
@@ -46,9 +45,9 @@ export class PdfRenderer implements Renderer {
       return printed;
     });
     input.onProgress(input.rowCount);
-    await writeFile(input.outPath, pdf, { signal: input.signal });
+    const written = await writeWholeFile(input.outPath, pdf, input.signal);
     const pages = pdfPageCount(pdf) ?? (await PDFDocument.load(pdf, { updateMetadata: false })).getPageCount();
-    return { pages, sizeBytes: pdf.byteLength, sha256: createHash('sha256').update(pdf).digest('hex') };
+    return { pages, ...written };
   }
 }
 

@@ -3,9 +3,8 @@
  * they are (no HTML escaping), UTF-8, for a plain-text invoice or a fixed-width file. Rows are read
  * into memory for the template, capped like PDF/HTML (`REPORTFLOW_PDF_MAX_ROWS`).
  */
-import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
+import { writeWholeFile } from './write-whole.js';
 import { renderReportText, type ReportHtmlOptions } from './report-html.js';
 
 export class TxtRenderer implements Renderer {
@@ -20,7 +19,6 @@ export class TxtRenderer implements Renderer {
    */
   async render(input: RenderInput): Promise<RenderOutput> {
     const bytes = Buffer.from(await renderReportText(input, this.options), 'utf8');
-    await writeFile(input.outPath, bytes, { signal: input.signal });
-    return { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    return writeWholeFile(input.outPath, bytes, input.signal);
   }
 }

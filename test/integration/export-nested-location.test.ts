@@ -3,48 +3,23 @@
  * run by the real worker activities on a Temporal test server against PostgreSQL, and delivered to an
  * S3 bucket (moto) at the nested `path_format`: the object is the run's own file.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { migrate } from '../../src/data/migrate.js';
-import { MIGRATIONS } from '../../src/data/migrations/index.js';
-import { PgDatabase } from '../../src/data/pg-database.js';
-import { loadOnlineRetailSample } from '../fixtures/online-retail-sample.js';
-import type { Emulator } from '../helpers/emulators/process.js';
-import { createS3Bucket, s3Client, S3_TEST_CREDENTIALS, startS3Server } from '../helpers/emulators/s3-server.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { s3Client, S3_TEST_CREDENTIALS } from '../helpers/emulators/s3-server.js';
 import { realStack } from '../helpers/real-stack.js';
+import { useSampleStack } from '../helpers/sample-stack.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 
 const TEMPLATES = path.resolve(import.meta.dirname, '../../templates');
 const temporal = useTemporalTestServer();
-let pgServer: TestPostgres;
-let db: PgDatabase;
-let root: string;
-let s3: Emulator;
-
-before(async () => {
-  [pgServer, s3] = await Promise.all([startTestPostgres(), startS3Server()]);
-  await createS3Bucket(s3.url, 'solvimon-exports');
-  db = new PgDatabase({ url: pgServer.url, applicationName: 'export-nested-location' });
-  await loadOnlineRetailSample(db);
-  await migrate(db, { dataDir: '', seed: false }, MIGRATIONS.filter((m) => m.id !== '0001-retail-schema'));
-  root = await mkdtemp(path.join(tmpdir(), 'reportflow-nested-export-'));
-});
-after(async () => {
-  await db?.close();
-  await pgServer?.stop();
-  await s3?.stop();
-  if (root) await rm(root, { recursive: true, force: true });
-});
+const data = useSampleStack('export-nested-location', 'solvimon-exports');
 
 void test('a nested S3 export_location delivers the run\'s file to the bucket at its nested path_format', { timeout: 180_000 }, async () => {
-  const integrations = new Map([['s3-main', { type: 'S3' as const, endpoint: s3.url, ...S3_TEST_CREDENTIALS }]]);
-  const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES, integrations });
+  const integrations = new Map([['s3-main', { type: 'S3' as const, endpoint: data.s3.url, ...S3_TEST_CREDENTIALS }]]);
+  const stack = await realStack({ temporal, db: data.db, root: data.root, templatesDir: TEMPLATES, integrations });
   await stack.run(async () => {
     const created = await stack.call('POST', '/v1/report-generate-requests', {
       report_code: 'INVOICE_LINES', format: 'CSV', timezone: 'Europe/Oslo',
@@ -63,7 +38,7 @@ void test('a nested S3 export_location delivers the run\'s file to the bucket at
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run));
-    const client = s3Client(s3.url);
+    const client = s3Client(data.s3.url);
     try {
       const listed = await client.send(new ListObjectsV2Command({ Bucket: 'solvimon-exports' }));
       assert.deepEqual((listed.Contents ?? []).map((o) => o.Key), [`billing/INVOICE_LINES/2011-06/${id}.csv`]);

@@ -3,48 +3,22 @@
  * a Temporal test server against a real PostgreSQL holding the Online Retail sample, downloaded, opened
  * with exceljs, and checked against SQL over the same database; one copy also goes to an S3 bucket (moto).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import ExcelJS from 'exceljs';
-import { migrate } from '../../src/data/migrate.js';
-import { MIGRATIONS } from '../../src/data/migrations/index.js';
-import { PgDatabase } from '../../src/data/pg-database.js';
 import { sumDecimals } from '../../src/render/helpers/decimal.js';
-import { loadOnlineRetailSample } from '../fixtures/online-retail-sample.js';
-import type { Emulator } from '../helpers/emulators/process.js';
-import { createS3Bucket, s3Client, S3_TEST_CREDENTIALS, startS3Server } from '../helpers/emulators/s3-server.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { s3Client, S3_TEST_CREDENTIALS } from '../helpers/emulators/s3-server.js';
 import { realStack, type RealStack } from '../helpers/real-stack.js';
+import { useSampleStack } from '../helpers/sample-stack.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 
 const TEMPLATES = path.resolve(import.meta.dirname, '../../templates');
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const temporal = useTemporalTestServer();
-let pgServer: TestPostgres;
-let db: PgDatabase;
-let root: string;
-let s3: Emulator;
-
-before(async () => {
-  [pgServer, s3] = await Promise.all([startTestPostgres(), startS3Server()]);
-  await createS3Bucket(s3.url, 'acme-s3');
-  db = new PgDatabase({ url: pgServer.url, applicationName: 'xlsx-report-run' });
-  // The sample's 214 lines in schema retail, then the service's own tables (not the full dataset).
-  await loadOnlineRetailSample(db);
-  await migrate(db, { dataDir: '', seed: false }, MIGRATIONS.filter((m) => m.id !== '0001-retail-schema'));
-  root = await mkdtemp(path.join(tmpdir(), 'reportflow-xlsx-'));
-});
-after(async () => {
-  await db?.close();
-  await pgServer?.stop();
-  await s3?.stop();
-  if (root) await rm(root, { recursive: true, force: true });
-});
+const data = useSampleStack('xlsx-report-run', 'acme-s3');
 
 /** Requests a report, waits for it to succeed, downloads it and opens the workbook. */
 async function runXlsx(stack: RealStack, body: object): Promise<{ run: Record<string, unknown>; workbook: ExcelJS.Workbook }> {
@@ -80,15 +54,15 @@ function records(workbook: ExcelJS.Workbook): Record<string, ExcelJS.CellValue>[
 }
 
 void test('INVOICE_LINES and SALES_SUMMARY as XLSX over the API: the rows, instants and sums of the database, and an S3 copy of the same file', { timeout: 180_000 }, async () => {
-  const integrations = new Map([['s3-main', { type: 'S3' as const, endpoint: s3.url, ...S3_TEST_CREDENTIALS }]]);
-  const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES, integrations });
+  const integrations = new Map([['s3-main', { type: 'S3' as const, endpoint: data.s3.url, ...S3_TEST_CREDENTIALS }]]);
+  const stack = await realStack({ temporal, db: data.db, root: data.root, templatesDir: TEMPLATES, integrations });
   await stack.run(async () => {
     const period = [{ name: 'from_date', value: '2011-06-01' }, { name: 'to_date', value: '2011-08-31' }];
     const lines = await runXlsx(stack, {
       report_code: 'INVOICE_LINES', timezone: 'Europe/Oslo', parameter_values: period,
       export_location: [{ variant: 'S3', integration_id: 's3-main', bucket_path: 's3://acme-s3/xlsx' }],
     });
-    const client = s3Client(s3.url);
+    const client = s3Client(data.s3.url);
     try {
       const listed = await client.send(new ListObjectsV2Command({ Bucket: 'acme-s3', Prefix: 'xlsx/' }));
       const keys = (listed.Contents ?? []).map((o) => o.Key!);
@@ -103,7 +77,7 @@ void test('INVOICE_LINES and SALES_SUMMARY as XLSX over the API: the rows, insta
       client.destroy();
     }
 
-    const expected = await db.query<{ line_no: number; invoice_date: Date; quantity: number; line_total: string }>(
+    const expected = await data.db.query<{ line_no: number; invoice_date: Date; quantity: number; line_total: string }>(
       `SELECT line_no, invoice_date, quantity, (quantity * unit_price)::text AS line_total FROM retail.invoice_line
         WHERE invoice_date >= '2011-06-01T00:00:00+02:00' AND invoice_date < '2011-09-01T00:00:00+02:00' ORDER BY invoice_date, line_no`);
     assert.ok(expected.length > 20, `the period holds lines (${expected.length})`);
@@ -121,7 +95,7 @@ void test('INVOICE_LINES and SALES_SUMMARY as XLSX over the API: the rows, insta
     assert.equal(sumDecimals(got.map((r) => String(r.line_total))), sumDecimals(expected.map((r) => r.line_total)), 'line totals add up to the database\'s');
 
     const summary = await runXlsx(stack, { report_code: 'SALES_SUMMARY', timezone: 'Europe/London', parameter_values: [{ name: 'from_date', value: '2010-12-01' }, { name: 'to_date', value: '2011-12-09' }] });
-    const [totals] = await db.query<{ lines: number; net: string }>('SELECT count(*)::int AS lines, sum(quantity * unit_price)::text AS net FROM retail.invoice_line');
+    const [totals] = await data.db.query<{ lines: number; net: string }>('SELECT count(*)::int AS lines, sum(quantity * unit_price)::text AS net FROM retail.invoice_line');
     const months = records(summary.workbook);
     assert.ok(months.every((m) => typeof m.net_sales === 'number' && typeof m.lines === 'number'), 'amounts and counts are numbers');
     assert.equal(months.reduce((n, m) => n + (m.lines as number), 0), totals!.lines);
