@@ -213,6 +213,7 @@ export const REQUEST_VIEW = {
     report_code: { type: 'string' },
     parameter_values: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, value: {} } } },
     filters: { type: 'object', additionalProperties: true },
+    csv_comment_lines: { type: 'boolean', description: 'Present (true) when the CSV starts with `#` comment lines.' },
     format: { type: 'string' },
     language: { type: 'string' },
     timezone: { type: 'string' },

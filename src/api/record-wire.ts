@@ -112,6 +112,7 @@ export function requestToWire(state: RequestState, links: Links) {
     report_code: request.reportCode,
     parameter_values: request.parameterValues.map((p) => ({ name: p.name, value: p.value })),
     ...(request.filters && Object.keys(request.filters).length ? { filters: request.filters } : {}),
+    ...(request.csvCommentLines ? { csv_comment_lines: true } : {}),
     format: request.format,
     language: request.language,
     timezone: request.timezone,

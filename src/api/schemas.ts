@@ -52,6 +52,7 @@ export const CREATE_REQUEST_BODY = {
     // mistake is reported once on its field rather than once per oneOf branch.
     export_location: { ...EXPORT_LOCATION, type: ['object', 'array'], minItems: 1, maxItems: 5, items: EXPORT_LOCATION },
     filters: FILTERS_SCHEMA,
+    csv_comment_lines: { type: 'boolean', description: 'CSV only: start the file with `#` comment lines naming the report, its period, time zone and filters (off by default: RFC 4180 has no comments, and parsers that do not skip them would read them as rows).' },
     metadata: METADATA,
     generate_at: { type: 'string', format: 'date-time', maxLength: 64, description: 'Start the run at this instant (ISO-8601 with offset) instead of at once.' },
     data_from: { type: 'string', format: 'date-time', maxLength: 64, description: 'Start of the period (ISO-8601 with offset, midnight in the request\'s time zone), instead of the report\'s period parameters; with `data_to`.' },

@@ -29,6 +29,7 @@ export interface CreateRequestBody {
   filters?: ReportFilters;
   metadata?: Record<string, string>;
   generate_at?: string;
+  csv_comment_lines?: boolean;
   /** Dintero-style period, half-open, instead of the period parameters (src/api/data-range.ts). */
   data_from?: string;
   data_to?: string;
@@ -85,6 +86,14 @@ export function toReportRequest(body: CreateRequestBody, ids: { id: string; tena
   };
   if (body.customer_id !== undefined) request.customerId = body.customer_id;
   if (body.filters !== undefined && Object.keys(body.filters).length) request.filters = body.filters;
+  if (body.csv_comment_lines === true) {
+    if (format !== 'CSV') {
+      throw new ReportError('REQUEST_INVALID', '`csv_comment_lines` is for CSV files only.', [
+        { field: 'csv_comment_lines', code: 'REQUEST_INVALID', message: `Only with format CSV, not ${format}.` },
+      ]);
+    }
+    request.csvCommentLines = true;
+  }
   if (body.metadata !== undefined && Object.keys(body.metadata).length) request.metadata = body.metadata;
   if (body.generate_at !== undefined) request.generateAt = generateAtOf(body.generate_at, Date.parse(ids.requestedAt));
   if (body.notify?.webhook_url !== undefined || body.notify?.emails?.length) {

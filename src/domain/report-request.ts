@@ -120,6 +120,8 @@ export interface ReportRequest {
   language: Language;
   timezone: string;
   customerId?: string;
+  /** CSV only: the file starts with `#` comment lines naming the report, its period, zone and filters. */
+  csvCommentLines?: boolean;
   exportLocation?: LocalExportLocation;
   /** Bucket and BigQuery destinations delivered besides the LOCAL copy, each by its own activity. */
   exportLocations?: ExternalExportLocation[];

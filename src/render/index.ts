@@ -57,7 +57,7 @@ export async function createRenderers(config: RenderConfig, options: RenderingOp
   const renderers: Renderers = {
     PDF: new PdfRenderer({ ...html, pool: browserPool }),
     HTML: new HtmlRenderer(html),
-    CSV: new CsvRenderer(),
+    CSV: new CsvRenderer({ now }),
     XML: new XmlRenderer({ now }),
     TXT: new TxtRenderer(html),
     XLSX: new XlsxRenderer({ labels: (dir, language) => engine.labels(dir, language), now }),

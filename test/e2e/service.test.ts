@@ -154,14 +154,14 @@ for (const engine of engines) {
       assert.match(text, /United Kingdom/);
     });
 
-    test('MUSIC_SALES (the Chinook dataset) as CSV, whole and filtered by country: sales per month add up to the invoices\' own totals, months in the request zone', async () => {
+    test('MUSIC_SALES (the Chinook dataset) as CSV, whole and filtered by country (with comment lines saying so): sales per month add up to the invoices\' own totals, months in the request zone', async () => {
       // Chinook's invoices are dated at 00:00 UTC: in New York that is 19:00 or 20:00 the evening before,
       // so an invoice of 1 Feb 2021 belongs to January there.
       const params = [{ name: 'from_date', value: '2021-01-01' }, { name: 'to_date', value: '2021-06-30' }];
       const body = { report_code: 'MUSIC_SALES', language: 'en', timezone: 'America/New_York', parameter_values: params };
       const [csvReq, usaReq] = await Promise.all([
         api.post('/v1/report-generate-requests', { ...body, format: 'CSV' }),
-        api.post('/v1/report-generate-requests', { ...body, format: 'CSV', filters: { country: { eq: 'USA' } } }),
+        api.post('/v1/report-generate-requests', { ...body, format: 'CSV', filters: { country: { eq: 'USA' } }, csv_comment_lines: true }),
       ]);
       assert.equal(csvReq.status, 201, JSON.stringify(csvReq.body));
       assert.equal(usaReq.status, 201, JSON.stringify(usaReq.body));
@@ -178,7 +178,10 @@ for (const engine of engines) {
         assert.equal(fromScaled(records.filter((r) => r.month === month).reduce((acc, r) => acc + toScaled(r.sales!), 0n)), fromScaled(toScaled(total)), month);
       }
       assert.ok(new Set(records.map((r) => r.genre)).has('Rock'));
-      const usa = parse((await api.download(`/v1/reports/${String(usaReq.body.id)}/download`)).bytes, { columns: true }) as Record<string, string>[];
+      // Asked with csv_comment_lines: the file says which report, period and filters it holds before its header.
+      const usaFile = Buffer.from((await api.download(`/v1/reports/${String(usaReq.body.id)}/download`)).bytes).toString('utf8');
+      assert.match(usaFile, /^# report_code: MUSIC_SALES\r\n# period: 2021-01-01 – 2021-06-30\r\n# timezone: America\/New_York\r\n# filters: \{"country":\{"eq":"USA"\}\}\r\n/);
+      const usa = parse(usaFile, { columns: true, comment: '#' }) as Record<string, string>[];
       assert.deepEqual([...new Set(usa.map((r) => r.country))], ['USA']);
       assert.equal(fromScaled(usa.reduce((acc, r) => acc + toScaled(r.sales!), 0n)), fromScaled(rows.reduce((acc, r) => acc + toScaled(r.usa ?? '0'), 0n)));
     });

@@ -145,6 +145,18 @@ void test('a format that does not exist, or that the report does not offer, is r
   assertRefused(await post({ report_code: 'INVOICE', format: 'xml', parameter_values: [{ name: 'invoice_id', value: '536365' }] }), 400, 'FORMAT_UNSUPPORTED', 'format');
 });
 
+void test('csv_comment_lines is kept on a CSV request and shown on GET; with another format it is refused on its field', async () => {
+  const created = await post({ report_code: 'INVOICE', format: 'csv', csv_comment_lines: true, parameter_values: [{ name: 'invoice_id', value: '536365' }] });
+  assert.equal(created.status, 201, created.raw);
+  assert.equal(created.body.csv_comment_lines, true);
+  assert.equal(api.runs.runs.get(created.body.id)!.request.csvCommentLines, true);
+  const plain = await post({ report_code: 'INVOICE', format: 'csv', parameter_values: [{ name: 'invoice_id', value: '536365' }] });
+  assert.equal(plain.body.csv_comment_lines, undefined, 'absent unless asked for');
+  const before = api.runs.runs.size;
+  assertRefused(await post({ report_code: 'INVOICE', format: 'pdf', csv_comment_lines: true, parameter_values: [{ name: 'invoice_id', value: '536365' }] }), 400, 'REQUEST_INVALID', 'csv_comment_lines');
+  assert.equal(api.runs.runs.size, before, 'nothing started');
+});
+
 void test('a failing data check is refused with its code on its parameter, and not started', async () => {
   const count = api.runs.runs.size;
   const error = assertRefused(await post({ report_code: 'INVOICE', format: 'PDF', parameter_values: [{ name: 'invoice_id', value: '999999' }] }), 400, 'INVOICE_NOT_FOUND', 'parameter_values.invoice_id');

@@ -80,3 +80,27 @@ test('a cancelled CSV render stops with an AbortError', async () => {
   const input = renderInput(def(), request, rowsPath, path.join(dir, 'out.csv'), { signal: ac.signal, onProgress: () => ac.abort() });
   await assert.rejects(new CsvRenderer().render(input), { name: 'AbortError' });
 });
+
+test('with csv_comment_lines the CSV starts with # lines naming report, period, zone and filters; a comment-aware parser reads the same rows', async () => {
+  const filters = { country: { in: ['United Kingdom', 'France\n# not a comment'] } };
+  const request = validated(shippedCatalog(), 'INVOICE_LINES', { from_date: '2010-12-01', to_date: '2011-12-09' }, { format: 'CSV', timezone: 'Europe/Oslo', filters });
+  request.request.csvCommentLines = true;
+  const input = renderInput(def(), request, fixture('invoice-lines-sample.ndjson'), out('commented.csv'));
+  await new CsvRenderer({ now: () => new Date('2024-05-01T10:00:00Z') }).render(input);
+  const text = readFileSync(input.outPath, 'utf8');
+  assert.equal(text.slice(0, text.indexOf('line_no,')), [
+    '# report_code: INVOICE_LINES',
+    '# period: 2010-12-01 – 2011-12-09',
+    '# timezone: Europe/Oslo',
+    '# filters: {"country":{"in":["United Kingdom","France\\n# not a comment"]}}',
+    '# generated_at: 2024-05-01T12:00:00+02:00',
+    '# request_id: 01JTESTREQUEST0000000000000',
+    '',
+  ].join('\r\n'));
+  const plain = validated(shippedCatalog(), 'INVOICE_LINES', { from_date: '2010-12-01', to_date: '2011-12-09' }, { format: 'CSV', timezone: 'Europe/Oslo', filters });
+  const plainInput = renderInput(def(), plain, fixture('invoice-lines-sample.ndjson'), out('plain.csv'));
+  await new CsvRenderer().render(plainInput);
+  const plainText = readFileSync(plainInput.outPath, 'utf8');
+  assert.ok(plainText.startsWith('line_no,'), 'off by default: the header comes first');
+  assert.deepEqual(parse(text, { columns: true, comment: '#' }), parse(plainText, { columns: true }));
+});
