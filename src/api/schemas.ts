@@ -69,7 +69,17 @@ export const DEFINITION_RESPONSE = {
     description: { type: 'string' },
     parameters: { type: 'object', additionalProperties: true },
     formats: { type: 'array', items: { type: 'string' } },
-    columns: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' } } } },
+    columns: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          type: { type: 'string' },
+          expand: { type: 'string', description: 'Present on a column that becomes one column per item the request\'s parameters make (all of `type`): `aging_buckets` is AR_AGING\'s `current`, `days_1_30`, …, `days_over_90` for its `intervals`.' },
+        },
+      },
+    },
     filters: {
       type: 'array',
       description: 'Fields `filters` may name, with their type and the operators allowed on them.',

@@ -166,7 +166,7 @@ export function definitionToWire(def: ReportDefinition) {
     description: def.description,
     parameters: def.parameters,
     formats: OUTPUT_FORMATS.filter((f) => def.formats[f] !== undefined),
-    columns: def.columns.map((c) => ({ name: c.name, type: c.type })),
+    columns: def.columns.map((c) => ({ name: c.name, type: c.type, ...(c.expand ? { expand: c.expand } : {}) })),
     filters: filterableFieldsToWire(def),
     has_period: def.period !== undefined,
     ...(def.period ? { period: { from_parameter: def.period.from_parameter, to_parameter: def.period.to_parameter } } : {}),

@@ -35,6 +35,10 @@ void test('every shipped definition is listed with both titles, its formats and 
     assert.ok(d.formats.length > 0, d.code);
     assert.equal(typeof d.parameters.properties, 'object');
   }
+  // AR_AGING's buckets column says it becomes a column per bucket of the request's intervals.
+  const aging = res.json().items.find((d: { code: string }) => d.code === 'AR_AGING') as { columns: { name: string; type: string; expand?: string }[] };
+  assert.deepEqual(aging.columns.find((c) => c.name === 'buckets'), { name: 'buckets', type: 'decimal', expand: 'aging_buckets' });
+  assert.ok(aging.columns.filter((c) => c.name !== 'buckets').every((c) => c.expand === undefined));
   const lines = res.json().items.find((d: { code: string }) => d.code === 'INVOICE_LINES') as { filters: { name: string; type: string; operators: string[] }[] };
   const quantity = lines.filters.find((f) => f.name === 'quantity');
   assert.deepEqual(quantity, { name: 'quantity', type: 'integer', operators: ['eq', 'gt', 'gte', 'lt', 'lte', 'between', 'in', 'nin'] });
