@@ -1,7 +1,7 @@
 /**
  * The HTTP API's snake_case wire shapes and their mapping to and from the camelCase domain types.
  */
-import { ReportError } from '../domain/errors.js';
+import { namedValue, ReportError } from '../domain/errors.js';
 import { checkExportLocations } from '../domain/export-locations.js';
 import {
   OUTPUT_FORMATS,
@@ -68,7 +68,7 @@ export function toReportRequest(body: CreateRequestBody, ids: { id: string; tena
     ]);
   }
   if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) {
-    throw new ReportError('FORMAT_UNSUPPORTED', `"${body.format}" is not an output format.`, [
+    throw new ReportError('FORMAT_UNSUPPORTED', `${namedValue(body.format, 'The requested format')} is not an output format.`, [
       { field: 'format', code: 'FORMAT_UNSUPPORTED', message: `Use one of ${OUTPUT_FORMATS.join(', ')}.` },
     ]);
   }

@@ -5,7 +5,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { ReportError } from '../domain/errors.js';
+import { namedValue, ReportError } from '../domain/errors.js';
 import { LANGUAGES, type ReportRequest, type ValidatedRequest } from '../domain/report-request.js';
 import { isValidTimeZone, periodFromDates } from '../domain/period.js';
 import type { FieldError } from '../domain/run-status.js';
@@ -39,7 +39,7 @@ function parameterValidator(def: ReportDefinition): ValidateFunction {
 export function validateRequest(catalog: Catalog, request: ReportRequest): ValidatedRequest {
   const def = catalog.get(request.reportCode);
   if (!def) {
-    throw new ReportError('REPORT_CODE_UNKNOWN', `Unknown report code "${request.reportCode}".`, [
+    throw new ReportError('REPORT_CODE_UNKNOWN', `Unknown report code ${namedValue(request.reportCode, '(the code sent)')}.`, [
       { field: 'report_code', code: 'REPORT_CODE_UNKNOWN', message: `Known codes: ${[...catalog.keys()].join(', ')}.` },
     ]);
   }
@@ -50,12 +50,12 @@ export function validateRequest(catalog: Catalog, request: ReportRequest): Valid
     ]);
   }
   if (!(LANGUAGES as readonly string[]).includes(request.language)) {
-    throw new ReportError('LANGUAGE_UNSUPPORTED', `Language "${request.language}" is not supported.`, [
+    throw new ReportError('LANGUAGE_UNSUPPORTED', `Language ${namedValue(request.language, '(the one sent)')} is not supported.`, [
       { field: 'language', code: 'LANGUAGE_UNSUPPORTED', message: `Supported languages: ${LANGUAGES.join(', ')}.` },
     ]);
   }
   if (!isValidTimeZone(request.timezone)) {
-    throw new ReportError('TIMEZONE_UNKNOWN', `"${request.timezone}" is not an IANA time zone.`, [
+    throw new ReportError('TIMEZONE_UNKNOWN', `${namedValue(request.timezone, 'The time zone sent')} is not an IANA time zone.`, [
       { field: 'timezone', code: 'TIMEZONE_UNKNOWN', message: 'Use an IANA name such as Europe/London.' },
     ]);
   }

@@ -3,7 +3,7 @@
  * integration, built on first use.
  */
 import type { Integrations } from '../config/integrations.js';
-import { ReportError } from '../domain/errors.js';
+import { namedValue, ReportError } from '../domain/errors.js';
 import { BigQueryDestination } from './bigquery-destination.js';
 import type { BucketDestination } from './bucket-destination.js';
 import { GcsDestination } from './gcs-destination.js';
@@ -26,7 +26,7 @@ export class BucketDestinations {
   get(id: string, variant: 'GCS' | 'S3'): BucketDestination {
     const integration = this.integrations.get(id);
     if (!integration || integration.type !== variant) {
-      throw new ReportError('INTEGRATION_UNKNOWN', `No ${variant} integration "${id}" is configured.`, [
+      throw new ReportError('INTEGRATION_UNKNOWN', `No ${variant} integration ${namedValue(id, '(the id sent)')} is configured.`, [
         { field: 'export_location.integration_id', code: 'INTEGRATION_UNKNOWN', message: `is not a configured ${variant} integration` },
       ]);
     }
@@ -42,7 +42,7 @@ export class BucketDestinations {
   bigQuery(id: string): BigQueryDestination {
     const integration = this.integrations.get(id);
     if (integration?.type !== 'BIGQUERY') {
-      throw new ReportError('INTEGRATION_UNKNOWN', `No BIGQUERY integration "${id}" is configured.`, [
+      throw new ReportError('INTEGRATION_UNKNOWN', `No BIGQUERY integration ${namedValue(id, '(the id sent)')} is configured.`, [
         { field: 'export_location.integration_id', code: 'INTEGRATION_UNKNOWN', message: 'is not a configured BIGQUERY integration' },
       ]);
     }

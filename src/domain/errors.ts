@@ -76,3 +76,17 @@ export class ReportError extends Error {
 export function isErrorCode(code: string): code is ErrorCode {
   return Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
 }
+
+/** A plain token: letters, digits, `_ + - .`, `/`-separated parts, at most 64 characters, no `..`. */
+const PLAIN_TOKEN = /^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_+.-]*(\/[A-Za-z0-9_+.-]+)*$/;
+
+/**
+ * How an error message names a value the client sent: quoted when it is a plain token such as a typo
+ * (`"docx"`, `"Europe/Olso"`), else `otherwise`, so an answer never repeats markup, paths, URLs or text
+ * that reads like a server's internals back to whoever crafted it (found by the e2e hostile-input test:
+ * `"ZWmG}(file:///et" is not an output format.`).
+ */
+export function namedValue(value: unknown, otherwise: string): string {
+  const text = String(value ?? '');
+  return text.length <= 64 && PLAIN_TOKEN.test(text) ? `"${text}"` : otherwise;
+}

@@ -6,7 +6,7 @@
 import { DateTime } from 'luxon';
 import type { Catalog } from '../catalog/load-catalog.js';
 import { validateRequest } from '../catalog/validate-request.js';
-import { ReportError } from '../domain/errors.js';
+import { namedValue, ReportError } from '../domain/errors.js';
 import type { ReportPeriod } from '../domain/report-request.js';
 import { isValidTimeZone } from '../domain/period.js';
 import { missedRuns, type MissedRun } from '../domain/subscription-missed.js';
@@ -219,7 +219,7 @@ export class SubscriptionService {
 
   private check(tenantId: string, template: ReportTemplate, schedule: SubscriptionSchedule): void {
     if (!isValidTimeZone(template.timezone)) {
-      throw new ReportError('TIMEZONE_UNKNOWN', `"${template.timezone}" is not an IANA time zone.`, [{ field: 'timezone', code: 'TIMEZONE_UNKNOWN', message: 'Use an IANA name such as Europe/Oslo.' }]);
+      throw new ReportError('TIMEZONE_UNKNOWN', `${namedValue(template.timezone, 'The time zone sent')} is not an IANA time zone.`, [{ field: 'timezone', code: 'TIMEZONE_UNKNOWN', message: 'Use an IANA name such as Europe/Oslo.' }]);
     }
     const problems = scheduleProblems(schedule);
     if (problems.length) throw new ReportError('SCHEDULE_INVALID', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);

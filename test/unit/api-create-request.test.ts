@@ -143,6 +143,11 @@ void test('an unsupported language is refused on language', async () => {
 void test('a format that does not exist, or that the report does not offer, is refused on format', async () => {
   assertRefused(await post({ report_code: 'INVOICE', format: 'docx', parameter_values: [{ name: 'invoice_id', value: '536365' }] }), 400, 'FORMAT_UNSUPPORTED', 'format');
   assertRefused(await post({ report_code: 'INVOICE', format: 'xml', parameter_values: [{ name: 'invoice_id', value: '536365' }] }), 400, 'FORMAT_UNSUPPORTED', 'format');
+  // A typo is named back; markup, paths and URLs are not echoed (the e2e hostile-input test found
+  // `"ZWmG}(file:///et" is not an output format.`).
+  assert.match(assertRefused(await post({ report_code: 'INVOICE', format: 'docx', parameter_values: [{ name: 'invoice_id', value: '536365' }] }), 400, 'FORMAT_UNSUPPORTED', 'format').message, /^"docx" is not/);
+  const hostile = assertRefused(await post({ report_code: 'INVOICE', format: 'ZWmG}(file:///et', parameter_values: [{ name: 'invoice_id', value: '536365' }] }), 400, 'FORMAT_UNSUPPORTED', 'format');
+  assert.equal(hostile.message, 'The requested format is not an output format.');
 });
 
 void test('csv_comment_lines is kept on a CSV request and shown on GET; with another format it is refused on its field', async () => {

@@ -10,7 +10,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { runDataChecks } from '../../catalog/run-data-checks.js';
 import { validateRequest } from '../../catalog/validate-request.js';
 import type { Integrations } from '../../config/integrations.js';
-import { ReportError } from '../../domain/errors.js';
+import { namedValue, ReportError } from '../../domain/errors.js';
 import { OUTPUT_FORMATS, type Language, type OutputFormat, type RunType } from '../../domain/report-request.js';
 import type { RunStatus } from '../../domain/run-status.js';
 import type { ReportDefinition } from '../../catalog/report-definition.js';
@@ -300,7 +300,7 @@ function checkIntegrations(body: CreateRequestBody, integrations: Integrations):
   locations.forEach((location, i) => {
     if (location.variant === 'LOCAL' || integrations.get(location.integration_id ?? '')?.type === location.variant) return;
     const field = Array.isArray(body.export_location) ? `export_location[${i}].integration_id` : 'export_location.integration_id';
-    throw new ReportError('INTEGRATION_UNKNOWN', `No ${location.variant} integration "${location.integration_id ?? ''}" is configured.`, [
+    throw new ReportError('INTEGRATION_UNKNOWN', `No ${location.variant} integration ${namedValue(location.integration_id, '(the id sent)')} is configured.`, [
       { field, code: 'INTEGRATION_UNKNOWN', message: `is not a configured ${location.variant} integration` },
     ]);
   });
