@@ -3,6 +3,7 @@
  * validates and serialises, and what /openapi.json publishes. Response schemas list every field a
  * response may carry, so nothing else can leak into one.
  */
+import { FORMAT_MEDIA_TYPES } from './negotiation.js';
 import { RUN_TYPES } from '../domain/report-request.js';
 import { RUN_STATUSES, STAGES } from '../domain/run-status.js';
 import { DELIVERY_STATUSES } from '../domain/webhook-delivery.js';
@@ -266,7 +267,7 @@ export const SIGNED_FILE_QUERY = {
  * Media types of report files, one per output format: the renderers' content types without their
  * `charset` (src/render/*-renderer.ts; test/unit/api-openapi-document.test.ts checks they agree).
  */
-export const REPORT_MEDIA_TYPES = ['application/pdf', 'text/html', 'text/csv', 'application/xml', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'text/plain'] as const;
+export const REPORT_MEDIA_TYPES: readonly string[] = Object.values(FORMAT_MEDIA_TYPES);
 
 const binary = { schema: { type: 'string', format: 'binary' } } as const;
 

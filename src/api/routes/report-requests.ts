@@ -20,7 +20,7 @@ import { FINAL_STATUSES } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
 import { applyDataRange } from '../data-range.js';
-import { formatFromAccept, languageFromAcceptLanguage } from '../negotiation.js';
+import { FORMAT_MEDIA_TYPES, formatFromAccept, languageFromAcceptLanguage } from '../negotiation.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
 import { ID_PARAMS, REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUEST_VIEW } from '../record-schemas.js';
 import { canonicalBodySha256, currentState, pageToWire, requestToWire, stateOfRecord, stateOfRun, type RequestState } from '../record-wire.js';
@@ -78,7 +78,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
           type: 'object',
           properties: {
             'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source, description: 'Repeat-safe key: the same key and body within 24 h returns the original request.' },
-            accept: { type: 'string', description: 'When the body has no `format`: the report file\'s media type, with q-values (`application/pdf`, `text/csv`, `application/xml`, `text/html`, `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`). Wildcards and `application/json` choose no format. Naming only formats the report lacks: 400 FORMAT_UNSUPPORTED. The answer is JSON either way.' },
+            accept: { type: 'string', description: `When the body has no \`format\`: the report file's media type, with q-values (${Object.values(FORMAT_MEDIA_TYPES).map((t) => `\`${t}\``).join(', ')}). Wildcards and \`application/json\` choose no format. Naming only formats the report lacks: 400 FORMAT_UNSUPPORTED. The answer is JSON either way.` },
             'accept-language': { type: 'string', description: 'When the body has no `language`: the best supported language (`en-GB` → `en`); none matching: `en`.' },
           },
         },
