@@ -115,6 +115,10 @@ export const SUBSCRIPTION_VIEW = {
   required: SUBSCRIPTION_SUMMARY.required,
   properties: {
     ...SUBSCRIPTION_SUMMARY.properties,
+    schedule_unavailable: {
+      type: 'boolean',
+      description: 'True when Temporal did not answer in time (down, or busy): the subscription is as stored, and schedule_paused, schedule_note, next_run_times and the schedule\'s last_runs are unknown (null or empty). A change this answers was made all the same.',
+    },
     schedule_paused: { type: ['boolean', 'null'] },
     schedule_note: { type: ['string', 'null'] },
     next_run_times: { type: 'array', items: { type: 'string', format: 'date-time' }, description: 'The next times (at most 10) that will produce a report, UTC: empty while paused; for MONTHLY on the LAST day only the last days of months.' },

@@ -100,6 +100,7 @@ export function subscriptionViewToWire(v: SubscriptionView, baseUrl: string) {
   const state = v.scheduleState;
   return {
     ...subscriptionToWire(v, baseUrl),
+    schedule_unavailable: v.scheduleUnavailable,
     schedule_paused: state?.paused ?? null,
     schedule_note: state?.note ?? null,
     next_run_times: v.nextRunTimes.map((t) => t.toISOString()),

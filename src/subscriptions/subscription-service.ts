@@ -20,8 +20,14 @@ import type { SubscriptionStore } from './subscription-store.js';
 
 /** A subscription with its schedule's live state. */
 export interface SubscriptionView extends Subscription {
-  /** Undefined when the schedule could not be found (deleted from outside). */
+  /** Undefined when the schedule could not be found (deleted from outside) or Temporal did not answer (`scheduleUnavailable`). */
   scheduleState?: ScheduleView;
+  /**
+   * True when Temporal did not answer within `LIVE_STATE_TIMEOUT_MS` (down, or a scheduler busy with
+   * thousands of runs): the view is then the stored row, and `scheduleState`, `nextRunTimes` and
+   * `manualRuns` are unknown (absent or empty). A change the view follows was made all the same.
+   */
+  scheduleUnavailable: boolean;
   /**
    * Scheduled times, while the subscription was active, whose runs did not happen because of an
    * outage longer than the catch-up window (see `missedRuns`): oldest first, at most the latest 50,
@@ -40,6 +46,19 @@ export interface SubscriptionView extends Subscription {
 
 /** How many runs started outside the schedule a subscription's view lists (as Temporal keeps the schedule's latest 10). */
 export const MANUAL_RUNS_SHOWN = 10;
+
+/**
+ * How long a view waits for each of Temporal's answers about a schedule (its describe, the list of
+ * triggered runs), in ms. Short beside the 20 s a change may take: a view's live part is not worth a
+ * client's timeout, and a change (at most 20 s) with its view then stays under the 30 s clients wait.
+ */
+export const LIVE_STATE_TIMEOUT_MS = 5_000;
+
+/** A schedule's live state as a view reads it: `unavailable` when Temporal did not answer in time. */
+interface LiveState {
+  state?: ScheduleView;
+  unavailable: boolean;
+}
 
 export interface CreateSubscription {
   name?: string;
@@ -95,6 +114,11 @@ export class SubscriptionService {
   async get(tenantId: string, id: string): Promise<SubscriptionView | undefined> {
     const row = await this.deps.store.get(tenantId, id);
     return row && this.view(row);
+  }
+
+  /** The stored subscription alone, without asking Temporal (what a change starts from). */
+  async find(tenantId: string, id: string): Promise<Subscription | undefined> {
+    return this.deps.store.get(tenantId, id);
   }
 
   /** A page of the tenant's subscriptions, oldest first, with the total count (see `SubscriptionStore.list`). */
@@ -237,13 +261,25 @@ export class SubscriptionService {
    * The view after a change that may have opened an active span (create, resume, schedule change).
    * Temporal's scheduler applies a change asynchronously, after the call returned (its first task, or
    * the signal); a describe is answered only after it, so the span starts once that answer is back:
-   * the schedule acts on times after it, never on the ones between the database write and then.
+   * the schedule acts on times after it, never on the ones between the database write and then. When
+   * no answer comes in time the span starts all the same: the change is made, and a time the
+   * scheduler then skips while it catches up is listed as missed, which it is.
    */
   private async applied(row: Subscription): Promise<SubscriptionView> {
-    const scheduleState = await this.deps.scheduler.describe(row.id);
+    const live = await this.live(row.id);
     // Under the schedule lock, so a change made meanwhile is wholly before or after this (see startOpenSpanNow).
     await this.deps.store.withScheduleLock(row.id, (tx) => this.deps.store.ledger.startOpenSpanNow(row.id, tx));
-    return this.view(row, scheduleState);
+    return this.view(row, live);
+  }
+
+  /** The schedule's description, or `unavailable` when Temporal did not answer within `LIVE_STATE_TIMEOUT_MS`. */
+  private async live(id: string): Promise<LiveState> {
+    try {
+      return { state: await this.deps.scheduler.describe(id, { timeoutMs: LIVE_STATE_TIMEOUT_MS }), unavailable: false };
+    } catch (err) {
+      if (isUnavailable(err)) return { unavailable: true };
+      throw err;
+    }
   }
 
   /** Makes the schedule match `row` (spec, snapshot, paused state and note); called under its schedule lock. */
@@ -251,13 +287,31 @@ export class SubscriptionService {
     await this.deps.scheduler.upsert(snapshot(row, this.deps.catalog), { paused: !row.active, ...(row.pausedReason ? { note: row.pausedReason } : {}) });
   }
 
-  private async view(row: Subscription, described?: ScheduleView): Promise<SubscriptionView> {
-    const scheduleState = described ?? (await this.deps.scheduler.describe(row.id));
+  private async view(row: Subscription, described?: LiveState): Promise<SubscriptionView> {
+    const live = described ?? (await this.live(row.id));
+    const scheduleState = live.state;
     const nextRunTimes = row.active && scheduleState && !scheduleState.paused
       ? scheduleState.nextRunTimes.filter((t) => isReportingRun(row.schedule, row.timezone, t))
       : [];
-    const [missedPeriods, manualRuns] = await Promise.all([this.missedPeriods(row, scheduleState), this.deps.scheduler.manualRuns(row.id, MANUAL_RUNS_SHOWN)]);
-    return { ...row, ...(scheduleState ? { scheduleState } : {}), nextRunTimes, missedPeriods, manualRuns };
+    const [missedPeriods, manualRuns] = await Promise.all([this.missedPeriods(row, scheduleState), this.manualRuns(row.id)]);
+    return {
+      ...row,
+      ...(scheduleState ? { scheduleState } : {}),
+      scheduleUnavailable: live.unavailable || manualRuns === undefined,
+      nextRunTimes,
+      missedPeriods,
+      manualRuns: manualRuns ?? [],
+    };
+  }
+
+  /** The latest triggered runs, or undefined when Temporal's visibility did not answer within `LIVE_STATE_TIMEOUT_MS`. */
+  private async manualRuns(id: string): Promise<ManualRun[] | undefined> {
+    try {
+      return await this.deps.scheduler.manualRuns(id, MANUAL_RUNS_SHOWN, { timeoutMs: LIVE_STATE_TIMEOUT_MS });
+    } catch (err) {
+      if (isUnavailable(err)) return undefined;
+      throw err;
+    }
   }
 
   /** From the subscription's active spans and ledger, judged by the schedule's catch-up window. */
@@ -268,6 +322,11 @@ export class SubscriptionService {
     const catchupWindowMs = state?.catchupWindowMs ?? this.deps.config.subscriptionCatchupDays * 86_400_000;
     return missedRuns(spans, recorded, { now, catchupWindowMs, lookBackDays: MISSED_LOOK_BACK_DAYS });
   }
+}
+
+/** Whether `err` is Temporal not answering (a fault or a deadline), as `SubscriptionScheduler` reports it. */
+function isUnavailable(err: unknown): boolean {
+  return err instanceof ReportError && err.code === 'UNAVAILABLE';
 }
 
 /** How far back missed periods are looked for, in days. */

@@ -53,8 +53,11 @@ export interface SubscriptionScheduler {
    * (schedule and report), on update too, so the Web UI never shows a schedule that was replaced.
    */
   upsert(input: ScheduledReportInput, state: { paused: boolean; note?: string }): Promise<void>;
-  /** @returns undefined when the schedule does not exist. */
-  describe(subscriptionId: string): Promise<ScheduleView | undefined>;
+  /**
+   * @param options.timeoutMs how long to wait for Temporal's answer, in ms (default 20 000).
+   * @returns undefined when the schedule does not exist.
+   */
+  describe(subscriptionId: string, options?: CallOptions): Promise<ScheduleView | undefined>;
   pause(subscriptionId: string, note: string): Promise<void>;
   resume(subscriptionId: string, note: string): Promise<void>;
   /** One run now, for the period that ends at the current time (BUFFER_ALL: after any running one). */
@@ -67,10 +70,23 @@ export interface SubscriptionScheduler {
    * The latest `limit` runs started outside the schedule (`runPeriod`), oldest first: workflow id,
    * start time and the report run id they ran or found.
    */
-  manualRuns(subscriptionId: string, limit: number): Promise<ManualRun[]>;
+  manualRuns(subscriptionId: string, limit: number, options?: CallOptions): Promise<ManualRun[]>;
   /** Starts one run for the explicit `input.period` now (outside the schedule, same duplicate rules). */
   runPeriod(input: ScheduledReportInput & { period: NonNullable<ScheduledReportInput['period']> }): Promise<void>;
 }
+
+/** Per call: `timeoutMs`, how long to wait for Temporal's answer in ms (default `SCHEDULE_CALL_TIMEOUT_MS`). */
+export interface CallOptions {
+  timeoutMs?: number;
+}
+
+/**
+ * How long a schedule call waits by default, in ms. A change is up to three calls (create, then
+ * describe and update when the schedule exists), and the scheduler answers a describe only between
+ * its own tasks: a dev server busy with thousands of runs once took more than 10 s for one PATCH under
+ * a fuzzer's load. 20 s stays under the 30 s a client such as the fuzzer waits.
+ */
+export const SCHEDULE_CALL_TIMEOUT_MS = 20_000;
 
 export interface SubscriptionSchedulesOptions {
   /** Task queue the workers poll. */
@@ -141,10 +157,10 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
     });
   }
 
-  async describe(subscriptionId: string): Promise<ScheduleView | undefined> {
+  async describe(subscriptionId: string, options: CallOptions = {}): Promise<ScheduleView | undefined> {
     let d: ScheduleDescription;
     try {
-      d = await this.call(() => this.client.schedule.getHandle(scheduleIdOf(subscriptionId)).describe());
+      d = await this.call(() => this.client.schedule.getHandle(scheduleIdOf(subscriptionId)).describe(), options.timeoutMs);
     } catch (err) {
       if (err instanceof ScheduleNotFoundError) return undefined;
       throw err;
@@ -222,7 +238,7 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
     );
   }
 
-  async manualRuns(subscriptionId: string, limit: number): Promise<ManualRun[]> {
+  async manualRuns(subscriptionId: string, limit: number, options: CallOptions = {}): Promise<ManualRun[]> {
     const prefix = `${scheduleIdOf(subscriptionId)}-manual-`;
     return this.call(async () => {
       const out: ManualRun[] = [];
@@ -234,19 +250,16 @@ export class SubscriptionSchedules implements SubscriptionScheduler {
         if (out.length >= limit) break;
       }
       return out.reverse();
-    });
+    }, options.timeoutMs);
   }
 
   /**
-   * Runs `fn` under a 20 s deadline; connection faults and the deadline become ReportError('UNAVAILABLE').
-   * A change is up to three calls (create, then describe and update when the schedule exists), and the
-   * scheduler answers a describe only between its own tasks: a dev server busy with thousands of runs
-   * once took more than 10 s for one PATCH under a fuzzer's load. 20 s stays under the 30 s a client
-   * such as the fuzzer waits.
+   * Runs `fn` under a deadline of `timeoutMs` (default `SCHEDULE_CALL_TIMEOUT_MS`); connection faults
+   * and the deadline become ReportError('UNAVAILABLE').
    */
-  private async call<R>(fn: () => Promise<R>): Promise<R> {
+  private async call<R>(fn: () => Promise<R>, timeoutMs = SCHEDULE_CALL_TIMEOUT_MS): Promise<R> {
     try {
-      return await this.client.withDeadline(Date.now() + 20_000, fn);
+      return await this.client.withDeadline(Date.now() + timeoutMs, fn);
     } catch (err) {
       if (isConnectionFault(err)) throw Object.assign(new ReportError('UNAVAILABLE', 'Temporal could not be reached; try again.'), { cause: err });
       throw err;

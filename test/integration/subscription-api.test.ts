@@ -162,6 +162,7 @@ void test('create stores the subscription and its schedule; pause, resume, patch
     const temporalTimes = described.info.nextActionTimes.map((t) => t.toISOString());
     assert.ok(temporalTimes.some((t) => !lastDayOfMonth(t)), 'Temporal lists days that produce no report too');
     assert.deepEqual(got.body.next_run_times, temporalTimes.filter(lastDayOfMonth));
+    assert.equal(got.body.schedule_unavailable, false, 'Temporal answered');
     assert.ok((got.body.next_run_times as string[]).length >= 2, String(got.body.next_run_times));
     assert.equal((await call(api, 'GET', `/report-subscriptions/${id}`, undefined, 'globex')).status, 404);
 
@@ -622,7 +623,7 @@ void test('scheduled times missed beyond the catch-up window are listed as misse
 });
 
 /** A schedule change a test can intercept. */
-type ScheduleChange = 'upsert' | 'pause' | 'resume' | 'delete';
+type ScheduleChange = 'upsert' | 'pause' | 'resume' | 'delete' | 'describe' | 'manualRuns';
 
 /** Schedules that run `before(change)` ahead of each change they pass to Temporal: to delay it, record it, or fail it. */
 class InterceptedSchedules extends SubscriptionSchedules {
@@ -649,7 +650,50 @@ class InterceptedSchedules extends SubscriptionSchedules {
     await this.before('delete');
     return super.delete(...args);
   }
+
+  override async describe(...args: Parameters<SubscriptionSchedules['describe']>): ReturnType<SubscriptionSchedules['describe']> {
+    await this.before('describe');
+    return super.describe(...args);
+  }
+
+  override async manualRuns(...args: Parameters<SubscriptionSchedules['manualRuns']>): ReturnType<SubscriptionSchedules['manualRuns']> {
+    await this.before('manualRuns');
+    return super.manualRuns(...args);
+  }
 }
+
+void test('while Temporal does not answer about a schedule, a change is made and answered, and views are the stored row marked schedule-unavailable', async () => {
+  const store = new SubscriptionStore(pgDb);
+  // While `silent`, reads of the schedule's state fail as they do when the scheduler does not answer in time (seen under a fuzzer's load).
+  let silent = false;
+  const schedules = new InterceptedSchedules(`silent-${uuidv7()}`, async (change) => {
+    if (silent && (change === 'describe' || change === 'manualRuns')) throw new ReportError('UNAVAILABLE', 'Temporal could not be reached; try again.');
+  });
+  const service = serviceOver(schedules);
+  const sub = await service.create('acme', { template: TEMPLATE, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true });
+  assert.equal(sub.scheduleUnavailable, false);
+  assert.ok(sub.nextRunTimes.length > 0, 'next runs while Temporal answers');
+  const handle = env.client.schedule.getHandle(`subscription-${sub.id}`);
+
+  silent = true;
+  const changed = await service.update('acme', sub.id, { schedule: { frequency: 'DAILY', timeOfDay: '07:00' } });
+  assert.ok(changed, 'the change is answered');
+  assert.deepEqual([changed.scheduleUnavailable, changed.scheduleState, changed.nextRunTimes, changed.manualRuns], [true, undefined, [], []]);
+  assert.equal(changed.schedule.timeOfDay, '07:00');
+  assert.equal((await store.get('acme', sub.id))?.schedule.timeOfDay, '07:00', 'stored');
+  assert.equal(actionInput(await handle.describe())?.schedule?.timeOfDay, '07:00', 'and on the schedule');
+  const spans = await store.ledger.spans(sub.id, new Date(0));
+  assert.equal(spans.filter((s) => s.to === undefined).length, 1, 'one open span: the subscription is active');
+  const got = await service.get('acme', sub.id);
+  assert.deepEqual([got?.scheduleUnavailable, got?.schedule.timeOfDay], [true, '07:00']);
+
+  silent = false;
+  const answered = await service.get('acme', sub.id);
+  assert.equal(answered?.scheduleUnavailable, false);
+  const oslo = (answered?.nextRunTimes ?? []).map((t) => DateTime.fromJSDate(t, { zone: 'Europe/Oslo' }).toFormat('HH:mm'));
+  assert.ok(oslo.length > 0 && oslo.every((t) => t === '07:00'), oslo.join());
+  assert.equal(await service.delete('acme', sub.id), true);
+});
 
 void test('an active span starts once Temporal has the change (create, resume, new schedule), so no time before the schedule acts counts as missed', async () => {
   const store = new SubscriptionStore(pgDb);

@@ -88,7 +88,7 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
 
     app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'Change a subscription in place (runs already started are unaffected)', params: SUBSCRIPTION_ID_PARAMS, body: PATCH_SUBSCRIPTION_BODY, response: { 200: SUBSCRIPTION_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req) => {
       const { id } = req.params;
-      const current = await service.get(req.tenantId, id);
+      const current = await service.find(req.tenantId, id);
       if (!current) throw notFound(id);
       const { schedule, name, ...report } = req.body;
       const template = Object.keys(report).length ? toTemplate({ ...templateToBody(current.template), ...report }) : undefined;
