@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { nodeArgsFor } from './entry-points.js';
 import { isWatchdogMessage } from './watchdog-message.js';
 
 export interface ManagedProcessOptions {
@@ -49,7 +49,6 @@ export interface ProcessIdentity {
   argv: string[];
 }
 
-const WATCHDOG = fileURLToPath(new URL('./watchdog.ts', import.meta.url));
 
 export class ManagedProcess {
   private child?: ChildProcess;
@@ -162,7 +161,7 @@ export class ManagedProcess {
 
   private argv(): string[] {
     const { command, args, watchdog } = this.options;
-    return watchdog ? [process.execPath, '--import', 'tsx', WATCHDOG, command, ...args] : [command, ...args];
+    return watchdog ? [process.execPath, ...nodeArgsFor('watchdog'), command, ...args] : [command, ...args];
   }
 }
 

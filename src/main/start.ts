@@ -22,6 +22,7 @@ import { ensureChromium } from '../setup/ensure-chromium.js';
 import { DEV_TENANT, devApiKeyPath, ensureDevApiKey, ensureDevUrlSigningKey } from '../setup/api-key.js';
 import { devServerProcess } from '../temporal/dev-server.js';
 import { writeWorkflowBundle } from '../temporal/workflow-bundle.js';
+import { nodeArgsFor } from './entry-points.js';
 import { createLogger } from './logger.js';
 import { ownIdentity, removePidFile, SUPERVISOR_PID_FILE, writePidFile } from './pid-files.js';
 import { stopStaleProcesses } from './stale-processes.js';
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   // Database: DATABASE_URL, or the embedded PGlite server.
   if (!config.databaseUrl) {
     await supervisor.start({
-      name: 'embedded-db', command: process.execPath, args: ['--import', 'tsx', path.join(config.home, 'src/main/embedded-db.ts')],
+      name: 'embedded-db', command: process.execPath, args: nodeArgsFor('embedded-db'),
       env: childEnv, cwd: config.home, readyLine: /^embedded-db ready /, readyTimeoutMs: 120_000,
     });
     childEnv.DATABASE_URL = effectiveDatabaseUrl(config);
@@ -104,11 +105,11 @@ async function main(): Promise<void> {
     childEnv.REPORTFLOW_WORKFLOW_BUNDLE = bundlePath;
   }
   await supervisor.start({
-    name: 'worker', command: process.execPath, args: ['--import', 'tsx', path.join(config.home, 'src/main/worker.ts')],
+    name: 'worker', command: process.execPath, args: nodeArgsFor('worker'),
     env: childEnv, cwd: config.home, readyLine: /worker ready/, readyTimeoutMs: 180_000,
   });
   await supervisor.start({
-    name: 'api', command: process.execPath, args: ['--import', 'tsx', path.join(config.home, 'src/main/api.ts')],
+    name: 'api', command: process.execPath, args: nodeArgsFor('api'),
     env: childEnv, cwd: config.home, readyLine: /api ready/, readyTimeoutMs: 60_000,
   });
 

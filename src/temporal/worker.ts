@@ -2,6 +2,7 @@
  * The report worker: runs `generateReport` workflows and the report activities on `config.taskQueue`.
  * Add worker processes (on more machines sharing the staging directory) to scale out.
  */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { ReportActivities } from '../../activities/index.js';
@@ -9,8 +10,11 @@ import type { Config } from '../config/settings.js';
 import type { ActivityFaultGuard } from './activity-fault-guard.js';
 import { WORKFLOW_TRACING_MODULE, type WorkerTracing } from './tracing.js';
 
-/** The workflow bundle's entry point (TypeScript source; the SDK's bundler compiles it). */
-export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+/**
+ * The workflow bundle's entry point, in the same tree as this file: the TypeScript source (the SDK's
+ * bundler compiles it), or its compiled JavaScript when running from dist/.
+ */
+export const workflowsPath = fileURLToPath(new URL(`../../workflows/index${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /** How long running activities may finish after shutdown starts. */
 export const SHUTDOWN_GRACE = '20 seconds';

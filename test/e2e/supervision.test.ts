@@ -1,6 +1,7 @@
 /**
  * `npm start` as a process supervisor, through the real thing (src/main/start.ts on free ports and a
- * temporary var/): each child killed with SIGKILL comes back with a new PID while the others keep
+ * temporary var/; the first suite runs the compiled JavaScript of `npm run build`, as `npm start` does,
+ * and checks that every Node.js child runs it too): each child killed with SIGKILL comes back with a new PID while the others keep
  * theirs and the service keeps producing reports; a run in flight when the worker dies ends
  * SUCCEEDED once; SIGKILL of `npm start` leaves no child running; a later start stops what an
  * earlier one left behind; a crash loop stops everything with a clear message.
@@ -14,7 +15,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { ApiClient } from '../helpers/api-client.js';
-import { startService, type RunningService } from '../helpers/service.js';
+import { PROJECT_ROOT, startService, type RunningService } from '../helpers/service.js';
 import type { PidFile } from '../../src/main/pid-files.js';
 import { isAlive } from '../../src/platform/process-alive.js';
 
@@ -54,9 +55,21 @@ describe('npm start restarts a child that dies and keeps the others running', { 
   let firstRun: string;
 
   before(async () => {
-    service = await startService({ env: SUPERVISION_ENV });
+    service = await startService({ env: SUPERVISION_ENV, compiled: true });
     api = new ApiClient(service.apiUrl, service.apiKey);
     firstRun = await invoiceSucceeds(api);
+  });
+
+  test('started compiled, every Node.js child runs the compiled JavaScript in dist/, not TypeScript through tsx', async () => {
+    const children = await service.children();
+    const dist = path.join(PROJECT_ROOT, 'dist', 'src', 'main');
+    for (const name of ['start', 'worker', 'api', 'embedded-db'] as const) {
+      const argv = children.get(name)?.argv ?? [];
+      assert.ok(argv.includes(path.join(dist, `${name}.js`)), `${name}: ${argv.join(' ')}`);
+      assert.ok(!argv.includes('tsx'), `${name} runs without tsx: ${argv.join(' ')}`);
+    }
+    const watchdog = children.get('temporal')?.watchdog?.argv ?? [];
+    assert.ok(watchdog.includes(path.join(dist, 'watchdog.js')), `the dev server's watchdog: ${watchdog.join(' ')}`);
   });
 
   after(async () => {

@@ -1,9 +1,10 @@
 /**
- * Starts the whole service the way a user does (`npm start`, i.e. src/main/start.ts) in a child
+ * Starts the whole service the way a user does (`npm start`: src/main/start.ts, compiled or through tsx) in a child
  * process, on free ports and a temporary var/ directory, and stops it with SIGINT like Ctrl-C.
  * Used by the end-to-end tests and the benchmark.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -64,6 +65,19 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** Start on the var/ directory and ports of an earlier service (which must have stopped or died). */
   reuse?: Pick<RunningService, 'varDir' | 'ports'>;
+  /**
+   * Run the compiled JavaScript as `npm start` does (`npm run build`, then dist/src/main/start.js; built
+   * once per test process by `buildDist`). Unset: the TypeScript sources through tsx, as in development.
+   */
+  compiled?: boolean;
+}
+
+let built: Promise<void> | undefined;
+
+/** Builds dist/ with the project's own `npm run build`, once per test process. @throws Error when the build fails. */
+export function buildDist(): Promise<void> {
+  built ??= promisify(execFile)('npm', ['run', '--silent', 'build'], { cwd: PROJECT_ROOT }).then(() => undefined);
+  return built;
 }
 
 /**
@@ -94,7 +108,9 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
 
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/main/start.ts')], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (options.compiled) await buildDist();
+  const entry = options.compiled ? [path.join(PROJECT_ROOT, 'dist/src/main/start.js')] : ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/main/start.ts')];
+  const child = spawn(process.execPath, entry, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
   const up = new Promise<void>((resolve, reject) => {
