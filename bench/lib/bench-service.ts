@@ -1,5 +1,6 @@
 /**
- * The service as the benchmark runs it: `npm start` on free ports and a fresh var/ (test/helpers/service.ts),
+ * The service as the benchmark runs it: `npm start` (the compiled JavaScript in dist/, as users run it) on
+ * free ports and a fresh var/ (test/helpers/service.ts),
  * on `databaseUrl` when given (else the embedded engine), with the two settings a benchmark client needs:
  * its loopback webhook receiver allow-listed, and the per-key rate limit (600 a minute) lifted, since
  * the benchmark sends more requests than that.
@@ -8,10 +9,12 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { startService, type RunningService } from '../../test/helpers/service.js';
 
-export function startBenchService(databaseUrl: string | undefined): Promise<RunningService> {
+/** @param options.compiled false runs the sources through tsx instead (to compare); default true. */
+export function startBenchService(databaseUrl: string | undefined, options: { compiled?: boolean } = {}): Promise<RunningService> {
   return startService({
     ...(databaseUrl ? { databaseUrl } : {}),
     echo: false,
+    compiled: options.compiled ?? true,
     env: { REPORTFLOW_WEBHOOK_ALLOW_HOSTS: '127.0.0.1', REPORTFLOW_RATE_LIMIT_PER_MINUTE: '1000000' },
   });
 }
