@@ -35,7 +35,7 @@ export function exportToBigQueryActivity(deps: Pick<ActivityDeps, 'staging' | 'b
     const { request, staged, index } = input;
     const location = request.exportLocations?.[index];
     if (location?.variant !== 'BIGQUERY') throw new ReportError('EXPORT_LOCATION_INVALID', `Export location ${index} is not a BIGQUERY location.`);
-    const destination = deps.buckets.bigQuery(location.integrationId);
+    const destination = await deps.buckets.bigQuery(location.integrationId);
     const ctx = Context.current();
     const alive = keepAlive(ctx, 0);
     const result = await inSpan('export BIGQUERY', { 'reportflow.rows': staged.rows }, () => destination.load(

@@ -45,7 +45,7 @@ export function exportToBucketActivity(deps: Pick<ActivityDeps, 'staging' | 'buc
     const parquet = location.formatType === 'PARQUET';
     const fileName = deliveredFileName(rendered.fileName, location);
     const { bucket, key } = objectLocation(location, request, fileName, input.period, field);
-    const destination = deps.buckets.get(location.integrationId, location.variant);
+    const destination = await deps.buckets.get(location.integrationId, location.variant);
     const ctx = Context.current();
     const alive = keepAlive(ctx, 0);
     try {

@@ -66,12 +66,12 @@ async function withdrawAll(
     // Nothing can have been delivered through an integration that is not configured.
     if (!deps.buckets.has(location.integrationId, location.variant)) continue;
     if (location.variant === 'BIGQUERY') {
-      bigQueryRows += await deps.buckets.bigQuery(location.integrationId).withdraw({
+      bigQueryRows += await (await deps.buckets.bigQuery(location.integrationId)).withdraw({
         datasetId: location.datasetId, table: location.streamName, runId: request.id, jobId: bigQueryJobId(request.id, index),
       });
     } else if (fileName) {
       const { bucket, key } = objectLocation(location, request, deliveredFileName(fileName, location), period, `export_location[${index}]`);
-      if (await deps.buckets.get(location.integrationId, location.variant).withdraw({ bucket, key }, request.id)) {
+      if (await (await deps.buckets.get(location.integrationId, location.variant)).withdraw({ bucket, key }, request.id)) {
         objects.push(`${location.variant === 'GCS' ? 'gs' : 's3'}://${bucket}/${key}`);
       }
     }

@@ -35,10 +35,10 @@ void test('malformed entries are refused with the integration named and no secre
   assert.throws(() => parseIntegrations([]), /expected a JSON object/);
 });
 
-void test('an unknown integration, or one of another kind, is INTEGRATION_UNKNOWN on integration_id', () => {
+void test('an unknown integration, or one of another kind, is INTEGRATION_UNKNOWN on integration_id', async () => {
   const buckets = new BucketDestinations(parseIntegrations({ g: { type: 'GCS', api_endpoint: 'http://127.0.0.1:1' } }), 600);
   for (const [id, variant] of [['nope', 'GCS'], ['g', 'S3']] as const) {
-    assert.throws(() => buckets.get(id, variant), (err: unknown) => err instanceof ReportError && err.code === 'INTEGRATION_UNKNOWN' && err.errors[0]?.field === 'export_location.integration_id');
+    await assert.rejects(buckets.get(id, variant), (err: unknown) => err instanceof ReportError && err.code === 'INTEGRATION_UNKNOWN' && err.errors[0]?.field === 'export_location.integration_id');
   }
-  assert.ok(buckets.get('g', 'GCS'));
+  assert.ok(await buckets.get('g', 'GCS'));
 });
