@@ -2,6 +2,9 @@
  * CSV: streamed from the staged rows to the file, one batch at a time, so a 541,909-row export holds
  * one batch in memory. RFC 4180 via csv-stringify: comma-separated, CRLF line ends, fields quoted only
  * when they contain a comma, quote or line break (quotes doubled); a header row of the column names.
+ * A line break is any CR or LF, not only CRLF: csv-stringify by itself quotes a field only when it
+ * holds the record delimiter whole, and a bare LF left unquoted ends the record early for readers
+ * that end records at LF (csv-parse, Python's csv module, Excel).
  * UTF-8 without BOM. Each batch of staged rows (see `readNdjsonBatches`) is stringified with
  * csv-stringify's sync API and written with backpressure: measured ~20% faster than piping rows one
  * by one through its stream API, with the same bytes.
@@ -43,7 +46,7 @@ export class CsvRenderer implements Renderer {
   /** @throws AbortError when `input.signal` aborts (the partial file is left for the caller). */
   async render(input: RenderInput): Promise<RenderOutput> {
     const toCells = cellTextFormatter(input.columns, input.validated.request.timezone);
-    const options = { columns: input.columns.map((c) => c.name), record_delimiter: 'windows' as const, cast: { boolean: String } };
+    const options = { columns: input.columns.map((c) => c.name), record_delimiter: 'windows' as const, quoted_match: /[\r\n]/, cast: { boolean: String } };
     const progress = batchProgress(input.onProgress);
     const comments = input.validated.request.csvCommentLines ? commentLines(input, (this.options.now ?? (() => new Date()))()) : '';
     async function* chunks(): AsyncGenerator<string> {

@@ -49,6 +49,28 @@ test('CSV follows RFC 4180: CRLF records, quotes only where needed, doubled inne
   assert.ok(text.includes('"Tag <script>alert(1)</script> & ""quoted"", comma\nsecond line"'));
 });
 
+test('a field holding a bare line feed or carriage return is quoted, so every reader sees one record per row', async () => {
+  // csv-stringify quotes a field only when it holds the record delimiter (CRLF) whole: a lone LF or CR
+  // was written bare, and readers that end records at LF (csv-parse, Python's csv, Excel) split the row.
+  const rows = staged().slice(0, 3);
+  rows[0]!.description = 'first line\nsecond line';
+  rows[1]!.description = 'carriage\rreturn';
+  rows[2]!.description = 'plain';
+  const rowsPath = out('bare-breaks.ndjson');
+  writeFileSync(rowsPath, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const request = validated(shippedCatalog(), 'INVOICE_LINES', { from_date: '2010-12-01', to_date: '2011-12-09' }, { format: 'CSV' });
+  const input = renderInput(def(), request, rowsPath, out('bare-breaks.csv'));
+  await new CsvRenderer().render(input);
+  const text = readFileSync(input.outPath, 'utf8');
+  assert.ok(text.includes(',"first line\nsecond line",'), text);
+  assert.ok(text.includes(',"carriage\rreturn",'), text);
+  assert.ok(text.includes(',plain,'), 'other fields stay unquoted');
+  for (const recordDelimiter of [undefined, ['\n', '\r\n']]) {
+    const records = parse(text, { columns: true, ...(recordDelimiter ? { record_delimiter: recordDelimiter } : {}) }) as Record<string, string>[];
+    assert.deepEqual(records.map((r) => r.description), ['first line\nsecond line', 'carriage\rreturn', 'plain']);
+  }
+});
+
 test('CSV in Oslo time shifts every timestamp by the Oslo offset', async () => {
   const request = validated(shippedCatalog(), 'INVOICE_LINES', { from_date: '2010-12-01', to_date: '2011-12-09' }, { format: 'CSV', timezone: 'Europe/Oslo' });
   const input = renderInput(def(), request, fixture('invoice-lines-sample.ndjson'), out('lines.csv'));
