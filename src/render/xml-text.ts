@@ -8,7 +8,8 @@
 const NAME = /^[A-Za-z_][A-Za-z0-9._-]*$/;
 /** Characters XML 1.0 cannot hold at all (C0 controls except tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). */
 const INVALID = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-const SPECIAL_TEXT = /[&<>]/g;
+/** `\r` too: XML readers turn a raw CR (and CRLF) into LF (XML 1.0 §2.11), so a CR in data is written as a reference. */
+const SPECIAL_TEXT = /[&<>\r]/g;
 const SPECIAL_ATTR = /[&<>"'\t\n\r]/g;
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
 
@@ -24,7 +25,7 @@ export function xmlValidText(text: string): string {
   return INVALID.test(text) ? text.replace(INVALID, '\uFFFD') : text;
 }
 
-/** Element content: `&`, `<`, `>` escaped (`>` too, so `]]>` cannot appear). */
+/** Element content: `&`, `<`, `>` escaped (`>` too, so `]]>` cannot appear), and CR as `&#13;`. */
 export function xmlText(text: string): string {
   return xmlValidText(text).replace(SPECIAL_TEXT, (c) => ENTITIES[c]!);
 }

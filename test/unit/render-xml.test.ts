@@ -76,6 +76,18 @@ test('characters XML 1.0 cannot hold are replaced, so the file stays well-formed
   assert.ok(![...text].some((c) => c.charCodeAt(0) < 9), 'no control characters left');
 });
 
+test('a carriage return in data is written as &#13;: XML readers turn a raw CR (and CRLF) into LF', async () => {
+  const dir = tempDir('rf-xml-');
+  const rowsPath = path.join(dir, 'rows.ndjson');
+  writeFileSync(rowsPath, JSON.stringify({ line_no: 1, invoice_no: '1', invoice_date: '2011-07-01T08:00:00.000Z', stock_code: 'X', description: 'windows\r\nline and lone\rcr', quantity: 1, unit_price: '1', line_total: '1', customer_id: null, country: 'Norway' }) + '\n');
+  const { text } = await renderSample('UTC', rowsPath);
+  assert.ok(text.includes('<description>windows&#13;\nline and lone&#13;cr</description>'), text);
+  assert.ok(!text.includes('\r'), 'no raw CR in the file');
+  const parsed = create(text).end({ format: 'object' }) as Obj;
+  const line = ((parsed.invoice_lines as Obj).line as Obj);
+  assert.equal(line.description, 'windows\r\nline and lone\rcr', 'the value reads back as it was');
+});
+
 test('XML streams large inputs and reports progress', async () => {
   const dir = tempDir('rf-xml-');
   const rowsPath = path.join(dir, 'rows.ndjson');
@@ -90,6 +102,7 @@ test('XML streams large inputs and reports progress', async () => {
 test('XML text and attribute escaping, and element names checked', async () => {
   const { xmlAttr, xmlName, xmlText } = await import('../../src/render/xml-text.js');
   assert.equal(xmlText('a <b> & "c" ]]>'), 'a &lt;b&gt; &amp; "c" ]]&gt;');
+  assert.equal(xmlText('a\r\nb\tc'), 'a&#13;\nb\tc');
   assert.equal(xmlAttr('x"y\'<&>\n'), 'x&quot;y&apos;&lt;&amp;&gt;&#10;');
   assert.equal(xmlText('\uD800 lone surrogate'), '\uFFFD lone surrogate');
   assert.equal(xmlText('emoji 🎁 stays'), 'emoji 🎁 stays');
