@@ -57,6 +57,8 @@ export interface RealStack {
   finished(id: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** One GET as tenant `acme` whose answer is a file: status, headers and the raw bytes. */
   download(url: string): Promise<{ status: number; headers: Record<string, unknown>; bytes: Buffer }>;
+  /** Starts the API listening on a free port of 127.0.0.1 (for clients over HTTP, e.g. the CLI); its base URL. */
+  listen(): Promise<string>;
   /** Runs `fn` while the worker polls; stops the worker, the API and Chromium afterwards. */
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -115,6 +117,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
       const res = await app.inject({ method: 'GET', url, headers: { 'x-api-key': STACK_API_KEY } });
       return { status: res.statusCode, headers: res.headers, bytes: res.rawPayload };
     },
+    listen: () => app.listen({ host: '127.0.0.1', port: 0 }),
     async run(fn) {
       try {
         return await worker.runUntil(fn);

@@ -7,16 +7,18 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { runCli } from '../../src/cli/index.js';
+import { loadConfig } from '../../src/config/settings.js';
 import { migrate } from '../../src/data/migrate.js';
 import { MIGRATIONS } from '../../src/data/migrations/index.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
 import { loadOnlineRetailSample } from '../fixtures/online-retail-sample.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { OTHER_TENANT_API_KEY, realStack, type RealStack } from '../helpers/real-stack.js';
+import { OTHER_TENANT_API_KEY, realStack, STACK_API_KEY, type RealStack } from '../helpers/real-stack.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 
 const TEMPLATES = path.resolve(import.meta.dirname, '../../templates');
@@ -153,5 +155,39 @@ void test('configurations are the tenant\'s own, bad presets are refused naming 
     assert.equal((await stack.call('GET', `/v1/report-configurations/${id}`)).status, 404);
     const gone = await stack.call('POST', '/v1/report-generate-requests', { report_configuration_id: id });
     assert.deepEqual([gone.status, gone.body.error.code], [404, 'REPORT_CONFIGURATION_NOT_FOUND']);
+  });
+});
+
+void test('the CLI saves a configuration from a JSON file, lists and shows it, runs it and downloads the file, and deletes it', { timeout: 120_000 }, async () => {
+  const dir = path.join(root, 'cli');
+  const stack = await realStack({ temporal, db, root: dir, templatesDir: TEMPLATES });
+  await stack.run(async () => {
+    const config = loadConfig({ REPORTFLOW_API_URL: await stack.listen(), REPORTFLOW_API_KEY: STACK_API_KEY, REPORTFLOW_HOME: dir });
+    const cli = async (...argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(argv, { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, config });
+      return { code, stdout: out.join(''), stderr: err.join('') };
+    };
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, 'preset.json');
+    await writeFile(file, JSON.stringify({ ...PRESET, name: 'CLI bulk lines' }));
+    const created = await cli('configurations', 'create', file, '--json');
+    assert.equal(created.code, 0, created.stderr);
+    const { id } = JSON.parse(created.stdout) as { id: string };
+    assert.match((await cli('configurations', 'list', '--name', 'cli bulk')).stdout, new RegExp(`^${id}  v1  INVOICE_LINES CSV  "CLI bulk lines"\n$`));
+    const shown = await cli('configurations', 'get', id);
+    assert.match(shown.stdout, /^filters +{"quantity":{"gte":12}}$/m);
+
+    const out = path.join(dir, 'bulk.csv');
+    const ran = await cli('generate', '--configuration', id, '--wait', '--out', out, '--json');
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.deepEqual([JSON.parse(ran.stdout).report_configuration_id, JSON.parse(ran.stdout).format], [id, 'CSV']);
+    assert.deepEqual((parse(await readFile(out), { columns: true }) as Record<string, string>[]).map((r) => r.line_no), await julyLines(12));
+
+    assert.equal((await cli('configurations', 'delete', id)).code, 0);
+    const gone = await cli('generate', '--configuration', id);
+    assert.equal(gone.code, 2);
+    assert.match(gone.stderr, /REPORT_CONFIGURATION_NOT_FOUND/);
   });
 });
