@@ -5,40 +5,20 @@
  * saved, a request's fields replace the preset's, a change bumps the version while earlier runs keep
  * theirs, another tenant sees nothing, bad presets are 400 naming the field, and a deleted one is gone.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { runCli } from '../../src/cli/index.js';
 import { loadConfig } from '../../src/config/settings.js';
-import { migrate } from '../../src/data/migrate.js';
-import { MIGRATIONS } from '../../src/data/migrations/index.js';
-import { PgDatabase } from '../../src/data/pg-database.js';
-import { loadOnlineRetailSample } from '../fixtures/online-retail-sample.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { OTHER_TENANT_API_KEY, realStack, STACK_API_KEY, type RealStack } from '../helpers/real-stack.js';
+import { useRetailDatabase } from '../helpers/retail-database.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 
 const TEMPLATES = path.resolve(import.meta.dirname, '../../templates');
 const temporal = useTemporalTestServer();
-let pgServer: TestPostgres;
-let db: PgDatabase;
-let root: string;
-
-before(async () => {
-  pgServer = await startTestPostgres();
-  db = new PgDatabase({ url: pgServer.url, applicationName: 'report-configurations' });
-  await loadOnlineRetailSample(db);
-  await migrate(db, { dataDir: '', seed: false }, MIGRATIONS.filter((m) => m.id !== '0001-retail-schema'));
-  root = await mkdtemp(path.join(tmpdir(), 'reportflow-configurations-'));
-});
-after(async () => {
-  await db?.close();
-  await pgServer?.stop();
-  if (root) await rm(root, { recursive: true, force: true });
-});
+const retail = useRetailDatabase('report-configurations');
 
 const JULY = [{ name: 'from_date', value: '2011-07-01' }, { name: 'to_date', value: '2011-07-31' }];
 /** July 2011's invoice lines of 12 items or more, as CSV, in UTC. */
@@ -47,7 +27,7 @@ const OTHER_TENANT = { 'x-api-key': OTHER_TENANT_API_KEY };
 
 /** Line numbers of July 2011's lines with at least `minQuantity` items, by SQL, in the report's order. */
 async function julyLines(minQuantity: number): Promise<string[]> {
-  const rows = await db.query<{ line_no: number }>(
+  const rows = await retail.db.query<{ line_no: number }>(
     `SELECT line_no FROM retail.invoice_line WHERE invoice_date >= '2011-07-01T00:00:00Z' AND invoice_date < '2011-08-01T00:00:00Z' AND quantity >= $1 ORDER BY invoice_date, line_no`,
     [minQuantity],
   );
@@ -71,7 +51,7 @@ async function csvLines(stack: RealStack, runId: unknown): Promise<string[]> {
 }
 
 void test('a saved configuration runs as saved, a request\'s fields replace its own, and a change bumps the version while earlier runs keep theirs', { timeout: 180_000 }, async () => {
-  const stack = await realStack({ temporal, db, root: path.join(root, 'runs'), templatesDir: TEMPLATES });
+  const stack = await realStack({ temporal, db: retail.db, root: path.join(retail.root, 'runs'), templatesDir: TEMPLATES });
   await stack.run(async () => {
     const saved = await stack.call('POST', '/v1/report-configurations', PRESET);
     assert.equal(saved.status, 201, JSON.stringify(saved.body));
@@ -105,7 +85,7 @@ void test('a saved configuration runs as saved, a request\'s fields replace its 
 });
 
 void test('configurations are the tenant\'s own, bad presets are refused naming the field, and a deleted one no longer runs', { timeout: 120_000 }, async () => {
-  const stack = await realStack({ temporal, db, root: path.join(root, 'rules'), templatesDir: TEMPLATES });
+  const stack = await realStack({ temporal, db: retail.db, root: path.join(retail.root, 'rules'), templatesDir: TEMPLATES });
   await stack.run(async () => {
     // A clean slate for the counts below: the other test's configurations go (as a client would remove them).
     for (const c of (await stack.call('GET', '/v1/report-configurations?limit=100')).body.items as { id: string }[]) {
@@ -159,8 +139,8 @@ void test('configurations are the tenant\'s own, bad presets are refused naming 
 });
 
 void test('the CLI saves a configuration from a JSON file, lists and shows it, runs it and downloads the file, and deletes it', { timeout: 120_000 }, async () => {
-  const dir = path.join(root, 'cli');
-  const stack = await realStack({ temporal, db, root: dir, templatesDir: TEMPLATES });
+  const dir = path.join(retail.root, 'cli');
+  const stack = await realStack({ temporal, db: retail.db, root: dir, templatesDir: TEMPLATES });
   await stack.run(async () => {
     const config = loadConfig({ REPORTFLOW_API_URL: await stack.listen(), REPORTFLOW_API_KEY: STACK_API_KEY, REPORTFLOW_HOME: dir });
     const cli = async (...argv: string[]) => {
