@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog/load-catalog.js';
 import type { Config } from '../config/settings.js';
 import type { Database } from '../data/database.js';
 import type { Destination } from '../destinations/destination.js';
+import type { ReportConfigurationStore } from '../configurations/report-configuration-store.js';
 import type { SubscriptionService } from '../subscriptions/subscription-service.js';
 import type { RunGateway } from '../temporal/report-runs.js';
 import type { Integrations } from '../config/integrations.js';
@@ -50,6 +51,11 @@ export interface ApiDeps {
   metricsRegistry?: Registry;
   /** Report subscriptions (PostgreSQL + Temporal Schedules); without it `/v1/report-subscriptions` is not served. */
   subscriptions?: SubscriptionService;
+  /**
+   * Saved report configurations (PostgreSQL); without it `/v1/report-configurations` is not served and
+   * a request naming `report_configuration_id` is answered 404 REPORT_CONFIGURATION_NOT_FOUND.
+   */
+  configurations?: ReportConfigurationStore;
 }
 
 /** Base URL for links: `publicUrl`, else `http://<apiHost>:<apiPort>` (as webhook links use). */

@@ -4,7 +4,7 @@
  *   reportflow generate INVOICE --param invoice_id=536365 --format pdf --wait
  *   reportflow status <id> | cancel <id> | list [--status RUNNING] [--all]
  *   reportflow download <id> [--out file] | download-url <id> | reports list | reports delete <id>
- *   reportflow definitions | subscriptions …
+ *   reportflow definitions | subscriptions … | configurations … | generate --configuration <id>
  *
  * Exit codes: 0 done; 1 the API could not be reached (or another fault); 2 refused or the run failed.
  */
@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config/settings.js';
 import { registerCancel } from './commands/cancel.js';
+import { registerConfigurations } from './commands/configurations.js';
 import { registerDefinitions } from './commands/definitions.js';
 import { registerDownload } from './commands/download.js';
 import { registerDownloadUrl } from './commands/download-url.js';
@@ -50,6 +51,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
   registerReports(program, io, done);
   registerDefinitions(program, io, done);
   registerSubscriptions(program, io, done);
+  registerConfigurations(program, io, done);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -31,6 +31,9 @@ export interface RunBody {
   run_type?: 'MANUAL' | 'SCHEDULED' | 'BACKFILL';
   /** The subscription whose run this is; null for MANUAL runs. */
   report_subscription_id?: string | null;
+  /** The saved report configuration this run was made from, and its version then (README "Report configurations"). */
+  report_configuration_id?: string;
+  report_configuration_version?: number;
   created_at: string;
   completed_at?: string;
   report?: {

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: { httpStatus: 429, retryable: true, description: 'The API key or token sent more than `REPORTFLOW_RATE_LIMIT_PER_MINUTE` requests this minute; retry after the `Retry-After` header\'s seconds.' },
   METHOD_NOT_ALLOWED: { httpStatus: 405, retryable: false, description: 'The path exists but does not take this method; the `Allow` header lists the ones it does.' },
   NOT_FOUND: { httpStatus: 404, retryable: false, description: 'No such resource for this tenant (another tenant\'s ids are reported the same way).' },
+  REPORT_CONFIGURATION_NOT_FOUND: { httpStatus: 404, retryable: false, description: 'A report generate request names a `report_configuration_id` that is unknown to the tenant (another tenant\'s or a deleted configuration included).' },
   REPORT_NOT_READY: { httpStatus: 409, retryable: true, description: 'The report file was asked for before the run succeeded.' },
   WEBHOOK_REJECTED: { httpStatus: 502, retryable: false, description: 'The webhook receiver answered with a 3xx or 4xx status other than 408 and 429; the delivery is not tried again.' },
   WEBHOOK_UNDELIVERED: { httpStatus: 502, retryable: true, description: 'The webhook receiver could not be reached, timed out or answered 5xx, 408 or 429 on every attempt for 24 hours (or the delivery was stopped); the delivery shows the last answer or error, and `POST /v1/report-generate-requests/{id}/webhook-deliveries/redeliver` sends the event again.' },

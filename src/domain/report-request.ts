@@ -116,6 +116,12 @@ export interface ReportRequest {
   runType?: RunType;
   /** The subscription whose run this is; absent for API requests. */
   reportSubscriptionId?: string;
+  /**
+   * The saved report configuration this run was made from (`report_configuration_id`) and its version
+   * then: a later change of the configuration does not change what an earlier run says it used.
+   */
+  reportConfigurationId?: string;
+  reportConfigurationVersion?: number;
   format: OutputFormat;
   language: Language;
   timezone: string;

@@ -40,6 +40,9 @@ const API_KEYS = [
 const ACME_CUSTOMER = `acme-cust-${SUFFIX}`;
 const GLOBEX_CUSTOMER = `globex-cust-${SUFFIX}`;
 const CREATE = '/v1/report-generate-requests';
+const CONFIGS = '/v1/report-configurations';
+/** A saved report configuration: invoice 536365 as HTML. */
+const configBody = (name: string) => ({ name, report_code: 'INVOICE', format: 'HTML', parameter_values: [{ name: 'invoice_id', value: '536365' }] });
 /** Paths owned by the subscriptions work (issue 4): checked by the todo test below, not by the coverage rule. */
 const isSubscriptionOp = (key: string) => key.includes('/v1/report-subscriptions');
 
@@ -226,6 +229,24 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
     assert.ok((await s.expect(200, { method: 'POST', path: '/v1/reports/search', body: { include_deleted: true, customer_id: ACME_CUSTOMER } })).body.items.some((r: Json) => r.id === B.id));
     assert.ok((await s.expect(200, { method: 'GET', path: `${CREATE}/${B.id}` })).body.report.deleted_at);
 
+    // Report configurations: save, read, list, change, run (the request's format in place of the saved one), delete.
+    const saved = await s.expect(201, { method: 'POST', path: CONFIGS, body: configBody(`contract-${SUFFIX}`) });
+    assert.equal(saved.headers.get('location'), saved.body.links.self);
+    const confPath = `${CONFIGS}/${saved.body.id}`;
+    assert.equal((await s.expect(200, { method: 'GET', path: confPath })).body.version, 1);
+    const listed = await s.expect(200, { method: 'GET', path: `${CONFIGS}?report_code=INVOICE&name=CONTRACT-${SUFFIX}&limit=5` });
+    assert.deepEqual([listed.body.total, listed.body.items[0]?.id], [1, saved.body.id]);
+    await s.expect(400, { method: 'GET', path: `${CONFIGS}?limit=0` }, { code: 'REQUEST_INVALID' });
+    await s.expect(400, { method: 'POST', path: CONFIGS, body: { ...configBody('bad'), parameter_values: [{ name: 'invoice_id', value: '999999' }] } }, { code: 'INVOICE_NOT_FOUND' });
+    assert.equal((await s.expect(200, { method: 'PATCH', path: confPath, body: { format: 'PDF' } })).body.version, 2);
+    await s.expect(400, { method: 'PATCH', path: confPath, body: { colour: 'blue' } }, { code: 'REQUEST_INVALID' });
+    const fromConf = await s.expect(201, { method: 'POST', path: CREATE, body: { report_configuration_id: saved.body.id, format: 'HTML' } });
+    assert.deepEqual([fromConf.body.report_code, fromConf.body.format, fromConf.body.report_configuration_id, fromConf.body.report_configuration_version], ['INVOICE', 'HTML', saved.body.id, 2]);
+    assert.equal((await acme.waitForRun(String(fromConf.body.id), { intervalMs: 250 })).final.status, 'SUCCEEDED');
+    await s.expect(204, { method: 'DELETE', path: confPath });
+    for (const method of ['GET', 'PATCH', 'DELETE']) await s.expect(404, { method, path: confPath, ...(method === 'PATCH' ? { body: { name: 'gone' } } : {}) }, { code: 'NOT_FOUND' });
+    await s.expect(404, { method: 'POST', path: CREATE, body: { report_configuration_id: saved.body.id } }, { code: 'REPORT_CONFIGURATION_NOT_FOUND' });
+
     // 401 from every documented operation that needs credentials.
     for (const op of contract.operations().filter((k) => !isSubscriptionOp(k))) {
       const [method, template] = op.split(' ') as [string, string];
@@ -365,7 +386,19 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
     const { A, G } = runs;
     const idPath = (p: string) => p.replace('{id}', String(A.id));
     type Scope = 'create' | 'id' | 'list' | 'catalog';
-    const endpoints: { method: string; path: string; permission: Permission | null; scope: Scope; body?: Json }[] = [
+    // A configuration of each tenant: acme's is the one refused to the others, globex's the one its lists show.
+    const acmeConf = await s.expect(201, { method: 'POST', path: CONFIGS, body: configBody(`acme-matrix-${SUFFIX}`) });
+    const globexConf = await globex.post(CONFIGS, configBody(`globex-matrix-${SUFFIX}`));
+    assert.equal(globexConf.status, 201, JSON.stringify(globexConf.body));
+    secrets.acme.add(String(acmeConf.body.id));
+    const confPath = `${CONFIGS}/${acmeConf.body.id}`;
+    /** `own`: the item another tenant's list must show (default: globex's run G). */
+    const endpoints: { method: string; path: string; permission: Permission | null; scope: Scope; body?: Json; own?: string }[] = [
+      { method: 'POST', path: CONFIGS, permission: 'REPORT_CONFIGURATION.MANAGE', scope: 'create', body: configBody(`matrix-${SUFFIX}`) },
+      { method: 'GET', path: CONFIGS, permission: 'REPORT_CONFIGURATION.VIEW', scope: 'list', own: String(globexConf.body.id) },
+      { method: 'GET', path: confPath, permission: 'REPORT_CONFIGURATION.VIEW', scope: 'id' },
+      { method: 'PATCH', path: confPath, permission: 'REPORT_CONFIGURATION.MANAGE', scope: 'id', body: { name: 'taken over' } },
+      { method: 'DELETE', path: confPath, permission: 'REPORT_CONFIGURATION.MANAGE', scope: 'id' },
       { method: 'POST', path: CREATE, permission: 'REPORT_GENERATE_REQUEST.CREATE', scope: 'create', body: invoiceBody('536365', 'HTML') },
       { method: 'GET', path: idPath(`${CREATE}/{id}`), permission: 'REPORT_GENERATE_REQUEST.VIEW', scope: 'id' },
       { method: 'GET', path: CREATE, permission: 'REPORT_GENERATE_REQUEST.VIEW', scope: 'list' },
@@ -419,7 +452,7 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
           if (status === 401) assert.ok(res.headers.get('www-authenticate'), `${where}: WWW-Authenticate`);
           if (status === 403) assert.match(res.body.error.message, new RegExp(e.permission!.replace('.', '\\.')), where);
         }
-        if (expected === 'tenant-list') assert.ok(res.body.items.some((i: Json) => i.id === G.id), `${where}: globex sees its own item`);
+        if (expected === 'tenant-list') assert.ok(res.body.items.some((i: Json) => i.id === (e.own ?? G.id)), `${where}: globex sees its own item`);
         // The only acme text allowed in the answer is what the caller itself sent.
         const sent = `${e.path} ${JSON.stringify(e.body ?? {})}`;
         for (const secret of secrets.acme) if (!sent.includes(secret) && res.text.includes(secret)) leaks.push(`${where}: answer contains acme's ${secret}`);
@@ -428,9 +461,11 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
     assert.deepEqual(leaks, [], leaks.join('\n'));
     assert.ok(checked > 90, `${checked} combinations checked`);
 
-    // The refused DELETE and cancel changed nothing.
+    // The refused DELETE and cancel changed nothing, nor the refused changes of acme's configuration.
     const stillThere = await s.expect(200, { method: 'GET', path: `/v1/reports/${A.id}` });
     assert.equal(stillThere.body.deleted_at, null);
+    const confAfter = await s.expect(200, { method: 'GET', path: confPath });
+    assert.deepEqual([confAfter.body.version, confAfter.body.name], [1, `acme-matrix-${SUFFIX}`]);
     // Valid credentials do work: a JWT for acme, and acme's key sees none of globex's records.
     const token = await jwt('acme', ['REPORT_GENERATE_REQUEST.VIEW', 'REPORT.VIEW']);
     assert.equal((await s.expect(200, { method: 'GET', path: `${CREATE}/${A.id}` }, { headers: { authorization: `Bearer ${token}` } })).body.id, A.id);

@@ -16,6 +16,7 @@ import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { loadConfig, type Config } from '../../src/config/settings.js';
 import type { Integrations } from '../../src/config/integrations.js';
 import type { Database } from '../../src/data/database.js';
+import { ReportConfigurationStore } from '../../src/configurations/report-configuration-store.js';
 import { BucketDestinations } from '../../src/destinations/bucket-destinations.js';
 import { LocalDestination } from '../../src/destinations/local-destination.js';
 import { UrlSigner } from '../../src/downloads/signed-url.js';
@@ -31,6 +32,8 @@ import type { TemporalTestServer } from './temporal.js';
 
 /** The API key of tenant `acme` on the stack's API. */
 export const STACK_API_KEY = 'key-a';
+/** The API key of a second tenant, `globex`: pass it as the `x-api-key` header of `call` to act as it. */
+export const OTHER_TENANT_API_KEY = 'key-b';
 
 export interface RealStackOptions {
   temporal: TemporalTestServer;
@@ -48,12 +51,14 @@ export interface RealStack {
   records: PgRecordStore;
   rendering: Rendering;
   worker: Worker;
-  /** One API call as tenant `acme`, with `headers` besides the key: status and parsed JSON body. */
-  call(method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, headers?: Record<string, string>): Promise<{ status: number; body: ReturnType<typeof JSON.parse> }>;
+  /** One API call as tenant `acme` (unless `headers` carry another `x-api-key`): status and parsed JSON body. */
+  call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, headers?: Record<string, string>): Promise<{ status: number; body: ReturnType<typeof JSON.parse> }>;
   /** The request `id` as tenant `acme` once its run has ended (or as last read after `timeoutMs`, default 60 s). */
   finished(id: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** One GET as tenant `acme` whose answer is a file: status, headers and the raw bytes. */
   download(url: string): Promise<{ status: number; headers: Record<string, unknown>; bytes: Buffer }>;
+  /** Starts the API listening on a free port of 127.0.0.1 (for clients over HTTP, e.g. the CLI); its base URL. */
+  listen(): Promise<string>;
   /** Runs `fn` while the worker polls; stops the worker, the API and Chromium afterwards. */
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -88,13 +93,14 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
     runs: new ReportRuns(options.temporal.env.client, { taskQueue: config.taskQueue }),
     signer: new UrlSigner(TEST_SIGNING_KEY),
     logger: pino({ level: 'silent' }),
-    apiKeys: ApiKeys.parse(`acme:${STACK_API_KEY}`),
+    apiKeys: ApiKeys.parse(`acme:${STACK_API_KEY},globex:${OTHER_TENANT_API_KEY}`),
+    configurations: new ReportConfigurationStore(options.db),
   });
   const worker = await createReportWorker({ config, activities, connection: options.temporal.env.nativeConnection, workflowBundle: options.temporal.bundle });
   return {
     config, records, rendering, worker,
     async call(method, url, payload, headers = {}) {
-      const res = await app.inject({ method, url, headers: { ...headers, 'x-api-key': STACK_API_KEY }, ...(payload ? { payload } : {}) });
+      const res = await app.inject({ method, url, headers: { 'x-api-key': STACK_API_KEY, ...headers }, ...(payload ? { payload } : {}) });
       return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : {} };
     },
     async finished(id, timeoutMs = 60_000) {
@@ -111,6 +117,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
       const res = await app.inject({ method: 'GET', url, headers: { 'x-api-key': STACK_API_KEY } });
       return { status: res.statusCode, headers: res.headers, bytes: res.rawPayload };
     },
+    listen: () => app.listen({ host: '127.0.0.1', port: 0 }),
     async run(fn) {
       try {
         return await worker.runUntil(fn);

@@ -3,39 +3,18 @@
  * worker activities on a Temporal test server against a real PostgreSQL holding the Online Retail
  * sample, the files downloaded and checked against SQL over the same database.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { migrate } from '../../src/data/migrate.js';
-import { MIGRATIONS } from '../../src/data/migrations/index.js';
-import { PgDatabase } from '../../src/data/pg-database.js';
-import { loadOnlineRetailSample } from '../fixtures/online-retail-sample.js';
 import { pdfText } from '../helpers/pdf-text.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { realStack, type RealStack } from '../helpers/real-stack.js';
+import { useRetailDatabase } from '../helpers/retail-database.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 
 const TEMPLATES = path.resolve(import.meta.dirname, '../../templates');
 const temporal = useTemporalTestServer();
-let pgServer: TestPostgres;
-let db: PgDatabase;
-let root: string;
-
-before(async () => {
-  pgServer = await startTestPostgres();
-  db = new PgDatabase({ url: pgServer.url, applicationName: 'request-defaults-run' });
-  await loadOnlineRetailSample(db);
-  await migrate(db, { dataDir: '', seed: false }, MIGRATIONS.filter((m) => m.id !== '0001-retail-schema'));
-  root = await mkdtemp(path.join(tmpdir(), 'reportflow-defaults-'));
-});
-after(async () => {
-  await db?.close();
-  await pgServer?.stop();
-  if (root) await rm(root, { recursive: true, force: true });
-});
+const retail = useRetailDatabase('request-defaults-run');
 
 /** Requests a report (with `headers`), waits for it to succeed and downloads it. */
 async function runReport(stack: RealStack, body: object, headers: Record<string, string> = {}): Promise<{ run: Record<string, unknown>; file: { headers: Record<string, unknown>; bytes: Buffer } }> {
@@ -51,12 +30,12 @@ async function runReport(stack: RealStack, body: object, headers: Record<string,
 
 /** Line numbers of the invoice lines in `[from, to)` by SQL, in invoice date order. */
 async function linesBetween(from: string, to: string): Promise<string[]> {
-  const rows = await db.query<{ line_no: number }>('SELECT line_no FROM retail.invoice_line WHERE invoice_date >= $1 AND invoice_date < $2 ORDER BY invoice_date, line_no', [from, to]);
+  const rows = await retail.db.query<{ line_no: number }>('SELECT line_no FROM retail.invoice_line WHERE invoice_date >= $1 AND invoice_date < $2 ORDER BY invoice_date, line_no', [from, to]);
   return rows.map((r) => String(r.line_no));
 }
 
 void test('a request without timezone runs in REPORTFLOW_DEFAULT_TIME_ZONE: the day holds the rows of that zone\'s day, also as data_from/data_to', { timeout: 180_000 }, async () => {
-  const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES, config: { defaultTimeZone: 'Asia/Tokyo' } });
+  const stack = await realStack({ temporal, db: retail.db, root: retail.root, templatesDir: TEMPLATES, config: { defaultTimeZone: 'Asia/Tokyo' } });
   await stack.run(async () => {
     const day = [{ name: 'from_date', value: '2011-07-01' }, { name: 'to_date', value: '2011-07-01' }];
     const tokyo = await runReport(stack, { report_code: 'INVOICE_LINES', format: 'CSV', parameter_values: day });
@@ -81,7 +60,7 @@ void test('a request without timezone runs in REPORTFLOW_DEFAULT_TIME_ZONE: the 
 });
 
 void test('Accept and Accept-Language choose the file of a real run: a Norwegian PDF, the answer JSON', { timeout: 180_000 }, async () => {
-  const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES });
+  const stack = await realStack({ temporal, db: retail.db, root: retail.root, templatesDir: TEMPLATES });
   await stack.run(async () => {
     const body = { report_code: 'SALES_SUMMARY', timezone: 'Europe/London', parameter_values: [{ name: 'from_date', value: '2010-12-01' }, { name: 'to_date', value: '2010-12-31' }] };
     const { run, file } = await runReport(stack, body, { accept: 'text/csv;q=0.5, application/pdf', 'accept-language': 'nb-NO, no;q=0.9, en;q=0.5' });
@@ -95,7 +74,7 @@ void test('Accept and Accept-Language choose the file of a real run: a Norwegian
 });
 
 void test('a PDF in nb, sv, da and de: translated labels, title, note, month and country names; nb prints as no', { timeout: 240_000 }, async () => {
-  const stack = await realStack({ temporal, db, root, templatesDir: TEMPLATES });
+  const stack = await realStack({ temporal, db: retail.db, root: retail.root, templatesDir: TEMPLATES });
   const expected = {
     nb: ['Salgsoversikt', 'Nettosalg', 'desember 2010', 'Storbritannia', 'Frankrike', 'Demoselger'],
     sv: ['Försäljningsöversikt', 'Nettoförsäljning', 'december 2010', 'Storbritannien', 'Frankrike', 'Demosäljare'],

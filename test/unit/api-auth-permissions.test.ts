@@ -17,6 +17,7 @@ import { buildApiServer, type ApiDeps } from '../../src/api/server.js';
 import { UrlSigner } from '../../src/downloads/signed-url.js';
 import type { RecordStore } from '../../src/records/records.js';
 import type { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
+import type { ReportConfigurationStore } from '../../src/configurations/report-configuration-store.js';
 import { authStackApp } from '../helpers/auth-stack.js';
 import { MemoryRecordStore } from '../helpers/memory-record-store.js';
 import { BASE_URL, FakeDatabase, FakeDestination, FakeRuns, fixtureCatalog, type JsonBody } from '../helpers/api-fixture.js';
@@ -159,7 +160,7 @@ describe('route declarations', () => {
 const untouched = <T extends object>(what: string) => new Proxy({}, { get: () => () => { throw new Error(`${what} is not used by these tests`); } }) as T;
 
 /** The real server over the fixture fakes, with the given keys, JWTs and rate limit. */
-function realServer(options: { apiKeys: ApiKeys; jwt?: JwtVerifier; subscriptions?: SubscriptionService; records?: RecordStore }): FastifyInstance {
+function realServer(options: { apiKeys: ApiKeys; jwt?: JwtVerifier; subscriptions?: SubscriptionService; configurations?: ReportConfigurationStore; records?: RecordStore }): FastifyInstance {
   const { catalog, dir } = fixtureCatalog();
   const deps: ApiDeps = {
     config: { maxBodyBytes: 65536, publicUrl: BASE_URL, apiHost: '127.0.0.1', apiPort: 8080, downloadUrlTtlSeconds: 900, idempotencyTtlHours: 24 },
@@ -170,6 +171,7 @@ function realServer(options: { apiKeys: ApiKeys; jwt?: JwtVerifier; subscription
     records: options.records ?? untouched<RecordStore>('records'),
     signer: new UrlSigner(SECRET),
     subscriptions: options.subscriptions,
+    configurations: options.configurations,
   };
   const app = buildApiServer(deps);
   app.addHook('onClose', async () => rmSync(dir, { recursive: true, force: true }));
@@ -203,6 +205,28 @@ describe('the real server', () => {
     const app = realServer({ apiKeys: ApiKeys.parse('acme:k'), subscriptions: untouched<SubscriptionService>('subscriptions') });
     try {
       assert.deepEqual(undeclared(await v1Routes(app)), []);
+    } finally {
+      await app.close();
+    }
+  });
+
+  void test('every /v1/report-configurations route declares a permission: VIEW to read, MANAGE to change, and a key with every permission has both', async () => {
+    const app = realServer({ apiKeys: ApiKeys.parse('acme:k,acme:viewer:REPORT_CONFIGURATION.VIEW'), configurations: untouched<ReportConfigurationStore>('configurations') });
+    try {
+      const routes = await v1Routes(app);
+      assert.deepEqual(undeclared(routes), []);
+      const configurationRoutes = routes.filter((r) => r.url.startsWith('/v1/report-configurations')).map((r) => `${String(r.method)} ${r.url} ${String(r.config?.permission)}`).sort();
+      assert.deepEqual(configurationRoutes, [
+        'DELETE /v1/report-configurations/:id REPORT_CONFIGURATION.MANAGE',
+        'GET /v1/report-configurations REPORT_CONFIGURATION.VIEW',
+        'GET /v1/report-configurations/:id REPORT_CONFIGURATION.VIEW',
+        'PATCH /v1/report-configurations/:id REPORT_CONFIGURATION.MANAGE',
+        'POST /v1/report-configurations REPORT_CONFIGURATION.MANAGE',
+      ]);
+      assert.ok(ApiKeys.parse('acme:k').principalFor('k')!.permissions.has('REPORT_CONFIGURATION.MANAGE'));
+      const refused = await app.inject({ method: 'POST', url: '/v1/report-configurations', headers: { 'x-api-key': 'viewer' }, payload: { name: 'x' } });
+      assert.equal(refused.statusCode, 403);
+      assert.equal(refused.json().error.errors[0].message, 'REPORT_CONFIGURATION.MANAGE is required.');
     } finally {
       await app.close();
     }

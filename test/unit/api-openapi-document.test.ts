@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { loadConfig } from '../../src/config/settings.js';
+import { ReportConfigurationStore } from '../../src/configurations/report-configuration-store.js';
 import { createRenderers } from '../../src/render/index.js';
 import { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
 import { SubscriptionStore } from '../../src/subscriptions/subscription-store.js';
@@ -27,6 +28,7 @@ before(async () => {
   api = await startTestApi({
     catalog,
     subscriptions: new SubscriptionService({ store: new SubscriptionStore(new FakeDatabase()), scheduler: notCalled, catalog, config: { subscriptionCatchupDays: 7, subscriptionBackfillMaxRuns: 366 }, newId: () => 'unused' }),
+    configurations: new ReportConfigurationStore(new FakeDatabase()),
   });
   doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
 });
@@ -90,4 +92,27 @@ void test('ids, limits and free text carry the bounds the server enforces', () =
     assert.equal(body(key).required, false, `${key}: the body may be left out`);
   }
   assert.equal(body('POST /v1/report-generate-requests').required, true);
+});
+
+void test('report configurations are documented: their five operations, the ids they take, and a request that may name one instead of a report code', () => {
+  const op = (key: string) => operations().find(([k]) => k === key)?.[1];
+  for (const key of ['POST /v1/report-configurations', 'GET /v1/report-configurations', 'GET /v1/report-configurations/{id}', 'PATCH /v1/report-configurations/{id}', 'DELETE /v1/report-configurations/{id}']) {
+    assert.ok(op(key), `${key} is documented`);
+  }
+  assert.ok(op('POST /v1/report-configurations')!.responses['201'].headers.Location, 'a new configuration\'s URL');
+  assert.deepEqual(Object.keys(op('DELETE /v1/report-configurations/{id}')!.responses).filter((s) => s < '400'), ['204']);
+  for (const key of ['GET /v1/report-configurations/{id}', 'PATCH /v1/report-configurations/{id}', 'DELETE /v1/report-configurations/{id}']) {
+    assert.equal((op(key)!.parameters as JsonBody[]).find((p) => p.name === 'id')!.schema.pattern, '^[A-Za-z0-9-]{1,64}$', key);
+    assert.ok(op(key)!.responses['404'], `${key}: 404`);
+  }
+  const saved = op('POST /v1/report-configurations')!.requestBody.content['application/json'].schema;
+  assert.deepEqual(saved.required, ['name', 'report_code', 'format']);
+  for (const runOnly of ['generate_at', 'data_from', 'data_to', 'invoice_id', 'report_configuration_id']) assert.equal(saved.properties[runOnly], undefined, `${runOnly} belongs to a request only`);
+  const generate = op('POST /v1/report-generate-requests')!;
+  const body = generate.requestBody.content['application/json'].schema;
+  assert.equal(body.required, undefined, 'report_code may be left out when report_configuration_id is given');
+  assert.equal(body.properties.report_configuration_id.pattern, '^[A-Za-z0-9-]{1,64}$');
+  assert.match(generate.responses['404'].description, /REPORT_CONFIGURATION_NOT_FOUND/);
+  const view = generate.responses['201'].content['application/json'].schema.properties;
+  assert.deepEqual([view.report_configuration_id.type, view.report_configuration_version.type], ['string', 'integer']);
 });

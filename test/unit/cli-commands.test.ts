@@ -119,7 +119,8 @@ void test('bin/reportflow.js runs the CLI through tsx as `npx reportflow` does',
   const run = promisify(execFile);
   const help = await run(process.execPath, [path.join(ROOT, 'bin/reportflow.js'), '--help'], { cwd: ROOT });
   assert.match(help.stdout, /Usage: reportflow/);
-  assert.match(help.stdout, /generate \[options\] <report_code>/);
+  assert.match(help.stdout, /generate \[options\] \[report_code\]/);
+  assert.match(help.stdout, /configurations +saved report configurations/);
   const defs = await run(process.execPath, [path.join(ROOT, 'bin/reportflow.js'), 'definitions'], {
     cwd: cli.home,
     env: { ...process.env, REPORTFLOW_API_URL: cli.url, REPORTFLOW_API_KEY: KEYS.acme, REPORTFLOW_HOME: cli.home },

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseParam } from '../../src/cli/commands/generate.js';
+import { parseParam, requestBody } from '../../src/cli/commands/generate.js';
 import type { RunView } from '../../src/temporal/report-runs.js';
 import { startCliHarness, type CliHarness } from '../helpers/cli-fixture.js';
 import { freePort } from '../helpers/free-port.js';
@@ -119,7 +119,17 @@ void test('a malformed --param or a missing argument exits 2 with usage help', a
   assert.match(bad.stderr, /--param expects name=value/);
   const noCode = await cli.run(['generate']);
   assert.equal(noCode.code, 2);
-  assert.match(noCode.stderr, /missing required argument 'report_code'/);
+  assert.match(noCode.stderr, /give a report code or --configuration <id>, not both/);
+  const both = await cli.run(['generate', 'INVOICE', '--configuration', '0193c5e2-7a1b-7c3d-9e4f-0123456789ab']);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /not both/);
+});
+
+void test('--configuration sends the configuration id and only the fields the options give, so the saved ones stay', () => {
+  const id = '0193c5e2-7a1b-7c3d-9e4f-0123456789ab';
+  assert.deepEqual(requestBody(undefined, { configuration: id }), { report_configuration_id: id });
+  assert.deepEqual(requestBody(undefined, { configuration: id, format: 'xml', param: ['from_date=2011-08-01'] }), { report_configuration_id: id, parameter_values: [{ name: 'from_date', value: '2011-08-01' }], format: 'xml' });
+  assert.deepEqual(requestBody('INVOICE', {}), { report_code: 'INVOICE', parameter_values: [], format: 'pdf' }, 'without a configuration: as before');
 });
 
 void test('an API that cannot be reached exits 1', async () => {

@@ -13,6 +13,8 @@ export const PERMISSIONS = [
   'REPORT.DELETE',
   'SUBSCRIPTION.VIEW',
   'SUBSCRIPTION.MANAGE',
+  'REPORT_CONFIGURATION.VIEW',
+  'REPORT_CONFIGURATION.MANAGE',
 ] as const;
 
 /** One permission name, e.g. `REPORT.VIEW`. */

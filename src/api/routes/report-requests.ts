@@ -3,31 +3,28 @@
  * the run's webhook event again.
  * A request is validated against its report definition, its filters and its data checks before
  * anything is stored or started, so bad input is answered at once with 400 and changes nothing.
+ * A request may run a saved report configuration (`report_configuration_id`), its own fields in
+ * place of the configuration's (src/api/configuration-wire.ts); the run records the id and version.
  * Records come from the service's store (src/records); a run still going shows its live stage, and a
  * run Temporal knows before its first record write (a subscription's) is read from Temporal.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { runDataChecks } from '../../catalog/run-data-checks.js';
-import { validateRequest } from '../../catalog/validate-request.js';
-import type { Integrations } from '../../config/integrations.js';
-import { namedValue, ReportError } from '../../domain/errors.js';
-import { OUTPUT_FORMATS, type Language, type OutputFormat, type RunType } from '../../domain/report-request.js';
+import { ReportError } from '../../domain/errors.js';
+import type { ReportRequest, RunType } from '../../domain/report-request.js';
 import type { RunStatus } from '../../domain/run-status.js';
-import type { ReportDefinition } from '../../catalog/report-definition.js';
 import { WEBHOOK_RETRY_SCHEDULE } from '../../domain/webhook-delivery.js';
 import { AddressAllowList } from '../../notifiers/address-guard.js';
 import { FINAL_STATUSES } from '../../records/records.js';
+import { resolveGenerateBody, type GenerateRequestBody } from '../configuration-wire.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
-import { applyDataRange } from '../data-range.js';
-import { FORMAT_MEDIA_TYPES, formatFromAccept, languageFromAcceptLanguage } from '../negotiation.js';
+import { FORMAT_MEDIA_TYPES } from '../negotiation.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
 import { ID_PARAMS, REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUEST_VIEW } from '../record-schemas.js';
 import { canonicalBodySha256, currentState, pageToWire, requestToWire, stateOfRecord, stateOfRun, type RequestState } from '../record-wire.js';
+import { checkedRequest, negotiatedFields } from '../request-checks.js';
 import { RUN_ID_PATTERN, uuidv7 } from '../request-id.js';
 import { CREATE_REQUEST_BODY } from '../schemas.js';
-import { checkWebhookAddress } from '../webhook-address-check.js';
-import { toReportRequest, type CreateRequestBody } from '../wire.js';
 
 /** The answer for an id that is unknown to the caller's tenant (another tenant's id included). */
 export function runNotFound(id: string): ReportError {
@@ -64,12 +61,12 @@ interface SearchBody {
 
 const TAGS = ['Report generate requests'];
 
-export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs' | 'config' | 'records' | 'integrations'>): FastifyPluginAsync {
+export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs' | 'config' | 'records' | 'integrations' | 'configurations'>): FastifyPluginAsync {
   return async (app) => {
     const links = { baseUrl: baseUrlOf(deps.config) };
     const webhookAllow = new AddressAllowList(deps.config.webhookAllowHosts ?? []);
 
-    app.post<{ Body: CreateRequestBody }>('/report-generate-requests', {
+    app.post<{ Body: GenerateRequestBody }>('/report-generate-requests', {
       config: { permission: 'REPORT_GENERATE_REQUEST.CREATE' },
       schema: {
         tags: TAGS,
@@ -85,24 +82,18 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
         body: CREATE_REQUEST_BODY,
         response: {
           201: { ...REQUEST_VIEW, headers: { Location: { type: 'string', description: 'The new request\'s URL.' }, 'X-Idempotency-Replayed': { type: 'string', enum: ['true'], description: 'Present on a replay of an earlier request with the same Idempotency-Key.' } } },
-          ...errorResponses({ body: true }, { 400: VALIDATION_400, 409: 'IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another body.' }),
+          ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: 'REPORT_CONFIGURATION_NOT_FOUND: `report_configuration_id` names no configuration of this tenant (or a deleted one).', 409: 'IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another body.' }),
         },
       },
     }, async (req, reply) => {
       const idempotencyKey = idempotencyKeyOf(req);
-      const negotiated = negotiatedFields(req, deps.catalog.get(req.body.report_code));
-      const defaults = { timezone: deps.config.defaultTimeZone ?? 'UTC', ...negotiated };
-      const request = { ...toReportRequest(req.body, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() }, defaults), runType: 'MANUAL' as const };
-      applyDataRange(req.body, deps.catalog.get(request.reportCode), request);
-      const validated = validateRequest(deps.catalog, request);
-      if (deps.catalog.get(request.reportCode)?.run_mode === 'inline') request.runMode = 'inline';
-      if (deps.integrations) checkIntegrations(req.body, deps.integrations);
-      await checkWebhookAddress(request.notify?.webhookUrl, webhookAllow);
-      try {
-        await runDataChecks(deps.db, deps.catalog.get(request.reportCode)!, validated);
-      } catch (err) {
-        throw databaseFault(err);
-      }
+      const { body: asked, configuration } = await resolveGenerateBody(deps.configurations, req.tenantId, req.body);
+      const negotiated = negotiatedFields(req, asked, deps.catalog.get(asked.report_code));
+      const request: ReportRequest = {
+        ...(await checkedRequest(deps, asked, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() }, negotiated, webhookAllow)),
+        runType: 'MANUAL',
+        ...(configuration ? { reportConfigurationId: configuration.id, reportConfigurationVersion: configuration.version } : {}),
+      };
       const claim = idempotencyKey === undefined
         ? undefined
         : { key: idempotencyKey, bodySha256: canonicalBodySha256({ ...negotiated, ...req.body }), ttlSeconds: deps.config.idempotencyTtlHours * 3600 };
@@ -269,19 +260,6 @@ function runFinished(status: RunStatus): ReportError {
   ]);
 }
 
-/**
- * `format` and `language` the `Accept` / `Accept-Language` headers choose for fields the body leaves
- * out (src/api/negotiation.ts); they are part of the request an Idempotency-Key stands for. For an
- * unknown report any format may be chosen: validation then names the report code.
- * @throws ReportError('FORMAT_UNSUPPORTED') on `Accept` when it names only formats the report lacks.
- */
-function negotiatedFields(req: FastifyRequest<{ Body: CreateRequestBody }>, def: ReportDefinition | undefined): { format?: OutputFormat; language?: Language } {
-  const offered = def ? OUTPUT_FORMATS.filter((f) => def.formats[f] !== undefined) : OUTPUT_FORMATS;
-  const format = req.body.format === undefined ? formatFromAccept(req.headers.accept, offered) : undefined;
-  const language = req.body.language === undefined ? languageFromAcceptLanguage(req.headers['accept-language']) : undefined;
-  return { ...(format ? { format } : {}), ...(language ? { language } : {}) };
-}
-
 /** @throws ReportError('REQUEST_INVALID') naming the header when it is malformed or sent twice. */
 function idempotencyKeyOf(req: FastifyRequest): string | undefined {
   const raw = req.headers['idempotency-key'];
@@ -292,16 +270,4 @@ function idempotencyKeyOf(req: FastifyRequest): string | undefined {
     ]);
   }
   return raw;
-}
-
-/** @throws ReportError('INTEGRATION_UNKNOWN') naming the location when its integration is not configured for its kind. */
-function checkIntegrations(body: CreateRequestBody, integrations: Integrations): void {
-  const locations = body.export_location === undefined ? [] : Array.isArray(body.export_location) ? body.export_location : [body.export_location];
-  locations.forEach((location, i) => {
-    if (location.variant === 'LOCAL' || integrations.get(location.integration_id ?? '')?.type === location.variant) return;
-    const field = Array.isArray(body.export_location) ? `export_location[${i}].integration_id` : 'export_location.integration_id';
-    throw new ReportError('INTEGRATION_UNKNOWN', `No ${location.variant} integration ${namedValue(location.integration_id, '(the id sent)')} is configured.`, [
-      { field, code: 'INTEGRATION_UNKNOWN', message: `is not a configured ${location.variant} integration` },
-    ]);
-  });
 }

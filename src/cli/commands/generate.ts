@@ -1,5 +1,5 @@
 /**
- * `reportflow generate <REPORT_CODE>`: asks for a report and prints its id; with `--wait` follows it
+ * `reportflow generate <REPORT_CODE>` (or `--configuration <id>`, a saved preset): asks for a report and prints its id; with `--wait` follows it
  * to the end and downloads the file (sha256 verified). Delivery (`--export`), notification
  * (`--webhook`, `--email`), `--filter`, `--metadata`, `--generate-at` and `--idempotency-key` become
  * the request's fields and header (see ../request-options.ts for their syntax).
@@ -14,7 +14,9 @@ import { waitForRun } from '../wait-for-run.js';
 
 interface GenerateOptions extends GlobalOptions {
   param?: string[];
-  format: string;
+  /** Absent: `pdf`, unless a configuration is run (then its own format). */
+  format?: string;
+  configuration?: string;
   language?: string;
   timezone?: string;
   customer?: string;
@@ -48,9 +50,10 @@ export function registerGenerate(program: Command, io: CliIo, done: (code: ExitC
   program
     .command('generate')
     .description('ask for a report; prints its id (with --wait: follows it and downloads the file)')
-    .argument('<report_code>', 'report definition code, e.g. INVOICE (see `reportflow definitions`)')
+    .argument('[report_code]', 'report definition code, e.g. INVOICE (see `reportflow definitions`); not with --configuration')
+    .option('-c, --configuration <id>', 'run this saved report configuration; the options given replace its fields of the same name, whole')
     .option('-p, --param <name=value>', 'a report parameter (repeatable)', repeatable)
-    .option('-f, --format <format>', 'pdf, html, csv, xml or xlsx', 'pdf')
+    .option('-f, --format <format>', 'pdf, html, csv, xml or xlsx (default: pdf, or the configuration\'s)')
     .option('-l, --language <language>', 'en, no (= nb), sv, da or de (default: en)')
     .option('-t, --timezone <zone>', 'IANA time zone for dates and the period (default: the service\'s REPORTFLOW_DEFAULT_TIME_ZONE, UTC unless set)')
     .option('--customer <id>', 'customer id the report is for')
@@ -67,22 +70,28 @@ export function registerGenerate(program: Command, io: CliIo, done: (code: ExitC
     .option('-o, --out <file>', 'where to save the report (implies --wait; default: its file name)')
     .option('--json', 'print JSON instead of text')
     .option('--poll-ms <ms>', 'time between status polls with --wait, in ms', (v) => Number(v), 250)
-    .action(async (reportCode: string, _opts: unknown, command: Command) => {
+    .action(async (reportCode: string | undefined, _opts: unknown, command: Command) => {
       done(await generate(reportCode, command.optsWithGlobals<GenerateOptions>(), io));
     })
     .addHelpText('after', REQUEST_OPTIONS_HELP);
 }
 
-/** The POST body for `generate`'s options. @throws UsageError for a malformed option value. */
-export function requestBody(reportCode: string, opts: Omit<GenerateOptions, 'pollMs'>): Record<string, unknown> {
+/**
+ * The POST body for `generate`'s options: with `--configuration`, only the fields the options give, so
+ * the configuration's own stay (the API replaces a field given, whole).
+ * @throws UsageError for a malformed option value, or for neither or both of a report code and `--configuration`.
+ */
+export function requestBody(reportCode: string | undefined, opts: Omit<GenerateOptions, 'pollMs'>): Record<string, unknown> {
+  if ((reportCode === undefined) === (opts.configuration === undefined)) throw new UsageError('give a report code or --configuration <id>, not both');
   const locations = exportLocations(opts.export ?? [], { ...(opts.pathFormat !== undefined ? { pathFormat: opts.pathFormat } : {}), ...(opts.formatType !== undefined ? { formatType: opts.formatType } : {}) });
   const filters = parseFilters(opts.filter ?? []);
   const metadata = parseMetadata(opts.metadata ?? []);
   const notify = { ...(opts.webhook ? { webhook_url: opts.webhook } : {}), ...(opts.email?.length ? { emails: opts.email } : {}) };
+  const fromConfiguration = opts.configuration !== undefined;
   return {
-    report_code: reportCode,
-    parameter_values: (opts.param ?? []).map(parseParam),
-    format: opts.format,
+    ...(fromConfiguration ? { report_configuration_id: opts.configuration } : { report_code: reportCode }),
+    ...(!fromConfiguration || opts.param?.length ? { parameter_values: (opts.param ?? []).map(parseParam) } : {}),
+    ...(opts.format !== undefined || !fromConfiguration ? { format: opts.format ?? 'pdf' } : {}),
     ...(opts.language ? { language: opts.language } : {}),
     ...(opts.timezone ? { timezone: opts.timezone } : {}),
     ...(opts.customer ? { customer_id: opts.customer } : {}),
@@ -94,7 +103,7 @@ export function requestBody(reportCode: string, opts: Omit<GenerateOptions, 'pol
   };
 }
 
-async function generate(reportCode: string, opts: GenerateOptions, io: CliIo): Promise<ExitCode> {
+async function generate(reportCode: string | undefined, opts: GenerateOptions, io: CliIo): Promise<ExitCode> {
   try {
     const body = requestBody(reportCode, opts);
     const client = apiClient(opts, io.config);

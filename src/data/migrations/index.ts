@@ -12,7 +12,8 @@ import { migration as reportRecords } from './0006-report-records.js';
 import { migration as subscriptionLedger } from './0007-subscription-ledger.js';
 import { migration as requestExecution } from './0008-request-execution.js';
 import { migration as webhookDeliveries } from './0009-webhook-deliveries.js';
+import { migration as reportConfigurations } from './0010-report-configurations.js';
 
 export type { Migration, MigrationContext } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [retailSchema, retailSeed, chinook, reportflowSchema, subscriptions, reportRecords, subscriptionLedger, requestExecution, webhookDeliveries];
+export const MIGRATIONS: readonly Migration[] = [retailSchema, retailSeed, chinook, reportflowSchema, subscriptions, reportRecords, subscriptionLedger, requestExecution, webhookDeliveries, reportConfigurations];

@@ -1,0 +1,79 @@
+/**
+ * JSON Schemas of `/v1/report-configurations` (snake_case). A configuration's preset fields are those
+ * of `POST /v1/report-generate-requests`, with their schemas; the fields that say when a run happens
+ * (`generate_at`, `data_from`, `data_to`) and the `invoice_id` shorthand belong to a request only.
+ * Unknown fields are refused.
+ */
+import { PAGE_CURSOR, pageOf, REPORT_CODE } from './record-schemas.js';
+import { CREATE_REQUEST_BODY } from './schemas.js';
+import { text } from './text-schema.js';
+
+const { generate_at: _g, data_from: _f, data_to: _t, invoice_id: _i, report_configuration_id: _c, ...PRESET_FIELDS } = CREATE_REQUEST_BODY.properties;
+
+/** Configuration ids in paths and in `report_configuration_id` (uuidv7, as the API gives them). */
+export const CONFIGURATION_ID = { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } as const;
+
+export const CONFIGURATION_ID_PARAMS = { type: 'object', required: ['id'], properties: { id: CONFIGURATION_ID } } as const;
+
+const name = { ...text(200), description: 'What the preset is for, shown in lists and searchable.' };
+
+/** `POST /v1/report-configurations`: a name and a complete, runnable request preset. */
+export const CREATE_CONFIGURATION_BODY = {
+  type: 'object',
+  required: ['name', 'report_code', 'format'],
+  examples: [
+    { name: 'UK large orders', report_code: 'INVOICE_LINES', format: 'CSV', timezone: 'Europe/London', parameter_values: [{ name: 'from_date', value: '2011-01-01' }, { name: 'to_date', value: '2011-01-31' }], filters: { country: { eq: 'United Kingdom' }, quantity: { gte: 100 } } },
+  ],
+  additionalProperties: false,
+  properties: { name, ...PRESET_FIELDS },
+} as const;
+
+/** `PATCH /v1/report-configurations/{id}`: each field given replaces the stored one, whole. */
+export const PATCH_CONFIGURATION_BODY = {
+  type: 'object',
+  minProperties: 1,
+  additionalProperties: false,
+  properties: { name, ...PRESET_FIELDS },
+} as const;
+
+const anyObject = { type: 'object', additionalProperties: true } as const;
+
+/** One configuration: its preset's fields as saved (absent ones are left out), version and links. */
+export const CONFIGURATION_VIEW = {
+  type: 'object',
+  required: ['id', 'name', 'version', 'report_code', 'created_at', 'updated_at'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    version: { type: 'integer', description: '1 when created, +1 per change; runs record the version they used.' },
+    report_code: { type: 'string' },
+    parameter_values: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, value: {} } } },
+    filters: anyObject,
+    format: { type: 'string' },
+    language: { type: 'string' },
+    timezone: { type: 'string' },
+    customer_id: { type: 'string' },
+    csv_comment_lines: { type: 'boolean' },
+    notify: { type: 'object', properties: { webhook_url: { type: 'string' }, emails: { type: 'array', items: { type: 'string' } } } },
+    export_location: { type: 'array', items: anyObject, description: 'The locations as saved (one location is saved as a list of one).' },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+    links: { type: 'object', properties: { self: { type: 'string' } } },
+  },
+} as const;
+
+/** A page of configurations, oldest first: `next_cursor` (null on the last page) and `total`. */
+export const CONFIGURATION_LIST = pageOf(CONFIGURATION_VIEW);
+
+/** Query string of `GET /v1/report-configurations`. */
+export const CONFIGURATION_LIST_QUERY = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    report_code: REPORT_CODE,
+    name: { ...text(200), description: 'Only configurations whose name contains this text, in any case.' },
+    limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+    cursor: PAGE_CURSOR,
+  },
+} as const;

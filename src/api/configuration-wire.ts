@@ -1,0 +1,84 @@
+/**
+ * Report configurations on the wire, and the one merge rule they follow: a body's top-level fields
+ * replace the preset's fields of the same name, whole. `parameter_values`, `filters`, `notify`,
+ * `export_location` and `metadata` are fields like any other: the ones given replace the saved ones
+ * entirely (nothing is merged inside them); fields left out keep the saved values. A run
+ * (`report_configuration_id`) and a change (`PATCH`) both follow it.
+ */
+import type { ReportConfiguration, StoredPreset } from '../configurations/report-configuration.js';
+import type { ReportConfigurationStore } from '../configurations/report-configuration-store.js';
+import { ReportError } from '../domain/errors.js';
+import { databaseFault } from './errors.js';
+import type { CreateRequestBody } from './wire.js';
+
+/** The preset fields a configuration holds: those of a request, but not the run's time or the `invoice_id` shorthand. */
+export type PresetBody = Omit<CreateRequestBody, 'generate_at' | 'data_from' | 'data_to' | 'invoice_id'>;
+
+/** `POST /v1/report-configurations` body (after schema validation). */
+export type ConfigurationBody = PresetBody & { name: string };
+
+/** `POST /v1/report-generate-requests` body: a request, or a run of a configuration with fields in its place. */
+export type GenerateRequestBody = Omit<CreateRequestBody, 'report_code'> & { report_code?: string; report_configuration_id?: string };
+
+/** `preset` with `fields` in place of its fields of the same name (undefined fields are left out). */
+export function mergePreset<T extends object>(preset: object, fields: T): StoredPreset & T {
+  const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  return { ...preset, ...given } as StoredPreset & T;
+}
+
+/** The preset as stored: one export location is kept as a list of one, so every view shows a list. */
+export function presetToStore(body: PresetBody): StoredPreset {
+  const { export_location: location, ...rest } = body;
+  return { ...rest, ...(location === undefined ? {} : { export_location: Array.isArray(location) ? location : [location] }) };
+}
+
+/**
+ * The request body a generate request stands for: the body itself, or, with
+ * `report_configuration_id`, the configuration's preset with the body's fields in place of its own.
+ * @returns the body and the configuration it came from (whose id and version the run records).
+ * @throws ReportError('REQUEST_INVALID') on `report_code` when neither it nor `report_configuration_id` is given.
+ * @throws ReportError('REPORT_CONFIGURATION_NOT_FOUND') (404) on `report_configuration_id` when the
+ *   tenant has no such configuration (or it was deleted), or configurations are not served.
+ * @throws the database fault (503) when the configuration cannot be read.
+ */
+export async function resolveGenerateBody(
+  store: ReportConfigurationStore | undefined,
+  tenantId: string,
+  body: GenerateRequestBody,
+): Promise<{ body: CreateRequestBody; configuration?: ReportConfiguration }> {
+  const { report_configuration_id: configurationId, ...fields } = body;
+  if (configurationId === undefined) {
+    if (fields.report_code === undefined) {
+      throw new ReportError('REQUEST_INVALID', '`report_code` is required unless `report_configuration_id` is given.', [
+        { field: 'report_code', code: 'REQUEST_INVALID', message: 'Required without report_configuration_id.' },
+      ]);
+    }
+    return { body: fields as CreateRequestBody };
+  }
+  let configuration;
+  try {
+    configuration = await store?.get(tenantId, configurationId);
+  } catch (err) {
+    throw databaseFault(err);
+  }
+  if (!configuration) {
+    throw new ReportError('REPORT_CONFIGURATION_NOT_FOUND', `No report configuration ${configurationId}.`, [
+      { field: 'report_configuration_id', code: 'REPORT_CONFIGURATION_NOT_FOUND', message: 'Unknown, or deleted.' },
+    ]);
+  }
+  return { body: mergePreset(configuration.preset, fields) as unknown as CreateRequestBody, configuration };
+}
+
+/** The wire view of a configuration (see `CONFIGURATION_VIEW`). */
+export function configurationToWire(c: ReportConfiguration, baseUrl: string) {
+  return {
+    ...c.preset,
+    id: c.id,
+    name: c.name,
+    version: c.version,
+    report_code: c.reportCode,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    links: { self: `${baseUrl}/v1/report-configurations/${encodeURIComponent(c.id)}` },
+  };
+}

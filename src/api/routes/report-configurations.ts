@@ -1,0 +1,94 @@
+/**
+ * `/v1/report-configurations`: saved report presets a client runs by id (`report_configuration_id` of
+ * `POST /v1/report-generate-requests`). create/list/get/patch/delete. A preset is checked as a request
+ * is (src/api/request-checks.ts) when saved and when changed, so a bad one is a 400 naming its field.
+ * Reads need `REPORT_CONFIGURATION.VIEW`, changes `REPORT_CONFIGURATION.MANAGE`; another tenant's id is 404.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ReportConfiguration } from '../../configurations/report-configuration.js';
+import type { ReportConfigurationStore } from '../../configurations/report-configuration-store.js';
+import { ReportError } from '../../domain/errors.js';
+import { AddressAllowList } from '../../notifiers/address-guard.js';
+import { CONFIGURATION_ID_PARAMS, CONFIGURATION_LIST, CONFIGURATION_LIST_QUERY, CONFIGURATION_VIEW, CREATE_CONFIGURATION_BODY, PATCH_CONFIGURATION_BODY } from '../configuration-schemas.js';
+import { configurationToWire, mergePreset, presetToStore, type ConfigurationBody, type PresetBody } from '../configuration-wire.js';
+import { baseUrlOf, type ApiDeps } from '../deps.js';
+import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
+import { databaseFault } from '../errors.js';
+import { pageToWire } from '../record-wire.js';
+import { checkedRequest } from '../request-checks.js';
+import { uuidv7 } from '../request-id.js';
+import type { CreateRequestBody } from '../wire.js';
+
+const VIEW = 'REPORT_CONFIGURATION.VIEW' as const;
+const MANAGE = 'REPORT_CONFIGURATION.MANAGE' as const;
+const TAGS = ['Report configurations'];
+const LOCATION = { Location: { type: 'string', description: 'The new configuration\'s URL.' } } as const;
+/** How often a PATCH reads, merges and writes again when another change came in between. */
+const PATCH_ATTEMPTS = 5;
+
+function notFound(id: string): ReportError {
+  return new ReportError('NOT_FOUND', `No report configuration ${id}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);
+}
+
+/** The configuration routes, as a plugin for the authenticated `/v1` scope. */
+export function reportConfigurationRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'config' | 'integrations'> & { configurations: ReportConfigurationStore }): FastifyPluginAsync {
+  const store = deps.configurations;
+  return async (app) => {
+    const baseUrl = baseUrlOf(deps.config);
+    const webhookAllow = new AddressAllowList(deps.config.webhookAllowHosts ?? []);
+    /** Checks `preset` as a request made of it now would be checked. @throws ReportError (400) naming the field. */
+    const check = async (tenantId: string, preset: PresetBody) => {
+      await checkedRequest(deps, preset as CreateRequestBody, { id: 'preset', tenantId, requestedAt: new Date().toISOString() }, {}, webhookAllow);
+    };
+    const db = async <T>(fn: () => Promise<T>): Promise<T> => {
+      try {
+        return await fn();
+      } catch (err) {
+        throw databaseFault(err);
+      }
+    };
+
+    app.post<{ Body: ConfigurationBody }>('/report-configurations', { schema: { tags: TAGS, summary: 'Save a named report preset (version 1)', body: CREATE_CONFIGURATION_BODY, response: { 201: { ...CONFIGURATION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+      const { name, ...preset } = req.body;
+      await check(req.tenantId, preset);
+      const saved = await db(() => store.insert({ id: uuidv7(), tenantId: req.tenantId, name, reportCode: preset.report_code, preset: presetToStore(preset) }));
+      req.log.info({ configurationId: saved.id, tenantId: req.tenantId, reportCode: saved.reportCode }, 'report configuration created');
+      const body = configurationToWire(saved, baseUrl);
+      return reply.code(201).header('location', body.links.self).send(body);
+    });
+
+    app.get<{ Querystring: { report_code?: string; name?: string; limit: number; cursor?: string } }>('/report-configurations', { schema: { tags: TAGS, summary: 'List configurations, oldest first, a page at a time; by report code or part of the name', querystring: CONFIGURATION_LIST_QUERY, response: { 200: CONFIGURATION_LIST, ...errorResponses({}, { 400: VALIDATION_400 }) } }, config: { permission: VIEW } }, async (req) => {
+      const { report_code, name, limit, cursor } = req.query;
+      const page = await db(() => store.list(req.tenantId, { limit, ...(report_code ? { reportCode: report_code } : {}), ...(name ? { name } : {}), ...(cursor ? { cursor } : {}) }));
+      return pageToWire(page, (c) => configurationToWire(c, baseUrl));
+    });
+
+    app.get<{ Params: { id: string } }>('/report-configurations/:id', { schema: { tags: TAGS, summary: 'One configuration', params: CONFIGURATION_ID_PARAMS, response: { 200: CONFIGURATION_VIEW, ...errorResponses({}, { 404: NOT_FOUND_BY_ID }) } }, config: { permission: VIEW } }, async (req) => {
+      const found = await db(() => store.get(req.tenantId, req.params.id));
+      if (!found) throw notFound(req.params.id);
+      return configurationToWire(found, baseUrl);
+    });
+
+    app.patch<{ Params: { id: string }; Body: Partial<ConfigurationBody> }>('/report-configurations/:id', { schema: { tags: TAGS, summary: 'Change a configuration: each field given replaces the saved one; the version goes up by one (earlier runs keep theirs)', params: CONFIGURATION_ID_PARAMS, body: PATCH_CONFIGURATION_BODY, response: { 200: CONFIGURATION_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req) => {
+      const { id } = req.params;
+      const { name, ...fields } = req.body;
+      let updated: ReportConfiguration | undefined;
+      // Optimistic: merge over the version read; when another change landed meanwhile, merge over that one.
+      for (let attempt = 0; attempt < PATCH_ATTEMPTS && !updated; attempt++) {
+        const current = await db(() => store.get(req.tenantId, id));
+        if (!current) throw notFound(id);
+        const preset = mergePreset(current.preset, fields) as unknown as PresetBody;
+        await check(req.tenantId, preset);
+        updated = await db(() => store.update(req.tenantId, id, current.version, { name: name ?? current.name, reportCode: preset.report_code, preset: presetToStore(preset) }));
+      }
+      if (!updated) throw new ReportError('UNAVAILABLE', 'The configuration kept changing while this change was made; try again.');
+      req.log.info({ configurationId: id, tenantId: req.tenantId, version: updated.version }, 'report configuration changed');
+      return configurationToWire(updated, baseUrl);
+    });
+
+    app.delete<{ Params: { id: string } }>('/report-configurations/:id', { schema: { tags: TAGS, summary: 'Delete a configuration (runs made from it keep naming it)', params: CONFIGURATION_ID_PARAMS, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+      if (!(await db(() => store.delete(req.tenantId, req.params.id)))) throw notFound(req.params.id);
+      return reply.code(204).send();
+    });
+  };
+}
