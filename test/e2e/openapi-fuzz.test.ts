@@ -42,9 +42,15 @@ before(async () => {
   // up to 366 runs by default, hundreds of them in 150 s) start tens of thousands of report runs, and
   // the dev server's scheduler then answers a schedule describe in more than 20 s (503, seen in CI):
   // a load test of the dev server, not of the API's contract. Backfills are capped at 3 runs here; the
-  // cap itself is tested in test/integration/subscription-api.test.ts.
+  // cap itself is tested in test/integration/subscription-api.test.ts. Likewise the API's wait for a
+  // database connection (1 s by default, then 503 + Retry-After) is lengthened: on a 2-core machine
+  // running the fuzzer's report runs it once expired for a PATCH; shedding load that way is tested in
+  // test/integration/api-limits.test.ts.
   db = await startTestPostgres();
-  service = await startService({ databaseUrl: db.url, env: { REPORTFLOW_RATE_LIMIT_PER_MINUTE: '0', REPORTFLOW_SUBSCRIPTION_BACKFILL_MAX_RUNS: '3' } });
+  service = await startService({
+    databaseUrl: db.url,
+    env: { REPORTFLOW_RATE_LIMIT_PER_MINUTE: '0', REPORTFLOW_SUBSCRIPTION_BACKFILL_MAX_RUNS: '3', REPORTFLOW_API_DB_CONNECT_TIMEOUT_MS: '10000' },
+  });
 });
 
 after(async () => {
