@@ -117,7 +117,7 @@ export const SUBSCRIPTION_VIEW = {
     ...SUBSCRIPTION_SUMMARY.properties,
     schedule_unavailable: {
       type: 'boolean',
-      description: 'True when Temporal did not answer in time (down, or busy): the subscription is as stored, and schedule_paused, schedule_note, next_run_times and the schedule\'s last_runs are unknown (null or empty). A change this answers was made all the same.',
+      description: 'True when Temporal (or the database, for missed periods) did not answer in time: the subscription is as stored, and schedule_paused, schedule_note, next_run_times, the schedule\'s last_runs and missed_periods may be unknown (null or empty). A change this answers was made all the same.',
     },
     schedule_paused: { type: ['boolean', 'null'] },
     schedule_note: { type: ['string', 'null'] },

@@ -24,8 +24,9 @@ export interface SubscriptionView extends Subscription {
   scheduleState?: ScheduleView;
   /**
    * True when Temporal did not answer within `LIVE_STATE_TIMEOUT_MS` (down, or a scheduler busy with
-   * thousands of runs): the view is then the stored row, and `scheduleState`, `nextRunTimes` and
-   * `manualRuns` are unknown (absent or empty). A change the view follows was made all the same.
+   * thousands of runs), or the database did not answer the missed-period reads in time: the view is
+   * then the stored row, and `scheduleState`, `nextRunTimes`, `manualRuns` and `missedPeriods` may be
+   * unknown (absent or empty). A change the view follows was made all the same.
    */
   scheduleUnavailable: boolean;
   /**
@@ -293,13 +294,14 @@ export class SubscriptionService {
     const nextRunTimes = row.active && scheduleState && !scheduleState.paused
       ? scheduleState.nextRunTimes.filter((t) => isReportingRun(row.schedule, row.timezone, t))
       : [];
-    const [missedPeriods, manualRuns] = await Promise.all([this.missedPeriods(row, scheduleState), this.manualRuns(row.id)]);
+    // The database may be slow too (the embedded engine under load): a change already committed is answered all the same.
+    const [missedPeriods, manualRuns] = await Promise.all([this.missedPeriods(row, scheduleState).catch(unlessUnavailable), this.manualRuns(row.id)]);
     return {
       ...row,
       ...(scheduleState ? { scheduleState } : {}),
-      scheduleUnavailable: live.unavailable || manualRuns === undefined,
+      scheduleUnavailable: live.unavailable || manualRuns === undefined || missedPeriods === undefined,
       nextRunTimes,
-      missedPeriods,
+      missedPeriods: missedPeriods ?? [],
       manualRuns: manualRuns ?? [],
     };
   }
@@ -324,9 +326,18 @@ export class SubscriptionService {
   }
 }
 
-/** Whether `err` is Temporal not answering (a fault or a deadline), as `SubscriptionScheduler` reports it. */
+/**
+ * Whether `err` is Temporal or the database not answering (a fault or a deadline), as
+ * `SubscriptionScheduler` and the API's database (src/api/client-faults.ts) report it.
+ */
 function isUnavailable(err: unknown): boolean {
   return err instanceof ReportError && err.code === 'UNAVAILABLE';
+}
+
+/** undefined for an `isUnavailable` error; any other is rethrown. */
+function unlessUnavailable(err: unknown): undefined {
+  if (isUnavailable(err)) return undefined;
+  throw err;
 }
 
 /** How far back missed periods are looked for, in days. */

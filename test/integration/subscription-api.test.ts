@@ -695,6 +695,26 @@ void test('while Temporal does not answer about a schedule, a change is made and
   assert.equal(await service.delete('acme', sub.id), true);
 });
 
+void test('a subscription created while the database is too slow for the missed-period reads is answered once, stored once, marked schedule-unavailable', async () => {
+  const store = new SubscriptionStore(pgDb);
+  // The reads after the commit fail as the API's database reports a pool timeout (seen under a benchmark on the embedded engine).
+  let slow = false;
+  const runs = store.ledger.runs.bind(store.ledger);
+  store.ledger.runs = async (...args) => {
+    if (slow) throw new ReportError('UNAVAILABLE', 'The database did not answer in time; try again.');
+    return runs(...args);
+  };
+  const service = new SubscriptionService({ store, scheduler: new SubscriptionSchedules(env.client, { taskQueue: `slow-db-${uuidv7()}`, catchupWindowDays: 7 }), catalog: invoiceCatalog(), config: { subscriptionCatchupDays: 7, subscriptionBackfillMaxRuns: 366 }, newId: uuidv7 });
+  const before = (await store.list('acme', {})).total;
+  slow = true;
+  const created = await service.create('acme', { name: 'slow database', template: TEMPLATE, schedule: { frequency: 'DAILY', timeOfDay: '06:00' }, active: true });
+  assert.deepEqual([created.scheduleUnavailable, created.missedPeriods], [true, []]);
+  assert.equal((await store.list('acme', {})).total, before + 1, 'stored once: a client has no reason to send it again');
+  slow = false;
+  assert.equal((await service.get('acme', created.id))?.scheduleUnavailable, false);
+  assert.equal(await service.delete('acme', created.id), true);
+});
+
 void test('an active span starts once Temporal has the change (create, resume, new schedule), so no time before the schedule acts counts as missed', async () => {
   const store = new SubscriptionStore(pgDb);
   // Creating, re-specifying and resuming a schedule take 400 ms to reach Temporal; `asked` is when each was asked for (ms since epoch).
