@@ -14,6 +14,7 @@
  * 2 s; the finish time is the latest `completed_at`. After `timeoutSeconds` past the due time the
  * benchmark reports how many had finished.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import { ApiClient } from '../test/helpers/api-client.js';
 import { PROJECT_ROOT } from '../test/helpers/service.js';
@@ -141,13 +142,25 @@ export async function runSubscriptionsBench(options: SubscriptionsBenchOptions):
   }
 }
 
-/** Creates subscription number `i` (0-based), due daily at `at`'s local time. @returns the API's view of it. */
+/** How often a create is sent again after a 503 (nothing was stored; see README "Concurrent changes and faults"). */
+const CREATE_ATTEMPTS = 10;
+
+/**
+ * Creates subscription number `i` (0-based), due daily at `at`'s local time, as a well-behaved client
+ * does: a 503 (the embedded database shedding load) is sent again after its `Retry-After` seconds.
+ * @returns the API's view of it.
+ */
 async function subscribe(api: ApiClient, i: number, at: DateTime): Promise<Record<string, unknown>> {
-  const res = await api.post('/v1/report-subscriptions', {
+  const body = {
     report_code: 'INVOICE', format: 'PDF', ...BENCH_LOCALE, name: `bench ${i + 1}`,
     parameter_values: [{ name: 'invoice_id', value: INVOICE_IDS[i % INVOICE_IDS.length] }],
     schedule: { frequency: 'DAILY', time_of_day: at.toFormat('HH:mm') },
-  });
+  };
+  let res = await api.post('/v1/report-subscriptions', body);
+  for (let attempt = 1; res.status === 503 && attempt < CREATE_ATTEMPTS; attempt++) {
+    await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
+    res = await api.post('/v1/report-subscriptions', body);
+  }
   if (res.status !== 201) throw new Error(`creating subscription ${i + 1}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
