@@ -11,7 +11,8 @@ import { inSpan } from '../src/observability/span.js';
 import { keepAlive } from './keep-alive.js';
 
 /**
- * @returns the rendered file's record with `uri` replaced by the delivered file's URI and
+ * @returns the rendered file's record with `uri` replaced by the delivered file's key (relative to the
+ *   reports directory, `local:///<tenant>/<CODE>/<id>/<file>`; also what the report's record keeps) and
  *   `exportedAt` (ISO-8601 instant, UTC).
  * Heartbeats with the bytes copied; a cancel stops the copy (nothing is delivered, no temporary file
  * stays) and is reported as the cancel it is.

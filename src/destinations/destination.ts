@@ -25,7 +25,8 @@ export interface Destination {
   /**
    * Delivers the local file `sourcePath` as `target` (atomic replace). Temporary files an earlier,
    * interrupted attempt left for the same target are removed first.
-   * @returns the URI of the delivered file, e.g. `file:///…/var/reports/default/INVOICE/<id>/INVOICE_536365.pdf`.
+   * @returns the delivered file's key for `open` and `remove`, relative to the store so it survives a move of
+   *   the store, e.g. `local:///default/INVOICE/<id>/INVOICE_536365.pdf` (src/destinations/local-key.ts).
    * @throws AbortError when `options.signal` aborts; Error on I/O faults.
    */
   put(sourcePath: string, target: ExportTarget, options?: PutOptions): Promise<{ uri: string }>;

@@ -3,6 +3,8 @@
  * Files land at `<root>/<tenant>/<report_code>/<request_id>/<fileName>`; every segment is checked,
  * so no part of a request can climb out of the root. Writes go to a temporary file in the same
  * directory and are renamed into place, so readers see the old file or the new one, never half of one.
+ * Delivered files are named by keys relative to the root (src/destinations/local-key.ts), never by
+ * absolute paths, so the root can be moved, copied or mounted elsewhere.
  */
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, createReadStream, createWriteStream, openSync } from 'node:fs';
@@ -10,9 +12,9 @@ import { access, mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promise
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { safeSegment } from '../staging/local-staging.js';
 import type { Destination, ExportTarget, PutOptions } from './destination.js';
+import { keyFor, segmentsOfKey } from './local-key.js';
 
 /** Temporary files of deliveries of `fileName`: `.<fileName>.<uuid>.tmp`. */
 const isTemporaryOf = (fileName: string) => (entry: string) => entry.startsWith(`.${fileName}.`) && entry.endsWith('.tmp');
@@ -28,7 +30,7 @@ export class LocalDestination implements Destination {
   /**
    * Copies `sourcePath` to the target's path, replacing any earlier file of the same name atomically.
    * Temporary files of earlier, interrupted attempts (a worker killed mid-copy) are removed first.
-   * @returns the delivered file's `file://` URI.
+   * @returns the delivered file's key, `local:///<tenant>/<code>/<request id>/<file name>` (local-key.ts).
    * @throws Error on an unsafe segment (`..`, `/`, empty) or an I/O fault, AbortError when `options.signal`
    *   aborts; no temporary file is left behind either way.
    */
@@ -61,16 +63,17 @@ export class LocalDestination implements Destination {
       await rm(tmpPath, { force: true });
       throw err;
     }
-    return { uri: pathToFileURL(finalPath).href };
+    return { uri: keyFor(target) };
   }
 
   /**
    * Opens a delivered file for reading.
-   * @throws Error when `uri` is not a `file://` URI inside the root; Error with code ENOENT when the file is gone.
+   * @param uri its key, or the absolute `file://` URI an older version recorded (found under the current root).
+   * @throws Error when `uri` is no such key (see `pathOf`); Error with code ENOENT when the file is gone.
    */
   open(uri: string): Readable {
     // Opening synchronously makes a missing file throw here, not later as a stream 'error' event.
-    const fd = openSync(this.pathFromUri(uri), 'r');
+    const fd = openSync(this.pathOf(uri), 'r');
     return createReadStream('', { fd });
   }
 
@@ -82,10 +85,11 @@ export class LocalDestination implements Destination {
 
   /**
    * Deletes a delivered file, the temporary files of interrupted deliveries beside it, and its request
-   * folder when that is left empty. Missing files are ignored.
+   * folder when that is left empty. Missing files are ignored. `uri` as for `open`.
+   * @throws Error when `uri` is no such key (see `pathOf`).
    */
   async remove(uri: string): Promise<void> {
-    const file = this.pathFromUri(uri);
+    const file = this.pathOf(uri);
     await rm(file, { force: true });
     await this.removeTemporaries(path.dirname(file), path.basename(file));
     await rmdir(path.dirname(file)).catch(() => undefined);
@@ -113,15 +117,12 @@ export class LocalDestination implements Destination {
     );
   }
 
-  /** Path of a delivered file's URI. @throws Error when the URI is not a file URL inside the root. */
-  pathFromUri(uri: string): string {
-    let p: string;
-    try {
-      p = path.resolve(fileURLToPath(uri));
-    } catch {
-      throw new Error(`not a file URI: ${uri}`);
-    }
-    if (!p.startsWith(this.rootDir + path.sep)) throw new Error(`URI outside the reports directory: ${uri}`);
-    return p;
+  /**
+   * Absolute path under the current root of a delivered file's key, or of the absolute `file://` URI an
+   * older version recorded (by its last four segments, wherever its root was).
+   * @throws Error when `uri` is neither (another scheme, not four segments, an unsafe segment such as `..`).
+   */
+  pathOf(uri: string): string {
+    return path.join(this.rootDir, ...segmentsOfKey(uri));
   }
 }

@@ -48,8 +48,10 @@ export interface BucketDelivery {
 }
 
 /**
- * A report file delivered to its export destination under a deterministic name. `deliveries`: the
- * request's bucket locations, in request order, once all of them were delivered.
+ * A report file delivered to its export destination under a deterministic name. `uri`: the LOCAL
+ * destination's key, relative to its root (`local:///<tenant>/<CODE>/<id>/<file>`; runs of older versions
+ * hold an absolute `file://` URI). `deliveries`: the request's bucket locations, in request order, once
+ * all of them were delivered.
  */
 export interface ExportedReport extends RenderedFile {
   destination: 'LOCAL';

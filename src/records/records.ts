@@ -14,8 +14,10 @@ export type { DeliveryAttempt, WebhookDeliveryUpdate } from '../domain/webhook-d
 export const FINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 /**
- * One report file as recorded when it was exported to LOCAL (the rendered file's facts, with `uri`
- * where the LOCAL destination keeps it, never shown to clients). The report id is its request's id.
+ * One report file as recorded when it was exported to LOCAL (the rendered file's facts, with `uri` the
+ * LOCAL destination's key of the file, relative to its root: `local:///<tenant>/<CODE>/<id>/<file>`; records
+ * of older versions hold an absolute `file://` URI, read by its last four segments. Never shown to clients.)
+ * The report id is its request's id.
  */
 export interface ReportRecord extends RenderedFile {
   id: string;

@@ -80,6 +80,11 @@ export function buildDist(): Promise<void> {
   return built;
 }
 
+/** Free ports for one service, e.g. for a `StartOptions.reuse` that starts on a var/ directory of the test's own. */
+export async function freeServicePorts(): Promise<ServicePorts> {
+  return { api: await freePort(), grpc: await freePort(), ui: await freePort(), db: await freePort(), metrics: await freePort() };
+}
+
 /**
  * Starts `npm start` on free ports (API, Temporal gRPC and UI, embedded database) and waits for
  * "reportflow is up". Stop it with `stop()`, which also deletes its var/ directory.
@@ -87,7 +92,7 @@ export function buildDist(): Promise<void> {
  */
 export async function startService(options: StartOptions = {}): Promise<RunningService> {
   const varDir = options.reuse?.varDir ?? (await mkdtemp(path.join(tmpdir(), 'reportflow-e2e-')));
-  const ports = options.reuse?.ports ?? { api: await freePort(), grpc: await freePort(), ui: await freePort(), db: await freePort(), metrics: await freePort() };
+  const ports = options.reuse?.ports ?? (await freeServicePorts());
   const { api: apiPort, grpc: grpcPort, ui: uiPort, db: dbPort, metrics: metricsPort } = ports;
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -9,12 +9,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { text } from 'node:stream/consumers';
 import { migrate } from '../../src/data/migrate.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
+import { LocalDestination } from '../../src/destinations/local-destination.js';
 import type { ReportRequest } from '../../src/domain/report-request.js';
 import { GENERATE_REPORT_WORKFLOW } from '../../workflows/messages.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -98,7 +100,7 @@ void test('a fault raised outside an activity\'s promise fails that activity onl
     for (const [i, result] of results.entries()) {
       assert.equal(result.status, 'SUCCEEDED', `${requests[i]!.id}: ${JSON.stringify(result)}`);
       assert.equal(result.report?.rows, 2000);
-      const csv = await readFile(new URL(result.report!.uri), 'utf8');
+      const csv = await text(new LocalDestination(path.join(root, `var-${taskQueue}`, 'reports')).open(result.report!.uri));
       assert.equal(csv.split('\r\n').length, 2002, 'header + 2,000 rows + final empty');
     }
     // Each faulty run's first render attempt failed with its own injected error, then attempt 2 rendered.

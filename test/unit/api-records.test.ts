@@ -32,7 +32,7 @@ async function inject(method: 'GET' | 'POST' | 'DELETE', url: string, payload?: 
 async function finishedReport(tenant: 'acme' | 'globex' = 'acme'): Promise<string> {
   const created = await inject('POST', '/v1/report-generate-requests', BODY, auth(tenant));
   const id = String(created.body.id);
-  const uri = `file:///reports/${tenant}/INVOICE/${id}/INVOICE_536365.pdf`;
+  const uri = `local:///${tenant}/INVOICE/${id}/INVOICE_536365.pdf`;
   api.destination.files.set(uri, PDF);
   const request = (await api.records.getRequest(tenant, id))!.request;
   await api.records.upsertReport({ id, requestId: id, tenantId: tenant, reportCode: 'INVOICE', fileName: 'INVOICE_536365.pdf', contentType: 'application/pdf', sizeBytes: PDF.length, sha256: SHA, rows: 2, pages: 1, uri, createdAt: new Date().toISOString() });
@@ -143,7 +143,7 @@ void test('reports: get, list, signed URL without credentials, tampering and exp
   assert.equal(report.status, 200);
   assert.equal(report.body.sha256, SHA);
   assert.equal(report.body.deleted_at, null);
-  assert.equal(JSON.stringify(report.body).includes('file://'), false, 'storage URIs stay internal');
+  assert.equal(JSON.stringify(report.body).includes('local:'), false, 'storage keys stay internal');
   assert.equal((await inject('GET', `/v1/reports/${other}`)).status, 404);
   const listed = await inject('GET', '/v1/reports?limit=100');
   assert.ok(listed.body.items.some((r: JsonBody) => r.id === id));
@@ -183,7 +183,7 @@ void test('reports: get, list, signed URL without credentials, tampering and exp
   assert.equal(deleted.status, 200);
   assert.ok(deleted.body.deleted_at);
   assert.equal((await inject('DELETE', `/v1/reports/${id}`)).body.deleted_at, deleted.body.deleted_at, 'repeatable');
-  assert.equal(api.destination.files.has(`file:///reports/acme/INVOICE/${id}/INVOICE_536365.pdf`), false, 'the file is gone');
+  assert.equal(api.destination.files.has(`local:///acme/INVOICE/${id}/INVOICE_536365.pdf`), false, 'the file is gone');
   const gone = await api.app.inject({ method: 'GET', url: path });
   assert.equal(gone.statusCode, 410);
   assert.equal(gone.json().error.code, 'REPORT_DELETED');

@@ -31,7 +31,7 @@ async function get(id: string, tenant: 'acme' | 'globex' = 'acme') {
 }
 
 const REPORT: ExportedReport = {
-  uri: 'file:///var/reports/acme/INVOICE/x/INVOICE_536365.pdf',
+  uri: 'local:///acme/INVOICE/x/INVOICE_536365_x.pdf',
   fileName: 'INVOICE_536365_x.pdf',
   contentType: 'application/pdf',
   sizeBytes: 12_345,
@@ -97,7 +97,7 @@ void test('a succeeded run shows its report with a download URL, and when it com
     download_url: `${BASE_URL}/v1/reports/${id}/download`,
   });
   assert.equal(body.error, undefined);
-  assert.equal(JSON.stringify(body).includes('file:///'), false, 'the storage URI stays internal');
+  assert.equal(JSON.stringify(body).includes('local:'), false, 'the storage key stays internal');
 });
 
 void test('a succeeded run whose webhook failed still shows its report, and the webhook error', async () => {

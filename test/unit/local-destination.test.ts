@@ -1,13 +1,14 @@
 /**
- * The LOCAL destination: deterministic paths under the root, atomic replace, and no way out of the root.
+ * The LOCAL destination: deterministic paths under the root, keys relative to the root (a moved store keeps
+ * working, old absolute file:// URIs included), atomic replace, and no way out of the root.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { LocalDestination } from '../../src/destinations/local-destination.js';
 import type { ExportTarget } from '../../src/destinations/destination.js';
 
@@ -22,13 +23,14 @@ async function withDirs(fn: (root: string, src: string) => Promise<void>): Promi
 
 const target: ExportTarget = { tenantId: 'acme', reportCode: 'INVOICE', requestId: 'r-1', fileName: 'INVOICE_536365_r-1.pdf' };
 
-void test('put delivers the file to <root>/<tenant>/<code>/<request id>/<file name> and returns its file URI', async () => {
+void test('put delivers the file to <root>/<tenant>/<code>/<request id>/<file name> and returns its key relative to the root', async () => {
   await withDirs(async (root, src) => {
     await writeFile(src, 'first');
     const dest = new LocalDestination(root);
     const { uri } = await dest.put(src, target);
     const expected = path.join(root, 'acme', 'INVOICE', 'r-1', 'INVOICE_536365_r-1.pdf');
-    assert.equal(uri, pathToFileURL(expected).href);
+    assert.equal(uri, 'local:///acme/INVOICE/r-1/INVOICE_536365_r-1.pdf');
+    assert.equal(dest.pathOf(uri), expected);
     assert.equal(await readFile(expected, 'utf8'), 'first');
     assert.equal(await text(dest.open(uri)), 'first');
   });
@@ -42,7 +44,7 @@ void test('a second put of the same target replaces the file and leaves no tempo
     await writeFile(src, 'second');
     const second = await dest.put(src, target);
     assert.equal(second.uri, first.uri);
-    assert.equal(await readFile(fileURLToPath(second.uri), 'utf8'), 'second');
+    assert.equal(await readFile(dest.pathOf(second.uri), 'utf8'), 'second');
     assert.deepEqual(await readdir(path.join(root, 'acme', 'INVOICE', 'r-1')), ['INVOICE_536365_r-1.pdf']);
   });
 });
@@ -75,22 +77,93 @@ void test('put refuses every segment that could leave its folder', async () => {
   });
 });
 
-void test('open refuses URIs outside the root, also through ..', async () => {
+void test('a key names the same file under whatever root the store is opened at (moved, copied, re-mounted)', async () => {
+  await withDirs(async (root, src) => {
+    await writeFile(src, 'moved along');
+    const { uri } = await new LocalDestination(root).put(src, target);
+    const movedRoot = `${root}-moved`;
+    await rename(root, movedRoot);
+    const moved = new LocalDestination(movedRoot);
+    assert.equal(moved.pathOf(uri), path.join(movedRoot, 'acme', 'INVOICE', 'r-1', 'INVOICE_536365_r-1.pdf'));
+    assert.equal(await text(moved.open(uri)), 'moved along');
+    await rm(movedRoot, { recursive: true });
+  });
+});
+
+void test('segments are percent-encoded in the key and decoded back, so any safe file name round-trips', async () => {
+  await withDirs(async (root, src) => {
+    await writeFile(src, 'x');
+    const dest = new LocalDestination(root);
+    const odd = { ...target, fileName: 'Faktura 536365 #1 (%20) ø.pdf' };
+    const { uri } = await dest.put(src, odd);
+    assert.equal(uri, `local:///acme/INVOICE/r-1/${encodeURIComponent(odd.fileName)}`);
+    assert.equal(dest.pathOf(uri), dest.pathFor(odd));
+  });
+});
+
+void test('an absolute file:// URI an older version recorded, under another (old) root, resolves by its last four segments under the current root', async () => {
+  await withDirs(async (root, src) => {
+    await writeFile(src, 'from an old record');
+    const dest = new LocalDestination(root);
+    await dest.put(src, target);
+    const old = pathToFileURL(path.join('/srv/old-place/var/reports', 'acme', 'INVOICE', 'r-1', 'INVOICE_536365_r-1.pdf')).href;
+    assert.equal(dest.pathOf(old), dest.pathFor(target));
+    assert.equal(await text(dest.open(old)), 'from an old record');
+    // The URI main wrote for this very root still works, too.
+    assert.equal(await text(dest.open(pathToFileURL(dest.pathFor(target)).href)), 'from an old record');
+    await dest.remove(old);
+    assert.deepEqual(await readdir(path.join(root, 'acme', 'INVOICE')), [], 'DELETE of an old record removes the file and its folder');
+  });
+});
+
+void test('keys that could name anything outside the root are refused: .., absolute paths, other schemes, short old URIs', async () => {
   await withDirs(async (root, src) => {
     await writeFile(src, 'secret');
     const dest = new LocalDestination(root);
-    assert.throws(() => dest.open(pathToFileURL(src).href), /outside the reports directory/);
-    assert.throws(() => dest.open(pathToFileURL(root).href + '/acme/../../staged.pdf'), /outside the reports directory/);
-    assert.throws(() => dest.open(pathToFileURL(root).href), /outside the reports directory/);
-    assert.throws(() => dest.open(`file://${root}-sibling/acme/x.pdf`), /outside the reports directory/);
-    assert.throws(() => dest.open('https://example.com/x.pdf'), /not a file URI/);
+    for (const bad of [
+      'local:///acme/../INVOICE/x.pdf',
+      'local:///acme/INVOICE/r-1/..',
+      'local:///acme/INVOICE/%2E%2E/x.pdf',
+      'local:///acme/INVOICE/r-1/..%2F..%2Fsecret',
+      'local:///acme/INVOICE/r-1/a%5Cb',
+      'local:///acme/INVOICE/r-1/a%00b',
+      'local:///acme/INVOICE/r-1/%E0%A4%A',
+      'local:////etc/passwd',
+      'local:////etc/a/b/c',
+      'local:///acme/INVOICE/x.pdf',
+      'local:///acme/INVOICE/r-1/x/y.pdf',
+      'local:///acme//r-1/x.pdf',
+      'acme/INVOICE/r-1/x.pdf',
+      '/etc/passwd',
+      src,
+      pathToFileURL(src).href.replace(/^file:\/\//, 'file://host.example'),
+      'file:///etc/passwd',
+      `file:///a/b/../../../../etc/passwd`,
+      `${pathToFileURL(root).href}/acme/INVOICE/r-1/..%2F..%2Fstaged.pdf`,
+      'https://example.com/acme/INVOICE/r-1/x.pdf',
+      's3://bucket/acme/INVOICE/r-1/x.pdf',
+    ]) {
+      assert.throws(() => dest.open(bad), /not a LOCAL report key|unsafe path segment/, bad);
+      await assert.rejects(dest.remove(bad), /not a LOCAL report key|unsafe path segment/, bad);
+    }
+  });
+});
+
+void test('whatever an old file:// URI named, it resolves inside the current root only', async () => {
+  await withDirs(async (root, src) => {
+    await writeFile(src, 'secret');
+    const dest = new LocalDestination(root);
+    // The staged file beside the root, named as if it were a report: only its last four segments count.
+    const outside = pathToFileURL(path.join(path.dirname(root), 'x', 'y', 'z', 'staged.pdf')).href;
+    assert.ok(dest.pathOf(outside).startsWith(root + path.sep));
+    assert.throws(() => dest.open(outside), { code: 'ENOENT' });
   });
 });
 
 void test('open of a delivered file that is gone throws ENOENT at once', async () => {
   await withDirs(async (root) => {
     const dest = new LocalDestination(root);
-    assert.throws(() => dest.open(pathToFileURL(path.join(root, 'acme', 'INVOICE', 'r-1', 'gone.pdf')).href), { code: 'ENOENT' });
+    assert.throws(() => dest.open('local:///acme/INVOICE/r-1/gone.pdf'), { code: 'ENOENT' });
   });
 });
 

@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { SA_REPORT_CODE, SA_STAGE, SA_STATUS, SA_TENANT } from '../../src/domain/search-attributes.js';
 import type { RunState } from '../../src/domain/run-status.js';
@@ -70,7 +69,9 @@ void test('a run goes RUNNING through each stage to SUCCEEDED and exports the fi
 
     // The file is where the report says, under <tenant>/<code>/<id>/, with the size and digest it reports.
     assert.deepEqual(await h.exportedFiles(), [`acme/INVOICE/${request.id}/${report.fileName}`]);
-    const bytes = await readFile(fileURLToPath(report.uri));
+    // The run and its record keep the file's key relative to the reports directory, not a path.
+    assert.equal(report.uri, `local:///acme/INVOICE/${request.id}/${report.fileName}`);
+    const bytes = await readFile(h.destination.pathOf(report.uri));
     assert.equal(report.sizeBytes, bytes.length);
     assert.equal(report.sha256, createHash('sha256').update(bytes).digest('hex'));
     const lines = bytes.toString('utf8').trim().split('\n');
