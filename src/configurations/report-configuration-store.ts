@@ -3,7 +3,7 @@
  * read and write is scoped by tenant: another tenant's id reads as missing, as does a deleted one.
  */
 import type { Database, Row } from '../data/database.js';
-import { decodeCursor, encodeCursor } from '../records/cursor.js';
+import { createdAtPage } from '../records/created-at-page.js';
 import type { Page } from '../records/records.js';
 import type { ReportConfiguration, StoredPreset } from './report-configuration.js';
 
@@ -47,19 +47,7 @@ export class ReportConfigurationStore {
     const where = `tenant_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR report_code = $2)
       AND ($3::text IS NULL OR strpos(lower(name), lower($3)) > 0)`;
     const params = [tenantId, filter.reportCode ?? null, filter.name ?? null];
-    const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
-    const [counted, rows] = await Promise.all([
-      this.db.query<{ total: number }>(`SELECT count(*)::int AS total FROM reportflow.report_configurations WHERE ${where}`, params),
-      this.db.query(
-        `SELECT ${COLUMNS} FROM reportflow.report_configurations
-         WHERE ${where} AND ($4::timestamptz IS NULL OR (date_trunc('milliseconds', created_at), id) > ($4::timestamptz, $5::text))
-         ORDER BY date_trunc('milliseconds', created_at), id LIMIT $6`,
-        [...params, after?.createdAt ?? null, after?.id ?? null, limit + 1],
-      ),
-    ]);
-    const items = rows.slice(0, limit).map(fromRow);
-    const last = rows.length > limit ? items[limit - 1] : undefined;
-    return { items, total: Number(counted[0]?.total ?? 0), nextCursor: last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+    return createdAtPage(this.db, { table: 'reportflow.report_configurations', columns: COLUMNS, where, params, limit, ...(filter.cursor !== undefined ? { cursor: filter.cursor } : {}), fromRow });
   }
 
   /**

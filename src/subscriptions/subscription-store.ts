@@ -5,7 +5,7 @@
  * 0007) in the same statement, so the spans are exactly the times the subscription was active.
  */
 import type { Database, Queryable, Row } from '../data/database.js';
-import { decodeCursor, encodeCursor } from '../records/cursor.js';
+import { createdAtPage } from '../records/created-at-page.js';
 import type { Page } from '../records/records.js';
 import { SubscriptionLedger } from './subscription-ledger.js';
 import type { Subscription, SubscriptionChanges } from './subscription.js';
@@ -82,19 +82,7 @@ export class SubscriptionStore {
     const limit = filter.limit ?? 100;
     const where = `tenant_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR template->>'reportCode' = $2) AND ($3::boolean IS NULL OR active = $3)`;
     const params = [tenantId, filter.reportCode ?? null, filter.active ?? null];
-    const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
-    const [counted, rows] = await Promise.all([
-      this.db.query<{ total: number }>(`SELECT count(*)::int AS total FROM reportflow.subscriptions WHERE ${where}`, params),
-      this.db.query(
-        `SELECT ${COLUMNS} FROM reportflow.subscriptions
-         WHERE ${where} AND ($4::timestamptz IS NULL OR (date_trunc('milliseconds', created_at), id) > ($4::timestamptz, $5::text))
-         ORDER BY date_trunc('milliseconds', created_at), id LIMIT $6`,
-        [...params, after?.createdAt ?? null, after?.id ?? null, limit + 1],
-      ),
-    ]);
-    const items = rows.slice(0, limit).map(fromRow);
-    const last = rows.length > limit ? items[limit - 1] : undefined;
-    return { items, total: Number(counted[0]?.total ?? 0), nextCursor: last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+    return createdAtPage(this.db, { table: 'reportflow.subscriptions', columns: COLUMNS, where, params, limit, ...(filter.cursor !== undefined ? { cursor: filter.cursor } : {}), fromRow });
   }
 
   /**
