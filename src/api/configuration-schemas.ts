@@ -77,3 +77,17 @@ export const CONFIGURATION_LIST_QUERY = {
     cursor: PAGE_CURSOR,
   },
 } as const;
+
+/** `PATCH /v1/report-configurations/{id}` answer: the configuration, and what became of the subscriptions that follow it. */
+export const CONFIGURATION_CHANGE_VIEW = {
+  ...CONFIGURATION_VIEW,
+  properties: {
+    ...CONFIGURATION_VIEW.properties,
+    subscriptions_updated: { type: 'array', items: { type: 'string' }, description: 'Ids of the subscriptions that follow the configuration and now run its new version.' },
+    subscriptions_not_updated: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Ids of following subscriptions whose schedules could not be changed now (Temporal or the database did not answer): they run the version they showed before; `PATCH` each with `report_configuration_id` to take the new one.',
+    },
+  },
+} as const;

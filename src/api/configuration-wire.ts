@@ -55,6 +55,17 @@ export async function resolveGenerateBody(
     }
     return { body: fields as CreateRequestBody };
   }
+  const configuration = await findConfiguration(store, tenantId, configurationId);
+  return { body: mergePreset(configuration.preset, fields) as unknown as CreateRequestBody, configuration };
+}
+
+/**
+ * The tenant's configuration `configurationId`, as a request or subscription names it.
+ * @throws ReportError('REPORT_CONFIGURATION_NOT_FOUND') (404) on `report_configuration_id` when the
+ *   tenant has no such configuration (or it was deleted), or configurations are not served.
+ * @throws the database fault (503) when it cannot be read.
+ */
+export async function findConfiguration(store: ReportConfigurationStore | undefined, tenantId: string, configurationId: string): Promise<ReportConfiguration> {
   let configuration;
   try {
     configuration = await store?.get(tenantId, configurationId);
@@ -66,7 +77,7 @@ export async function resolveGenerateBody(
       { field: 'report_configuration_id', code: 'REPORT_CONFIGURATION_NOT_FOUND', message: 'Unknown, or deleted.' },
     ]);
   }
-  return { body: mergePreset(configuration.preset, fields) as unknown as CreateRequestBody, configuration };
+  return configuration;
 }
 
 /** The wire view of a configuration (see `CONFIGURATION_VIEW`). */

@@ -7,7 +7,7 @@ import { PAGE_CURSOR, pageOf, REPORT_CODE } from './record-schemas.js';
 import { CREATE_REQUEST_BODY } from './schemas.js';
 import { text } from './text-schema.js';
 
-const { report_code, parameter_values, format, language, timezone, customer_id, notify, export_location } = CREATE_REQUEST_BODY.properties;
+const { report_code, report_configuration_id, parameter_values, format, language, timezone, customer_id, notify, export_location, filters, metadata } = CREATE_REQUEST_BODY.properties;
 
 const schedule = {
   type: 'object',
@@ -22,14 +22,23 @@ const schedule = {
   },
 } as const;
 
-const reportFields = { report_code, parameter_values, format, language, timezone, customer_id, notify, export_location } as const;
+const reportFields = {
+  report_code: { ...report_code, description: 'The report definition each run runs; required unless `report_configuration_id` is given.' },
+  report_configuration_id: {
+    ...report_configuration_id,
+    description: 'Follow this saved report configuration: each run runs its preset with the fields given here in place of its own, and a change of the configuration is carried to the subscription. Unknown to the tenant (or deleted): 404 REPORT_CONFIGURATION_NOT_FOUND.',
+  },
+  parameter_values, format, language, timezone, customer_id, notify, export_location, filters, metadata,
+} as const;
 
 /** `POST /v1/report-subscriptions`. */
 export const CREATE_SUBSCRIPTION_BODY = {
   type: 'object',
-  required: ['report_code', 'format', 'timezone', 'schedule'],
+  required: ['schedule'],
+  description: 'Give `report_code`, `format` and `timezone`, or `report_configuration_id` (whose preset then gives whichever of them the body leaves out).',
   examples: [
     { name: 'Monthly sales', report_code: 'SALES_SUMMARY', format: 'CSV', timezone: 'Europe/Oslo', schedule: { frequency: 'MONTHLY', time_of_day: '06:00', day_of_month: 1 } },
+    { name: 'Weekly UK sales', report_configuration_id: '0193c5e2-7a1b-7c3d-9e4f-0123456789ab', schedule: { frequency: 'WEEKLY', day_of_week: 'MONDAY', time_of_day: '07:00' } },
   ],
   additionalProperties: false,
   properties: { ...reportFields, schedule, name: text(200), active: { type: 'boolean' } },
@@ -77,6 +86,10 @@ export const SUBSCRIPTION_SUMMARY = {
     language: { type: 'string' },
     timezone: { type: 'string' },
     customer_id: { type: ['string', 'null'] },
+    filters: { type: 'object', additionalProperties: true, description: 'The row filters each run applies, as sent.' },
+    metadata: { type: 'object', additionalProperties: { type: 'string' } },
+    report_configuration_id: { type: ['string', 'null'], description: 'The saved report configuration the subscription follows, if any.' },
+    report_configuration_version: { type: ['integer', 'null'], description: 'The version of that configuration its runs now use.' },
     notify: {
       type: 'object',
       required: ['webhook_url', 'emails'],

@@ -4,8 +4,11 @@
 import type { ReportPeriod } from '../domain/report-request.js';
 import type { ReportTemplate } from '../domain/subscription-run.js';
 import { scheduleSummary, type DayOfWeek, type Frequency, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
+import type { ReportConfiguration } from '../configurations/report-configuration.js';
+import { ReportError } from '../domain/errors.js';
 import type { Subscription } from '../subscriptions/subscription.js';
 import type { SubscriptionView } from '../subscriptions/subscription-service.js';
+import { mergePreset } from './configuration-wire.js';
 import { exportLocationToBody } from './export-location-wire.js';
 import { toReportRequest, type CreateRequestBody } from './wire.js';
 
@@ -17,16 +20,44 @@ export interface ScheduleBody {
   cron?: string;
 }
 
-export interface SubscriptionBody extends CreateRequestBody {
+/** The report fields of a subscription body: a request's, `report_code` optional beside `report_configuration_id`. */
+export type SubscriptionReportBody = Omit<CreateRequestBody, 'report_code'> & { report_code?: string };
+
+export interface SubscriptionBody extends SubscriptionReportBody {
   schedule: ScheduleBody;
   name?: string;
   active?: boolean;
+  report_configuration_id?: string;
 }
 
-/** The report template of a body. @throws ReportError like `toReportRequest` (format, export location). */
-export function toTemplate(body: CreateRequestBody): ReportTemplate {
-  const { id: _id, tenantId: _t, requestedAt: _r, ...template } = toReportRequest(body, { id: 'template', tenantId: 'template', requestedAt: new Date(0).toISOString() });
+/** What every subscription's report must name, by itself or through its configuration. */
+const REQUIRED_REPORT_FIELDS = ['report_code', 'format', 'timezone'] as const;
+
+/**
+ * The report template of a body.
+ * @throws ReportError('REQUEST_INVALID') naming the first of `report_code`, `format`, `timezone` it lacks
+ *   (a subscription always names its zone); else like `toReportRequest` (format, export location).
+ */
+export function toTemplate(body: SubscriptionReportBody, lacking = 'Required unless `report_configuration_id` is given.'): ReportTemplate {
+  const missing = REQUIRED_REPORT_FIELDS.find((f) => body[f] === undefined);
+  if (missing) throw new ReportError('REQUEST_INVALID', `\`${missing}\` is required.`, [{ field: missing, code: 'REQUEST_INVALID', message: lacking }]);
+  const { id: _id, tenantId: _t, requestedAt: _r, ...template } = toReportRequest(body as CreateRequestBody, { id: 'template', tenantId: 'template', requestedAt: new Date(0).toISOString() });
   return template;
+}
+
+/**
+ * The template of a subscription that follows `configuration`: its preset with `overrides` in place of
+ * its fields of the same name (the rule of src/api/configuration-wire.ts), carrying the configuration's
+ * id and version, which each run records.
+ * @throws ReportError like `toTemplate`, when neither the preset nor `overrides` has a required field.
+ */
+export function configuredTemplate(configuration: ReportConfiguration, overrides: object): ReportTemplate {
+  const body = mergePreset(configuration.preset, overrides) as SubscriptionReportBody;
+  return {
+    ...toTemplate(body, 'Neither the subscription nor its report configuration gives it.'),
+    reportConfigurationId: configuration.id,
+    reportConfigurationVersion: configuration.version,
+  };
 }
 
 export function toSchedule(body: ScheduleBody): SubscriptionSchedule {
@@ -51,6 +82,8 @@ export function templateToBody(t: ReportTemplate): CreateRequestBody {
     body.notify = { ...(t.notify.webhookUrl ? { webhook_url: t.notify.webhookUrl } : {}), ...(t.notify.emails?.length ? { emails: t.notify.emails } : {}) };
   }
   if (t.exportLocations?.length) body.export_location = t.exportLocations.map(exportLocationToBody);
+  if (t.filters) body.filters = t.filters;
+  if (t.metadata) body.metadata = t.metadata;
   return body;
 }
 
@@ -69,6 +102,10 @@ export function subscriptionToWire(s: Subscription, baseUrl: string) {
     language: s.template.language,
     timezone: s.timezone,
     customer_id: s.template.customerId ?? null,
+    filters: s.template.filters ?? {},
+    metadata: s.template.metadata ?? {},
+    report_configuration_id: s.configuration?.id ?? null,
+    report_configuration_version: s.configuration ? (s.template.reportConfigurationVersion ?? null) : null,
     notify: { webhook_url: s.template.notify?.webhookUrl ?? null, emails: s.template.notify?.emails ?? [] },
     // Every run keeps its LOCAL copy; the others are delivered besides it.
     export_location: [{ variant: 'LOCAL' as const }, ...(s.template.exportLocations ?? []).map(exportLocationToBody)],

@@ -15,7 +15,7 @@ import type { ReportTemplate, ScheduledReportInput } from '../domain/subscriptio
 import { scheduleProblems, scheduleSummary, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
 import type { Page } from '../records/records.js';
 import type { ManualRun, ScheduleView, SubscriptionScheduler } from '../temporal/schedules.js';
-import type { Subscription, SubscriptionChanges } from './subscription.js';
+import type { Subscription, SubscriptionChanges, SubscriptionConfiguration } from './subscription.js';
 import type { SubscriptionStore } from './subscription-store.js';
 
 /** A subscription with its schedule's live state. */
@@ -64,6 +64,8 @@ interface LiveState {
 export interface CreateSubscription {
   name?: string;
   template: ReportTemplate;
+  /** The saved report configuration `template` was merged from, and the overrides merged over it. */
+  configuration?: SubscriptionConfiguration;
   schedule: SubscriptionSchedule;
   active: boolean;
 }
@@ -101,6 +103,7 @@ export class SubscriptionService {
         tenantId,
         ...(input.name ? { name: input.name } : {}),
         template: input.template,
+        ...(input.configuration ? { configuration: input.configuration } : {}),
         schedule: input.schedule,
         timezone: input.template.timezone,
         active: input.active,
@@ -242,7 +245,20 @@ export class SubscriptionService {
     return [from, to];
   }
 
-  private check(tenantId: string, template: ReportTemplate, schedule: SubscriptionSchedule): void {
+  /**
+   * The tenant's subscriptions that follow report configuration `configurationId` (rows as stored,
+   * oldest first). @throws the database's error.
+   */
+  followers(tenantId: string, configurationId: string): Promise<Subscription[]> {
+    return this.deps.store.following(tenantId, configurationId);
+  }
+
+  /**
+   * Checks that `template` on `schedule` is a subscription that can be stored and run, as `create`
+   * and `update` do before anything is written.
+   * @throws ReportError TIMEZONE_UNKNOWN, SCHEDULE_INVALID or the report validation codes (400).
+   */
+  check(tenantId: string, template: ReportTemplate, schedule: SubscriptionSchedule): void {
     if (!isValidTimeZone(template.timezone)) {
       throw new ReportError('TIMEZONE_UNKNOWN', `${namedValue(template.timezone, 'The time zone sent')} is not an IANA time zone.`, [{ field: 'timezone', code: 'TIMEZONE_UNKNOWN', message: 'Use an IANA name such as Europe/Oslo.' }]);
     }

@@ -10,7 +10,7 @@ import type { Page } from '../records/records.js';
 import { SubscriptionLedger } from './subscription-ledger.js';
 import type { Subscription, SubscriptionChanges } from './subscription.js';
 
-const COLUMNS = 'id, tenant_id, name, template, schedule, timezone, active, paused_reason, consecutive_failures, created_at, updated_at';
+const COLUMNS = 'id, tenant_id, name, template, schedule, timezone, active, paused_reason, consecutive_failures, created_at, updated_at, report_configuration_id, configuration_overrides';
 
 /** SQL (a CTE list item) closing the open span of the subscription row `s` when it is no longer active. */
 const CLOSE_SPAN_WHEN_INACTIVE = `closed AS (
@@ -56,11 +56,11 @@ export class SubscriptionStore {
   async insert(s: Omit<Subscription, 'createdAt' | 'updatedAt' | 'consecutiveFailures'>, on: Queryable = this.db): Promise<Subscription> {
     const rows = await on.query(
       `WITH s AS (
-         INSERT INTO reportflow.subscriptions (id, tenant_id, name, template, schedule, timezone, active, paused_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}
+         INSERT INTO reportflow.subscriptions (id, tenant_id, name, template, schedule, timezone, active, paused_reason, report_configuration_id, configuration_overrides)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}
        ), ${OPEN_SPAN_WHEN_ACTIVE}
        SELECT ${COLUMNS} FROM s`,
-      [s.id, s.tenantId, s.name ?? null, JSON.stringify(s.template), JSON.stringify(s.schedule), s.timezone, s.active, s.pausedReason ?? null],
+      [s.id, s.tenantId, s.name ?? null, JSON.stringify(s.template), JSON.stringify(s.schedule), s.timezone, s.active, s.pausedReason ?? null, s.configuration?.id ?? null, s.configuration ? JSON.stringify(s.configuration.overrides) : null],
     );
     return fromRow(rows[0]!);
   }
@@ -85,8 +85,17 @@ export class SubscriptionStore {
     return createdAtPage(this.db, { table: 'reportflow.subscriptions', columns: COLUMNS, where, params, limit, ...(filter.cursor !== undefined ? { cursor: filter.cursor } : {}), fromRow });
   }
 
+  /** The tenant's subscriptions (not deleted) that follow configuration `configurationId`, oldest first. */
+  async following(tenantId: string, configurationId: string): Promise<Subscription[]> {
+    const rows = await this.db.query(
+      `SELECT ${COLUMNS} FROM reportflow.subscriptions WHERE tenant_id = $1 AND report_configuration_id = $2 AND deleted_at IS NULL ORDER BY created_at, id`,
+      [tenantId, configurationId],
+    );
+    return rows.map(fromRow);
+  }
+
   /**
-   * Applies `changes`; returns the updated row, or undefined when there is none. A changed schedule or
+   * Applies `changes` (`configuration: undefined` given as a key unlinks it); returns the updated row, or undefined when there is none. A changed schedule or
    * zone of an active subscription ends its span and starts one with the new schedule.
    */
   async update(tenantId: string, id: string, changes: SubscriptionChanges, on: Queryable = this.db): Promise<Subscription | undefined> {
@@ -96,7 +105,9 @@ export class SubscriptionStore {
        ), s AS (
          UPDATE reportflow.subscriptions SET
            name = COALESCE($3, name), template = COALESCE($4::jsonb, template), schedule = COALESCE($5::jsonb, schedule),
-           timezone = COALESCE($6, timezone), updated_at = statement_timestamp()
+           timezone = COALESCE($6, timezone), updated_at = statement_timestamp(),
+           report_configuration_id = CASE WHEN $7 THEN $8 ELSE report_configuration_id END,
+           configuration_overrides = CASE WHEN $7 THEN $9::jsonb ELSE configuration_overrides END
          WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}
        ), changed AS (
          SELECT s.id, s.updated_at, s.schedule, s.timezone FROM s, old
@@ -107,7 +118,10 @@ export class SubscriptionStore {
          INSERT INTO reportflow.subscription_spans (subscription_id, active_from, schedule, timezone) SELECT id, updated_at, schedule, timezone FROM changed
        )
        SELECT ${COLUMNS} FROM s`,
-      [tenantId, id, changes.name ?? null, changes.template ? JSON.stringify(changes.template) : null, changes.schedule ? JSON.stringify(changes.schedule) : null, changes.timezone ?? null],
+      [
+        tenantId, id, changes.name ?? null, changes.template ? JSON.stringify(changes.template) : null, changes.schedule ? JSON.stringify(changes.schedule) : null, changes.timezone ?? null,
+        'configuration' in changes, changes.configuration?.id ?? null, changes.configuration ? JSON.stringify(changes.configuration.overrides) : null,
+      ],
     );
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
@@ -185,6 +199,9 @@ function fromRow(r: Row): Subscription {
   };
   if (r['name'] !== null && r['name'] !== undefined) s.name = r['name'] as string;
   if (r['paused_reason'] !== null && r['paused_reason'] !== undefined) s.pausedReason = r['paused_reason'] as string;
+  if (typeof r['report_configuration_id'] === 'string') {
+    s.configuration = { id: r['report_configuration_id'], overrides: (json(r['configuration_overrides']) ?? {}) as Record<string, unknown> };
+  }
   return s;
 }
 

@@ -17,6 +17,7 @@ import { pino } from 'pino';
 import { ApiKeys } from '../../src/api/auth.js';
 import { uuidv7 } from '../../src/api/request-id.js';
 import type { Catalog } from '../../src/catalog/load-catalog.js';
+import type { ReportDefinition } from '../../src/catalog/report-definition.js';
 import { ReportError } from '../../src/domain/errors.js';
 import type { ReportTemplate, ScheduledReportInput } from '../../src/domain/subscription-run.js';
 import { UrlSigner } from '../../src/downloads/signed-url.js';
@@ -26,6 +27,7 @@ import { loadConfig } from '../../src/config/settings.js';
 import { migrate } from '../../src/data/migrate.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
 import { PgRecordStore } from '../../src/records/pg-record-store.js';
+import { ReportConfigurationStore } from '../../src/configurations/report-configuration-store.js';
 import { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
 import { SubscriptionStore } from '../../src/subscriptions/subscription-store.js';
 import { ReportRuns } from '../../src/temporal/report-runs.js';
@@ -93,6 +95,7 @@ async function withApi(fn: (api: FastifyInstance, h: Harness) => Promise<void>, 
       records: h.records,
       signer: new UrlSigner('subscription-api-test-signing-key'),
       subscriptions,
+      configurations: new ReportConfigurationStore(pgDb),
     });
     await api.ready();
     try {
@@ -841,4 +844,83 @@ void test('a change Temporal cannot take changes nothing: create, patch, pause, 
   down = false;
   assert.equal(await service.delete('acme', sub.id), true);
   await assert.rejects(handle.describe(), ScheduleNotFoundError);
+});
+
+/**
+ * INVOICE with `quantity` filterable, and INVOICE_ALL, the same report without filters: a configuration
+ * moved from one to the other leaves a subscription that filters on `quantity` invalid.
+ */
+function filterCatalog(): Catalog {
+  const def = invoiceCatalog().get('INVOICE')!;
+  const filtered = { ...def, filters: { quantity: { type: 'integer' as const } }, order_by: ['invoice_no'] };
+  return new Map<string, ReportDefinition>([['INVOICE', filtered], ['INVOICE_ALL', { ...def, code: 'INVOICE_ALL' }]]);
+}
+
+void test('a subscription follows a report configuration: its fields over the preset, each change of the configuration carried to its schedule, and runs record the version', async () => {
+  await withApi(async (api) => {
+    const preset = await call(api, 'POST', '/report-configurations', { name: 'Invoice 536365', report_code: 'INVOICE', format: 'CSV', timezone: 'Europe/Oslo', parameter_values: [{ name: 'invoice_id', value: '536365' }] });
+    assert.equal(preset.status, 201, JSON.stringify(preset.body));
+    const configurationId = preset.body.id as string;
+
+    // Neither a report code nor a configuration: 400 naming the field; an unknown or another tenant's configuration: 404.
+    const bare = await call(api, 'POST', '/report-subscriptions', { schedule: { frequency: 'DAILY' } });
+    assert.deepEqual([bare.status, bare.body.error?.code, bare.body.error?.errors?.[0]?.field], [400, 'REQUEST_INVALID', 'report_code'], JSON.stringify(bare.body));
+    const foreign = await call(api, 'POST', '/report-subscriptions', { report_configuration_id: configurationId, schedule: { frequency: 'DAILY' } }, 'globex');
+    assert.deepEqual([foreign.status, foreign.body.error?.code], [404, 'REPORT_CONFIGURATION_NOT_FOUND']);
+
+    const created = await call(api, 'POST', '/report-subscriptions', {
+      report_configuration_id: configurationId, name: 'Daily big lines', filters: { quantity: { gte: 6 } }, metadata: { team: 'finance' }, language: 'nb',
+      schedule: { frequency: 'DAILY', time_of_day: '04:00' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    assert.deepEqual(
+      [created.body.report_code, created.body.format, created.body.timezone, created.body.language, created.body.filters, created.body.metadata, created.body.report_configuration_id, created.body.report_configuration_version],
+      ['INVOICE', 'CSV', 'Europe/Oslo', 'nb', { quantity: { gte: 6 } }, { team: 'finance' }, configurationId, 1],
+      'the preset gives what the subscription leaves out; its own fields win',
+    );
+    const handle = env.client.schedule.getHandle(`subscription-${id}`);
+    const snapshot = () => handle.describe().then((d) => actionInput(d)?.template);
+    assert.deepEqual([(await snapshot())?.reportConfigurationVersion, (await snapshot())?.filters, (await snapshot())?.metadata], [1, { quantity: { gte: 6 } }, { team: 'finance' }], 'the schedule runs the merged report');
+
+    const changed = await call(api, 'PATCH', `/report-configurations/${configurationId}`, { format: 'PDF' });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.deepEqual([changed.body.version, changed.body.subscriptions_updated, changed.body.subscriptions_not_updated], [2, [id], []]);
+    const after = (await call(api, 'GET', `/report-subscriptions/${id}`)).body;
+    assert.deepEqual([after.format, after.language, after.filters, after.report_configuration_version], ['PDF', 'nb', { quantity: { gte: 6 } }, 2], 'the new preset, the subscription\'s own fields kept');
+    assert.deepEqual([(await snapshot())?.format, (await snapshot())?.reportConfigurationVersion], ['PDF', 2], 'carried to the schedule');
+
+    // A change that would leave the subscription invalid (INVOICE_ALL has no `quantity` filter) changes nothing.
+    const breaking = await call(api, 'PATCH', `/report-configurations/${configurationId}`, { report_code: 'INVOICE_ALL' });
+    assert.deepEqual([breaking.status, breaking.body.error?.code, breaking.body.error?.errors?.[0]?.field], [409, 'REPORT_CONFIGURATION_IN_USE', `subscriptions/${id}`], JSON.stringify(breaking.body));
+    assert.equal((await call(api, 'GET', `/report-configurations/${configurationId}`)).body.version, 2);
+    assert.equal((await snapshot())?.reportCode, 'INVOICE');
+    const refused = await call(api, 'DELETE', `/report-configurations/${configurationId}`);
+    assert.deepEqual([refused.status, refused.body.error?.code], [409, 'REPORT_CONFIGURATION_IN_USE']);
+
+    // The subscription's own PATCH changes its overrides; a run records the configuration and its version.
+    const patched = await call(api, 'PATCH', `/report-subscriptions/${id}`, { format: 'CSV', filters: {} });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.deepEqual([patched.body.format, patched.body.filters, patched.body.report_configuration_version], ['CSV', {}, 2]);
+    const triggered = await call(api, 'POST', `/report-subscriptions/${id}/trigger`, {});
+    assert.equal(triggered.status, 202, JSON.stringify(triggered.body));
+    const run = await succeededRun(api, triggered.body.run_id as string);
+    assert.deepEqual([run.report_configuration_id, run.report_configuration_version, run.format, run.metadata], [configurationId, 2, 'CSV', { team: 'finance' }]);
+
+    assert.equal((await call(api, 'DELETE', `/report-subscriptions/${id}`)).status, 204);
+    assert.equal((await call(api, 'DELETE', `/report-configurations/${configurationId}`)).status, 204, 'followed by nothing now, it can go');
+  }, filterCatalog());
+});
+
+void test('a subscription of its own takes filters and metadata, and shows them', async () => {
+  await withApi(async (api) => {
+    const created = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', filters: { quantity: { gte: 2 } }, metadata: { batch: 'nightly' }, schedule: { frequency: 'DAILY' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual([created.body.filters, created.body.metadata, created.body.report_configuration_id], [{ quantity: { gte: 2 } }, { batch: 'nightly' }, null]);
+    const unknown = await call(api, 'POST', '/report-subscriptions', { ...INVOICE, timezone: 'UTC', filters: { price: { gte: 2 } }, schedule: { frequency: 'DAILY' } });
+    assert.deepEqual([unknown.status, unknown.body.error?.errors?.[0]?.field], [400, 'filters.price'], JSON.stringify(unknown.body));
+    const patched = await call(api, 'PATCH', `/report-subscriptions/${created.body.id as string}`, { name: 'renamed' });
+    assert.deepEqual([patched.body.filters, patched.body.metadata], [{ quantity: { gte: 2 } }, { batch: 'nightly' }], 'a PATCH of other fields keeps them');
+    assert.equal((await call(api, 'DELETE', `/report-subscriptions/${created.body.id as string}`)).status, 204);
+  }, filterCatalog());
 });

@@ -9,7 +9,8 @@ import type { ReportConfiguration } from '../../configurations/report-configurat
 import type { ReportConfigurationStore } from '../../configurations/report-configuration-store.js';
 import { ReportError } from '../../domain/errors.js';
 import { AddressAllowList } from '../../notifiers/address-guard.js';
-import { CONFIGURATION_ID_PARAMS, CONFIGURATION_LIST, CONFIGURATION_LIST_QUERY, CONFIGURATION_VIEW, CREATE_CONFIGURATION_BODY, PATCH_CONFIGURATION_BODY } from '../configuration-schemas.js';
+import type { SubscriptionService } from '../../subscriptions/subscription-service.js';
+import { CONFIGURATION_CHANGE_VIEW, CONFIGURATION_ID_PARAMS, CONFIGURATION_LIST, CONFIGURATION_LIST_QUERY, CONFIGURATION_VIEW, CREATE_CONFIGURATION_BODY, PATCH_CONFIGURATION_BODY } from '../configuration-schemas.js';
 import { configurationToWire, mergePreset, presetToStore, type ConfigurationBody, type PresetBody } from '../configuration-wire.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
@@ -17,6 +18,7 @@ import { databaseFault } from '../errors.js';
 import { pageToWire } from '../record-wire.js';
 import { checkedRequest } from '../request-checks.js';
 import { uuidv7 } from '../request-id.js';
+import { configuredTemplate } from '../subscription-wire.js';
 import type { CreateRequestBody } from '../wire.js';
 
 const VIEW = 'REPORT_CONFIGURATION.VIEW' as const;
@@ -25,14 +27,22 @@ const TAGS = ['Report configurations'];
 const LOCATION = { Location: { type: 'string', description: 'The new configuration\'s URL.' } } as const;
 /** How often a PATCH reads, merges and writes again when another change came in between. */
 const PATCH_ATTEMPTS = 5;
+const IN_USE_409 = 'REPORT_CONFIGURATION_IN_USE: subscriptions follow the configuration (ids in `errors`); nothing was changed.';
+
+function inUse(message: string, subscriptionIds: string[]): ReportError {
+  return new ReportError('REPORT_CONFIGURATION_IN_USE', message, subscriptionIds.map((id) => ({ field: `subscriptions/${id}`, code: 'REPORT_CONFIGURATION_IN_USE', message: 'Follows this configuration.' })));
+}
 
 function notFound(id: string): ReportError {
   return new ReportError('NOT_FOUND', `No report configuration ${id}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);
 }
 
 /** The configuration routes, as a plugin for the authenticated `/v1` scope. */
-export function reportConfigurationRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'config' | 'integrations'> & { configurations: ReportConfigurationStore }): FastifyPluginAsync {
+export function reportConfigurationRoutes(
+  deps: Pick<ApiDeps, 'catalog' | 'db' | 'config' | 'integrations'> & { configurations: ReportConfigurationStore; subscriptions?: SubscriptionService },
+): FastifyPluginAsync {
   const store = deps.configurations;
+  const subscriptions = deps.subscriptions;
   return async (app) => {
     const baseUrl = baseUrlOf(deps.config);
     const webhookAllow = new AddressAllowList(deps.config.webhookAllowHosts ?? []);
@@ -69,24 +79,60 @@ export function reportConfigurationRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' |
       return configurationToWire(found, baseUrl);
     });
 
-    app.patch<{ Params: { id: string }; Body: Partial<ConfigurationBody> }>('/report-configurations/:id', { schema: { tags: TAGS, summary: 'Change a configuration: each field given replaces the saved one; the version goes up by one (earlier runs keep theirs)', params: CONFIGURATION_ID_PARAMS, body: PATCH_CONFIGURATION_BODY, response: { 200: CONFIGURATION_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req) => {
+    app.patch<{ Params: { id: string }; Body: Partial<ConfigurationBody> }>('/report-configurations/:id', { schema: { tags: TAGS, summary: 'Change a configuration: each field given replaces the saved one; the version goes up by one (earlier runs keep theirs)', params: CONFIGURATION_ID_PARAMS, body: PATCH_CONFIGURATION_BODY, response: { 200: CONFIGURATION_CHANGE_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: NOT_FOUND_BY_ID, 409: IN_USE_409 }) } }, config: { permission: MANAGE } }, async (req) => {
       const { id } = req.params;
       const { name, ...fields } = req.body;
       let updated: ReportConfiguration | undefined;
+      const followers = subscriptions ? await db(() => subscriptions.followers(req.tenantId, id)) : [];
       // Optimistic: merge over the version read; when another change landed meanwhile, merge over that one.
       for (let attempt = 0; attempt < PATCH_ATTEMPTS && !updated; attempt++) {
         const current = await db(() => store.get(req.tenantId, id));
         if (!current) throw notFound(id);
         const preset = mergePreset(current.preset, fields) as unknown as PresetBody;
         await check(req.tenantId, preset);
-        updated = await db(() => store.update(req.tenantId, id, current.version, { name: name ?? current.name, reportCode: preset.report_code, preset: presetToStore(preset) }));
+        const next = { name: name ?? current.name, reportCode: preset.report_code, preset: presetToStore(preset) };
+        // Every subscription that follows it must stay one that runs, else nothing changes.
+        for (const s of followers) {
+          try {
+            subscriptions!.check(req.tenantId, configuredTemplate({ ...current, ...next }, s.configuration!.overrides), s.schedule);
+          } catch (err) {
+            if (!(err instanceof ReportError)) throw err;
+            throw inUse(`Subscription ${s.id} follows this configuration and would not be valid with the change: ${err.message}`, [s.id]);
+          }
+        }
+        updated = await db(() => store.update(req.tenantId, id, current.version, next));
       }
       if (!updated) throw new ReportError('UNAVAILABLE', 'The configuration kept changing while this change was made; try again.');
       req.log.info({ configurationId: id, tenantId: req.tenantId, version: updated.version }, 'report configuration changed');
-      return configurationToWire(updated, baseUrl);
+      const carried = await carryToFollowers(updated, followers.map((s) => s.id));
+      return { ...configurationToWire(updated, baseUrl), subscriptions_updated: carried.updated, subscriptions_not_updated: carried.notUpdated };
     });
 
-    app.delete<{ Params: { id: string } }>('/report-configurations/:id', { schema: { tags: TAGS, summary: 'Delete a configuration (runs made from it keep naming it)', params: CONFIGURATION_ID_PARAMS, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+    /**
+     * Gives each following subscription the configuration's new version (its template and schedule).
+     * The change is stored already, so a subscription that cannot be changed now is listed, not thrown.
+     */
+    const carryToFollowers = async (configuration: ReportConfiguration, ids: string[]) => {
+      const updated: string[] = [];
+      const notUpdated: string[] = [];
+      for (const subscriptionId of ids) {
+        try {
+          const s = await subscriptions!.find(configuration.tenantId, subscriptionId);
+          // Deleted or unlinked meanwhile: nothing to carry.
+          if (s?.configuration?.id !== configuration.id) continue;
+          await subscriptions!.update(configuration.tenantId, subscriptionId, { template: configuredTemplate(configuration, s.configuration.overrides) });
+          updated.push(subscriptionId);
+        } catch (err) {
+          notUpdated.push(subscriptionId);
+          app.log.warn({ configurationId: configuration.id, subscriptionId, err }, 'subscription not moved to the configuration\'s new version');
+        }
+      }
+      return { updated, notUpdated };
+    };
+
+    app.delete<{ Params: { id: string } }>('/report-configurations/:id', { schema: { tags: TAGS, summary: 'Delete a configuration (runs made from it keep naming it)', params: CONFIGURATION_ID_PARAMS, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID, 409: IN_USE_409 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+      const followers = subscriptions ? (await db(() => subscriptions.followers(req.tenantId, req.params.id))).map((s) => s.id) : [];
+      if (followers.length) throw inUse(`Subscriptions follow this configuration (${followers.join(', ')}); delete them or change them to another configuration first.`, followers);
       if (!(await db(() => store.delete(req.tenantId, req.params.id)))) throw notFound(req.params.id);
       return reply.code(204).send();
     });

@@ -29,7 +29,8 @@ import {
   TRIGGER_RESPONSE,
 } from '../subscription-schemas.js';
 import { checkWebhookAddress } from '../webhook-address-check.js';
-import { periodToWire, subscriptionToWire, subscriptionViewToWire, templateToBody, toSchedule, toTemplate, type SubscriptionBody } from '../subscription-wire.js';
+import { findConfiguration, mergePreset } from '../configuration-wire.js';
+import { configuredTemplate, periodToWire, subscriptionToWire, subscriptionViewToWire, templateToBody, toSchedule, toTemplate, type SubscriptionBody } from '../subscription-wire.js';
 
 function notFound(id: string): ReportError {
   return new ReportError('NOT_FOUND', `No report subscription ${id}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);
@@ -41,7 +42,7 @@ const TAGS = ['Report subscriptions'];
 const LOCATION = { Location: { type: 'string', description: 'The new subscription\'s URL.' } } as const;
 
 /** The subscription routes, as a plugin for the authenticated `/v1` scope. */
-export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> & { subscriptions: SubscriptionService }): FastifyPluginAsync {
+export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs' | 'configurations'> & { subscriptions: SubscriptionService }): FastifyPluginAsync {
   const service = deps.subscriptions;
   return async (app) => {
     const baseUrl = baseUrlOf(deps.config);
@@ -52,13 +53,22 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
     };
 
     app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'Create a subscription (one Temporal Schedule)', body: CREATE_SUBSCRIPTION_BODY, response: { 201: { ...SUBSCRIPTION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
-      const template = toTemplate(req.body);
+      const { schedule, name, active, report_configuration_id: configurationId, ...report } = req.body;
+      let template;
+      let configuration;
+      if (configurationId === undefined) {
+        template = toTemplate(report);
+      } else {
+        template = configuredTemplate(await findConfiguration(deps.configurations, req.tenantId, configurationId), report);
+        configuration = { id: configurationId, overrides: report };
+      }
       await checkWebhookAddress(template.notify?.webhookUrl, webhookAllow);
       const view = await service.create(req.tenantId, {
-        ...(req.body.name ? { name: req.body.name } : {}),
+        ...(name ? { name } : {}),
         template,
-        schedule: toSchedule(req.body.schedule),
-        active: req.body.active ?? true,
+        ...(configuration ? { configuration } : {}),
+        schedule: toSchedule(schedule),
+        active: active ?? true,
       });
       req.log.info({ subscriptionId: view.id, tenantId: req.tenantId, reportCode: view.template.reportCode }, 'subscription created');
       const body = subscriptionViewToWire(view, baseUrl);
@@ -90,13 +100,25 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs'> 
       const { id } = req.params;
       const current = await service.find(req.tenantId, id);
       if (!current) throw notFound(id);
-      const { schedule, name, ...report } = req.body;
-      const template = Object.keys(report).length ? toTemplate({ ...templateToBody(current.template), ...report }) : undefined;
-      if (report.notify) await checkWebhookAddress(template?.notify?.webhookUrl, webhookAllow);
+      const { schedule, name, report_configuration_id: configurationId, ...report } = req.body;
+      let template;
+      let configuration;
+      const followed = configurationId ?? current.configuration?.id;
+      if (followed !== undefined) {
+        // A subscription that follows a configuration keeps its own fields as overrides and takes the
+        // configuration's current version with every change.
+        const overrides = mergePreset(current.configuration?.overrides ?? {}, report);
+        template = configuredTemplate(await findConfiguration(deps.configurations, req.tenantId, followed), overrides);
+        configuration = { id: followed, overrides };
+      } else if (Object.keys(report).length) {
+        template = toTemplate({ ...templateToBody(current.template), ...report });
+      }
+      if (report.notify || configuration) await checkWebhookAddress(template?.notify?.webhookUrl, webhookAllow);
       const changes = {
         ...(name ? { name } : {}),
         ...(schedule ? { schedule: toSchedule(schedule) } : {}),
         ...(template ? { template } : {}),
+        ...(configuration ? { configuration } : {}),
       };
       return detail(req.tenantId, await service.update(req.tenantId, id, changes), id);
     });
