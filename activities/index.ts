@@ -6,6 +6,7 @@
  *
  * The workflow imports this module as a type only: `proxyActivities<ReportActivities>(…)`.
  */
+import { bulkKeysActivity } from './bulk-keys.js';
 import { cleanupActivity } from './cleanup.js';
 import type { ActivityDeps } from './deps.js';
 import { exportActivity } from './export.js';
@@ -31,6 +32,7 @@ export type { ExportToBigQueryInput } from './export-to-bigquery.js';
 export type { EmailInput } from './notify-email.js';
 export type { RunOutcomeInput } from './subscription-outcome.js';
 export type { WithdrawInput, WithdrawResult } from './withdraw.js';
+export type { BulkKeysInput, BulkKeysPage } from './bulk-keys.js';
 
 /** Activity name → implementation, for `Worker.create({ activities })`. */
 export function createActivities(deps: ActivityDeps) {
@@ -46,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     sendEmail: report(emailActivity(deps), emailObserver),
     cleanupStaging: report(cleanupActivity(deps)),
     withdrawReport: report(withdrawActivity(deps)),
+    bulkKeys: report(bulkKeysActivity(deps)),
     recordRunOutcome: observed(deps, recordRunOutcomeActivity(deps)),
     recordRunState: observed(deps, recordRunStateActivity(deps), runStateObserver),
     recordWebhookDelivery: observed(deps, recordDeliveryActivity(deps), deliveryObserver),

@@ -11,6 +11,7 @@ import type { Database } from '../data/database.js';
 import type { Destination } from '../destinations/destination.js';
 import type { ReportConfigurationStore } from '../configurations/report-configuration-store.js';
 import type { SubscriptionService } from '../subscriptions/subscription-service.js';
+import type { BulkGateway } from '../temporal/bulk-runs.js';
 import type { RunGateway } from '../temporal/report-runs.js';
 import type { Integrations } from '../config/integrations.js';
 import type { UrlSigner } from '../downloads/signed-url.js';
@@ -56,6 +57,8 @@ export interface ApiDeps {
    * a request naming `report_configuration_id` is answered 404 REPORT_CONFIGURATION_NOT_FOUND.
    */
   configurations?: ReportConfigurationStore;
+  /** Bulk runs (one document per key, Temporal); without it `/v1/report-bulk-requests` is not served. */
+  bulk?: BulkGateway;
 }
 
 /** Base URL for links: `publicUrl`, else `http://<apiHost>:<apiPort>` (as webhook links use). */

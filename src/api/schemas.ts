@@ -89,6 +89,15 @@ export const DEFINITION_RESPONSE = {
     },
     has_period: { type: 'boolean' },
     period: { type: 'object', properties: { from_parameter: { type: 'string' }, to_parameter: { type: 'string' } } },
+    bulk: {
+      type: 'object',
+      description: 'Present when the report has bulk runs (`POST /v1/report-bulk-requests`): the parameter each document\'s key fills, and the keys query\'s parameters (a JSON Schema) and period.',
+      properties: {
+        key_parameter: { type: 'string' },
+        parameters: { type: 'object', additionalProperties: true },
+        period: { type: 'object', properties: { from_parameter: { type: 'string' }, to_parameter: { type: 'string' } } },
+      },
+    },
   },
 } as const;
 

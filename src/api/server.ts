@@ -19,6 +19,7 @@ import { OPENAPI_OPTIONS, openApiRoutes } from './routes/openapi.js';
 import { validatorCompiler } from './validation.js';
 import { observeHttp } from '../observability/http-metrics.js';
 import { logRequestIds } from '../observability/http-log-context.js';
+import { reportBulkRoutes } from './routes/report-bulk-requests.js';
 import { reportConfigurationRoutes } from './routes/report-configurations.js';
 import { reportDefinitionRoutes } from './routes/report-definitions.js';
 import { reportRequestRoutes } from './routes/report-requests.js';
@@ -91,6 +92,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     await v1.register(reportDefinitionRoutes(deps));
     if (deps.subscriptions) await v1.register(reportSubscriptionRoutes({ ...deps, subscriptions: deps.subscriptions }));
     if (deps.configurations) await v1.register(reportConfigurationRoutes({ ...deps, configurations: deps.configurations }));
+    if (deps.bulk) await v1.register(reportBulkRoutes({ ...deps, bulk: deps.bulk }));
   }, { prefix: '/v1' });
   return app;
 }

@@ -170,5 +170,6 @@ export function definitionToWire(def: ReportDefinition) {
     filters: filterableFieldsToWire(def),
     has_period: def.period !== undefined,
     ...(def.period ? { period: { from_parameter: def.period.from_parameter, to_parameter: def.period.to_parameter } } : {}),
+    ...(def.bulk ? { bulk: { key_parameter: def.bulk.key_parameter, parameters: def.bulk.parameters, ...(def.bulk.period ? { period: def.bulk.period } : {}) } } : {}),
   };
 }

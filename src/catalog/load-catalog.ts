@@ -41,7 +41,7 @@ export function loadCatalog(templatesDir: string): Catalog {
       if (!p.startsWith(dir + path.sep)) throw new Error(`${file}: ${rel} is outside the definition folder`);
       return readFileSync(p, 'utf8');
     };
-    const problems = [...filterDeclarationProblems(def), ...formatSpecProblems(def)];
+    const problems = [...filterDeclarationProblems(def), ...formatSpecProblems(def), ...bulkSpecProblems(def)];
     if (problems.length) throw new Error(`${file}: report ${def.code}: ${problems.join('; ')}`);
     for (const spec of Object.values(def.formats)) if (spec?.template) read(spec.template);
     catalog.set(def.code, {
@@ -49,7 +49,25 @@ export function loadCatalog(templatesDir: string): Catalog {
       dir,
       querySql: read(def.query),
       checkSql: (def.checks ?? []).map((c) => read(c.query)),
+      ...(def.bulk ? { bulkKeysSql: read(def.bulk.keys_query) } : {}),
     });
   }
   return catalog;
+}
+
+/**
+ * What is wrong with a definition's `bulk`: its key must be a parameter of the report, and the only
+ * one required (each document gets nothing else), and its period parameters must be its own.
+ */
+function bulkSpecProblems(def: ReportDefinitionFile): string[] {
+  const bulk = def.bulk;
+  if (!bulk) return [];
+  const problems: string[] = [];
+  if (!(bulk.key_parameter in def.parameters.properties)) problems.push(`bulk.key_parameter ${bulk.key_parameter} is not a parameter of the report`);
+  const others = (def.parameters.required ?? []).filter((p) => p !== bulk.key_parameter);
+  if (others.length) problems.push(`bulk documents set only ${bulk.key_parameter}, but the report requires ${others.join(', ')}`);
+  for (const p of bulk.period ? [bulk.period.from_parameter, bulk.period.to_parameter] : []) {
+    if (!(p in bulk.parameters.properties)) problems.push(`bulk.period names ${p}, not a bulk parameter`);
+  }
+  return problems;
 }

@@ -81,6 +81,23 @@ export interface ReportDefinitionFile {
    * stage is recorded when the run ends, not shown while it runs).
    */
   run_mode?: 'staged' | 'inline';
+  /** How one bulk request makes one document of this report per key (`POST /v1/report-bulk-requests`). */
+  bulk?: BulkSpec;
+}
+
+/**
+ * A report's bulk run: a keys query lists the keys (e.g. every invoice number of a period), and each
+ * key becomes one document, a run of the report with `key_parameter` set to it.
+ */
+export interface BulkSpec {
+  /** The report parameter each key fills, e.g. `invoice_id`; the report must have no other required parameter. */
+  key_parameter: string;
+  /** SQL file, relative to the definition folder, returning one column `key`, using `:name` parameters of `parameters` and `:period_from`/`:period_to`. */
+  keys_query: string;
+  /** JSON Schema of the keys query's parameters, as `parameters` of the report. */
+  parameters: ReportDefinitionFile['parameters'];
+  /** The two `format: date` parameters of `parameters` that bound the period (half-open instants in the request's zone). */
+  period?: { from_parameter: string; to_parameter: string };
 }
 
 /** A loaded report definition: the file plus its SQL text and absolute folder. */
@@ -88,7 +105,19 @@ export interface ReportDefinition extends ReportDefinitionFile {
   dir: string;
   querySql: string;
   checkSql: string[];
+  /** The bulk keys query's SQL, when the report has `bulk`. */
+  bulkKeysSql?: string;
 }
+
+/** A parameters object's JSON Schema, as report.json writes it (the report's, and its bulk keys query's). */
+const PARAMETERS_SCHEMA = {
+  type: 'object',
+  required: ['type', 'properties', 'additionalProperties'],
+  properties: { type: { const: 'object' }, properties: { type: 'object' }, required: { type: 'array', items: { type: 'string' } }, additionalProperties: { const: false } },
+} as const;
+
+/** The two period parameters' names. */
+const PERIOD_SCHEMA = { type: 'object', required: ['from_parameter', 'to_parameter'], additionalProperties: false, properties: { from_parameter: { type: 'string' }, to_parameter: { type: 'string' } } } as const;
 
 /** JSON Schema that every `report.json` must satisfy. */
 export const REPORT_DEFINITION_SCHEMA = {
@@ -100,12 +129,8 @@ export const REPORT_DEFINITION_SCHEMA = {
     // `en` and `no` are required; a language without its own title (or `nb`, read as `no`) shows `en`'s.
     title: { type: 'object', required: ['en', 'no'], additionalProperties: false, properties: Object.fromEntries(LANGUAGES.map((l) => [l, { type: 'string' }])) },
     description: { type: 'string' },
-    parameters: {
-      type: 'object',
-      required: ['type', 'properties', 'additionalProperties'],
-      properties: { type: { const: 'object' }, properties: { type: 'object' }, required: { type: 'array', items: { type: 'string' } }, additionalProperties: { const: false } },
-    },
-    period: { type: 'object', required: ['from_parameter', 'to_parameter'], additionalProperties: false, properties: { from_parameter: { type: 'string' }, to_parameter: { type: 'string' } } },
+    parameters: PARAMETERS_SCHEMA,
+    period: PERIOD_SCHEMA,
     query: { type: 'string' },
     checks: {
       type: 'array',
@@ -127,6 +152,15 @@ export const REPORT_DEFINITION_SCHEMA = {
       },
     },
     order_by: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9_]*( (asc|desc))?$' } },
+    bulk: {
+      type: 'object', required: ['key_parameter', 'keys_query', 'parameters'], additionalProperties: false,
+      properties: {
+        key_parameter: { type: 'string' },
+        keys_query: { type: 'string' },
+        parameters: PARAMETERS_SCHEMA,
+        period: PERIOD_SCHEMA,
+      },
+    },
     formats: {
       type: 'object', minProperties: 1, additionalProperties: false,
       properties: Object.fromEntries(OUTPUT_FORMATS.map((f) => [f, {

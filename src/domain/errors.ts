@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   FORMAT_UNSUPPORTED: { httpStatus: 400, retryable: false, description: 'The report definition does not offer the requested `format`, or the `Accept` header (without `format`) names only formats it lacks.' },
   LANGUAGE_UNSUPPORTED: { httpStatus: 400, retryable: false, description: '`language` is not one of the supported languages.' },
   INVOICE_NOT_FOUND: { httpStatus: 400, retryable: false, description: 'The invoice named by `invoice_id` does not exist.' },
+  BULK_UNSUPPORTED: { httpStatus: 400, retryable: false, description: 'A bulk request names a report that has no bulk run (no `bulk` in its report.json); the error lists the reports that have one.' },
   REPORT_TOO_LARGE: { httpStatus: 400, retryable: false, description: 'The report has more rows than its format allows (PDF, HTML and TXT are capped; use CSV, XML or XLSX).' },
   SCHEDULE_INVALID: { httpStatus: 400, retryable: false, description: 'A subscription\'s `schedule` is not valid for its frequency (field named in `errors`), or a backfill/trigger range is empty or reversed, or a backfill asks for more runs than `REPORTFLOW_SUBSCRIPTION_BACKFILL_MAX_RUNS`.' },
   UNAUTHENTICATED: { httpStatus: 401, retryable: false, description: 'No API key or token was given, or it is not valid (unknown key; bad signature, expired, wrong issuer or audience, no tenant claim for a JWT).' },

@@ -20,6 +20,7 @@ import { UrlSigner } from '../downloads/signed-url.js';
 import { loadIntegrations } from '../config/integrations.js';
 import { LocalDestination } from '../destinations/local-destination.js';
 import { connectClient } from '../temporal/connection.js';
+import { BulkRuns } from '../temporal/bulk-runs.js';
 import { ReportRuns } from '../temporal/report-runs.js';
 import { SubscriptionSchedules } from '../temporal/schedules.js';
 import { SubscriptionService } from '../subscriptions/subscription-service.js';
@@ -82,6 +83,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     catalog,
     db,
     runs: new ReportRuns(client, { taskQueue: config.taskQueue }),
+    bulk: new BulkRuns(client, { taskQueue: config.taskQueue }),
     destination: new LocalDestination(config.reportsDir),
     records,
     signer: new UrlSigner(signingKey),

@@ -95,6 +95,11 @@ export class PgRecordStore implements RecordStore {
     // A write from another execution of the same request id (a failed period run again) starts afresh.
     // The request is always the writing execution's: within one execution it never changes.
     const fresh = `(EXCLUDED.execution_id IS NOT NULL AND EXCLUDED.execution_id IS DISTINCT FROM q.execution_id AND q.status IN ${FINAL_SQL})`;
+    // One execution ends once, but its end may be written twice: an inline run's stages run as local
+    // activities in one workflow task, and when Temporal refuses that task's completion (a cancel came
+    // in meanwhile) the run is played again from its history, so the end written by the refused attempt
+    // (SUCCEEDED) is followed by the end the execution really has (CANCELLED). The later end wins.
+    const sameExecutionEnd = `(EXCLUDED.status IN ${FINAL_SQL} AND EXCLUDED.execution_id IS NOT NULL AND EXCLUDED.execution_id = q.execution_id)`;
     await this.db.query(
       `INSERT INTO reportflow.report_requests AS q (id, tenant_id, report_code, customer_id, status, stage, request, metadata, error, notify_error, created_at, completed_at, execution_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -105,7 +110,7 @@ export class PgRecordStore implements RecordStore {
          request = EXCLUDED.request, report_code = EXCLUDED.report_code, customer_id = EXCLUDED.customer_id, metadata = EXCLUDED.metadata,
          execution_id = COALESCE(EXCLUDED.execution_id, q.execution_id), updated_at = now()
        WHERE q.tenant_id = EXCLUDED.tenant_id
-         AND (${fresh} OR q.status NOT IN ${FINAL_SQL} OR (q.status = EXCLUDED.status AND EXCLUDED.status IN ${FINAL_SQL}))`,
+         AND (${fresh} OR q.status NOT IN ${FINAL_SQL} OR (q.status = EXCLUDED.status AND EXCLUDED.status IN ${FINAL_SQL}) OR ${sameExecutionEnd})`,
       [
         request.id, request.tenantId, request.reportCode, request.customerId ?? null, update.status, update.stage,
         JSON.stringify(request), JSON.stringify(request.metadata ?? {}), json(update.error), json(update.notifyError),

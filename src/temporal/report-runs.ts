@@ -176,17 +176,8 @@ export class ReportRuns implements RunGateway {
   }
 
   /** The report run `id` if it exists and belongs to `tenantId` (by its ReportTenant search attribute). */
-  private async describeOwn(tenantId: string, id: string): Promise<{ handle: WorkflowHandle; desc: Awaited<ReturnType<WorkflowHandle['describe']>> } | undefined> {
-    const handle = this.client.workflow.getHandle(id);
-    let desc: Awaited<ReturnType<WorkflowHandle['describe']>>;
-    try {
-      desc = await this.call(this.rpcTimeoutMs, () => handle.describe());
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
-    if (desc.type !== GENERATE_REPORT_WORKFLOW || desc.typedSearchAttributes.get(SA_TENANT) !== tenantId) return undefined;
-    return { handle, desc };
+  private describeOwn(tenantId: string, id: string): Promise<OwnWorkflow | undefined> {
+    return describeOwnWorkflow(this.client, this.rpcTimeoutMs, GENERATE_REPORT_WORKFLOW, tenantId, id);
   }
 
   async ping(): Promise<void> {
@@ -204,14 +195,45 @@ export class ReportRuns implements RunGateway {
     }
   }
 
-  /** Runs `fn` under a deadline; connection faults become ReportError('UNAVAILABLE'). */
-  private async call<R>(timeoutMs: number, fn: () => Promise<R>): Promise<R> {
-    try {
-      return await this.client.withDeadline(Date.now() + timeoutMs, fn);
-    } catch (err) {
-      if (isConnectionFault(err)) throw Object.assign(new ReportError('UNAVAILABLE', 'Temporal could not be reached; try again.'), { cause: err });
-      throw err;
-    }
+  private call<R>(timeoutMs: number, fn: () => Promise<R>): Promise<R> {
+    return temporalCall(this.client, timeoutMs, fn);
+  }
+}
+
+/** A workflow of the tenant's, with its description. */
+export interface OwnWorkflow {
+  handle: WorkflowHandle;
+  desc: Awaited<ReturnType<WorkflowHandle['describe']>>;
+}
+
+/**
+ * Workflow `id` when it exists, is of type `type` and belongs to `tenantId` (its ReportTenant search
+ * attribute); undefined otherwise, so another tenant's ids read as missing.
+ * @throws ReportError('UNAVAILABLE') when Temporal could not be reached within `timeoutMs` ms.
+ */
+export async function describeOwnWorkflow(client: Client, timeoutMs: number, type: string, tenantId: string, id: string): Promise<OwnWorkflow | undefined> {
+  const handle = client.workflow.getHandle(id);
+  let desc: OwnWorkflow['desc'];
+  try {
+    desc = await temporalCall(client, timeoutMs, () => handle.describe());
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  if (desc.type !== type || desc.typedSearchAttributes.get(SA_TENANT) !== tenantId) return undefined;
+  return { handle, desc };
+}
+
+/**
+ * Runs `fn`, a call of `client`, under a deadline of `timeoutMs` ms.
+ * @throws ReportError('UNAVAILABLE') when Temporal could not be reached or did not answer in time; `fn`'s error otherwise.
+ */
+export async function temporalCall<R>(client: Client, timeoutMs: number, fn: () => Promise<R>): Promise<R> {
+  try {
+    return await client.withDeadline(Date.now() + timeoutMs, fn);
+  } catch (err) {
+    if (isConnectionFault(err)) throw Object.assign(new ReportError('UNAVAILABLE', 'Temporal could not be reached; try again.'), { cause: err });
+    throw err;
   }
 }
 

@@ -25,6 +25,7 @@ import { SmtpMailer } from '../../src/notifiers/smtp-mailer.js';
 import { PgRecordStore } from '../../src/records/pg-record-store.js';
 import { createRenderers, type Rendering } from '../../src/render/index.js';
 import { LocalStaging } from '../../src/staging/local-staging.js';
+import { BulkRuns } from '../../src/temporal/bulk-runs.js';
 import { ReportRuns } from '../../src/temporal/report-runs.js';
 import { createReportWorker } from '../../src/temporal/worker.js';
 import { TEST_API_CONFIG, TEST_SIGNING_KEY } from './api-fixture.js';
@@ -91,6 +92,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
     config: { ...TEST_API_CONFIG, webhookAllowHosts: ['127.0.0.1'], defaultTimeZone: config.defaultTimeZone },
     catalog, db: options.db, records, destination, integrations,
     runs: new ReportRuns(options.temporal.env.client, { taskQueue: config.taskQueue }),
+    bulk: new BulkRuns(options.temporal.env.client, { taskQueue: config.taskQueue }),
     signer: new UrlSigner(TEST_SIGNING_KEY),
     logger: pino({ level: 'silent' }),
     apiKeys: ApiKeys.parse(`acme:${STACK_API_KEY},globex:${OTHER_TENANT_API_KEY}`),

@@ -212,6 +212,20 @@ for (const engine of engines) {
       assert.equal((await store.getRequest(tenant, first.id))?.status, 'SUCCEEDED');
     });
 
+    test('within one execution a later end replaces an earlier one (an inline run played again after Temporal refused its task), and nothing else goes back', async () => {
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const req = request(tenant, { id: `bulk-1:536366` });
+      await store.recordRunState(req, { status: 'SUCCEEDED', stage: 'EXPORT', completedAt: '2026-04-01T10:00:00.000Z', executionId: 'exec-1' });
+      await store.recordRunState(req, { status: 'RUNNING', stage: 'VALIDATE', executionId: 'exec-1' }); // the replayed attempt's first write
+      assert.equal((await store.getRequest(tenant, req.id))?.status, 'SUCCEEDED', 'not back to running');
+      await store.recordRunState(req, { status: 'CANCELLED', stage: 'VALIDATE', error: { code: 'RUN_CANCELLED', message: 'x', errors: [] }, completedAt: '2026-04-01T10:00:01.000Z', executionId: 'exec-1' });
+      const record = (await store.getRequest(tenant, req.id))!;
+      assert.deepEqual([record.status, record.error?.code], ['CANCELLED', 'RUN_CANCELLED'], 'the end the execution has');
+      // A write without an execution (an older release) still never replaces an end.
+      await store.recordRunState(req, { status: 'FAILED', stage: 'RENDER' });
+      assert.equal((await store.getRequest(tenant, req.id))?.status, 'CANCELLED');
+    });
+
     test('a report is recorded once however often the export retries; deleting leaves a tombstone', async () => {
       const tenant = `t${randomUUID().slice(0, 8)}`;
       const req = request(tenant, { customerId: 'c1' });

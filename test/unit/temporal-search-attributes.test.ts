@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/domain/search-attributes.js';
 import { devServerSearchAttributeArgs, registerSearchAttributes, type OperatorConnection } from '../../src/temporal/search-attributes.js';
 
-void test('the dev server gets one --search-attribute Name=Keyword flag per attribute', () => {
+void test('the dev server gets one --search-attribute Name=Type flag per attribute', () => {
   assert.deepEqual(devServerSearchAttributeArgs(), [
     '--search-attribute', 'ReportTenant=Keyword',
     '--search-attribute', 'ReportCode=Keyword',
     '--search-attribute', 'ReportStatus=Keyword',
     '--search-attribute', 'ReportStage=Keyword',
     '--search-attribute', 'ReportCustomerId=Keyword',
+    '--search-attribute', 'ReportBulkTotal=Int',
+    '--search-attribute', 'ReportBulkDone=Int',
   ]);
 });
 
@@ -31,10 +33,10 @@ function fakeConnection(existing: string[], addError?: Error & { code?: number }
   return { connection, added };
 }
 
-void test('only missing attributes are added, as KEYWORD (2)', async () => {
+void test('only missing attributes are added, with their types (KEYWORD 2, INT 3)', async () => {
   const { connection, added } = fakeConnection(['ReportTenant', 'ReportCode']);
-  assert.deepEqual(await registerSearchAttributes(connection, 'default'), ['ReportStatus', 'ReportStage', 'ReportCustomerId']);
-  assert.deepEqual(added, [{ ReportStatus: 2, ReportStage: 2, ReportCustomerId: 2 }]);
+  assert.deepEqual(await registerSearchAttributes(connection, 'default'), ['ReportStatus', 'ReportStage', 'ReportCustomerId', 'ReportBulkTotal', 'ReportBulkDone']);
+  assert.deepEqual(added, [{ ReportStatus: 2, ReportStage: 2, ReportCustomerId: 2, ReportBulkTotal: 3, ReportBulkDone: 3 }]);
 });
 
 void test('nothing is added when all exist', async () => {

@@ -1,0 +1,101 @@
+/**
+ * `/v1/report-bulk-requests`: one request, one document per key of the report's keys query (e.g. every
+ * invoice of a month), each a report run of its own (workflows/bulk-report.ts). Create (202 with the
+ * id at once), read its progress, cancel. Same auth, permissions (those of report generate requests)
+ * and tenancy as the rest of the API; each document is a report generate request of the tenant,
+ * `<bulk id>:<key>`, with `metadata.bulk_request_id`.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { validateBulkRequest } from '../../catalog/validate-bulk.js';
+import { DEFAULT_BULK_CONCURRENCY, type BulkRequest } from '../../domain/bulk-request.js';
+import { ReportError } from '../../domain/errors.js';
+import type { BulkGateway, BulkView } from '../../temporal/bulk-runs.js';
+import { BULK_ID_PARAMS, BULK_VIEW, CREATE_BULK_BODY } from '../bulk-schemas.js';
+import { baseUrlOf, type ApiDeps } from '../deps.js';
+import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
+import { uuidv7 } from '../request-id.js';
+import { toReportRequest, type CreateRequestBody } from '../wire.js';
+
+const TAGS = ['Report bulk requests'];
+
+/** `POST /v1/report-bulk-requests` body, after schema validation. */
+type BulkBody = Pick<CreateRequestBody, 'report_code' | 'parameter_values' | 'format' | 'language' | 'timezone' | 'filters' | 'metadata'> & { concurrency?: number };
+
+function notFound(id: string): ReportError {
+  return new ReportError('NOT_FOUND', `No bulk request ${id}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);
+}
+
+/** The bulk routes, as a plugin for the authenticated `/v1` scope. */
+export function reportBulkRoutes(deps: Pick<ApiDeps, 'catalog' | 'config'> & { bulk: BulkGateway }): FastifyPluginAsync {
+  return async (app) => {
+    const baseUrl = baseUrlOf(deps.config);
+
+    app.post<{ Body: BulkBody }>('/report-bulk-requests', {
+      schema: { tags: TAGS, summary: 'Make one document per key (e.g. every invoice of a period), each a report run', body: CREATE_BULK_BODY, response: { 202: BULK_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } },
+      config: { permission: 'REPORT_GENERATE_REQUEST.CREATE' },
+    }, async (req, reply) => {
+      const { concurrency, ...fields } = req.body;
+      const ids = { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() };
+      const asRequest = toReportRequest(fields as CreateRequestBody, ids, { timezone: deps.config.defaultTimeZone ?? 'UTC' });
+      const validated = validateBulkRequest(deps.catalog, asRequest);
+      const { id, tenantId, requestedAt, parameterValues, ...template } = asRequest;
+      const request: BulkRequest = {
+        id, tenantId, requestedAt,
+        template: { ...template, parameterValues: [] },
+        keyParameter: validated.keyParameter,
+        keyParameters: validated.keyParameters,
+        ...(validated.period ? { period: validated.period } : {}),
+        concurrency: concurrency ?? DEFAULT_BULK_CONCURRENCY,
+      };
+      await deps.bulk.start(request);
+      req.log.info({ bulkRequestId: id, tenantId, reportCode: template.reportCode, keyParameters: parameterValues.length }, 'bulk request accepted');
+      return reply.code(202).header('location', `${baseUrl}/v1/report-bulk-requests/${id}`).send(bulkToWire({ request, status: 'RUNNING', ended: 0, state: { status: 'RUNNING', started: 0, succeeded: 0, failed: 0, cancelled: 0, failures: [] } }, baseUrl));
+    });
+
+    app.get<{ Params: { id: string } }>('/report-bulk-requests/:id', {
+      schema: { tags: TAGS, summary: 'A bulk request\'s progress: documents in all, ended, succeeded, failed', params: BULK_ID_PARAMS, response: { 200: BULK_VIEW, ...errorResponses({}, { 404: NOT_FOUND_BY_ID }) } },
+      config: { permission: 'REPORT_GENERATE_REQUEST.VIEW' },
+    }, async (req) => {
+      const view = await deps.bulk.get(req.tenantId, req.params.id);
+      if (!view) throw notFound(req.params.id);
+      return bulkToWire(view, baseUrl);
+    });
+
+    app.post<{ Params: { id: string } }>('/report-bulk-requests/:id/cancel', {
+      schema: { tags: TAGS, summary: 'Stop making documents: those not begun are not made, those in production are cancelled (and take back what they delivered)', params: BULK_ID_PARAMS, response: { 202: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' } } }, ...errorResponses({}, { 404: NOT_FOUND_BY_ID }) } },
+      config: { permission: 'REPORT_GENERATE_REQUEST.CANCEL' },
+    }, async (req, reply) => {
+      if (!(await deps.bulk.cancel(req.tenantId, req.params.id))) throw notFound(req.params.id);
+      return reply.code(202).send({ id: req.params.id, status: 'CANCELLING' });
+    });
+  };
+}
+
+/** The wire view of a bulk run (see `BULK_VIEW`). */
+function bulkToWire(v: BulkView, baseUrl: string) {
+  const { request: r, state } = v;
+  return {
+    id: r.id,
+    report_code: r.template.reportCode,
+    format: r.template.format,
+    language: r.template.language,
+    timezone: r.template.timezone,
+    key_parameter: r.keyParameter,
+    parameter_values: Object.entries(r.keyParameters).filter(([, value]) => value !== null).map(([name, value]) => ({ name, value })),
+    metadata: r.template.metadata ?? {},
+    concurrency: r.concurrency,
+    status: v.status,
+    total: v.total ?? null,
+    ended: v.ended,
+    started: state?.started ?? null,
+    succeeded: state?.succeeded ?? null,
+    failed: state?.failed ?? null,
+    cancelled: state?.cancelled ?? null,
+    failures: (state?.failures ?? []).map((f) => ({ key: f.key, request_id: f.requestId, code: f.code })),
+    approximate: !state,
+    requested_at: r.requestedAt,
+    completed_at: v.completedAt ?? null,
+    links: { self: `${baseUrl}/v1/report-bulk-requests/${r.id}` },
+    documents_search: { metadata: { bulk_request_id: r.id } },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * Bulk runs through the real thing: the HTTP API (inject), a real PostgreSQL holding the Online Retail
+ * sample, the shipped INVOICE definition and its keys query, the real activities with Chromium, on a
+ * Temporal test server. What a client checks: one PDF per invoice of the period, each its own request
+ * holding that invoice, as many as SQL counts; the progress while it runs; a cancel stops the rest;
+ * bad requests are 400 naming the field; another tenant sees nothing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { pdfText } from '../helpers/pdf-text.js';
+import { OTHER_TENANT_API_KEY, realStack, type RealStack } from '../helpers/real-stack.js';
+import { useRetailDatabase } from '../helpers/retail-database.js';
+import { useTemporalTestServer } from '../helpers/temporal.js';
+
+const TEMPLATES = path.resolve(import.meta.dirname, '../../templates');
+const temporal = useTemporalTestServer();
+const retail = useRetailDatabase('bulk-run');
+
+/** 1 December 2010, London time: the sample's busiest day. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+const DAY = [{ name: 'from_date', value: '2010-12-01' }, { name: 'to_date', value: '2010-12-01' }];
+
+/** The invoice numbers with a line on 1 December 2010 (London = UTC in winter), by SQL, sorted. */
+async function invoicesOfDay(): Promise<string[]> {
+  const rows = await retail.db.query<{ invoice_no: string }>(
+    `SELECT DISTINCT invoice_no FROM retail.invoice_line WHERE invoice_date >= '2010-12-01T00:00:00Z' AND invoice_date < '2010-12-02T00:00:00Z' ORDER BY 1`,
+  );
+  return rows.map((r) => r.invoice_no);
+}
+
+/** Polls the bulk request until `done(view)`, at most `timeoutMs`. */
+async function until(stack: RealStack, id: string, done: (v: Json) => boolean, timeoutMs = 240_000): Promise<Json> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await stack.call('GET', `/v1/report-bulk-requests/${id}`);
+    assert.equal(got.status, 200, JSON.stringify(got.body));
+    if (done(got.body)) return got.body;
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(got.body)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The requests of bulk run `id`, by the search the bulk view names. */
+async function documents(stack: RealStack, view: Json): Promise<Json[]> {
+  const found = await stack.call('POST', '/v1/report-generate-requests/search', { ...view.documents_search, limit: 100 });
+  assert.equal(found.status, 200, JSON.stringify(found.body));
+  return found.body.items;
+}
+
+void test('a bulk request makes one PDF per invoice of the period, each its own request holding that invoice, and reports its progress', { timeout: 300_000 }, async () => {
+  const stack = await realStack({ temporal, db: retail.db, root: path.join(retail.root, 'all'), templatesDir: TEMPLATES });
+  await stack.run(async () => {
+    const invoices = await invoicesOfDay();
+    assert.ok(invoices.length >= 10, `the day has invoices enough to show concurrency (${invoices.length})`);
+
+    const created = await stack.call('POST', '/v1/report-bulk-requests', { report_code: 'INVOICE', format: 'PDF', timezone: 'Europe/London', parameter_values: DAY, metadata: { run: 'month-end' }, concurrency: 4 });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    assert.deepEqual([created.body.status, created.body.key_parameter, created.body.concurrency], ['RUNNING', 'invoice_id', 4]);
+
+    const running = await until(stack, id, (v) => v.total !== null);
+    assert.equal(running.total, invoices.length, 'the total is the keys query\'s count');
+    const done = await until(stack, id, (v) => v.status !== 'RUNNING');
+    assert.deepEqual(
+      [done.status, done.total, done.ended, done.succeeded, done.failed, done.cancelled, done.approximate],
+      ['SUCCEEDED', invoices.length, invoices.length, invoices.length, 0, 0, false],
+      JSON.stringify(done),
+    );
+    assert.ok(done.completed_at, 'the end is shown');
+
+    const docs = await documents(stack, done);
+    assert.deepEqual(docs.map((d) => d.id).sort(), invoices.map((n) => `${id}:${n}`).sort(), 'one request per invoice, named after the bulk run and the key');
+    for (const doc of docs) {
+      const invoice = String(doc.id).slice(id.length + 1);
+      assert.deepEqual([doc.status, doc.report_code, doc.format, doc.metadata], ['SUCCEEDED', 'INVOICE', 'PDF', { run: 'month-end', bulk_request_id: id }]);
+      assert.deepEqual(doc.parameter_values, [{ name: 'invoice_id', value: invoice }]);
+      const file = await stack.download(`/v1/reports/${String(doc.id)}/download`);
+      assert.equal(file.status, 200);
+      const text = await pdfText(file.bytes);
+      assert.ok(text.includes(invoice), `the PDF of ${invoice} shows its number`);
+      for (const other of invoices.filter((n) => n !== invoice)) assert.ok(!text.includes(other), `the PDF of ${invoice} holds no other invoice (${other})`);
+    }
+
+    // Another tenant: 404 for the bulk run, and none of its documents.
+    const foreign = { 'x-api-key': OTHER_TENANT_API_KEY };
+    assert.equal((await stack.call('GET', `/v1/report-bulk-requests/${id}`, undefined, foreign)).status, 404);
+    assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`, undefined, foreign)).status, 404);
+    const theirs = await stack.call('POST', '/v1/report-generate-requests/search', { metadata: { bulk_request_id: id } }, foreign);
+    assert.equal(theirs.body.total, 0);
+  });
+});
+
+void test('a cancelled bulk request makes no more documents and ends CANCELLED with its counts', { timeout: 300_000 }, async () => {
+  const stack = await realStack({ temporal, db: retail.db, root: path.join(retail.root, 'cancel'), templatesDir: TEMPLATES });
+  await stack.run(async () => {
+    const invoices = await invoicesOfDay();
+    const created = await stack.call('POST', '/v1/report-bulk-requests', { report_code: 'INVOICE', format: 'PDF', timezone: 'Europe/London', parameter_values: DAY, concurrency: 1 });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    await until(stack, id, (v) => v.succeeded >= 1);
+    assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 202);
+    const done = await until(stack, id, (v) => v.status !== 'RUNNING');
+    assert.equal(done.status, 'CANCELLED', JSON.stringify(done));
+    assert.ok(done.succeeded >= 1 && done.succeeded < invoices.length, `some made, not all (${done.succeeded} of ${invoices.length})`);
+    assert.equal(done.succeeded + done.failed + done.cancelled, done.ended);
+    assert.ok(done.started <= done.succeeded + 1 + done.cancelled, 'nothing started after the cancel but the document in production');
+    const docs = await documents(stack, done);
+    for (const doc of docs) {
+      // Each record says what Temporal says of the run, and a cancelled document leaves no file.
+      const inTemporal = (await temporal.env.client.workflow.getHandle(String(doc.id)).describe()).status.name;
+      assert.equal(doc.status, inTemporal === 'COMPLETED' ? 'SUCCEEDED' : inTemporal, `${String(doc.id)}: record ${String(doc.status)}, Temporal ${inTemporal}`);
+      const file = await stack.download(`/v1/reports/${String(doc.id)}/download`);
+      assert.equal(file.status === 200, doc.status === 'SUCCEEDED', `${String(doc.id)} (${String(doc.status)}): download ${file.status}`);
+    }
+    assert.equal(docs.filter((d) => d.status === 'SUCCEEDED').length, done.succeeded, `the records agree with the counts: ${JSON.stringify(docs.map((d) => [d.id, d.status]))}`);
+    assert.ok(docs.length <= done.started, 'no document beyond those started');
+    assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 404, 'an ended bulk run cannot be cancelled');
+  });
+});
+
+void test('bad bulk requests are 400 naming the field, before anything starts', { timeout: 120_000 }, async () => {
+  const stack = await realStack({ temporal, db: retail.db, root: path.join(retail.root, 'bad'), templatesDir: TEMPLATES });
+  await stack.run(async () => {
+    const cases: [object, string, string][] = [
+      [{ report_code: 'INVOICE_LINES', format: 'CSV', parameter_values: DAY }, 'BULK_UNSUPPORTED', 'report_code'],
+      [{ report_code: 'NOPE', format: 'PDF', parameter_values: DAY }, 'REPORT_CODE_UNKNOWN', 'report_code'],
+      [{ report_code: 'INVOICE', format: 'CSV', parameter_values: DAY }, 'FORMAT_UNSUPPORTED', 'format'],
+      [{ report_code: 'INVOICE', format: 'PDF', parameter_values: [DAY[0]] }, 'PARAMETER_MISSING', 'parameter_values.to_date'],
+      [{ report_code: 'INVOICE', format: 'PDF', parameter_values: [...DAY, { name: 'invoice_id', value: '536365' }] }, 'PARAMETER_UNKNOWN', 'parameter_values.invoice_id'],
+      [{ report_code: 'INVOICE', format: 'PDF', parameter_values: [{ name: 'from_date', value: '2010-12-02' }, { name: 'to_date', value: '2010-12-01' }] }, 'PERIOD_INVALID', 'parameter_values.to_date'],
+      [{ report_code: 'INVOICE', format: 'PDF', parameter_values: DAY, concurrency: 0 }, 'REQUEST_INVALID', 'concurrency'],
+    ];
+    for (const [body, code, field] of cases) {
+      const res = await stack.call('POST', '/v1/report-bulk-requests', body);
+      assert.deepEqual([res.status, res.body.error?.code, res.body.error?.errors?.[0]?.field], [400, code, field], `${JSON.stringify(body)} → ${JSON.stringify(res.body)}`);
+    }
+    assert.equal((await stack.call('GET', '/v1/report-bulk-requests/0193c5e2-7a1b-7c3d-9e4f-0123456789ab')).status, 404);
+  });
+});
