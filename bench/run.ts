@@ -13,7 +13,8 @@
  * - jsreport-core in this process (handlebars + chrome-pdf), the same template, helpers and data, at 1 and 8;
  * - raw Puppeteer on reportflow's HTML: a new page per PDF, and page reuse, at 1 and 8.
  * The peers run after the service has stopped, so they have the machine to themselves.
- * `--subscriptions N` instead measures N subscriptions due at the same minute (bench/subscriptions.ts).
+ * `--subscriptions N` instead measures N subscriptions due at the same minute (bench/subscriptions.ts);
+ * `--bulk N` a bulk run of N invoice PDFs beside single requests (bench/bulk.ts).
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -35,6 +36,7 @@ import { copyFullCsv, type CopyFigure } from './peers/pg-copy.js';
 import { startRawPuppeteer, type PageMode } from './peers/raw-puppeteer.js';
 import { checkSucceeded, measureFullCsv, measureInvoices } from './reportflow-runs.js';
 import { runSubscriptionsBench } from './subscriptions.js';
+import { runBulkBench } from './bulk.js';
 
 const HELP = `npm run bench [-- options]
   --peers                 also measure jsreport-core, raw Puppeteer and PostgreSQL COPY (installs bench/peers on first use)
@@ -44,6 +46,8 @@ const HELP = `npm run bench [-- options]
   --subscriptions N       instead: N subscriptions due at the same minute (see bench/subscriptions.ts)
   --due-in S              with --subscriptions: seconds from the first creation to the due minute at least (default: estimated)
   --timeout S             with --subscriptions: give up S seconds after the due time (default 900)
+  --bulk N                instead: one bulk request of N invoice PDFs, beside single requests (see bench/bulk.ts)
+  --bulk-concurrency N    with --bulk: documents in production at once (default 8)
 Set DATABASE_URL to run reportflow on that PostgreSQL instead of the embedded engine.`;
 
 const { values: args } = parseArgs({
@@ -55,6 +59,8 @@ const { values: args } = parseArgs({
     subscriptions: { type: 'string' },
     'due-in': { type: 'string' },
     timeout: { type: 'string', default: '900' },
+    bulk: { type: 'string' },
+    'bulk-concurrency': { type: 'string', default: '8' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -73,6 +79,8 @@ if (args.subscriptions !== undefined) {
     databaseUrl: config.databaseUrl,
     log,
   });
+} else if (args.bulk !== undefined) {
+  await runBulkBench({ count: positive(args.bulk, '--bulk'), concurrency: positive(args['bulk-concurrency'], '--bulk-concurrency'), databaseUrl: config.databaseUrl, log });
 } else {
   await runBench();
 }
