@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config/settings.js';
 import { registerCancel } from './commands/cancel.js';
+import { registerBulk } from './commands/bulk.js';
 import { registerConfigurations } from './commands/configurations.js';
 import { registerDefinitions } from './commands/definitions.js';
 import { registerDownload } from './commands/download.js';
@@ -52,6 +53,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
   registerDefinitions(program, io, done);
   registerSubscriptions(program, io, done);
   registerConfigurations(program, io, done);
+  registerBulk(program, io, done);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

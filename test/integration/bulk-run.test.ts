@@ -8,8 +8,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { runCli } from '../../src/cli/index.js';
+import { loadConfig } from '../../src/config/settings.js';
 import { pdfText } from '../helpers/pdf-text.js';
-import { OTHER_TENANT_API_KEY, realStack, type RealStack } from '../helpers/real-stack.js';
+import { OTHER_TENANT_API_KEY, realStack, STACK_API_KEY, type RealStack } from '../helpers/real-stack.js';
 import { useRetailDatabase } from '../helpers/retail-database.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 
@@ -138,5 +140,35 @@ void test('bad bulk requests are 400 naming the field, before anything starts', 
       assert.deepEqual([res.status, res.body.error?.code, res.body.error?.errors?.[0]?.field], [400, code, field], `${JSON.stringify(body)} → ${JSON.stringify(res.body)}`);
     }
     assert.equal((await stack.call('GET', '/v1/report-bulk-requests/0193c5e2-7a1b-7c3d-9e4f-0123456789ab')).status, 404);
+  });
+});
+
+void test('the CLI starts a bulk request and follows it to its end, shows it, and refuses to cancel an ended one', { timeout: 300_000 }, async () => {
+  const dir = path.join(retail.root, 'cli');
+  const stack = await realStack({ temporal, db: retail.db, root: dir, templatesDir: TEMPLATES });
+  await stack.run(async () => {
+    const config = loadConfig({ REPORTFLOW_API_URL: await stack.listen(), REPORTFLOW_API_KEY: STACK_API_KEY, REPORTFLOW_HOME: dir });
+    const cli = async (...argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(argv, { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, config });
+      return { code, stdout: out.join(''), stderr: err.join('') };
+    };
+    // Customer 17850's invoices of the day: a handful.
+    const [{ n }] = await retail.db.query<{ n: number }>(
+      `SELECT count(DISTINCT invoice_no)::int AS n FROM retail.invoice_line WHERE customer_id = 17850 AND invoice_date >= '2010-12-01T00:00:00Z' AND invoice_date < '2010-12-02T00:00:00Z'`,
+    );
+    assert.ok(n >= 2, `customer 17850 has invoices that day (${n})`);
+    const run = await cli('bulk', 'start', 'INVOICE', '-f', 'pdf', '-t', 'Europe/London', '--param', 'from_date=2010-12-01', '--param', 'to_date=2010-12-01', '--param', 'customer_id=17850', '--wait', '--poll-ms', '200');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^status +SUCCEEDED$/m);
+    assert.match(run.stdout, new RegExp(`^documents +${n} of ${n} ended: ${n} succeeded, 0 failed, 0 cancelled$`, 'm'));
+    const id = /^id +(\S+)$/m.exec(run.stdout)![1]!;
+    assert.match(run.stdout, /customer_id=17850/);
+    const shown = await cli('bulk', 'show', id, '--json');
+    assert.deepEqual([shown.code, JSON.parse(shown.stdout).succeeded], [0, n]);
+    const cancel = await cli('bulk', 'cancel', id);
+    assert.equal(cancel.code, 2, 'an ended bulk request is not found to cancel');
+    assert.equal((await cli('bulk', 'start', 'INVOICE', '-f', 'pdf', '--param', 'from_date')).code, 2, 'a malformed --param is a usage error');
   });
 });
