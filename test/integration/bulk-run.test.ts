@@ -155,9 +155,10 @@ void test('the CLI starts a bulk request and follows it to its end, shows it, an
       return { code, stdout: out.join(''), stderr: err.join('') };
     };
     // Customer 17850's invoices of the day: a handful.
-    const [{ n }] = await retail.db.query<{ n: number }>(
+    const [row] = await retail.db.query<{ n: number }>(
       `SELECT count(DISTINCT invoice_no)::int AS n FROM retail.invoice_line WHERE customer_id = 17850 AND invoice_date >= '2010-12-01T00:00:00Z' AND invoice_date < '2010-12-02T00:00:00Z'`,
     );
+    const n = row!.n;
     assert.ok(n >= 2, `customer 17850 has invoices that day (${n})`);
     const run = await cli('bulk', 'start', 'INVOICE', '-f', 'pdf', '-t', 'Europe/London', '--param', 'from_date=2010-12-01', '--param', 'to_date=2010-12-01', '--param', 'customer_id=17850', '--wait', '--poll-ms', '200');
     assert.equal(run.code, 0, run.stderr);
