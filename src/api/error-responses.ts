@@ -57,6 +57,9 @@ export function errorResponses(kind: OperationKind, specific: Partial<Record<Sta
 }
 
 /** 404 of an operation on one resource by id. */
+/** The 404 of a body naming `report_configuration_id` (requests and subscriptions). */
+export const CONFIGURATION_404 = 'REPORT_CONFIGURATION_NOT_FOUND: `report_configuration_id` names no configuration of this tenant (or a deleted one).';
+
 export const NOT_FOUND_BY_ID = 'NOT_FOUND: no such resource for this tenant (another tenant\'s id, or an id that does not match the pattern, answers the same).';
 
 /** 400 of an operation that validates against the report catalog, schedules or opaque cursors too. */

@@ -12,7 +12,7 @@ import { isReportingRun, runIdOf, subscriptionPeriod } from '../../domain/subscr
 import type { SubscriptionService, SubscriptionView } from '../../subscriptions/subscription-service.js';
 import type { RunGateway } from '../../temporal/report-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
-import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
+import { CONFIGURATION_404, errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
 import { databaseFault } from '../errors.js';
 import { pageToWire } from '../record-wire.js';
 import {
@@ -52,7 +52,7 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs' |
       return { ...subscriptionViewToWire(v, baseUrl), last_runs: await lastRuns(deps.runs, tenantId, v) };
     };
 
-    app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'Create a subscription (one Temporal Schedule)', body: CREATE_SUBSCRIPTION_BODY, response: { 201: { ...SUBSCRIPTION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+    app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'Create a subscription (one Temporal Schedule)', body: CREATE_SUBSCRIPTION_BODY, response: { 201: { ...SUBSCRIPTION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: CONFIGURATION_404 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
       const { schedule, name, active, report_configuration_id: configurationId, ...report } = req.body;
       let template;
       let configuration;
@@ -96,7 +96,7 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs' |
       return detail(req.tenantId, await service.get(req.tenantId, id), id);
     });
 
-    app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'Change a subscription in place (runs already started are unaffected)', params: SUBSCRIPTION_ID_PARAMS, body: PATCH_SUBSCRIPTION_BODY, response: { 200: SUBSCRIPTION_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req) => {
+    app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'Change a subscription in place (runs already started are unaffected)', params: SUBSCRIPTION_ID_PARAMS, body: PATCH_SUBSCRIPTION_BODY, response: { 200: SUBSCRIPTION_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: `${NOT_FOUND_BY_ID} ${CONFIGURATION_404}` }) } }, config: { permission: MANAGE } }, async (req) => {
       const { id } = req.params;
       const current = await service.find(req.tenantId, id);
       if (!current) throw notFound(id);
