@@ -113,6 +113,11 @@ export interface ReportDefinition extends ReportDefinitionFile {
   checkSql: string[];
   /** The bulk keys query's SQL, when the report has `bulk`. */
   bulkKeysSql?: string;
+  /**
+   * Set on the definition of a tenant template's run (src/templates/template-definition.ts): the
+   * version rendered and its Handlebars body, which the renderers use instead of files.
+   */
+  tenantTemplate?: { id: string; version: number; format: OutputFormat; body: string };
 }
 
 /** A parameters object's JSON Schema, as report.json writes it (the report's, and its bulk keys query's). */
