@@ -38,8 +38,8 @@ export async function loadTemplateDefinition(store: TemplateStore | undefined, c
 }
 
 /**
- * `body` unchanged when it names no template; else with `report_code` set to the template's run code
- * and a catalog that holds the template's definition.
+ * `body` unchanged when it names no template; else with `report_code` set to the template's run code,
+ * `format` to the template's when the body gives none, and a catalog that holds the template's definition.
  * @throws ReportError('REQUEST_INVALID') when both `report_code` and `template_id` are given;
  *   ReportError('TEMPLATE_NOT_FOUND') (404) when the tenant has no such template (or it was deleted);
  *   ReportError('TEMPLATE_INVALID') when its dataset is gone; the database fault (503).
@@ -54,7 +54,8 @@ export async function resolveTemplateRun(store: TemplateStore | undefined, catal
   }
   const { template, definition } = await loadTemplateDefinition(store, catalog, tenantId, id);
   return {
-    body: { ...rest, report_code: definition.code },
+    // A template makes one format: a request that names none asks for it.
+    body: { ...rest, report_code: definition.code, format: rest.format ?? template.spec.format },
     catalog: new Map([...catalog, [definition.code, definition]]),
     template: { id: template.id, version: template.version, definition },
   };

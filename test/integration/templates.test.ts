@@ -11,15 +11,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
+import { runCli } from '../../src/cli/index.js';
+import { loadConfig } from '../../src/config/settings.js';
 import { pdfText } from '../helpers/pdf-text.js';
-import { OTHER_TENANT_API_KEY, realStack, type RealStack } from '../helpers/real-stack.js';
+import { OTHER_TENANT_API_KEY, realStack, STACK_API_KEY, type RealStack } from '../helpers/real-stack.js';
 import { useRetailDatabase } from '../helpers/retail-database.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 
@@ -259,5 +261,52 @@ void test('bad and hostile templates are refused at upload with the code, the fi
     assert.doesNotMatch(inline.bytes.toString(), /<(?!\/?p>)/, 'data is HTML-escaped');
     assert.equal((await stack.post('/v1/templates/preview', { template: { ...base, body: '{{lookup rows 0}}' }, parameter_values: JULY })).status, 400);
     assert.equal((await stack.call('GET', '/v1/templates?name=bad')).body.total, 0);
+  });
+});
+
+void test('the CLI uploads a template with its body from a .hbs file, lists, shows, previews, changes and runs it, and deletes it', { timeout: 120_000 }, async () => {
+  const dir = path.join(retail.root, 'cli');
+  const stack = await realStack({ temporal, db: retail.db, root: dir, templatesDir: TEMPLATES });
+  await stack.run(async () => {
+    const config = loadConfig({ REPORTFLOW_API_URL: await stack.listen(), REPORTFLOW_API_KEY: STACK_API_KEY, REPORTFLOW_HOME: dir });
+    const cli = async (...argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(argv, { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, config });
+      return { code, stdout: out.join(''), stderr: err.join('') };
+    };
+    await mkdir(dir, { recursive: true });
+    const { body: _body, ...spec } = TXT_TEMPLATE;
+    await writeFile(path.join(dir, 'spec.json'), JSON.stringify({ ...spec, name: 'CLI fixed width' }));
+    const created = await cli('templates', 'create', path.join(dir, 'spec.json'), '--body', path.join(FIXTURES, 'fixed-width-lines.txt.hbs'), '--json');
+    assert.equal(created.code, 0, created.stderr);
+    const { id, body } = JSON.parse(created.stdout) as { id: string; body: string };
+    assert.equal(body, TXT_TEMPLATE.body, 'the body is the .hbs file as written');
+    assert.equal((await cli('templates', 'list', '--name', 'cli fixed')).stdout, `${id}  v1  invoice_lines TXT  "CLI fixed width"\n`);
+    assert.match((await cli('templates', 'get', id)).stdout, /^version +1$/m);
+
+    await writeFile(path.join(dir, 'preview.json'), JSON.stringify({ template_id: id, parameter_values: [...JULY, INSTITUTION], timezone: 'UTC', rows: 2 }));
+    const preview = await cli('templates', 'preview', path.join(dir, 'preview.json'));
+    assert.equal(preview.code, 0, preview.stderr);
+    assert.deepEqual(preview.stdout.split('\n').map((l) => l[0]).filter(Boolean), ['H', 'D', 'D', 'T']);
+
+    await writeFile(path.join(dir, 'v2.hbs'), 'v2 {{rows.length}}');
+    const changed = await cli('templates', 'update', id, path.join(dir, 'spec.json'), '--body', path.join(dir, 'v2.hbs'));
+    assert.match(changed.stdout, /^version +2$/m);
+    const out = path.join(dir, 'july.txt');
+    const ran = await cli('generate', '--template', id, '--param', 'from_date=2011-07-01', '--param', 'to_date=2011-07-31', '--param', 'institution_code=12345678', '--timezone', 'UTC', '--wait', '--out', out, '--json');
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.deepEqual([JSON.parse(ran.stdout).template_id, JSON.parse(ran.stdout).template_version, JSON.parse(ran.stdout).format], [id, 2, 'TXT'], 'the template\'s own format');
+    assert.equal(await readFile(out, 'utf8'), `v2 ${(await julyBySql()).count}`);
+
+    await writeFile(path.join(dir, 'bad.hbs'), 'header\n{{#each rows}}{{amount}}{{/each}}');
+    const refused = await cli('templates', 'update', id, path.join(dir, 'spec.json'), '--body', path.join(dir, 'bad.hbs'));
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /TEMPLATE_FIELD_UNKNOWN/);
+    assert.match(refused.stderr, /Line 2: "amount"/);
+    assert.equal((await cli('templates', 'delete', id)).code, 0);
+    const gone = await cli('generate', '--template', id);
+    assert.equal(gone.code, 2);
+    assert.match(gone.stderr, /TEMPLATE_NOT_FOUND/);
   });
 });
