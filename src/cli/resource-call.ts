@@ -16,15 +16,8 @@ export type ResourceJson = Record<string, any>;
  * @returns the parsed JSON (undefined for 204).
  * @throws ApiError | NetworkError | MissingApiKeyError
  */
-export async function resourceCall(
-  options: GlobalOptions,
-  config: Pick<Config, 'cliApiKey' | 'varDir' | 'cliApiUrl'>,
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-  resource: string,
-  path: string,
-  body?: unknown,
-): Promise<ResourceJson | undefined> {
-  const text = await resourceText(options, config, method, resource, path, body);
+export async function resourceCall(...args: Parameters<typeof resourceText>): Promise<ResourceJson | undefined> {
+  const text = await resourceText(...args);
   return text ? (JSON.parse(text) as ResourceJson) : undefined;
 }
 

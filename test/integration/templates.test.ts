@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { runCli } from '../../src/cli/index.js';
 import { loadConfig } from '../../src/config/settings.js';
+import { cliRunner } from '../helpers/cli-runner.js';
 import { pdfText } from '../helpers/pdf-text.js';
 import { OTHER_TENANT_API_KEY, realStack, STACK_API_KEY, type RealStack } from '../helpers/real-stack.js';
 import { useRetailDatabase } from '../helpers/retail-database.js';
@@ -269,12 +269,7 @@ void test('the CLI uploads a template with its body from a .hbs file, lists, sho
   const stack = await realStack({ temporal, db: retail.db, root: dir, templatesDir: TEMPLATES });
   await stack.run(async () => {
     const config = loadConfig({ REPORTFLOW_API_URL: await stack.listen(), REPORTFLOW_API_KEY: STACK_API_KEY, REPORTFLOW_HOME: dir });
-    const cli = async (...argv: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await runCli(argv, { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, config });
-      return { code, stdout: out.join(''), stderr: err.join('') };
-    };
+    const cli = cliRunner(config);
     await mkdir(dir, { recursive: true });
     const { body: _body, ...spec } = TXT_TEMPLATE;
     await writeFile(path.join(dir, 'spec.json'), JSON.stringify({ ...spec, name: 'CLI fixed width' }));

@@ -14,7 +14,7 @@ import { renderPreview } from '../../templates/template-preview.js';
 import type { TemplateStore } from '../../templates/template-store.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
-import { databaseFault } from '../errors.js';
+import { orDatabaseFault } from '../errors.js';
 import { pageToWire } from '../record-wire.js';
 import { uuidv7 } from '../request-id.js';
 import { PREVIEW_BODY, TEMPLATE_BODY, TEMPLATE_ID_PARAMS, TEMPLATE_LIST, TEMPLATE_LIST_QUERY, TEMPLATE_VIEW } from '../template-schemas.js';
@@ -49,13 +49,7 @@ export function templateRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'config'> 
   const engine = createTenantTemplateEngine();
   return async (app) => {
     const baseUrl = baseUrlOf(deps.config);
-    const db = async <T>(fn: () => Promise<T>): Promise<T> => {
-      try {
-        return await fn();
-      } catch (err) {
-        throw databaseFault(err);
-      }
-    };
+    const db = orDatabaseFault;
 
     app.post<{ Body: TemplateBody }>('/templates', { schema: { tags: TAGS, summary: 'Upload a template (version 1)', body: TEMPLATE_BODY, response: { 201: { ...TEMPLATE_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: TEMPLATE_400 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
       const spec = specOf(req.body);
