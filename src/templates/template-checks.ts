@@ -4,16 +4,15 @@
  * to the dataset's parameters without redeclaring one, its filters are filterable dataset columns of
  * the right type, and its body passes the AST walk (src/templates/template-fields.ts).
  */
-import { Ajv } from 'ajv';
 import type { Catalog } from '../catalog/load-catalog.js';
 import { datasetNamed, datasetNames } from '../catalog/datasets.js';
 import type { ReportDefinition } from '../catalog/report-definition.js';
+import { compileParameterSchema } from '../catalog/validate-request.js';
 import { OPERATORS_BY_TYPE } from '../data/filter-sql.js';
 import { ReportError } from '../domain/errors.js';
+import { templateDefinition } from './template-definition.js';
 import { checkTemplateBody } from './template-fields.js';
 import { TEMPLATE_FORMATS, type TemplateSpec } from './template.js';
-
-const ajv = new Ajv({ allErrors: true, strict: false });
 
 function invalid(field: string, message: string): ReportError {
   return new ReportError('TEMPLATE_INVALID', `${field}: ${message}`, [{ field, code: 'TEMPLATE_INVALID', message }]);
@@ -32,12 +31,11 @@ export function checkTemplateSpec(catalog: Catalog, spec: TemplateSpec): ReportD
   for (const name of own) {
     if (Object.prototype.hasOwnProperty.call(dataset.parameters.properties, name)) throw invalid(`parameters.properties.${name}`, `Already a parameter of dataset ${spec.dataset}.`);
   }
-  if (spec.parameters) {
-    try {
-      ajv.compile({ ...spec.parameters, additionalProperties: false });
-    } catch (err) {
-      throw invalid('parameters', `Not a usable JSON Schema: ${(err as Error).message}`);
-    }
+  try {
+    // The run validates parameters against the dataset's and the template's together, compiled so.
+    compileParameterSchema(templateDefinition(dataset, 'check', 0, spec).parameters);
+  } catch (err) {
+    throw invalid('parameters', `Not a usable JSON Schema: ${(err as Error).message}`);
   }
   const columns = new Map(dataset.columns.map((c) => [c.name, c.type]));
   for (const [field, declaration] of Object.entries(spec.filters ?? {})) {
