@@ -26,6 +26,9 @@ export function templateDefinition(dataset: ReportDefinition, id: string, versio
     constants: {},
     run_mode: 'staged',
     dataset: undefined,
+    // One document per run: a template is not a bulk report, whatever its dataset's definition is.
+    bulk: undefined,
+    bulkKeysSql: undefined,
     tenantTemplate: { id, version, format: spec.format, body: spec.body },
   };
 }
