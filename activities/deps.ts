@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Catalog } from '../src/catalog/load-catalog.js';
 import type { Config } from '../src/config/settings.js';
 import type { Database } from '../src/data/database.js';
+import type { TemplateStore } from '../src/templates/template-store.js';
 import type { BucketDestinations } from '../src/destinations/bucket-destinations.js';
 import type { Destination } from '../src/destinations/destination.js';
 import type { WebhookNotifier } from '../src/notifiers/notifier.js';
@@ -22,6 +23,8 @@ export interface ActivityDeps {
   config: Config;
   /** Report definitions by code. */
   catalog: Catalog;
+  /** Tenant templates, for runs of a template (`request.templateId`); unset: such runs fail TEMPLATE_NOT_FOUND. */
+  templates?: TemplateStore;
   /** Report data. */
   db: Database;
   /** Files passed between activities of one run (staged rows, rendered file). */

@@ -15,7 +15,7 @@ import { applyFilters } from '../src/data/filter-sql.js';
 import { bindNamedParameters, queryParameters } from '../src/data/sql-binding.js';
 import { NdjsonWriter, toStagedValue, type StagedRow } from '../src/staging/ndjson.js';
 import type { ActivityDeps } from './deps.js';
-import { definitionFor } from './definition-for.js';
+import { definitionOf } from './definition-for.js';
 import { keepAlive } from './keep-alive.js';
 
 /** Name of the staged rows file in a run's staging folder. */
@@ -28,11 +28,11 @@ export const STAGED_ROWS_FILE = 'rows.ndjson';
  *   the query's rows do not fit the definition's columns; ReportError('FILTER_INVALID') (→ non-retryable)
  *   when a filter no longer fits the definition; database faults as plain errors (retried).
  */
-export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'db' | 'staging' | 'config' | 'logger'>) {
+export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'templates' | 'db' | 'staging' | 'config' | 'logger'>) {
   return async function queryData(validated: ValidatedRequest): Promise<StagedRows> {
     const ctx = Context.current();
     const { request } = validated;
-    const def = definitionFor(deps.catalog, request.reportCode);
+    const def = await definitionOf(deps, request);
     const query = bindNamedParameters(def.querySql, queryParameters(validated, Object.keys(def.parameters.properties)));
     // The request's filters, if any, wrap the query with bound conditions and re-apply its order.
     const { text, values } = applyFilters(def, query, validated.filters);

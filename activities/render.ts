@@ -9,7 +9,7 @@ import { reportFileName } from '../src/domain/file-name.js';
 import type { ValidatedRequest } from '../src/domain/report-request.js';
 import type { RenderOutput } from '../src/render/renderer.js';
 import type { ActivityDeps } from './deps.js';
-import { definitionFor } from './definition-for.js';
+import { definitionOf } from './definition-for.js';
 import { fileDigest } from './file-digest.js';
 import { keepAlive } from './keep-alive.js';
 
@@ -19,7 +19,7 @@ import { keepAlive } from './keep-alive.js';
  * @throws ReportError('REPORT_TOO_LARGE') from the renderer (non-retryable); CancelledFailure when
  *   the run is cancelled; plain errors (browser, I/O) are retried.
  */
-export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'staging' | 'renderers' | 'logger'>) {
+export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'templates' | 'staging' | 'renderers' | 'logger'>) {
   return async function renderReport(validated: ValidatedRequest, staged: StagedRows): Promise<RenderedFile> {
     const ctx = Context.current();
     const { request } = validated;
@@ -31,7 +31,7 @@ export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'staging' | 
     let output: RenderOutput;
     try {
       output = await renderer.render({
-        definition: definitionFor(deps.catalog, request.reportCode),
+        definition: await definitionOf(deps, request),
         validated,
         rowsPath: deps.staging.pathFromUri(staged.uri),
         rowCount: staged.rows,

@@ -6,6 +6,7 @@ import { validateRequest as validateAgainstCatalog } from '../src/catalog/valida
 import { runDataChecks } from '../src/catalog/run-data-checks.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
 import type { ActivityDeps } from './deps.js';
+import { definitionOf } from './definition-for.js';
 
 /**
  * @returns the request with typed, defaulted parameters, its resolved period, and `runMode: 'inline'`
@@ -13,11 +14,12 @@ import type { ActivityDeps } from './deps.js';
  * @throws ReportError (→ non-retryable failure) on bad input or a failed data check; database faults
  *   propagate as plain errors and are retried.
  */
-export function validateActivity(deps: Pick<ActivityDeps, 'catalog' | 'db'>) {
+export function validateActivity(deps: Pick<ActivityDeps, 'catalog' | 'db' | 'templates'>) {
   return async function validateRequest(request: ReportRequest): Promise<ValidatedRequest> {
-    const validated = validateAgainstCatalog(deps.catalog, request);
+    const catalog = request.templateId === undefined ? deps.catalog : new Map([[request.reportCode, await definitionOf(deps, request)]]);
+    const validated = validateAgainstCatalog(catalog, request);
     // validateAgainstCatalog already proved the code exists.
-    const definition = deps.catalog.get(request.reportCode)!;
+    const definition = catalog.get(request.reportCode)!;
     await runDataChecks(deps.db, definition, validated);
     return definition.run_mode === 'inline' ? { ...validated, runMode: 'inline' } : validated;
   };

@@ -8,7 +8,7 @@ import { PAGE_CURSOR, pageOf, REPORT_CODE } from './record-schemas.js';
 import { CREATE_REQUEST_BODY } from './schemas.js';
 import { text } from './text-schema.js';
 
-const { generate_at: _g, data_from: _f, data_to: _t, invoice_id: _i, report_configuration_id: _c, ...PRESET_FIELDS } = CREATE_REQUEST_BODY.properties;
+const { generate_at: _g, data_from: _f, data_to: _t, invoice_id: _i, report_configuration_id: _c, template_id: _tp, ...PRESET_FIELDS } = CREATE_REQUEST_BODY.properties;
 
 /** Configuration ids in paths and in `report_configuration_id` (uuidv7, as the API gives them). */
 export const CONFIGURATION_ID = { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } as const;

@@ -48,9 +48,9 @@ export async function resolveGenerateBody(
 ): Promise<{ body: CreateRequestBody; configuration?: ReportConfiguration }> {
   const { report_configuration_id: configurationId, ...fields } = body;
   if (configurationId === undefined) {
-    if (fields.report_code === undefined) {
-      throw new ReportError('REQUEST_INVALID', '`report_code` is required unless `report_configuration_id` is given.', [
-        { field: 'report_code', code: 'REQUEST_INVALID', message: 'Required without report_configuration_id.' },
+    if (fields.report_code === undefined && fields.template_id === undefined) {
+      throw new ReportError('REQUEST_INVALID', '`report_code` is required unless `report_configuration_id` or `template_id` is given.', [
+        { field: 'report_code', code: 'REQUEST_INVALID', message: 'Required without report_configuration_id or template_id.' },
       ]);
     }
     return { body: fields as CreateRequestBody };

@@ -10,6 +10,7 @@ import type { Config } from '../config/settings.js';
 import type { Database } from '../data/database.js';
 import type { Destination } from '../destinations/destination.js';
 import type { ReportConfigurationStore } from '../configurations/report-configuration-store.js';
+import type { TemplateStore } from '../templates/template-store.js';
 import type { SubscriptionService } from '../subscriptions/subscription-service.js';
 import type { BulkGateway } from '../temporal/bulk-runs.js';
 import type { RunGateway } from '../temporal/report-runs.js';
@@ -59,6 +60,8 @@ export interface ApiDeps {
   configurations?: ReportConfigurationStore;
   /** Bulk runs (one document per key, Temporal); without it `/v1/report-bulk-requests` is not served. */
   bulk?: BulkGateway;
+  /** Tenant templates (PostgreSQL); without it `/v1/templates` is not served and `template_id` is 404. */
+  templates?: TemplateStore;
 }
 
 /** Base URL for links: `publicUrl`, else `http://<apiHost>:<apiPort>` (as webhook links use). */

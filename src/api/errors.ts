@@ -155,3 +155,12 @@ function fieldErrorOf(issue: ValidationIssue, inHeaders: boolean): FieldError {
 const FIELD_HINTS: Record<string, string> = {
   'notify.webhook_url': 'must be an http or https URL',
 };
+
+/** `fn`'s result; a database error it throws becomes what `databaseFault` makes of it. */
+export async function orDatabaseFault<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw databaseFault(err);
+  }
+}

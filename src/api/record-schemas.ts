@@ -223,6 +223,8 @@ export const REQUEST_VIEW = {
     generate_at: { type: ['string', 'null'], format: 'date-time' },
     run_type: { type: 'string', enum: [...RUN_TYPES], description: 'MANUAL (asked for with POST), SCHEDULED (a subscription\'s schedule) or BACKFILL (a subscription\'s backfill or trigger of an explicit period).' },
     report_subscription_id: { type: ['string', 'null'], description: 'The subscription whose run this is; null for MANUAL runs.' },
+    template_id: { type: 'string', description: 'Present when the request ran a tenant template: its id.' },
+    template_version: { type: 'integer', description: 'The version of that template the run rendered (later PUTs do not alter it).' },
     report_configuration_id: { type: 'string', description: 'Present when the request ran a saved report configuration: its id.' },
     report_configuration_version: { type: 'integer', description: 'The version of that configuration the run used (later changes do not alter it).' },
     export_location: { type: 'array', items: EXPORT_LOCATION_VIEW, description: 'Present when the request named locations besides LOCAL: LOCAL first, then those, each with its fields both flat and nested.' },

@@ -120,6 +120,7 @@ export function requestToWire(state: RequestState, links: Links) {
     metadata: request.metadata ?? {},
     generate_at: request.generateAt ?? null,
     ...runOriginToWire(runOrigin(request)),
+    ...(request.templateId ? { template_id: request.templateId, template_version: request.templateVersion } : {}),
     ...(request.reportConfigurationId ? { report_configuration_id: request.reportConfigurationId, report_configuration_version: request.reportConfigurationVersion } : {}),
     ...(request.exportLocations?.length ? { export_location: [{ variant: 'LOCAL' as const }, ...request.exportLocations.map(exportLocationToBody)] } : {}),
     status: state.status,

@@ -21,6 +21,7 @@ export const CREATE_REQUEST_BODY = {
   additionalProperties: false,
   properties: {
     report_code: { ...text(64), description: 'The report definition to run; required unless `report_configuration_id` is given.' },
+    template_id: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$', description: 'Run this tenant template (its current version, which the run records) instead of a `report_code`. Unknown to the tenant (or deleted): 404 TEMPLATE_NOT_FOUND.' },
     report_configuration_id: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$', description: 'Run this saved report configuration: its fields, with the fields given here in their place. Unknown to the tenant (or deleted): 404 REPORT_CONFIGURATION_NOT_FOUND.' },
     parameter_values: {
       type: 'array',

@@ -21,6 +21,7 @@ import { observeHttp } from '../observability/http-metrics.js';
 import { logRequestIds } from '../observability/http-log-context.js';
 import { reportBulkRoutes } from './routes/report-bulk-requests.js';
 import { reportConfigurationRoutes } from './routes/report-configurations.js';
+import { templateRoutes } from './routes/templates.js';
 import { reportDefinitionRoutes } from './routes/report-definitions.js';
 import { reportRequestRoutes } from './routes/report-requests.js';
 import { reportRoutes } from './routes/reports.js';
@@ -93,6 +94,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     if (deps.subscriptions) await v1.register(reportSubscriptionRoutes({ ...deps, subscriptions: deps.subscriptions }));
     if (deps.configurations) await v1.register(reportConfigurationRoutes({ ...deps, configurations: deps.configurations }));
     if (deps.bulk) await v1.register(reportBulkRoutes({ ...deps, bulk: deps.bulk }));
+    if (deps.templates) await v1.register(templateRoutes({ ...deps, templates: deps.templates }));
   }, { prefix: '/v1' });
   return app;
 }

@@ -33,6 +33,8 @@ export interface CreateRequestBody {
   /** Dintero-style period, half-open, instead of the period parameters (src/api/data-range.ts). */
   data_from?: string;
   data_to?: string;
+  /** A tenant template to run instead of a catalog report (src/api/template-runs.ts resolves it). */
+  template_id?: string;
 }
 
 /** Where the API's links point: `publicUrl` without a trailing slash, e.g. `http://127.0.0.1:8080`. */

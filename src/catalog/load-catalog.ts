@@ -33,6 +33,8 @@ export function loadCatalog(templatesDir: string): Catalog {
     if (!check(raw)) throw new Error(`${file}: ${ajv.errorsText(check.errors)}`);
     const def = raw as unknown as ReportDefinitionFile;
     if (catalog.has(def.code)) throw new Error(`${file}: duplicate report code ${def.code}`);
+    const sameDataset = def.dataset === undefined ? undefined : [...catalog.values()].find((d) => d.dataset === def.dataset);
+    if (sameDataset) throw new Error(`${file}: dataset ${def.dataset} is already offered by report ${sameDataset.code}`);
     for (const c of def.checks ?? []) {
       if (!isErrorCode(c.error_code)) throw new Error(`${file}: check uses unknown error code ${c.error_code}`);
     }

@@ -83,6 +83,12 @@ export interface ReportDefinitionFile {
   run_mode?: 'staged' | 'inline';
   /** How one bulk request makes one document of this report per key (`POST /v1/report-bulk-requests`). */
   bulk?: BulkSpec;
+  /**
+   * Offers this definition's query to tenant templates as the dataset of this name (src/templates):
+   * its parameters, period, columns, filters and order are the dataset's; tenants write the layout,
+   * never SQL. Absent: the query serves this report only.
+   */
+  dataset?: string;
 }
 
 /**
@@ -107,6 +113,11 @@ export interface ReportDefinition extends ReportDefinitionFile {
   checkSql: string[];
   /** The bulk keys query's SQL, when the report has `bulk`. */
   bulkKeysSql?: string;
+  /**
+   * Set on the definition of a tenant template's run (src/templates/template-definition.ts): the
+   * version rendered and its Handlebars body, which the renderers use instead of files.
+   */
+  tenantTemplate?: { id: string; version: number; format: OutputFormat; body: string };
 }
 
 /** A parameters object's JSON Schema, as report.json writes it (the report's, and its bulk keys query's). */
@@ -175,6 +186,7 @@ export const REPORT_DEFINITION_SCHEMA = {
     },
     constants: { type: 'object' },
     run_mode: { enum: ['staged', 'inline'] },
+    dataset: { type: 'string', pattern: '^[a-z][a-z0-9_]{1,63}$' },
   },
 } as const;
 

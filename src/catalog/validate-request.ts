@@ -31,6 +31,15 @@ function parameterValidator(def: ReportDefinition): ValidateFunction {
 }
 
 /**
+ * Compiles `schema` as a definition's parameter schema is compiled for validation (formats, coercion,
+ * defaults), so a schema that compiles here validates requests later.
+ * @throws Error when ajv cannot compile it.
+ */
+export function compileParameterSchema(schema: object): ValidateFunction {
+  return ajv.compile(schema);
+}
+
+/**
  * Checks code, format, language, time zone, parameters and filters (src/catalog/validate-filters.ts);
  * applies parameter defaults and types; types the filters; resolves the period. Does not touch the
  * database (see `runDataChecks`).

@@ -4,7 +4,7 @@
  *   reportflow generate INVOICE --param invoice_id=536365 --format pdf --wait
  *   reportflow status <id> | cancel <id> | list [--status RUNNING] [--all]
  *   reportflow download <id> [--out file] | download-url <id> | reports list | reports delete <id>
- *   reportflow definitions | subscriptions … | configurations … | generate --configuration <id>
+ *   reportflow definitions | subscriptions … | configurations … | templates … | generate --configuration <id> | generate --template <id>
  *
  * Exit codes: 0 done; 1 the API could not be reached (or another fault); 2 refused or the run failed.
  */
@@ -23,6 +23,7 @@ import { registerList } from './commands/list.js';
 import { registerReports } from './commands/reports.js';
 import { registerStatus } from './commands/status.js';
 import { registerSubscriptions } from './commands/subscriptions.js';
+import { registerTemplates } from './commands/templates.js';
 import { EXIT, type CliIo, type ExitCode } from './io.js';
 
 /**
@@ -54,6 +55,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
   registerSubscriptions(program, io, done);
   registerConfigurations(program, io, done);
   registerBulk(program, io, done);
+  registerTemplates(program, io, done);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

@@ -16,14 +16,24 @@ export type ResourceJson = Record<string, any>;
  * @returns the parsed JSON (undefined for 204).
  * @throws ApiError | NetworkError | MissingApiKeyError
  */
-export async function resourceCall(
+export async function resourceCall(...args: Parameters<typeof resourceText>): Promise<ResourceJson | undefined> {
+  const text = await resourceText(...args);
+  return text ? (JSON.parse(text) as ResourceJson) : undefined;
+}
+
+/**
+ * As `resourceCall`, for an answer that is a file (a template preview).
+ * @returns the body as text ('' for 204).
+ * @throws ApiError | NetworkError | MissingApiKeyError
+ */
+export async function resourceText(
   options: GlobalOptions,
   config: Pick<Config, 'cliApiKey' | 'varDir' | 'cliApiUrl'>,
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   resource: string,
   path: string,
   body?: unknown,
-): Promise<ResourceJson | undefined> {
+): Promise<string> {
   const baseUrl = (options.apiUrl ?? config.cliApiUrl).replace(/\/+$/, '');
   const key = resolveApiKey(options, config);
   let res: Response;
@@ -47,5 +57,5 @@ export async function resourceCall(
       throw new ApiError(res.status, `HTTP_${res.status}`, text.slice(0, 200) || res.statusText);
     }
   }
-  return text ? (JSON.parse(text) as ResourceJson) : undefined;
+  return text;
 }

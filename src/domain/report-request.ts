@@ -122,6 +122,12 @@ export interface ReportRequest {
    */
   reportConfigurationId?: string;
   reportConfigurationVersion?: number;
+  /**
+   * The tenant template this run renders (`template_id`) and its version at request time: a later
+   * `PUT` of the template does not change what this run renders. `reportCode` is then `TEMPLATE_<id>`.
+   */
+  templateId?: string;
+  templateVersion?: number;
   format: OutputFormat;
   language: Language;
   timezone: string;

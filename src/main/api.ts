@@ -26,6 +26,7 @@ import { SubscriptionSchedules } from '../temporal/schedules.js';
 import { SubscriptionService } from '../subscriptions/subscription-service.js';
 import { SubscriptionStore } from '../subscriptions/subscription-store.js';
 import { ReportConfigurationStore } from '../configurations/report-configuration-store.js';
+import { TemplateStore } from '../templates/template-store.js';
 import { uuidv7 } from '../api/request-id.js';
 import { createApiRegistry } from '../observability/http-metrics.js';
 import { fastifyTracing, startTracing } from '../observability/tracing.js';
@@ -101,6 +102,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       newId: uuidv7,
     }),
     configurations: new ReportConfigurationStore(db),
+    templates: new TemplateStore(db),
   });
   // Expired idempotency keys are ignored when claimed again; this only keeps the table small.
   const purge = setInterval(() => {

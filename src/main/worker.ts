@@ -16,6 +16,7 @@ import { createActivities } from '../../activities/index.js';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { loadConfig } from '../config/settings.js';
 import { PgRecordStore } from '../records/pg-record-store.js';
+import { TemplateStore } from '../templates/template-store.js';
 import { UrlSigner } from '../downloads/signed-url.js';
 import { loadIntegrations } from '../config/integrations.js';
 import { BucketDestinations } from '../destinations/bucket-destinations.js';
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
       staging: new LocalStaging(config.stagingDir),
       renderers: rendering.renderers,
       records: new PgRecordStore(db),
+      templates: new TemplateStore(db),
       ...(config.urlSigningKey ? { signer: new UrlSigner(config.urlSigningKey) } : {}),
       destination: new LocalDestination(config.reportsDir),
       buckets: new BucketDestinations(loadIntegrations(config.integrationsFile), config.signedUrlTtlSeconds),

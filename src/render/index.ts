@@ -15,6 +15,7 @@ import { createTemplateEngine, type TemplateEngine } from './template-engine.js'
 import { XmlRenderer } from './xml-renderer.js';
 import { TxtRenderer } from './txt-renderer.js';
 import { XlsxRenderer } from './xlsx-renderer.js';
+import { tenantAware } from './tenant-template-renderer.js';
 
 /** Settings the renderers read. */
 export type RenderConfig = Pick<Config, 'home' | 'chromiumPath' | 'pdfMaxConcurrentPages' | 'pdfRestartAfterRenders' | 'pdfMaxRows'>;
@@ -57,8 +58,8 @@ export async function createRenderers(config: RenderConfig, options: RenderingOp
   const renderers: Renderers = {
     PDF: new PdfRenderer({ ...html, pool: browserPool }),
     HTML: new HtmlRenderer(html),
-    CSV: new CsvRenderer({ now }),
-    XML: new XmlRenderer({ now }),
+    CSV: tenantAware(new CsvRenderer({ now }), html),
+    XML: tenantAware(new XmlRenderer({ now }), html),
     TXT: new TxtRenderer(html),
     XLSX: new XlsxRenderer({ labels: (dir, language) => engine.labels(dir, language), now }),
   };

@@ -24,6 +24,7 @@ export interface ReportHtmlOptions {
  */
 export async function renderReportHtml(input: RenderInput, options: ReportHtmlOptions): Promise<string> {
   const { definition } = input;
+  if (definition.tenantTemplate) return renderTenantTemplate(input, options);
   const format = input.validated.request.format;
   const template = definition.formats[format]?.template ?? definition.formats.HTML?.template ?? definition.formats.PDF?.template;
   if (!template) throw new Error(`report ${definition.code} has no template for ${format}`);
@@ -36,6 +37,7 @@ export async function renderReportHtml(input: RenderInput, options: ReportHtmlOp
  * @throws Error when the definition has no TXT template (the catalog refuses such a definition).
  */
 export async function renderReportText(input: RenderInput, options: ReportHtmlOptions): Promise<string> {
+  if (input.definition.tenantTemplate) return renderTenantTemplate(input, options);
   const template = input.definition.formats.TXT?.template;
   if (!template) throw new Error(`report ${input.definition.code} has no TXT template`);
   return renderReportTemplate(input, options, template, true);
@@ -47,6 +49,18 @@ async function renderReportTemplate(input: RenderInput, options: ReportHtmlOptio
   const labels = options.engine.labels(definition.dir, validated.request.language);
   const context = buildTemplateContext(definition, validated, rows, labels, options.now());
   return options.engine.render(path.resolve(definition.dir, template), context, { text });
+}
+
+/**
+ * Staged rows → the text of a tenant template (`definition.tenantTemplate`, any format), escaped for its format.
+ * @throws ReportError('REPORT_TOO_LARGE') past `maxRows` rows or the output cap; ReportError('TEMPLATE_RENDER_FAILED').
+ */
+export async function renderTenantTemplate(input: RenderInput, options: ReportHtmlOptions): Promise<string> {
+  const { definition, validated } = input;
+  const source = definition.tenantTemplate!;
+  const rows = await readRowsCapped(input, options.maxRows);
+  const labels = options.engine.labels(definition.dir, validated.request.language);
+  return options.engine.renderTenant(source, buildTemplateContext(definition, validated, rows, labels, options.now()));
 }
 
 async function readRowsCapped(input: RenderInput, maxRows: number): Promise<StagedRow[]> {

@@ -16,6 +16,7 @@ import type { Language } from '../domain/report-request.js';
 import { registerHelpers } from './helpers/index.js';
 import { loadLabels, type Labels } from './labels.js';
 import type { TemplateContext } from './template-context.js';
+import { createTenantTemplateEngine, type TenantTemplateSource } from './tenant-template-engine.js';
 
 export interface TemplateEngine {
   /**
@@ -25,6 +26,8 @@ export interface TemplateEngine {
    * @throws Error when the file is missing or is not valid Handlebars.
    */
   render(templatePath: string, context: TemplateContext, options?: { text?: boolean }): string;
+  /** Renders a tenant's template in its sandbox (src/render/tenant-template-engine.ts, whose errors it throws). */
+  renderTenant(source: TenantTemplateSource, context: TemplateContext): string;
   /** Shared labels merged with those of the definition in `definitionDir` (cached). */
   labels(definitionDir: string, language: Language): Labels;
 }
@@ -41,6 +44,7 @@ export function createTemplateEngine(options: TemplateEngineOptions): TemplateEn
   registerSharedPartials(hb, path.join(options.templatesDir, '_shared'));
   const templates = new Map<string, Handlebars.TemplateDelegate<TemplateContext>>();
   const labelCache = new Map<string, Labels>();
+  const tenant = createTenantTemplateEngine();
 
   return {
     render(templatePath, context, renderOptions = {}) {
@@ -54,6 +58,7 @@ export function createTemplateEngine(options: TemplateEngineOptions): TemplateEn
       }
       return template(context);
     },
+    renderTenant: (source, context) => tenant.render(source, context),
     labels(definitionDir, language) {
       const key = `${definitionDir}|${language}`;
       let labels = labelCache.get(key);

@@ -26,6 +26,7 @@ import type { RunGateway, RunView } from '../../src/temporal/report-runs.js';
 import type { WebhookDeliveryInput } from '../../src/domain/webhook-delivery.js';
 import type { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
 import type { ReportConfigurationStore } from '../../src/configurations/report-configuration-store.js';
+import type { TemplateStore } from '../../src/templates/template-store.js';
 
 /** A parsed JSON response body, read freely by assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -205,7 +206,7 @@ export interface TestApi {
  * defaults to the fixture catalog; with `integrations`, integration ids are checked at request time;
  * with `subscriptions`, `/v1/report-subscriptions` is served; with `configurations`, `/v1/report-configurations`.
  */
-export async function startTestApi(options: { maxBodyBytes?: number; catalog?: Catalog; integrations?: Integrations; subscriptions?: SubscriptionService; configurations?: ReportConfigurationStore; webhookAllowHosts?: string[]; defaultTimeZone?: string } = {}): Promise<TestApi> {
+export async function startTestApi(options: { maxBodyBytes?: number; catalog?: Catalog; integrations?: Integrations; subscriptions?: SubscriptionService; configurations?: ReportConfigurationStore; templates?: TemplateStore; webhookAllowHosts?: string[]; defaultTimeZone?: string } = {}): Promise<TestApi> {
   const { catalog, dir } = options.catalog ? { catalog: options.catalog, dir: undefined } : fixtureCatalog();
   const runs = new FakeRuns();
   const db = new FakeDatabase();
@@ -225,6 +226,7 @@ export async function startTestApi(options: { maxBodyBytes?: number; catalog?: C
     ...(options.integrations ? { integrations: options.integrations } : {}),
     ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
     ...(options.configurations ? { configurations: options.configurations } : {}),
+    ...(options.templates ? { templates: options.templates } : {}),
     logger,
     apiKeys: ApiKeys.parse(`acme:${KEYS.acme},globex:${KEYS.globex}`),
   });

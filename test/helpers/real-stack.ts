@@ -17,6 +17,7 @@ import { loadConfig, type Config } from '../../src/config/settings.js';
 import type { Integrations } from '../../src/config/integrations.js';
 import type { Database } from '../../src/data/database.js';
 import { ReportConfigurationStore } from '../../src/configurations/report-configuration-store.js';
+import { TemplateStore } from '../../src/templates/template-store.js';
 import { BucketDestinations } from '../../src/destinations/bucket-destinations.js';
 import { LocalDestination } from '../../src/destinations/local-destination.js';
 import { UrlSigner } from '../../src/downloads/signed-url.js';
@@ -53,9 +54,11 @@ export interface RealStack {
   rendering: Rendering;
   worker: Worker;
   /** One API call as tenant `acme` (unless `headers` carry another `x-api-key`): status and parsed JSON body. */
-  call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object, headers?: Record<string, string>): Promise<{ status: number; body: ReturnType<typeof JSON.parse> }>;
+  call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object, headers?: Record<string, string>): Promise<{ status: number; body: ReturnType<typeof JSON.parse> }>;
   /** The request `id` as tenant `acme` once its run has ended (or as last read after `timeoutMs`, default 60 s). */
   finished(id: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** One POST as tenant `acme` whose answer may be a file (a template preview): status, headers and the raw bytes. */
+  post(url: string, payload: object, headers?: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; bytes: Buffer }>;
   /** One GET as tenant `acme` whose answer is a file: status, headers and the raw bytes. */
   download(url: string): Promise<{ status: number; headers: Record<string, unknown>; bytes: Buffer }>;
   /** Starts the API listening on a free port of 127.0.0.1 (for clients over HTTP, e.g. the CLI); its base URL. */
@@ -76,6 +79,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
   };
   const catalog = loadCatalog(options.templatesDir);
   const records = new PgRecordStore(options.db);
+  const templates = new TemplateStore(options.db);
   const destination = new LocalDestination(config.reportsDir);
   const integrations = options.integrations ?? new Map();
   const rendering = await createRenderers(config, { templatesDir: options.templatesDir });
@@ -87,6 +91,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
     notifier: new HttpWebhookNotifier({ timeoutMs: 10_000, allowHosts: ['127.0.0.1'] }),
     mailer: new SmtpMailer({ url: undefined, from: config.mailFrom }),
     logger: pino({ level: 'silent' }),
+    templates,
   });
   const app = buildApiServer({
     config: { ...TEST_API_CONFIG, webhookAllowHosts: ['127.0.0.1'], defaultTimeZone: config.defaultTimeZone },
@@ -97,6 +102,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
     logger: pino({ level: 'silent' }),
     apiKeys: ApiKeys.parse(`acme:${STACK_API_KEY},globex:${OTHER_TENANT_API_KEY}`),
     configurations: new ReportConfigurationStore(options.db),
+    templates,
   });
   const worker = await createReportWorker({ config, activities, connection: options.temporal.env.nativeConnection, workflowBundle: options.temporal.bundle });
   return {
@@ -114,6 +120,10 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
         await new Promise((r) => setTimeout(r, 100));
       }
       return run;
+    },
+    async post(url, payload, headers = {}) {
+      const res = await app.inject({ method: 'POST', url, headers: { 'x-api-key': STACK_API_KEY, ...headers }, payload });
+      return { status: res.statusCode, headers: res.headers, bytes: res.rawPayload };
     },
     async download(url) {
       const res = await app.inject({ method: 'GET', url, headers: { 'x-api-key': STACK_API_KEY } });

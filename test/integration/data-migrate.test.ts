@@ -21,7 +21,7 @@ import { startEmbeddedDbProcess } from '../helpers/embedded-db.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 
 const DATA_DIR = path.resolve(import.meta.dirname, '../../data');
-const ALL_MIGRATIONS = ['0001-retail-schema', '0002-retail-seed', '0003-chinook', '0004-reportflow-schema', '0005-subscriptions', '0006-report-records', '0007-subscription-ledger', '0008-request-execution', '0009-webhook-deliveries', '0010-report-configurations', '0011-subscription-configurations'];
+const ALL_MIGRATIONS = ['0001-retail-schema', '0002-retail-seed', '0003-chinook', '0004-reportflow-schema', '0005-subscriptions', '0006-report-records', '0007-subscription-ledger', '0008-request-execution', '0009-webhook-deliveries', '0010-report-configurations', '0011-subscription-configurations', '0012-templates'];
 /** The migrations that create schemas (not datasets), applied even with seeding off. */
 const SCHEMA_MIGRATIONS = ALL_MIGRATIONS.filter((id) => !['0002-retail-seed', '0003-chinook'].includes(id));
 

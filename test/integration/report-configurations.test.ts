@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { runCli } from '../../src/cli/index.js';
 import { loadConfig } from '../../src/config/settings.js';
+import { cliRunner } from '../helpers/cli-runner.js';
 import { OTHER_TENANT_API_KEY, realStack, STACK_API_KEY, type RealStack } from '../helpers/real-stack.js';
 import { useRetailDatabase } from '../helpers/retail-database.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
@@ -143,12 +143,7 @@ void test('the CLI saves a configuration from a JSON file, lists and shows it, r
   const stack = await realStack({ temporal, db: retail.db, root: dir, templatesDir: TEMPLATES });
   await stack.run(async () => {
     const config = loadConfig({ REPORTFLOW_API_URL: await stack.listen(), REPORTFLOW_API_KEY: STACK_API_KEY, REPORTFLOW_HOME: dir });
-    const cli = async (...argv: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await runCli(argv, { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, config });
-      return { code, stdout: out.join(''), stderr: err.join('') };
-    };
+    const cli = cliRunner(config);
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, 'preset.json');
     await writeFile(file, JSON.stringify({ ...PRESET, name: 'CLI bulk lines' }));

@@ -18,6 +18,7 @@ import { UrlSigner } from '../../src/downloads/signed-url.js';
 import type { RecordStore } from '../../src/records/records.js';
 import type { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
 import type { ReportConfigurationStore } from '../../src/configurations/report-configuration-store.js';
+import type { TemplateStore } from '../../src/templates/template-store.js';
 import { authStackApp } from '../helpers/auth-stack.js';
 import { MemoryRecordStore } from '../helpers/memory-record-store.js';
 import { BASE_URL, FakeDatabase, FakeDestination, FakeRuns, fixtureCatalog, type JsonBody } from '../helpers/api-fixture.js';
@@ -160,7 +161,7 @@ describe('route declarations', () => {
 const untouched = <T extends object>(what: string) => new Proxy({}, { get: () => () => { throw new Error(`${what} is not used by these tests`); } }) as T;
 
 /** The real server over the fixture fakes, with the given keys, JWTs and rate limit. */
-function realServer(options: { apiKeys: ApiKeys; jwt?: JwtVerifier; subscriptions?: SubscriptionService; configurations?: ReportConfigurationStore; records?: RecordStore }): FastifyInstance {
+function realServer(options: { apiKeys: ApiKeys; jwt?: JwtVerifier; subscriptions?: SubscriptionService; configurations?: ReportConfigurationStore; templates?: TemplateStore; records?: RecordStore }): FastifyInstance {
   const { catalog, dir } = fixtureCatalog();
   const deps: ApiDeps = {
     config: { maxBodyBytes: 65536, publicUrl: BASE_URL, apiHost: '127.0.0.1', apiPort: 8080, downloadUrlTtlSeconds: 900, idempotencyTtlHours: 24 },
@@ -172,6 +173,7 @@ function realServer(options: { apiKeys: ApiKeys; jwt?: JwtVerifier; subscription
     signer: new UrlSigner(SECRET),
     subscriptions: options.subscriptions,
     configurations: options.configurations,
+    templates: options.templates,
   };
   const app = buildApiServer(deps);
   app.addHook('onClose', async () => rmSync(dir, { recursive: true, force: true }));
@@ -227,6 +229,30 @@ describe('the real server', () => {
       const refused = await app.inject({ method: 'POST', url: '/v1/report-configurations', headers: { 'x-api-key': 'viewer' }, payload: { name: 'x' } });
       assert.equal(refused.statusCode, 403);
       assert.equal(refused.json().error.errors[0].message, 'REPORT_CONFIGURATION.MANAGE is required.');
+    } finally {
+      await app.close();
+    }
+  });
+
+  void test('every /v1/templates route declares a permission: VIEW to read, MANAGE to upload, change, delete and preview', async () => {
+    const app = realServer({ apiKeys: ApiKeys.parse('acme:k,acme:viewer:TEMPLATE.VIEW'), templates: untouched<TemplateStore>('templates') });
+    try {
+      const routes = await v1Routes(app);
+      assert.deepEqual(undeclared(routes), []);
+      const templateRoutes = routes.filter((r) => r.url.startsWith('/v1/templates')).map((r) => `${String(r.method)} ${r.url} ${String(r.config?.permission)}`).sort();
+      assert.deepEqual(templateRoutes, [
+        'DELETE /v1/templates/:id TEMPLATE.MANAGE',
+        'GET /v1/templates TEMPLATE.VIEW',
+        'GET /v1/templates/:id TEMPLATE.VIEW',
+        'POST /v1/templates TEMPLATE.MANAGE',
+        'POST /v1/templates/preview TEMPLATE.MANAGE',
+        'PUT /v1/templates/:id TEMPLATE.MANAGE',
+      ]);
+      for (const [method, url] of [['POST', '/v1/templates'], ['POST', '/v1/templates/preview']] as const) {
+        const refused = await app.inject({ method, url, headers: { 'x-api-key': 'viewer' }, payload: { name: 'x' } });
+        assert.equal(refused.statusCode, 403);
+        assert.equal(refused.json().error.errors[0].message, 'TEMPLATE.MANAGE is required.');
+      }
     } finally {
       await app.close();
     }

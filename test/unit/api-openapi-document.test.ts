@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { loadConfig } from '../../src/config/settings.js';
 import { ReportConfigurationStore } from '../../src/configurations/report-configuration-store.js';
+import { TemplateStore } from '../../src/templates/template-store.js';
 import { createRenderers } from '../../src/render/index.js';
 import { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
 import { SubscriptionStore } from '../../src/subscriptions/subscription-store.js';
@@ -29,6 +30,7 @@ before(async () => {
     catalog,
     subscriptions: new SubscriptionService({ store: new SubscriptionStore(new FakeDatabase()), scheduler: notCalled, catalog, config: { subscriptionCatchupDays: 7, subscriptionBackfillMaxRuns: 366 }, newId: () => 'unused' }),
     configurations: new ReportConfigurationStore(new FakeDatabase()),
+    templates: new TemplateStore(new FakeDatabase()),
   });
   doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json();
 });
@@ -115,4 +117,22 @@ void test('report configurations are documented: their five operations, the ids 
   assert.match(generate.responses['404'].description, /REPORT_CONFIGURATION_NOT_FOUND/);
   const view = generate.responses['201'].content['application/json'].schema.properties;
   assert.deepEqual([view.report_configuration_id.type, view.report_configuration_version.type], ['string', 'integer']);
+});
+
+void test('templates are documented: their six operations, the preview\'s file types, and a request that may name a template instead of a report code', () => {
+  const op = (key: string) => operations().find(([k]) => k === key)?.[1];
+  for (const key of ['POST /v1/templates', 'GET /v1/templates', 'GET /v1/templates/{id}', 'PUT /v1/templates/{id}', 'DELETE /v1/templates/{id}', 'POST /v1/templates/preview']) {
+    assert.ok(op(key), `${key} is documented`);
+  }
+  assert.ok(op('POST /v1/templates')!.responses['201'].headers.Location);
+  const upload = op('POST /v1/templates')!.requestBody.content['application/json'].schema;
+  assert.deepEqual(upload.required, ['name', 'format', 'dataset', 'body']);
+  assert.deepEqual(upload.properties.format.enum, ['PDF', 'HTML', 'TXT', 'CSV', 'XML']);
+  assert.deepEqual(Object.keys(op('POST /v1/templates/preview')!.responses['200'].content).sort(), ['application/xml', 'text/csv', 'text/html', 'text/plain']);
+  assert.ok(op('GET /v1/templates/{id}')!.responses['404']);
+  const generate = op('POST /v1/report-generate-requests')!;
+  assert.equal(generate.requestBody.content['application/json'].schema.properties.template_id.pattern, '^[A-Za-z0-9-]{1,64}$');
+  assert.match(generate.responses['404'].description, /TEMPLATE_NOT_FOUND/);
+  const view = generate.responses['201'].content['application/json'].schema.properties;
+  assert.deepEqual([view.template_id.type, view.template_version.type], ['string', 'integer']);
 });

@@ -119,10 +119,13 @@ void test('a malformed --param or a missing argument exits 2 with usage help', a
   assert.match(bad.stderr, /--param expects name=value/);
   const noCode = await cli.run(['generate']);
   assert.equal(noCode.code, 2);
-  assert.match(noCode.stderr, /give a report code or --configuration <id>, not both/);
+  assert.match(noCode.stderr, /give one of a report code, --configuration <id> and --template <id>/);
   const both = await cli.run(['generate', 'INVOICE', '--configuration', '0193c5e2-7a1b-7c3d-9e4f-0123456789ab']);
   assert.equal(both.code, 2);
-  assert.match(both.stderr, /not both/);
+  assert.match(both.stderr, /give one of/);
+  const template = await cli.run(['generate', '--template', '0193c5e2-7a1b-7c3d-9e4f-0123456789ab', '--configuration', '0193c5e2-7a1b-7c3d-9e4f-0123456789ab']);
+  assert.equal(template.code, 2);
+  assert.match(template.stderr, /give one of/);
 });
 
 void test('--configuration sends the configuration id and only the fields the options give, so the saved ones stay', () => {

@@ -15,6 +15,8 @@ export const PERMISSIONS = [
   'SUBSCRIPTION.MANAGE',
   'REPORT_CONFIGURATION.VIEW',
   'REPORT_CONFIGURATION.MANAGE',
+  'TEMPLATE.VIEW',
+  'TEMPLATE.MANAGE',
 ] as const;
 
 /** One permission name, e.g. `REPORT.VIEW`. */

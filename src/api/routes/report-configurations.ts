@@ -14,7 +14,7 @@ import { CONFIGURATION_CHANGE_VIEW, CONFIGURATION_ID_PARAMS, CONFIGURATION_LIST,
 import { configurationToWire, mergePreset, presetToStore, type ConfigurationBody, type PresetBody } from '../configuration-wire.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
-import { databaseFault } from '../errors.js';
+import { orDatabaseFault } from '../errors.js';
 import { pageToWire } from '../record-wire.js';
 import { checkedRequest } from '../request-checks.js';
 import { uuidv7 } from '../request-id.js';
@@ -50,13 +50,7 @@ export function reportConfigurationRoutes(
     const check = async (tenantId: string, preset: PresetBody) => {
       await checkedRequest(deps, preset as CreateRequestBody, { id: 'preset', tenantId, requestedAt: new Date().toISOString() }, {}, webhookAllow);
     };
-    const db = async <T>(fn: () => Promise<T>): Promise<T> => {
-      try {
-        return await fn();
-      } catch (err) {
-        throw databaseFault(err);
-      }
-    };
+    const db = orDatabaseFault;
 
     app.post<{ Body: ConfigurationBody }>('/report-configurations', { schema: { tags: TAGS, summary: 'Save a named report preset (version 1)', body: CREATE_CONFIGURATION_BODY, response: { 201: { ...CONFIGURATION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
       const { name, ...preset } = req.body;

@@ -16,6 +16,7 @@ import { WEBHOOK_RETRY_SCHEDULE } from '../../domain/webhook-delivery.js';
 import { AddressAllowList } from '../../notifiers/address-guard.js';
 import { FINAL_STATUSES } from '../../records/records.js';
 import { resolveGenerateBody, type GenerateRequestBody } from '../configuration-wire.js';
+import { resolveTemplateRun } from '../template-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
 import { FORMAT_MEDIA_TYPES } from '../negotiation.js';
@@ -61,7 +62,7 @@ interface SearchBody {
 
 const TAGS = ['Report generate requests'];
 
-export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs' | 'config' | 'records' | 'integrations' | 'configurations'>): FastifyPluginAsync {
+export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs' | 'config' | 'records' | 'integrations' | 'configurations' | 'templates'>): FastifyPluginAsync {
   return async (app) => {
     const links = { baseUrl: baseUrlOf(deps.config) };
     const webhookAllow = new AddressAllowList(deps.config.webhookAllowHosts ?? []);
@@ -82,17 +83,20 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
         body: CREATE_REQUEST_BODY,
         response: {
           201: { ...REQUEST_VIEW, headers: { Location: { type: 'string', description: 'The new request\'s URL.' }, 'X-Idempotency-Replayed': { type: 'string', enum: ['true'], description: 'Present on a replay of an earlier request with the same Idempotency-Key.' } } },
-          ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: CONFIGURATION_404, 409: 'IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another body.' }),
+          ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: `${CONFIGURATION_404} TEMPLATE_NOT_FOUND: \`template_id\` names no template of this tenant (or a deleted one).`, 409: 'IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another body.' }),
         },
       },
     }, async (req, reply) => {
       const idempotencyKey = idempotencyKeyOf(req);
-      const { body: asked, configuration } = await resolveGenerateBody(deps.configurations, req.tenantId, req.body);
-      const negotiated = negotiatedFields(req, asked, deps.catalog.get(asked.report_code));
+      const resolved = await resolveGenerateBody(deps.configurations, req.tenantId, req.body);
+      const { body: asked, catalog, template } = await resolveTemplateRun(deps.templates, deps.catalog, req.tenantId, resolved.body);
+      const { configuration } = resolved;
+      const negotiated = negotiatedFields(req, asked, catalog.get(asked.report_code));
       const request: ReportRequest = {
-        ...(await checkedRequest(deps, asked, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() }, negotiated, webhookAllow)),
+        ...(await checkedRequest({ ...deps, catalog }, asked, { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() }, negotiated, webhookAllow)),
         runType: 'MANUAL',
         ...(configuration ? { reportConfigurationId: configuration.id, reportConfigurationVersion: configuration.version } : {}),
+        ...(template ? { templateId: template.id, templateVersion: template.version } : {}),
       };
       const claim = idempotencyKey === undefined
         ? undefined

@@ -6,28 +6,16 @@
  *   reportflow configurations create uk-bulk.json     # {"name": "UK bulk", "report_code": "INVOICE_LINES", "format": "CSV", …}
  *   reportflow configurations update <id> changes.json
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../connect.js';
 import { reportFailure } from '../format.js';
-import { EXIT, UsageError, type CliIo, type ExitCode } from '../io.js';
+import { EXIT, type CliIo, type ExitCode } from '../io.js';
+import { jsonFile } from '../json-file.js';
 import { fetchPages } from '../pages.js';
 import { resourceCall, type ResourceJson } from '../resource-call.js';
 import type { PageBody } from '../wire-types.js';
 
 type Options = GlobalOptions & { json?: boolean; reportCode?: string; name?: string };
-
-/** The JSON object in `file`. @throws UsageError when it cannot be read or is not a JSON object. */
-async function jsonFile(file: string): Promise<ResourceJson> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new UsageError(`${file}: ${(err as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${file}: expected one JSON object with the API's field names`);
-  return parsed as ResourceJson;
-}
 
 export function registerConfigurations(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
   const cmd = program.command('configurations').description('saved report configurations (presets): list, get, create, update, delete');

@@ -1,5 +1,5 @@
 /**
- * `reportflow generate <REPORT_CODE>` (or `--configuration <id>`, a saved preset): asks for a report and prints its id; with `--wait` follows it
+ * `reportflow generate <REPORT_CODE>` (or `--configuration <id>`, a saved preset, or `--template <id>`, a tenant template): asks for a report and prints its id; with `--wait` follows it
  * to the end and downloads the file (sha256 verified). Delivery (`--export`), notification
  * (`--webhook`, `--email`), `--filter`, `--metadata`, `--generate-at` and `--idempotency-key` become
  * the request's fields and header (see ../request-options.ts for their syntax).
@@ -17,6 +17,8 @@ interface GenerateOptions extends GlobalOptions {
   /** Absent: `pdf`, unless a configuration is run (then its own format). */
   format?: string;
   configuration?: string;
+  /** A tenant template's id (`template_id`), instead of a report code. */
+  template?: string;
   language?: string;
   timezone?: string;
   customer?: string;
@@ -52,6 +54,7 @@ export function registerGenerate(program: Command, io: CliIo, done: (code: ExitC
     .description('ask for a report; prints its id (with --wait: follows it and downloads the file)')
     .argument('[report_code]', 'report definition code, e.g. INVOICE (see `reportflow definitions`); not with --configuration')
     .option('-c, --configuration <id>', 'run this saved report configuration; the options given replace its fields of the same name, whole')
+    .option('--template <id>', 'run this template (see `reportflow templates`), in its format unless --format says otherwise')
     .option('-p, --param <name=value>', 'a report parameter (repeatable)', repeatable)
     .option('-f, --format <format>', 'pdf, html, csv, xml or xlsx (default: pdf, or the configuration\'s)')
     .option('-l, --language <language>', 'en, no (= nb), sv, da or de (default: en)')
@@ -82,14 +85,15 @@ export function registerGenerate(program: Command, io: CliIo, done: (code: ExitC
  * @throws UsageError for a malformed option value, or for neither or both of a report code and `--configuration`.
  */
 export function requestBody(reportCode: string | undefined, opts: Omit<GenerateOptions, 'pollMs'>): Record<string, unknown> {
-  if ((reportCode === undefined) === (opts.configuration === undefined)) throw new UsageError('give a report code or --configuration <id>, not both');
+  if ([reportCode, opts.configuration, opts.template].filter((v) => v !== undefined).length !== 1) throw new UsageError('give one of a report code, --configuration <id> and --template <id>');
   const locations = exportLocations(opts.export ?? [], { ...(opts.pathFormat !== undefined ? { pathFormat: opts.pathFormat } : {}), ...(opts.formatType !== undefined ? { formatType: opts.formatType } : {}) });
   const filters = parseFilters(opts.filter ?? []);
   const metadata = parseMetadata(opts.metadata ?? []);
   const notify = { ...(opts.webhook ? { webhook_url: opts.webhook } : {}), ...(opts.email?.length ? { emails: opts.email } : {}) };
-  const fromConfiguration = opts.configuration !== undefined;
+  // A configuration and a template have a format of their own: only an explicit --format replaces it.
+  const fromConfiguration = opts.configuration !== undefined || opts.template !== undefined;
   return {
-    ...(fromConfiguration ? { report_configuration_id: opts.configuration } : { report_code: reportCode }),
+    ...(opts.configuration !== undefined ? { report_configuration_id: opts.configuration } : opts.template !== undefined ? { template_id: opts.template } : { report_code: reportCode }),
     ...(!fromConfiguration || opts.param?.length ? { parameter_values: (opts.param ?? []).map(parseParam) } : {}),
     ...(opts.format !== undefined || !fromConfiguration ? { format: opts.format ?? 'pdf' } : {}),
     ...(opts.language ? { language: opts.language } : {}),

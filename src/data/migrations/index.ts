@@ -14,7 +14,8 @@ import { migration as requestExecution } from './0008-request-execution.js';
 import { migration as webhookDeliveries } from './0009-webhook-deliveries.js';
 import { migration as reportConfigurations } from './0010-report-configurations.js';
 import { migration as subscriptionConfigurations } from './0011-subscription-configurations.js';
+import { migration as templates } from './0012-templates.js';
 
 export type { Migration, MigrationContext } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [retailSchema, retailSeed, chinook, reportflowSchema, subscriptions, reportRecords, subscriptionLedger, requestExecution, webhookDeliveries, reportConfigurations, subscriptionConfigurations];
+export const MIGRATIONS: readonly Migration[] = [retailSchema, retailSeed, chinook, reportflowSchema, subscriptions, reportRecords, subscriptionLedger, requestExecution, webhookDeliveries, reportConfigurations, subscriptionConfigurations, templates];
