@@ -77,13 +77,14 @@ export class BulkRuns implements BulkGateway {
     const terminated = desc.status.name === 'TERMINATED';
     try {
       const state = await this.client.withDeadline(Date.now() + this.queryTimeoutMs, () => handle.query(bulkStateQuery));
-      const status: BulkStatus = terminated ? 'CANCELLED' : state.status;
+      // Its state says how it ended a moment before the workflow closes: until then it is still RUNNING.
+      const status: BulkStatus = !closed ? 'RUNNING' : terminated ? 'CANCELLED' : state.status;
       return { request, status, ...(state.total !== undefined ? { total: state.total } : {}), ended: state.succeeded + state.failed + state.cancelled, state: { ...state, status }, ...at };
     } catch {
       const attrs = desc.typedSearchAttributes;
       const total = attrs.get(SA_BULK_TOTAL);
       const written = attrs.get(SA_STATUS) ?? '';
-      const status: BulkStatus = terminated ? 'CANCELLED' : BULK_STATUSES.includes(written as BulkStatus) ? (written as BulkStatus) : 'RUNNING';
+      const status: BulkStatus = !closed ? 'RUNNING' : terminated ? 'CANCELLED' : BULK_STATUSES.includes(written as BulkStatus) ? (written as BulkStatus) : 'RUNNING';
       return { request, status, ...(total !== undefined ? { total: Number(total) } : {}), ended: Number(attrs.get(SA_BULK_DONE) ?? 0), ...at };
     }
   }
