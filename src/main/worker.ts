@@ -1,7 +1,7 @@
 /**
  * `npm run worker`: one worker process, the composition root of everything a report run needs.
  * Builds from config: the report catalog (`<home>/templates`), the database, staging, the renderers
- * (with their shared Chromium), the LOCAL destination, the GCS / S3 / BigQuery integrations
+ * (with their shared Chromium), the report store (the LOCAL directory or a bucket, `REPORTFLOW_REPORT_STORE_*`), the GCS / S3 / BigQuery integrations
  * (`REPORTFLOW_INTEGRATIONS_FILE`, read and checked here), the signed-webhook notifier and the SMTP
  * mailer; makes sure the search attributes exist; then polls `config.taskQueue` until SIGINT/SIGTERM, when it stops taking
  * tasks, gives running activities 20 s to finish (then cancels them; they are retried elsewhere),
@@ -20,7 +20,7 @@ import { TemplateStore } from '../templates/template-store.js';
 import { UrlSigner } from '../downloads/signed-url.js';
 import { loadIntegrations } from '../config/integrations.js';
 import { BucketDestinations } from '../destinations/bucket-destinations.js';
-import { LocalDestination } from '../destinations/local-destination.js';
+import { reportStoreFor } from '../destinations/report-store.js';
 import { HttpWebhookNotifier } from '../notifiers/http-webhook-notifier.js';
 import { SmtpMailer } from '../notifiers/smtp-mailer.js';
 import { createRenderers } from '../render/index.js';
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     }
 
     mailer = new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom });
+    const buckets = new BucketDestinations(loadIntegrations(config.integrationsFile), config.signedUrlTtlSeconds);
     const activities = createActivities({
       config,
       catalog,
@@ -109,8 +110,8 @@ async function main(): Promise<void> {
       records: new PgRecordStore(db),
       templates: new TemplateStore(db),
       ...(config.urlSigningKey ? { signer: new UrlSigner(config.urlSigningKey) } : {}),
-      destination: new LocalDestination(config.reportsDir),
-      buckets: new BucketDestinations(loadIntegrations(config.integrationsFile), config.signedUrlTtlSeconds),
+      destination: reportStoreFor(config, buckets),
+      buckets,
       notifier: new HttpWebhookNotifier({ timeoutMs: config.webhookTimeoutMs, secret: config.webhookSecret, allowHosts: config.webhookAllowHosts ?? [] }),
       mailer,
       logger: log.child({ component: 'activities' }),
