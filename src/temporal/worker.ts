@@ -1,7 +1,10 @@
 /**
- * The report worker: runs `generateReport` workflows and the report activities on `config.taskQueue`.
- * Add worker processes (on more machines sharing the staging directory) to scale out.
+ * The report worker: runs `generateReport` workflows and the report activities on `config.taskQueue`,
+ * and (`createStagingWorker`) the data stages of the runs whose rows it staged on a task queue of its
+ * own. Add worker processes, each with its own disk, on more machines to scale out.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
@@ -67,6 +70,38 @@ export async function createReportWorker(options: ReportWorkerOptions): Promise<
     maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
     interceptors: { activity: activityInterceptors, ...(tracing && !workflowBundle ? { workflowModules: [WORKFLOW_TRACING_MODULE] } : {}) },
     ...(tracing ? { sinks: tracing.sinks } : {}),
+    ...overrides,
+  });
+}
+
+/**
+ * The task queue only this worker process polls: `<taskQueue>@<host>-<pid>-<random>`. The random part
+ * makes a restarted process (same host, maybe the same pid in a container) a new queue, so a stage
+ * left on the old one times out instead of landing on a process without the old staging files.
+ */
+export function stagingWorkerQueue(taskQueue: string): string {
+  return `${taskQueue}@${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Creates (does not start) the activity-only worker of `taskQueue` (from `stagingWorkerQueue`): the
+ * render, exports and staging cleanup of the runs whose rows this process staged. It has its own
+ * `workerMaxActivities` slots, so pinned stages never wait behind query activities of the shared queue;
+ * run it beside the shared worker and shut both down together.
+ */
+export async function createStagingWorker(options: Omit<ReportWorkerOptions, 'workflowBundle'> & { taskQueue: string }): Promise<Worker> {
+  const { config, activities, connection, faultGuard, tracing, overrides, taskQueue } = options;
+  const activityInterceptors = [...(tracing ? [tracing.activity] : []), ...(faultGuard ? [faultGuard.interceptor] : [])];
+  return Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue,
+    activities,
+    maxConcurrentActivityTaskExecutions: config.workerMaxActivities,
+    shutdownGraceTime: SHUTDOWN_GRACE,
+    shutdownForceTime: SHUTDOWN_FORCE,
+    maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
+    interceptors: { activity: activityInterceptors },
     ...overrides,
   });
 }
