@@ -45,20 +45,29 @@ export interface ReportWorkerOptions {
 
 /** Creates (does not start) the worker; call `worker.run()`, stop with `worker.shutdown()`. */
 export async function createReportWorker(options: ReportWorkerOptions): Promise<Worker> {
-  const { config, activities, connection, workflowBundle, faultGuard, tracing, overrides } = options;
-  // The tracing interceptor runs first, so an activity's span covers the other interceptors too.
-  const activityInterceptors = [...(tracing ? [tracing.activity] : []), ...(faultGuard ? [faultGuard.interceptor] : [])];
+  const { config, workflowBundle, tracing, overrides } = options;
   return Worker.create({
-    connection,
-    namespace: config.temporalNamespace,
+    ...activityWorkerOptions(options),
     taskQueue: config.taskQueue,
-    activities,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    maxConcurrentActivityTaskExecutions: config.workerMaxActivities,
     // Local activities (inline runs' stages, run-state writes) are bounded the same way: at month end
     // thousands of inline runs would otherwise start the SDK's default of 100 at once, each holding a
     // database stream (the worker opens `workerMaxActivities` of them) or waiting for a Chromium page.
     maxConcurrentLocalActivityExecutions: config.workerMaxActivities,
+    interceptors: { activity: activityInterceptors(options), ...(tracing && !workflowBundle ? { workflowModules: [WORKFLOW_TRACING_MODULE] } : {}) },
+    ...(tracing ? { sinks: tracing.sinks } : {}),
+    ...overrides,
+  });
+}
+
+/** What both of a process's workers run activities with. */
+function activityWorkerOptions(options: Omit<ReportWorkerOptions, 'workflowBundle' | 'overrides'>) {
+  const { config, activities, connection } = options;
+  return {
+    connection,
+    namespace: config.temporalNamespace,
+    activities,
+    maxConcurrentActivityTaskExecutions: config.workerMaxActivities,
     // On shutdown, running activities get this long to finish; then they are cancelled (and retried
     // by another worker). Past the force time the worker gives up so the process can exit.
     shutdownGraceTime: SHUTDOWN_GRACE,
@@ -68,10 +77,12 @@ export async function createReportWorker(options: ReportWorkerOptions): Promise<
     // one per second keeps a cancelled render stopping within about a second (measured in
     // test/integration/api-cancel-render.test.ts) for one small RPC per second per long activity.
     maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
-    interceptors: { activity: activityInterceptors, ...(tracing && !workflowBundle ? { workflowModules: [WORKFLOW_TRACING_MODULE] } : {}) },
-    ...(tracing ? { sinks: tracing.sinks } : {}),
-    ...overrides,
-  });
+  };
+}
+
+/** The tracing interceptor runs first, so an activity's span covers the other interceptors too. */
+function activityInterceptors({ tracing, faultGuard }: Pick<ReportWorkerOptions, 'tracing' | 'faultGuard'>) {
+  return [...(tracing ? [tracing.activity] : []), ...(faultGuard ? [faultGuard.interceptor] : [])];
 }
 
 /**
@@ -90,18 +101,10 @@ export function stagingWorkerQueue(taskQueue: string): string {
  * run it beside the shared worker and shut both down together.
  */
 export async function createStagingWorker(options: Omit<ReportWorkerOptions, 'workflowBundle'> & { taskQueue: string }): Promise<Worker> {
-  const { config, activities, connection, faultGuard, tracing, overrides, taskQueue } = options;
-  const activityInterceptors = [...(tracing ? [tracing.activity] : []), ...(faultGuard ? [faultGuard.interceptor] : [])];
   return Worker.create({
-    connection,
-    namespace: config.temporalNamespace,
-    taskQueue,
-    activities,
-    maxConcurrentActivityTaskExecutions: config.workerMaxActivities,
-    shutdownGraceTime: SHUTDOWN_GRACE,
-    shutdownForceTime: SHUTDOWN_FORCE,
-    maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
-    interceptors: { activity: activityInterceptors },
-    ...overrides,
+    ...activityWorkerOptions(options),
+    taskQueue: options.taskQueue,
+    interceptors: { activity: activityInterceptors(options) },
+    ...options.overrides,
   });
 }
