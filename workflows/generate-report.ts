@@ -11,7 +11,6 @@
  */
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
   CancellationScope,
@@ -22,12 +21,11 @@ import {
   proxyActivities,
   proxyLocalActivities,
   startChild,
-  TimeoutFailure,
   uuid4,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { TimeoutType, type RetryPolicy } from '@temporalio/common';
+import type { RetryPolicy } from '@temporalio/common';
 import type { ExportToBucketInput, NotifyInput, ReportActivities } from '../activities/index.js';
 import type { RenderedFile, StagedRows, StagingWorker } from '../src/domain/artifacts.js';
 import type { ExportedReport } from '../src/domain/artifacts.js';
@@ -37,6 +35,7 @@ import { SA_REPORT_CODE, SA_TENANT } from '../src/domain/search-attributes.js';
 import { deliveryWorkflowId, WEBHOOK_RETRY_SCHEDULE } from '../src/domain/webhook-delivery.js';
 import type { deliverWebhook } from './deliver-webhook.js';
 import { DELIVER_WEBHOOK_WORKFLOW } from './messages.js';
+import { pinnedTo, workerLost } from './pinned-stages.js';
 import { toRunError } from './run-error.js';
 import { RunStateTracker } from './run-state-tracker.js';
 
@@ -235,7 +234,7 @@ async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportR
     const staged = await queryData(validated);
     const worker = !inline && staged.worker && has(f, 'pinnedStages') ? staged.worker : undefined;
     if (worker && !progress.workers.some((w) => w.taskQueue === worker.taskQueue)) progress.workers.push(worker);
-    const on = worker ? pinnedTo(worker) : { renderReport, exportReport, exportToBucket, exportToBigQuery };
+    const on = worker ? pinnedTo(worker, LONG_STAGE, BUCKET_EXPORT) : { renderReport, exportReport, exportToBucket, exportToBigQuery };
     try {
       enter(f, run, 'RENDER');
       progress.rendered = await on.renderReport(validated, staged);
@@ -251,22 +250,6 @@ async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportR
   }
 }
 
-/** The data stages after the query, on `worker`'s own task queue. */
-function pinnedTo(worker: StagingWorker) {
-  const pin = { taskQueue: worker.taskQueue, scheduleToStartTimeout: worker.startTimeoutMs };
-  const { renderReport, exportReport } = proxyActivities<ReportActivities>({ ...LONG_STAGE, ...pin });
-  const { exportToBucket, exportToBigQuery } = proxyActivities<ReportActivities>({ ...BUCKET_EXPORT, ...pin });
-  return { renderReport, exportReport, exportToBucket, exportToBigQuery };
-}
-
-/**
- * True when a pinned stage was never picked up in time: its worker is gone. (A running stage whose
- * worker dies first times out on its heartbeat; its retry then waits on the dead queue and ends here.)
- */
-function workerLost(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
-}
-
 /**
  * Removes the run's staging on each worker that staged its rows (on the shared queue for runs without
  * pinned stages). Runs even in a cancelled scope; a failure is logged: leftover staging files cost disk,
@@ -274,7 +257,7 @@ function workerLost(err: unknown): boolean {
  */
 async function cleanUp(request: ReportRequest, validated: ValidatedRequest | undefined, progress: DataStageProgress): Promise<void> {
   const cleanups = progress.workers.length
-    ? progress.workers.map((w) => proxyActivities<ReportActivities>({ ...CLEANUP, taskQueue: w.taskQueue, scheduleToStartTimeout: w.startTimeoutMs }).cleanupStaging)
+    ? progress.workers.map((w) => pinnedTo(w, CLEANUP, CLEANUP).cleanupStaging)
     : [validated?.runMode === 'inline' ? INLINE.cleanupStaging : cleanupStaging];
   const results = await Promise.allSettled(cleanups.map((cleanup) => cleanup(request.id)));
   for (const result of results) {
