@@ -17,6 +17,7 @@ import type { UrlSigner } from '../src/downloads/signed-url.js';
 import type { Renderers } from '../src/render/renderer.js';
 import type { LocalStaging } from '../src/staging/local-staging.js';
 import type { WorkerMetrics } from '../src/observability/worker-metrics.js';
+import type { StagingWorker } from '../src/domain/artifacts.js';
 
 export interface ActivityDeps {
   /** Settings; activities read `queryBatchRows`, `publicUrl`, `apiHost` and `apiPort`. */
@@ -29,6 +30,12 @@ export interface ActivityDeps {
   db: Database;
   /** Files passed between activities of one run (staged rows, rendered file). */
   staging: LocalStaging;
+  /**
+   * This worker process's own task queue, which the query activity names in its result so the run's
+   * later data stages come to the disk that holds its staging (src/main/worker.ts). Unset (tests): the
+   * stages go to the shared task queue, for workers that share one staging directory.
+   */
+  stagingWorker?: StagingWorker;
   /** One renderer per output format. */
   renderers: Renderers;
   /** Where finished reports go (LOCAL). */

@@ -1,6 +1,7 @@
 /**
- * The export activity: delivers the rendered file to the LOCAL destination under its deterministic
- * name (atomic replace, so a retried export leaves exactly one file), then records the report
+ * The export activity: delivers the rendered file to the report store (the LOCAL directory, or the
+ * bucket of `REPORTFLOW_REPORT_STORE_INTEGRATION`) under its deterministic name (atomic replace, so a
+ * retried export leaves exactly one file), then records the report
  * (an upsert keyed by the request id, so a retry never adds a second record).
  */
 import { Context } from '@temporalio/activity';
@@ -12,7 +13,8 @@ import { keepAlive } from './keep-alive.js';
 
 /**
  * @returns the rendered file's record with `uri` replaced by the delivered file's key (relative to the
- *   reports directory, `local:///<tenant>/<CODE>/<id>/<file>`; also what the report's record keeps) and
+ *   store, `local:///<tenant>/<CODE>/<id>/<file>` or `store:///…` for a bucket store; also what the
+ *   report's record keeps) and
  *   `exportedAt` (ISO-8601 instant, UTC).
  * Heartbeats with the bytes copied; a cancel stops the copy (nothing is delivered, no temporary file
  * stays) and is reported as the cancel it is.
@@ -27,7 +29,11 @@ export function exportActivity(deps: Pick<ActivityDeps, 'staging' | 'destination
       ({ uri } = await inSpan('export LOCAL', { 'reportflow.size_bytes': rendered.sizeBytes }, () => deps.destination.put(
         deps.staging.pathFromUri(rendered.uri),
         { tenantId: request.tenantId, reportCode: request.reportCode, requestId: request.id, fileName: rendered.fileName },
-        { signal: ctx.cancellationSignal, onProgress: (bytes) => alive.progress(bytes) },
+        {
+          signal: ctx.cancellationSignal,
+          onProgress: (bytes) => alive.progress(bytes),
+          file: { contentType: rendered.contentType, sizeBytes: rendered.sizeBytes, sha256: rendered.sha256 },
+        },
       )));
     } catch (err) {
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;

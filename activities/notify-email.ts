@@ -37,7 +37,7 @@ export function emailActivity(deps: Pick<ActivityDeps, 'mailer' | 'config' | 'de
       // Stable per run, event and recipient: a mail client shows a resent copy as the same message.
       messageId: `<${encodeURIComponent(event.event_id)}.${encodeURIComponent(input.recipient)}@reportflow>`,
       ...(attach && input.report
-        ? { attachment: { filename: input.report.fileName, contentType: input.report.contentType, content: deps.destination.open(input.report.uri) } }
+        ? { attachment: { filename: input.report.fileName, contentType: input.report.contentType, content: await deps.destination.open(input.report.uri) } }
         : {}),
     });
   };

@@ -22,13 +22,14 @@ import { keepAlive } from './keep-alive.js';
 export const STAGED_ROWS_FILE = 'rows.ndjson';
 
 /**
- * @returns the staged file's `file://` URI, row count, size (bytes), sha256 and the request's columns
- *   (the definition's, with expanded ones made for the request's parameters).
+ * @returns the staged file's `file://` URI, row count, size (bytes), sha256, the request's columns
+ *   (the definition's, with expanded ones made for the request's parameters) and the worker holding the
+ *   file (`deps.stagingWorker`), where the run's next stages must run.
  * @throws CancelledFailure when the run is cancelled; a non-retryable `DEFINITION_ERROR` failure when
  *   the query's rows do not fit the definition's columns; ReportError('FILTER_INVALID') (→ non-retryable)
  *   when a filter no longer fits the definition; database faults as plain errors (retried).
  */
-export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'templates' | 'db' | 'staging' | 'config' | 'logger'>) {
+export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'templates' | 'db' | 'staging' | 'stagingWorker' | 'config' | 'logger'>) {
   return async function queryData(validated: ValidatedRequest): Promise<StagedRows> {
     const ctx = Context.current();
     const { request } = validated;
@@ -53,7 +54,10 @@ export function queryDataActivity(deps: Pick<ActivityDeps, 'catalog' | 'template
       }
       const summary = await writer.close();
       deps.logger.info({ requestId: request.id, reportCode: def.code, rows: summary.rows, sizeBytes: summary.sizeBytes, ms: Date.now() - startedMs, attempt: ctx.info.attempt }, 'rows staged');
-      return { uri: deps.staging.uriFor(outPath), rows: summary.rows, sizeBytes: summary.sizeBytes, sha256: summary.sha256, columns: columns.map((c) => ({ name: c.name, type: c.type })) };
+      return {
+        uri: deps.staging.uriFor(outPath), rows: summary.rows, sizeBytes: summary.sizeBytes, sha256: summary.sha256, columns: columns.map((c) => ({ name: c.name, type: c.type })),
+        ...(deps.stagingWorker ? { worker: deps.stagingWorker } : {}),
+      };
     } catch (err) {
       writer.destroy();
       // A fault caused by the cancel (a closed connection) is reported as the cancel it is.

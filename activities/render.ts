@@ -10,7 +10,7 @@ import type { ValidatedRequest } from '../src/domain/report-request.js';
 import type { RenderOutput } from '../src/render/renderer.js';
 import type { ActivityDeps } from './deps.js';
 import { definitionOf } from './definition-for.js';
-import { fileDigest } from './file-digest.js';
+import { fileDigest } from '../src/platform/file-digest.js';
 import { keepAlive } from './keep-alive.js';
 
 /**

@@ -27,7 +27,7 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { ExportToBucketInput, NotifyInput, ReportActivities } from '../activities/index.js';
-import type { RenderedFile, StagedRows } from '../src/domain/artifacts.js';
+import type { RenderedFile, StagedRows, StagingWorker } from '../src/domain/artifacts.js';
 import type { ExportedReport } from '../src/domain/artifacts.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
 import type { RunError, RunState } from '../src/domain/run-status.js';
@@ -35,6 +35,7 @@ import { SA_REPORT_CODE, SA_TENANT } from '../src/domain/search-attributes.js';
 import { deliveryWorkflowId, WEBHOOK_RETRY_SCHEDULE } from '../src/domain/webhook-delivery.js';
 import type { deliverWebhook } from './deliver-webhook.js';
 import { DELIVER_WEBHOOK_WORKFLOW } from './messages.js';
+import { pinnedTo, workerLost } from './pinned-stages.js';
 import { toRunError } from './run-error.js';
 import { RunStateTracker } from './run-state-tracker.js';
 
@@ -77,12 +78,13 @@ const INLINE = proxyLocalActivities<ReportActivities>({
 });
 // One activity per bucket location: a bucket that is down retries alone (1 s … 1 min apart, about
 // 4 minutes in all), and the others are not repeated. Uploads heartbeat their progress.
-const { exportToBucket, exportToBigQuery } = proxyActivities<ReportActivities>({
+const BUCKET_EXPORT: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '1 minute',
   retry: TRANSIENT,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
+};
+const { exportToBucket, exportToBigQuery } = proxyActivities<ReportActivities>(BUCKET_EXPORT);
 // One activity per recipient, so a refused address (EMAIL_REJECTED, final) does not resend the others.
 const { sendEmail } = proxyActivities<ReportActivities>({
   startToCloseTimeout: '1 minute',
@@ -97,7 +99,18 @@ const { notify } = proxyActivities<ReportActivities>({
 const WEBHOOK_DELIVERY_PATCH = 'webhook-delivery-workflow';
 /** Patch id of naming the run's webhook delivery after its execution (see `sendWebhook`). */
 const DELIVERY_ID_FROM_RUN_PATCH = 'delivery-id-from-run';
-const { cleanupStaging } = proxyActivities<ReportActivities>({ startToCloseTimeout: '1 minute', retry: TRANSIENT });
+const CLEANUP: ActivityOptions = { startToCloseTimeout: '1 minute', retry: TRANSIENT };
+const { cleanupStaging } = proxyActivities<ReportActivities>(CLEANUP);
+/** Patch id of running a run's data stages on the worker that staged its rows (see `dataStages`). */
+const PINNED_STAGES_PATCH = 'worker-pinned-data-stages';
+/**
+ * How many times the data stages may start (from the query) in one run: the first start and two more
+ * after their worker was lost. One lost worker (a crash, a scale-in, a node drained without grace) costs
+ * one restart; two in a row is a rolling restart at worst. A run that loses a third worker is more likely
+ * what kills them (a report that exhausts a worker's memory): it fails (INTERNAL, stage named) instead of
+ * taking the fleet down one worker at a time.
+ */
+const DATA_STAGE_STARTS = 3;
 const { withdrawReport } = proxyActivities<ReportActivities>({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: TRANSIENT });
 /** Patch id of taking back what a cancelled or failed run delivered (see `withdraw`). */
 const WITHDRAW_PATCH = 'withdraw-unfinished-export';
@@ -109,7 +122,7 @@ const RECORD_RUN_STATE_PATCH = 'record-run-state';
 const { recordRunState } = proxyLocalActivities<ReportActivities>({ startToCloseTimeout: '10 seconds', retry: TRANSIENT });
 
 /** What a run does that runs started by earlier releases did not, each behind a patch (Temporal's versioning). */
-type Feature = 'recordRunState' | 'cancelBetweenStages' | 'withdraw' | 'webhookDelivery';
+type Feature = 'recordRunState' | 'cancelBetweenStages' | 'withdraw' | 'webhookDelivery' | 'pinnedStages';
 
 /** Each feature's patch id, in the order new runs decide them. */
 const FEATURE_PATCHES: Record<Feature, string> = {
@@ -121,6 +134,8 @@ const FEATURE_PATCHES: Record<Feature, string> = {
   withdraw: WITHDRAW_PATCH,
   /** The webhook goes to its own `deliverWebhook` workflow. */
   webhookDelivery: WEBHOOK_DELIVERY_PATCH,
+  /** Render, exports and staging cleanup run on the worker that staged the rows; a lost worker restarts them. */
+  pinnedStages: PINNED_STAGES_PATCH,
 };
 
 /**
@@ -158,19 +173,11 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
   run.enter('VALIDATE');
   const f = runFeatures();
   let validated: ValidatedRequest | undefined;
-  let rendered: RenderedFile | undefined;
+  const progress: DataStageProgress = { workers: [] };
   try {
     await record(f, run, request);
     validated = await (f.localValidate && request.runMode === 'inline' ? localValidate : remoteValidate)(request);
-    const { queryData, renderReport, exportReport } = validated.runMode === 'inline' ? INLINE : STAGED;
-    enter(f, run, 'QUERY_DATA');
-    const staged = await queryData(validated);
-    enter(f, run, 'RENDER');
-    rendered = await renderReport(validated, staged);
-    enter(f, run, 'EXPORT');
-    const local = await exportReport(request, rendered);
-    const period = periodOf(validated);
-    const deliveries = await exportToBuckets(request, rendered, staged, period);
+    const { local, deliveries } = await dataStages(f, run, request, validated, progress);
     // An export that completed although the run was cancelled meanwhile: the cancel wins, and the
     // delivered files are taken back, so a 202 to the cancel never ends in a SUCCEEDED run.
     throwIfCancelled(f);
@@ -183,7 +190,7 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
     return run.state;
   } catch (err) {
     if (isCancellation(err)) {
-      await withdraw(f, run, request, rendered, validated);
+      await withdraw(f, run, request, progress, validated);
       run.cancelled();
       await record(f, run, request);
       await CancellationScope.nonCancellable(() => tell(f, run, request, 'report.cancelled', { error: run.state.error }));
@@ -191,20 +198,70 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
     }
     const error = toRunError(err, run.state.stage);
     if (error.code === 'INTERNAL') log.error('report run failed', { stage: run.state.stage, error: String(err) });
-    await withdraw(f, run, request, rendered, validated);
+    await withdraw(f, run, request, progress, validated);
     run.failed(error);
     await record(f, run, request);
     await CancellationScope.nonCancellable(() => tell(f, run, request, 'report.failed', { error }));
     throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true, details: [error.errors] });
   } finally {
-    await CancellationScope.nonCancellable(async () => {
-      try {
-        await (validated?.runMode === 'inline' ? INLINE.cleanupStaging : cleanupStaging)(request.id);
-      } catch (err) {
-        // Leftover staging files cost disk, not correctness; the outcome must not change for them.
-        log.warn('staging cleanup failed', { error: String(err) });
-      }
-    });
+    await CancellationScope.nonCancellable(() => cleanUp(request, validated, progress));
+  }
+}
+
+/** What the data stages got to, for the cleanup and the withdrawal after them. */
+interface DataStageProgress {
+  rendered?: RenderedFile;
+  /** Every worker that staged rows of this run (one, unless the stages started over), without repeats. */
+  workers: StagingWorker[];
+  /** True once an earlier start of the data stages had begun exporting (its delivery may remain). */
+  exportedBeforeRestart?: boolean;
+}
+
+/**
+ * Query → render → LOCAL/store export → bucket and BigQuery exports. In a staged run with the
+ * `pinnedStages` feature, every stage after the query runs on the task queue of the worker that staged
+ * the rows (`staged.worker`), with a schedule-to-start timeout: when that worker is gone (killed, scaled
+ * in), its stage's heartbeat times out, the retry waits on the dead queue until that timeout, and the data
+ * stages start over from the query on the shared queue, where a live worker takes them (at most
+ * `DATA_STAGE_STARTS` starts). Inline runs run every stage as local activities of one workflow task on one
+ * worker, so they need no pinning.
+ */
+async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportRequest, validated: ValidatedRequest, progress: DataStageProgress) {
+  const inline = validated.runMode === 'inline';
+  for (let start = 1; ; start++) {
+    const { queryData, renderReport, exportReport } = inline ? INLINE : STAGED;
+    enter(f, run, 'QUERY_DATA');
+    const staged = await queryData(validated);
+    const worker = !inline && staged.worker && has(f, 'pinnedStages') ? staged.worker : undefined;
+    if (worker && !progress.workers.some((w) => w.taskQueue === worker.taskQueue)) progress.workers.push(worker);
+    const on = worker ? pinnedTo(worker, LONG_STAGE, BUCKET_EXPORT) : { renderReport, exportReport, exportToBucket, exportToBigQuery };
+    try {
+      enter(f, run, 'RENDER');
+      progress.rendered = await on.renderReport(validated, staged);
+      enter(f, run, 'EXPORT');
+      const local = await on.exportReport(request, progress.rendered);
+      const deliveries = await exportToBuckets(on, request, progress.rendered, staged, periodOf(validated));
+      return { local, deliveries };
+    } catch (err) {
+      if (!worker || !workerLost(err) || start >= DATA_STAGE_STARTS) throw err;
+      if (run.state.stage === 'EXPORT') progress.exportedBeforeRestart = true;
+      log.warn('the worker holding the staged rows is gone; starting the data stages over', { workerQueue: worker.taskQueue, stage: run.state.stage, start });
+    }
+  }
+}
+
+/**
+ * Removes the run's staging on each worker that staged its rows (on the shared queue for runs without
+ * pinned stages). Runs even in a cancelled scope; a failure is logged: leftover staging files cost disk,
+ * not correctness, and a lost worker's files are gone with its disk or swept at its next start.
+ */
+async function cleanUp(request: ReportRequest, validated: ValidatedRequest | undefined, progress: DataStageProgress): Promise<void> {
+  const cleanups = progress.workers.length
+    ? progress.workers.map((w) => pinnedTo(w, CLEANUP, CLEANUP).cleanupStaging)
+    : [validated?.runMode === 'inline' ? INLINE.cleanupStaging : cleanupStaging];
+  const results = await Promise.allSettled(cleanups.map((cleanup) => cleanup(request.id)));
+  for (const result of results) {
+    if (result.status === 'rejected') log.warn('staging cleanup failed', { error: String(result.reason) });
   }
 }
 
@@ -233,8 +290,9 @@ function periodOf(validated: ValidatedRequest | undefined): ExportToBucketInput[
  * Runs even in a cancelled scope. When the withdrawal itself fails after its retries, the run's outcome
  * stands and the leftovers are logged.
  */
-async function withdraw(f: RunFeatures, run: RunStateTracker, request: ReportRequest, rendered: RenderedFile | undefined, validated: ValidatedRequest | undefined): Promise<void> {
-  if (run.state.stage !== 'EXPORT' || !has(f, 'withdraw')) return;
+async function withdraw(f: RunFeatures, run: RunStateTracker, request: ReportRequest, progress: DataStageProgress, validated: ValidatedRequest | undefined): Promise<void> {
+  if ((run.state.stage !== 'EXPORT' && !progress.exportedBeforeRestart) || !has(f, 'withdraw')) return;
+  const { rendered } = progress;
   const period = periodOf(validated);
   await CancellationScope.nonCancellable(async () => {
     try {
@@ -275,11 +333,17 @@ async function record(f: RunFeatures, run: RunStateTracker, request: ReportReque
  * staged rows, buckets the rendered file). Waits for all of them even when one fails (so no upload
  * is still running when staging is cleaned up), then throws the first failure.
  */
-async function exportToBuckets(request: ReportRequest, rendered: ExportToBucketInput['rendered'], staged: StagedRows, period: ExportToBucketInput['period']) {
+async function exportToBuckets(
+  on: Pick<ReportActivities, 'exportToBucket' | 'exportToBigQuery'>,
+  request: ReportRequest,
+  rendered: ExportToBucketInput['rendered'],
+  staged: StagedRows,
+  period: ExportToBucketInput['period'],
+) {
   const locations = request.exportLocations ?? [];
   const results = await Promise.allSettled(
     locations.map((location, index) =>
-      location.variant === 'BIGQUERY' ? exportToBigQuery({ request, staged, index }) : exportToBucket({ request, rendered, staged, index, ...(period ? { period } : {}) }),
+      location.variant === 'BIGQUERY' ? on.exportToBigQuery({ request, staged, index }) : on.exportToBucket({ request, rendered, staged, index, ...(period ? { period } : {}) }),
     ),
   );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

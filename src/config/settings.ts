@@ -66,8 +66,12 @@ export const SETTINGS = {
   jwtAudience: setting<string[] | undefined>({ env: 'REPORTFLOW_JWT_AUDIENCE', default: undefined, parse: list, description: 'Comma-separated `aud` values of which a JWT must carry one. Unset: not checked.' }),
   jwtTenantClaim: setting({ env: 'REPORTFLOW_JWT_TENANT_CLAIM', default: 'tenant_id', parse: str, description: 'JWT claim holding the tenant id (`[A-Za-z0-9_-]{1,64}`). Permissions come from the `permissions` array claim, else the space-separated `scope` claim.' }),
   rateLimitPerMinute: setting({ env: 'REPORTFLOW_RATE_LIMIT_PER_MINUTE', default: 600, parse: int, description: 'Requests per minute each API key or JWT subject may send to `/v1` (fixed one-minute window, counted per API process); more are refused with 429 RATE_LIMITED. 0: no limit.' }),
-  reportsDir: setting({ env: 'REPORTFLOW_REPORTS_DIR', default: '', parse: str, description: 'LOCAL export destination directory. Default: `<var>/reports`.' }),
-  stagingDir: setting({ env: 'REPORTFLOW_STAGING_DIR', default: '', parse: str, description: 'Directory for staged rows and rendered files between activities. Must be shared by all workers of a task queue. Default: `<var>/staging`.' }),
+  reportsDir: setting({ env: 'REPORTFLOW_REPORTS_DIR', default: '', parse: str, description: 'Report store directory (what the LOCAL export writes and the API downloads from) when no `REPORTFLOW_REPORT_STORE_INTEGRATION` is set. Default: `<var>/reports`.' }),
+  reportStoreIntegration: setting<string | undefined>({ env: 'REPORTFLOW_REPORT_STORE_INTEGRATION', default: undefined, parse: optStr, description: 'Id of an S3 or GCS integration in `REPORTFLOW_INTEGRATIONS_FILE` whose bucket is the report store: workers export every report there and the API streams downloads from it, so API and workers need no shared disk (see README "Scaling out"). Give the API and every worker the same value. Unset: the store is the directory `REPORTFLOW_REPORTS_DIR`.' }),
+  reportStoreBucket: setting<string | undefined>({ env: 'REPORTFLOW_REPORT_STORE_BUCKET', default: undefined, parse: optStr, description: 'The existing bucket of the report store; required with `REPORTFLOW_REPORT_STORE_INTEGRATION`.' }),
+  reportStorePrefix: setting({ env: 'REPORTFLOW_REPORT_STORE_PREFIX', default: 'reports', parse: str, description: 'Object-name prefix of the report store in its bucket: objects are `<prefix>/<tenant>/<REPORT_CODE>/<request id>/<file>`. Records keep keys without bucket or prefix, so both can change once the objects are copied.' }),
+  stagingDir: setting({ env: 'REPORTFLOW_STAGING_DIR', default: '', parse: str, description: 'Directory for staged rows and rendered files between the stages of a run; each worker process has its own (never shared: a run\'s later stages run on the worker that staged its rows). Default: `<var>/staging`.' }),
+  pinnedStageStartTimeoutMs: setting({ env: 'REPORTFLOW_PINNED_STAGE_START_TIMEOUT_MS', default: 60000, parse: int, description: 'How long a run\'s render, export or staging cleanup may wait, in ms, to be picked up by the worker holding the run\'s staged rows (a schedule-to-start timeout on that worker\'s own task queue); past it the worker is taken for lost and the run starts its data stages over from the query on another worker (at most twice). A worker busy with long renders makes stages wait too: keep it above the longest wait for a free activity slot.' }),
   chromiumPath: setting<string | undefined>({ env: 'PUPPETEER_EXECUTABLE_PATH', default: undefined, parse: optStr, description: 'Chromium or Chrome binary for PDF rendering. Lookup order: this, `CHROMIUM_PATH`, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome(-stable), the macOS applications, `.tools/browsers`; `npm start` installs Debian\'s `chromium` when none is found and apt-get is usable as root, else downloads chrome-headless-shell into `.tools/browsers` (needs internet).' }),
   chromiumPathAlt: setting<string | undefined>({ env: 'CHROMIUM_PATH', default: undefined, parse: optStr, description: 'Same as `PUPPETEER_EXECUTABLE_PATH` (the first one set wins).' }),
   pdfMaxConcurrentPages: setting({ env: 'REPORTFLOW_PDF_MAX_PAGES', default: 4, parse: int, description: 'Chromium pages rendering at once per worker process.' }),
@@ -124,8 +128,8 @@ export type Config = { -readonly [K in keyof Settings]: ValueOf<K> };
 
 /**
  * Reads every setting from `env` (default: `process.env`) once.
- * @throws Error naming the variable when a value does not parse, or when the HTTP headers timeout
- *   exceeds the request timeout.
+ * @throws Error naming the variable when a value does not parse, when the HTTP headers timeout
+ *   exceeds the request timeout, or when a report store integration comes without its bucket.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const out: Record<string, unknown> = {};
@@ -146,6 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   config.reportsDir = config.reportsDir ? path.resolve(config.reportsDir) : path.join(config.varDir, 'reports');
   config.stagingDir = config.stagingDir ? path.resolve(config.stagingDir) : path.join(config.varDir, 'staging');
   config.chromiumPath = config.chromiumPath ?? config.chromiumPathAlt;
+  if (config.reportStoreIntegration && !config.reportStoreBucket) {
+    throw new Error('REPORTFLOW_REPORT_STORE_BUCKET must be set with REPORTFLOW_REPORT_STORE_INTEGRATION');
+  }
   // Node's HTTP server refuses a headers timeout longer than the whole-request timeout.
   if (config.httpHeadersTimeoutMs > config.httpRequestTimeoutMs) {
     throw new Error(`REPORTFLOW_HTTP_HEADERS_TIMEOUT_MS (${config.httpHeadersTimeoutMs}) must not exceed REPORTFLOW_HTTP_REQUEST_TIMEOUT_MS (${config.httpRequestTimeoutMs})`);

@@ -5,6 +5,14 @@
  * already there with the same sha256 keeps it instead of uploading again.
  */
 
+import type { Readable } from 'node:stream';
+
+/** Where one object lives. `key`: object name without leading slash. */
+export interface ObjectLocation {
+  bucket: string;
+  key: string;
+}
+
 /** One object to deliver. `key`: object name without leading slash. `metadata`: user metadata (string values). */
 export interface BucketObject {
   bucket: string;
@@ -45,4 +53,23 @@ export interface BucketDestination {
    * @throws Error on network and server faults (retried).
    */
   withdraw(object: Pick<BucketObject, 'bucket' | 'key'>, reportId: string): Promise<boolean>;
+  /**
+   * Streams the object's bytes (the report store's downloads).
+   * @throws Error with code ENOENT when there is no such object; Error on other faults.
+   */
+  read(object: ObjectLocation): Promise<Readable>;
+  /** Deletes the object whoever wrote it; one already gone is not an error. @throws Error on network and server faults. */
+  remove(object: ObjectLocation): Promise<void>;
+  /**
+   * Deletes every object whose name starts with `prefix` (which should end with `/`).
+   * @returns how many were deleted. @throws Error on network and server faults.
+   */
+  removeUnder(bucket: string, prefix: string): Promise<number>;
+  /** Resolves when `bucket` exists and can be reached with these credentials. @throws Error saying why not. */
+  checkBucket(bucket: string): Promise<void>;
+}
+
+/** The error `read` throws for a missing object: code ENOENT, as a missing LOCAL file has. */
+export function objectMissing(uri: string): Error {
+  return Object.assign(new Error(`no object ${uri}`), { code: 'ENOENT' });
 }

@@ -19,6 +19,12 @@ export interface PutOptions {
   signal?: AbortSignal;
   /** Called with bytes copied so far, for heartbeats. */
   onProgress?: (bytesCopied: number) => void;
+  /**
+   * What the caller already knows of the file (the rendered file's record). The bucket store labels the
+   * object with it and recognises an earlier upload of the same bytes; without it the file is read once
+   * more to hash it, and its type is `application/octet-stream`. LOCAL needs none of it.
+   */
+  file?: { contentType: string; sizeBytes: number; sha256: string };
 }
 
 export interface Destination {
@@ -30,8 +36,12 @@ export interface Destination {
    * @throws AbortError when `options.signal` aborts; Error on I/O faults.
    */
   put(sourcePath: string, target: ExportTarget, options?: PutOptions): Promise<{ uri: string }>;
-  /** Opens a delivered file for download. @throws Error with code ENOENT when it is gone. */
-  open(uri: string): Readable;
+  /**
+   * Opens a delivered file for download; resolves once the file is known to be there, so a missing file
+   * rejects here rather than as a stream error after a response began.
+   * @throws Error with code ENOENT when it is gone; Error when `uri` is no key of this store.
+   */
+  open(uri: string): Promise<Readable>;
   /** Resolves when the destination can be written to now. @throws Error saying why not. */
   ping(): Promise<void>;
   /**

@@ -5,11 +5,11 @@
  * racing attempts cannot both write.
  */
 import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type File } from '@google-cloud/storage';
 import type { GcsIntegration } from '../config/integrations.js';
-import type { BucketDelivery, BucketDestination, BucketObject, DeliverOptions } from './bucket-destination.js';
+import { objectMissing, type BucketDelivery, type BucketDestination, type BucketObject, type DeliverOptions, type ObjectLocation } from './bucket-destination.js';
 
 export class GcsDestination implements BucketDestination {
   private readonly storage: Storage;
@@ -67,6 +67,30 @@ export class GcsDestination implements BucketDestination {
 
   async withdraw(object: Pick<BucketObject, 'bucket' | 'key'>, reportId: string): Promise<boolean> {
     return deleteIfOwned(this.storage.bucket(object.bucket).file(object.key), reportId);
+  }
+
+  async read(object: ObjectLocation): Promise<Readable> {
+    const file = this.storage.bucket(object.bucket).file(object.key);
+    // The read stream reports a missing object only once read; ask first, so a download answers 404
+    // before any header is sent. The generation read is the one streamed, so a replaced object cannot
+    // mix two versions.
+    const live = await currentGeneration(file);
+    if (!live) throw objectMissing(`gs://${object.bucket}/${object.key}`);
+    return this.storage.bucket(object.bucket).file(object.key, { generation: live.generation }).createReadStream();
+  }
+
+  async remove(object: ObjectLocation): Promise<void> {
+    await this.storage.bucket(object.bucket).file(object.key).delete({ ignoreNotFound: true });
+  }
+
+  async removeUnder(bucket: string, prefix: string): Promise<number> {
+    const [files] = await this.storage.bucket(bucket).getFiles({ prefix });
+    await Promise.all(files.map((f) => f.delete({ ignoreNotFound: true })));
+    return files.length;
+  }
+
+  async checkBucket(bucket: string): Promise<void> {
+    await this.storage.bucket(bucket).getMetadata();
   }
 }
 

@@ -70,8 +70,9 @@ export class LocalDestination implements Destination {
    * Opens a delivered file for reading.
    * @param uri its key, or the absolute `file://` URI an older version recorded (found under the current root).
    * @throws Error when `uri` is no such key (see `pathOf`); Error with code ENOENT when the file is gone.
+   *   Also reads the bucket store's `store:///` keys, so reports copied out of a bucket stay downloadable.
    */
-  open(uri: string): Readable {
+  async open(uri: string): Promise<Readable> {
     // Opening synchronously makes a missing file throw here, not later as a stream 'error' event.
     const fd = openSync(this.pathOf(uri), 'r');
     return createReadStream('', { fd });

@@ -9,6 +9,11 @@
  * apart from the absolute `file://` URIs older versions recorded, which are still read (see
  * `segmentsOfKey`). Keys stay internal: the API and webhooks show download links, never keys.
  * Turning a key into a path is LocalDestination's job alone; this file knows no root directory.
+ *
+ * The bucket report store (bucket-report-store.ts) names its objects by the same four segments under
+ * `store:///`: the key holds neither bucket nor prefix, so a store moved to another bucket or prefix (its
+ * objects copied) keeps serving its reports, and either store reads the other's keys, so reports copied from
+ * a reports directory into a bucket (or back) stay downloadable.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,19 +21,23 @@ import { safeSegment } from '../staging/local-staging.js';
 import type { ExportTarget } from './destination.js';
 
 const SCHEME = 'local:///';
+const BUCKET_SCHEME = 'store:///';
+
+/** Which store wrote a key: `local` (LocalDestination) or `store` (BucketReportStore). Both parse alike. */
+export type KeyScheme = 'local' | 'store';
 
 /** The four path segments of a delivered file, relative to the store's root, each a safe segment. */
 export type KeySegments = [tenantId: string, reportCode: string, requestId: string, fileName: string];
 
-/** The key of `target`. @throws Error on an unsafe segment (`..`, `/`, `\`, NUL, empty). */
-export function keyFor(target: ExportTarget): string {
+/** The key of `target` (`local:///…` or `store:///…`). @throws Error on an unsafe segment (`..`, `/`, `\`, NUL, empty). */
+export function keyFor(target: ExportTarget, scheme: KeyScheme = 'local'): string {
   const segments = [target.tenantId, target.reportCode, target.requestId, target.fileName].map(safeSegment);
-  return SCHEME + segments.map(encodeURIComponent).join('/');
+  return (scheme === 'local' ? SCHEME : BUCKET_SCHEME) + segments.map(encodeURIComponent).join('/');
 }
 
 /**
  * The segments `key` names under the store's root. Accepts
- * - a key from `keyFor` (`local:///…`, exactly four segments);
+ * - a key from `keyFor` (`local:///…` or `store:///…`, exactly four segments);
  * - an absolute `file://` URI recorded by versions before keys (`file:///…/var/reports/<tenant>/<CODE>/<id>/<file>`),
  *   whatever root it was written under: its last four segments, so records of a moved or copied var/ still resolve.
  *   Only those segments are taken, so such a URI can never name a file outside the current root.
@@ -37,8 +46,9 @@ export function keyFor(target: ExportTarget): string {
  *   or malformed percent-encoding.
  */
 export function segmentsOfKey(key: string): KeySegments {
-  const segments = key.startsWith(SCHEME) ? decoded(key.slice(SCHEME.length).split('/'), key) : legacySegments(key);
-  if (segments.length !== 4) throw new Error(`not a LOCAL report key: ${key}`);
+  const scheme = [SCHEME, BUCKET_SCHEME].find((s) => key.startsWith(s));
+  const segments = scheme ? decoded(key.slice(scheme.length).split('/'), key) : legacySegments(key);
+  if (segments.length !== 4) throw new Error(`not a report key: ${key}`);
   return segments.map(safeSegment) as KeySegments;
 }
 
@@ -46,7 +56,7 @@ function decoded(parts: string[], key: string): string[] {
   try {
     return parts.map((p) => decodeURIComponent(p));
   } catch {
-    throw new Error(`not a LOCAL report key (bad percent-encoding): ${key}`);
+    throw new Error(`not a report key (bad percent-encoding): ${key}`);
   }
 }
 
@@ -55,7 +65,7 @@ function legacySegments(uri: string): string[] {
   try {
     file = fileURLToPath(uri);
   } catch {
-    throw new Error(`not a LOCAL report key: ${uri}`);
+    throw new Error(`not a report key: ${uri}`);
   }
   // fileURLToPath resolves `..` already (URL parsing does); the split leaves '' for the root only.
   const parts = path.resolve(file).split(path.sep).filter((p) => p !== '');

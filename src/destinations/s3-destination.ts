@@ -5,11 +5,12 @@
  * S3-compatible server through `endpoint` and `forcePathStyle`.
  */
 import { createReadStream } from 'node:fs';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Integration } from '../config/integrations.js';
-import type { BucketDelivery, BucketDestination, BucketObject, DeliverOptions } from './bucket-destination.js';
+import { objectMissing, type BucketDelivery, type BucketDestination, type BucketObject, type DeliverOptions, type ObjectLocation } from './bucket-destination.js';
 
 export interface S3DestinationOptions {
   /** Lifetime of the presigned download URL in seconds (at most 604800 on AWS). */
@@ -85,14 +86,55 @@ export class S3Destination implements BucketDestination {
     return true;
   }
 
+  async read(object: ObjectLocation): Promise<Readable> {
+    try {
+      const got = await this.client.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
+      // In Node.js the SDK's body is an http.IncomingMessage, a Readable.
+      return got.Body as Readable;
+    } catch (err) {
+      if (statusOf(err) === 404) throw objectMissing(`s3://${object.bucket}/${object.key}`);
+      throw err;
+    }
+  }
+
+  async remove(object: ObjectLocation): Promise<void> {
+    // S3 answers 204 for a key that does not exist.
+    await this.client.send(new DeleteObjectCommand({ Bucket: object.bucket, Key: object.key }));
+  }
+
+  async removeUnder(bucket: string, prefix: string): Promise<number> {
+    let deleted = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+      // One DeleteObject per key rather than DeleteObjects: a request folder holds one file, and not every
+      // S3-compatible server accepts the batch call's checksum headers.
+      for (const entry of page.Contents ?? []) {
+        if (!entry.Key) continue;
+        await this.remove({ bucket, key: entry.Key });
+        deleted += 1;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return deleted;
+  }
+
+  async checkBucket(bucket: string): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+  }
+
   private async head(object: Pick<BucketObject, 'bucket' | 'key'>): Promise<{ size: number; sha256: string | undefined; reportId: string | undefined } | undefined> {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: object.bucket, Key: object.key }));
       return { size: head.ContentLength ?? -1, sha256: head.Metadata?.['sha256'], reportId: head.Metadata?.['report_id'] };
     } catch (err) {
-      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404) return undefined;
+      if (statusOf(err) === 404) return undefined;
       throw err;
     }
   }
+}
+
+/** The HTTP status of an SDK error, when it came from the server. */
+function statusOf(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }

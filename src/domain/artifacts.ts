@@ -11,8 +11,22 @@ export interface ColumnSpec {
 }
 
 /**
+ * The worker process whose disk holds a run's staged files, as its query activity names it: the run's
+ * later data stages (render, exports, staging cleanup) are scheduled on `taskQueue`, which only that
+ * process polls (Temporal's worker-specific task queue pattern). `startTimeoutMs`: how long such a stage
+ * may wait there to be picked up (its schedule-to-start timeout) before the run takes the worker for
+ * lost and starts its data stages over (`REPORTFLOW_PINNED_STAGE_START_TIMEOUT_MS` of that worker).
+ */
+export interface StagingWorker {
+  taskQueue: string;
+  startTimeoutMs: number;
+}
+
+/**
  * Rows staged by the query activity: newline-delimited JSON, one object per row.
- * `uri` is a `file://` URL; `sizeBytes` the staged file's size; `sha256` its hex digest.
+ * `uri` is a `file://` URL; `sizeBytes` the staged file's size; `sha256` its hex digest. `worker`: the
+ * worker holding the file (absent from workers of earlier versions and from test workers without a
+ * queue of their own: the run's stages then go to the shared task queue, as before).
  */
 export interface StagedRows {
   uri: string;
@@ -20,6 +34,7 @@ export interface StagedRows {
   sizeBytes: number;
   sha256: string;
   columns: ColumnSpec[];
+  worker?: StagingWorker;
 }
 
 /** A rendered report file waiting in staging to be exported. `pages` is set for PDF only. */

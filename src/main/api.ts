@@ -1,7 +1,7 @@
 /**
  * `npm run api`: the HTTP starter API process, the composition root of everything the API needs.
  * Builds from config: the report catalog (`<home>/templates`), the database (for data checks), the
- * Temporal client, the LOCAL destination (for downloads), the API keys and the JWT verifier; listens on
+ * Temporal client, the report store (for downloads), the API keys and the JWT verifier; listens on
  * `HOST:PORT` and prints `api ready http://host:port` (npm start waits for that line). On
  * SIGINT/SIGTERM (or when the `npm start` that started it dies) it stops accepting connections,
  * finishes in-flight requests, then closes the Temporal connection and the database. A second signal
@@ -18,7 +18,8 @@ import { PgDatabase } from '../data/pg-database.js';
 import { PgRecordStore } from '../records/pg-record-store.js';
 import { UrlSigner } from '../downloads/signed-url.js';
 import { loadIntegrations } from '../config/integrations.js';
-import { LocalDestination } from '../destinations/local-destination.js';
+import { BucketDestinations } from '../destinations/bucket-destinations.js';
+import { reportStoreFor } from '../destinations/report-store.js';
 import { connectClient } from '../temporal/connection.js';
 import { BulkRuns } from '../temporal/bulk-runs.js';
 import { ReportRuns } from '../temporal/report-runs.js';
@@ -62,6 +63,9 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
   // Before the Temporal client: its interceptor carries each request's trace into the runs it starts.
   const tracing = await startTracing(config, 'reportflow-api');
   const catalog = loadCatalog(path.join(config.home, 'templates'));
+  const integrations = loadIntegrations(config.integrationsFile);
+  // Downloads come from the store the workers export to (a directory, or a bucket shared by every machine).
+  const reportStore = reportStoreFor(config, new BucketDestinations(integrations, config.signedUrlTtlSeconds));
   // Each request waits briefly for a connection and a statement, then answers 503 with Retry-After.
   const db = withClientFaults(new PgDatabase({
     url: effectiveDatabaseUrl(config),
@@ -85,10 +89,10 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     db,
     runs: new ReportRuns(client, { taskQueue: config.taskQueue }),
     bulk: new BulkRuns(client, { taskQueue: config.taskQueue }),
-    destination: new LocalDestination(config.reportsDir),
+    destination: reportStore,
     records,
     signer: new UrlSigner(signingKey),
-    integrations: loadIntegrations(config.integrationsFile),
+    integrations,
     logger: log,
     metricsRegistry: createApiRegistry(),
     ...(tracing ? { tracingPlugin: await fastifyTracing() } : {}),

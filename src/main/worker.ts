@@ -1,9 +1,10 @@
 /**
  * `npm run worker`: one worker process, the composition root of everything a report run needs.
  * Builds from config: the report catalog (`<home>/templates`), the database, staging, the renderers
- * (with their shared Chromium), the LOCAL destination, the GCS / S3 / BigQuery integrations
+ * (with their shared Chromium), the report store (the LOCAL directory or a bucket, `REPORTFLOW_REPORT_STORE_*`), the GCS / S3 / BigQuery integrations
  * (`REPORTFLOW_INTEGRATIONS_FILE`, read and checked here), the signed-webhook notifier and the SMTP
- * mailer; makes sure the search attributes exist; then polls `config.taskQueue` until SIGINT/SIGTERM, when it stops taking
+ * mailer; makes sure the search attributes exist; then polls `config.taskQueue`, and its own staging queue for
+ * the later data stages of the runs it queried (src/temporal/worker.ts), until SIGINT/SIGTERM, when it stops taking
  * tasks, gives running activities 20 s to finish (then cancels them; they are retried elsewhere),
  * and closes the browser and the database.
  * Prints `worker ready task_queue=<queue>` once polling (npm start waits for that line).
@@ -20,7 +21,7 @@ import { TemplateStore } from '../templates/template-store.js';
 import { UrlSigner } from '../downloads/signed-url.js';
 import { loadIntegrations } from '../config/integrations.js';
 import { BucketDestinations } from '../destinations/bucket-destinations.js';
-import { LocalDestination } from '../destinations/local-destination.js';
+import { reportStoreFor } from '../destinations/report-store.js';
 import { HttpWebhookNotifier } from '../notifiers/http-webhook-notifier.js';
 import { SmtpMailer } from '../notifiers/smtp-mailer.js';
 import { createRenderers } from '../render/index.js';
@@ -29,7 +30,7 @@ import { LocalStaging } from '../staging/local-staging.js';
 import { connectWorker } from '../temporal/connection.js';
 import { registerSearchAttributes } from '../temporal/search-attributes.js';
 import { ActivityFaultGuard, installProcessGuards } from '../temporal/activity-fault-guard.js';
-import { createReportWorker, SHUTDOWN_GRACE } from '../temporal/worker.js';
+import { createReportWorker, createStagingWorker, SHUTDOWN_GRACE, stagingWorkerQueue } from '../temporal/worker.js';
 import { workerTracing } from '../temporal/tracing.js';
 import { bundleFitsTracing } from '../temporal/workflow-bundle.js';
 import { coreMetrics } from '../observability/core-metrics.js';
@@ -100,17 +101,20 @@ async function main(): Promise<void> {
     }
 
     mailer = new SmtpMailer({ url: config.smtpUrl, from: config.mailFrom });
+    const stagingQueue = stagingWorkerQueue(config.taskQueue);
+    const buckets = new BucketDestinations(loadIntegrations(config.integrationsFile), config.signedUrlTtlSeconds);
     const activities = createActivities({
       config,
       catalog,
       db,
       staging: new LocalStaging(config.stagingDir),
+      stagingWorker: { taskQueue: stagingQueue, startTimeoutMs: config.pinnedStageStartTimeoutMs },
       renderers: rendering.renderers,
       records: new PgRecordStore(db),
       templates: new TemplateStore(db),
       ...(config.urlSigningKey ? { signer: new UrlSigner(config.urlSigningKey) } : {}),
-      destination: new LocalDestination(config.reportsDir),
-      buckets: new BucketDestinations(loadIntegrations(config.integrationsFile), config.signedUrlTtlSeconds),
+      destination: reportStoreFor(config, buckets),
+      buckets,
       notifier: new HttpWebhookNotifier({ timeoutMs: config.webhookTimeoutMs, secret: config.webhookSecret, allowHosts: config.webhookAllowHosts ?? [] }),
       mailer,
       logger: log.child({ component: 'activities' }),
@@ -122,24 +126,34 @@ async function main(): Promise<void> {
       log.warn({ bundlePath, tracing: tracing !== undefined }, 'the workflow bundle was built for the other tracing setting; bundling the workflows here instead (rebuild it with `npm run bundle` and the same OTEL_* settings)');
       bundlePath = undefined;
     }
+    const traced = tracing ? { tracing: await workerTracing(tracing) } : {};
     const worker = await createReportWorker({
       config, activities, connection, faultGuard,
       workflowBundle: bundlePath ? { codePath: bundlePath } : undefined,
-      ...(tracing ? { tracing: await workerTracing(tracing) } : {}),
+      ...traced,
     });
+    const stagingWorker = await createStagingWorker({ config, activities, connection, faultGuard, taskQueue: stagingQueue, ...traced });
 
     const stop = (reason: string) => {
+      if (worker.getState() !== 'RUNNING' && stagingWorker.getState() !== 'RUNNING') return;
       log.info({ reason, graceTime: SHUTDOWN_GRACE }, 'shutting down: running activities may finish within the grace time');
       if (worker.getState() === 'RUNNING') worker.shutdown();
+      if (stagingWorker.getState() === 'RUNNING') stagingWorker.shutdown();
     };
     stopWorker = stop;
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
 
-    const running = worker.run();
-    log.info({ taskQueue: config.taskQueue, reports: [...catalog.keys()] }, 'worker started');
+    // One stops, both stop: a process that polls only one of its queues would strand runs on the other.
+    const running = Promise.allSettled([
+      worker.run().finally(() => stop('the shared-queue worker stopped')),
+      stagingWorker.run().finally(() => stop('the staging worker stopped')),
+    ]);
+    log.info({ taskQueue: config.taskQueue, stagingQueue, reports: [...catalog.keys()] }, 'worker started');
     process.stdout.write(`worker ready task_queue=${config.taskQueue}\n`);
-    await running;
+    // Both have stopped before the clients close; the first failure is the process's.
+    const failed = (await running).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } finally {
     mailer?.close();
     await metricsServer?.close();

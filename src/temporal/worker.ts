@@ -1,7 +1,10 @@
 /**
- * The report worker: runs `generateReport` workflows and the report activities on `config.taskQueue`.
- * Add worker processes (on more machines sharing the staging directory) to scale out.
+ * The report worker: runs `generateReport` workflows and the report activities on `config.taskQueue`,
+ * and (`createStagingWorker`) the data stages of the runs whose rows it staged on a task queue of its
+ * own. Add worker processes, each with its own disk, on more machines to scale out.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
@@ -42,20 +45,29 @@ export interface ReportWorkerOptions {
 
 /** Creates (does not start) the worker; call `worker.run()`, stop with `worker.shutdown()`. */
 export async function createReportWorker(options: ReportWorkerOptions): Promise<Worker> {
-  const { config, activities, connection, workflowBundle, faultGuard, tracing, overrides } = options;
-  // The tracing interceptor runs first, so an activity's span covers the other interceptors too.
-  const activityInterceptors = [...(tracing ? [tracing.activity] : []), ...(faultGuard ? [faultGuard.interceptor] : [])];
+  const { config, workflowBundle, tracing, overrides } = options;
   return Worker.create({
-    connection,
-    namespace: config.temporalNamespace,
+    ...activityWorkerOptions(options),
     taskQueue: config.taskQueue,
-    activities,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath }),
-    maxConcurrentActivityTaskExecutions: config.workerMaxActivities,
     // Local activities (inline runs' stages, run-state writes) are bounded the same way: at month end
     // thousands of inline runs would otherwise start the SDK's default of 100 at once, each holding a
     // database stream (the worker opens `workerMaxActivities` of them) or waiting for a Chromium page.
     maxConcurrentLocalActivityExecutions: config.workerMaxActivities,
+    interceptors: { activity: activityInterceptors(options), ...(tracing && !workflowBundle ? { workflowModules: [WORKFLOW_TRACING_MODULE] } : {}) },
+    ...(tracing ? { sinks: tracing.sinks } : {}),
+    ...overrides,
+  });
+}
+
+/** What both of a process's workers run activities with. */
+function activityWorkerOptions(options: Omit<ReportWorkerOptions, 'workflowBundle' | 'overrides'>) {
+  const { config, activities, connection } = options;
+  return {
+    connection,
+    namespace: config.temporalNamespace,
+    activities,
+    maxConcurrentActivityTaskExecutions: config.workerMaxActivities,
     // On shutdown, running activities get this long to finish; then they are cancelled (and retried
     // by another worker). Past the force time the worker gives up so the process can exit.
     shutdownGraceTime: SHUTDOWN_GRACE,
@@ -65,8 +77,34 @@ export async function createReportWorker(options: ReportWorkerOptions): Promise<
     // one per second keeps a cancelled render stopping within about a second (measured in
     // test/integration/api-cancel-render.test.ts) for one small RPC per second per long activity.
     maxHeartbeatThrottleInterval: MAX_HEARTBEAT_THROTTLE,
-    interceptors: { activity: activityInterceptors, ...(tracing && !workflowBundle ? { workflowModules: [WORKFLOW_TRACING_MODULE] } : {}) },
-    ...(tracing ? { sinks: tracing.sinks } : {}),
-    ...overrides,
+  };
+}
+
+/** The tracing interceptor runs first, so an activity's span covers the other interceptors too. */
+function activityInterceptors({ tracing, faultGuard }: Pick<ReportWorkerOptions, 'tracing' | 'faultGuard'>) {
+  return [...(tracing ? [tracing.activity] : []), ...(faultGuard ? [faultGuard.interceptor] : [])];
+}
+
+/**
+ * The task queue only this worker process polls: `<taskQueue>@<host>-<pid>-<random>`. The random part
+ * makes a restarted process (same host, maybe the same pid in a container) a new queue, so a stage
+ * left on the old one times out instead of landing on a process without the old staging files.
+ */
+export function stagingWorkerQueue(taskQueue: string): string {
+  return `${taskQueue}@${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Creates (does not start) the activity-only worker of `taskQueue` (from `stagingWorkerQueue`): the
+ * render, exports and staging cleanup of the runs whose rows this process staged. It has its own
+ * `workerMaxActivities` slots, so pinned stages never wait behind query activities of the shared queue;
+ * run it beside the shared worker and shut both down together.
+ */
+export async function createStagingWorker(options: Omit<ReportWorkerOptions, 'workflowBundle'> & { taskQueue: string }): Promise<Worker> {
+  return Worker.create({
+    ...activityWorkerOptions(options),
+    taskQueue: options.taskQueue,
+    interceptors: { activity: activityInterceptors(options) },
+    ...options.overrides,
   });
 }

@@ -160,7 +160,7 @@ export class FakeDestination implements Destination {
     throw new Error('not used by the API');
   }
 
-  open(uri: string): Readable {
+  async open(uri: string): Promise<Readable> {
     const bytes = this.files.get(uri);
     if (!bytes) throw Object.assign(new Error(`ENOENT: ${uri}`), { code: 'ENOENT' });
     return Readable.from([bytes]);

@@ -1,6 +1,6 @@
 /**
  * The service's real parts in the test process, wired as src/main/worker.ts and src/main/api.ts wire
- * them: the report activities (real database, staging, renderers with a real Chromium, LOCAL destination,
+ * them: the report activities (real database, staging, renderers with a real Chromium, the report store of the settings,
  * bucket destinations, webhook notifier), a worker on its own task queue of a Temporal test server, and
  * the HTTP API driven with `inject()`. For tests that need a whole run end to end with a catalog of
  * their own (cancellations at each stage, faults) without spawning `npm start`.
@@ -19,7 +19,7 @@ import type { Database } from '../../src/data/database.js';
 import { ReportConfigurationStore } from '../../src/configurations/report-configuration-store.js';
 import { TemplateStore } from '../../src/templates/template-store.js';
 import { BucketDestinations } from '../../src/destinations/bucket-destinations.js';
-import { LocalDestination } from '../../src/destinations/local-destination.js';
+import { reportStoreFor } from '../../src/destinations/report-store.js';
 import { UrlSigner } from '../../src/downloads/signed-url.js';
 import { HttpWebhookNotifier } from '../../src/notifiers/http-webhook-notifier.js';
 import { SmtpMailer } from '../../src/notifiers/smtp-mailer.js';
@@ -80,14 +80,16 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
   const catalog = loadCatalog(options.templatesDir);
   const records = new PgRecordStore(options.db);
   const templates = new TemplateStore(options.db);
-  const destination = new LocalDestination(config.reportsDir);
   const integrations = options.integrations ?? new Map();
+  const buckets = new BucketDestinations(integrations, 600);
+  // The report store the settings choose (the reports directory unless `reportStoreIntegration` is set).
+  const destination = reportStoreFor(config, buckets);
   const rendering = await createRenderers(config, { templatesDir: options.templatesDir });
   const activities = createActivities({
     config, catalog, db: options.db, records, destination,
     staging: new LocalStaging(config.stagingDir),
     renderers: rendering.renderers,
-    buckets: new BucketDestinations(integrations, 600),
+    buckets,
     notifier: new HttpWebhookNotifier({ timeoutMs: 10_000, allowHosts: ['127.0.0.1'] }),
     mailer: new SmtpMailer({ url: undefined, from: config.mailFrom }),
     logger: pino({ level: 'silent' }),

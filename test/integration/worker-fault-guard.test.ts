@@ -100,7 +100,7 @@ void test('a fault raised outside an activity\'s promise fails that activity onl
     for (const [i, result] of results.entries()) {
       assert.equal(result.status, 'SUCCEEDED', `${requests[i]!.id}: ${JSON.stringify(result)}`);
       assert.equal(result.report?.rows, 2000);
-      const csv = await text(new LocalDestination(path.join(root, `var-${taskQueue}`, 'reports')).open(result.report!.uri));
+      const csv = await text(await new LocalDestination(path.join(root, `var-${taskQueue}`, 'reports')).open(result.report!.uri));
       assert.equal(csv.split('\r\n').length, 2002, 'header + 2,000 rows + final empty');
     }
     // Each faulty run's first render attempt failed with its own injected error, then attempt 2 rendered.

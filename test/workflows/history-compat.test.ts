@@ -5,7 +5,10 @@
  * where each feature acts): a run with its webhook delivery, a run cancelled in RENDER, a run that
  * failed validation. Two `scheduledReport` histories were recorded by the code before runs carried
  * `runType` and `reportSubscriptionId` (commit 1bfa484): a schedule's backfilled run (with its ledger
- * record) and a run of an explicit period; each starts its report child with the older input. A change that breaks replay of in-flight runs must add a patch, not edit these.
+ * record) and a run of an explicit period; each starts its report child with the older input. Two
+ * staged-run histories were recorded by the code before worker-pinned data stages (main at b36f761: every
+ * patch decided at the start, all stages on the shared task queue): a run that succeeded with a webhook
+ * and a run cancelled in RENDER. A change that breaks replay of in-flight runs must add a patch, not edit these.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +24,10 @@ const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures
 void test('histories recorded by earlier releases replay on today\'s workflow code', async () => {
   const bundle = await bundleReportWorkflows();
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
-  assert.deepEqual(files, ['cancelled-in-render.json', 'failed-validation.json', 'scheduled-backfill.json', 'scheduled-explicit-period.json', 'succeeded-with-webhook.json', 'webhook-delivery.json']);
+  assert.deepEqual(files, [
+    'cancelled-in-render.json', 'failed-validation.json', 'scheduled-backfill.json', 'scheduled-explicit-period.json',
+    'staged-cancelled-in-render-before-pinning.json', 'staged-succeeded-before-pinning.json', 'succeeded-with-webhook.json', 'webhook-delivery.json',
+  ]);
   for (const file of files) {
     const { workflowId, history } = JSON.parse(await readFile(path.join(DIR, file), 'utf8')) as { workflowId: string; history: unknown };
     // The JSON of protobufjs' toJSON (enum names, 64-bit numbers as strings) is what fromObject reads.

@@ -201,7 +201,7 @@ async function sendFile(reply: FastifyReply, destination: Destination, report: R
 async function openFile(destination: Destination, uri: string): Promise<Readable> {
   let stream: Readable;
   try {
-    stream = destination.open(uri);
+    stream = await destination.open(uri);
   } catch (err) {
     throw goneOr(err);
   }
