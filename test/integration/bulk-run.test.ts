@@ -8,8 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { runCli } from '../../src/cli/index.js';
 import { loadConfig } from '../../src/config/settings.js';
+import { cliRunner } from '../helpers/cli-runner.js';
 import { pdfText } from '../helpers/pdf-text.js';
 import { OTHER_TENANT_API_KEY, realStack, STACK_API_KEY, type RealStack } from '../helpers/real-stack.js';
 import { useRetailDatabase } from '../helpers/retail-database.js';
@@ -148,12 +148,7 @@ void test('the CLI starts a bulk request and follows it to its end, shows it, an
   const stack = await realStack({ temporal, db: retail.db, root: dir, templatesDir: TEMPLATES });
   await stack.run(async () => {
     const config = loadConfig({ REPORTFLOW_API_URL: await stack.listen(), REPORTFLOW_API_KEY: STACK_API_KEY, REPORTFLOW_HOME: dir });
-    const cli = async (...argv: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await runCli(argv, { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, config });
-      return { code, stdout: out.join(''), stderr: err.join('') };
-    };
+    const cli = cliRunner(config);
     // Customer 17850's invoices of the day: a handful.
     const [row] = await retail.db.query<{ n: number }>(
       `SELECT count(DISTINCT invoice_no)::int AS n FROM retail.invoice_line WHERE customer_id = 17850 AND invoice_date >= '2010-12-01T00:00:00Z' AND invoice_date < '2010-12-02T00:00:00Z'`,
