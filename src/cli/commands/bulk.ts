@@ -7,8 +7,8 @@
  */
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../connect.js';
-import { reportFailure } from '../format.js';
 import { EXIT, UsageError, type CliIo, type ExitCode } from '../io.js';
+import { resourceActions } from '../resource-action.js';
 import { resourceCall, type ResourceJson } from '../resource-call.js';
 
 type Options = GlobalOptions & { json?: boolean; format?: string; language?: string; timezone?: string; param?: string[]; concurrency?: string; wait?: boolean; pollMs?: string };
@@ -25,19 +25,9 @@ function parameterValues(pairs: string[]): { name: string; value: string }[] {
 export function registerBulk(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
   const cmd = program.command('bulk').description('bulk requests: one document per key of a period (every invoice of a month)');
   const call = (opts: GlobalOptions, method: 'GET' | 'POST', path: string, body?: unknown) => resourceCall(opts, io.config, method, '/v1/report-bulk-requests', path, body);
-  /** Runs `fn`; prints its JSON (with --json) or `text(result)`; exits 0, or 2 (as a failed run) when the bulk run ended FAILED or CANCELLED. */
-  const act = (fn: (opts: Options, args: string[]) => Promise<ResourceJson | undefined>, text: (r: ResourceJson) => string) =>
-    async (...args: unknown[]) => {
-      const command = args.at(-1) as Command;
-      const opts = command.optsWithGlobals<Options>();
-      try {
-        const result = (await fn(opts, args.slice(0, -2).map(String))) ?? {};
-        io.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : text(result));
-        done(result.status === 'FAILED' || result.status === 'CANCELLED' ? EXIT.REFUSED : EXIT.OK);
-      } catch (err) {
-        done(reportFailure(err, io.stderr));
-      }
-    };
+  const act = resourceActions<Options>(io, done);
+  /** A bulk request that ended FAILED or CANCELLED exits 2, as a failed run does. */
+  const ended = (r: ResourceJson | undefined) => (r?.status === 'FAILED' || r?.status === 'CANCELLED' ? EXIT.REFUSED : EXIT.OK);
 
   cmd.command('start').description('start a bulk request; prints its id (or, with --wait, its end)').argument('<report-code>')
     .requiredOption('-f, --format <format>', 'output format of every document, e.g. pdf')
@@ -65,11 +55,11 @@ export function registerBulk(program: Command, io: CliIo, done: (code: ExitCode)
         if (!o.json) io.stderr.write(`${String(view.ended)} of ${String(view.total ?? '?')} documents ended\n`);
       }
       return view;
-    }, (r) => (r.status === 'RUNNING' ? `${String(r.id)}\n` : detailText(r))));
+    }, (r) => (r?.status === 'RUNNING' ? `${String(r.id)}\n` : detailText(r ?? {})), ended));
 
   cmd.command('show').description('a bulk request\'s progress').argument('<id>')
     .option('--json', 'print the API\'s JSON')
-    .action(act(async (o, [id]) => call(o, 'GET', `/${encodeURIComponent(id!)}`), detailText));
+    .action(act(async (o, [id]) => call(o, 'GET', `/${encodeURIComponent(id!)}`), (r) => detailText(r ?? {}), ended));
 
   cmd.command('cancel').description('start no more documents and cancel those in production').argument('<id>')
     .action(act(async (o, [id]) => call(o, 'POST', `/${encodeURIComponent(id!)}/cancel`), () => 'cancelling\n'));

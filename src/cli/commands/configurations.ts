@@ -8,10 +8,10 @@
  */
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../connect.js';
-import { reportFailure } from '../format.js';
-import { EXIT, type CliIo, type ExitCode } from '../io.js';
+import type { CliIo, ExitCode } from '../io.js';
 import { jsonFile } from '../json-file.js';
 import { fetchPages } from '../pages.js';
+import { resourceActions } from '../resource-action.js';
 import { resourceCall, type ResourceJson } from '../resource-call.js';
 import type { PageBody } from '../wire-types.js';
 
@@ -19,20 +19,7 @@ type Options = GlobalOptions & { json?: boolean; reportCode?: string; name?: str
 
 export function registerConfigurations(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
   const cmd = program.command('configurations').description('saved report configurations (presets): list, get, create, update, delete');
-  /** Runs `fn` with the positional arguments and prints its JSON (with --json) or `text(result)`. */
-  const act = (fn: (opts: Options, args: string[]) => Promise<ResourceJson | undefined>, text: (r: ResourceJson | undefined) => string) =>
-    async (...args: unknown[]) => {
-      // commander passes the positional argument(s), then the options, then the command.
-      const command = args.at(-1) as Command;
-      const opts = command.optsWithGlobals<Options>();
-      try {
-        const result = await fn(opts, args.slice(0, -2).map(String));
-        io.stdout.write(opts.json ? JSON.stringify(result ?? {}, null, 2) + '\n' : text(result));
-        done(EXIT.OK);
-      } catch (err) {
-        done(reportFailure(err, io.stderr));
-      }
-    };
+  const act = resourceActions<Options>(io, done);
   const call = (opts: GlobalOptions, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown) => resourceCall(opts, io.config, method, '/v1/report-configurations', path, body);
 
   cmd.command('list').description('list configurations, oldest first (every page)')

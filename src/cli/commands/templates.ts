@@ -10,10 +10,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../connect.js';
-import { reportFailure } from '../format.js';
-import { EXIT, UsageError, type CliIo, type ExitCode } from '../io.js';
+import { UsageError, type CliIo, type ExitCode } from '../io.js';
 import { jsonFile } from '../json-file.js';
 import { fetchPages } from '../pages.js';
+import { resourceActions } from '../resource-action.js';
 import { resourceCall, resourceText, type ResourceJson } from '../resource-call.js';
 import type { PageBody } from '../wire-types.js';
 
@@ -33,19 +33,7 @@ async function specFile(file: string, bodyFile: string | undefined): Promise<Res
 
 export function registerTemplates(program: Command, io: CliIo, done: (code: ExitCode) => void): void {
   const cmd = program.command('templates').description('tenant templates over datasets: list, get, create, update (a new version), delete, preview');
-  /** Runs `fn` with the positional arguments and prints what `text` makes of its result (JSON with --json). */
-  const act = (fn: (opts: Options, args: string[]) => Promise<ResourceJson | string | undefined>, text: (r: ResourceJson | undefined) => string) =>
-    async (...args: unknown[]) => {
-      const command = args.at(-1) as Command;
-      const opts = command.optsWithGlobals<Options>();
-      try {
-        const result = await fn(opts, args.slice(0, -2).map(String));
-        io.stdout.write(typeof result === 'string' ? result : opts.json ? JSON.stringify(result ?? {}, null, 2) + '\n' : text(result));
-        done(EXIT.OK);
-      } catch (err) {
-        done(reportFailure(err, io.stderr));
-      }
-    };
+  const act = resourceActions<Options>(io, done);
   const call = (opts: GlobalOptions, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown) => resourceCall(opts, io.config, method, RESOURCE, path, body);
 
   cmd.command('list').description('list templates, oldest first (every page)')
