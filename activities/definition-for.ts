@@ -29,13 +29,15 @@ export function definitionFor(catalog: Catalog, reportCode: string): ReportDefin
 
 /**
  * The definition `request` runs: its template version's, else the catalog's.
- * @throws ReportError('TEMPLATE_NOT_FOUND') when the version is not stored (or this worker has no
- *   template store); ReportError('TEMPLATE_INVALID') when its dataset is gone; as `definitionFor`;
+ * @throws ReportError('TEMPLATE_NOT_FOUND') when the version is not stored or not known (or this
+ *   worker has no template store); ReportError('TEMPLATE_INVALID') when its dataset is gone; as `definitionFor`;
  *   database faults as plain errors (retried).
  */
 export async function definitionOf(deps: { catalog: Catalog; templates?: TemplateStore | undefined }, request: ReportRequest): Promise<ReportDefinition> {
   if (request.templateId === undefined) return definitionFor(deps.catalog, request.reportCode);
-  const version = request.templateVersion ?? 1;
+  const version = request.templateVersion;
+  // A subscription's run has none when its template was gone as the run began (see currentTemplateVersion).
+  if (version === undefined) throw new ReportError('TEMPLATE_NOT_FOUND', `Template ${request.templateId} is unknown or deleted.`, [{ field: 'template_id', code: 'TEMPLATE_NOT_FOUND', message: 'Unknown, or deleted.' }]);
   const key = `${request.tenantId}|${request.templateId}@${version}`;
   const cached = cache.get(key);
   if (cached) return cached;

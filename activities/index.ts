@@ -22,6 +22,7 @@ import { recordDeliveryActivity } from './record-delivery.js';
 import { failingAsReportErrors } from './to-failure.js';
 import { observed } from './observe.js';
 import { bigQueryExportObserver, bucketExportObserver, deliveryObserver, emailObserver, localExportObserver, renderObserver, runStateObserver, webhookObserver } from './activity-metrics.js';
+import { templateVersionActivity } from './template-version.js';
 import { validateActivity } from './validate.js';
 import { withdrawActivity } from './withdraw.js';
 
@@ -33,6 +34,7 @@ export type { EmailInput } from './notify-email.js';
 export type { RunOutcomeInput } from './subscription-outcome.js';
 export type { WithdrawInput, WithdrawResult } from './withdraw.js';
 export type { BulkKeysInput, BulkKeysPage } from './bulk-keys.js';
+export type { TemplateVersion, TemplateVersionInput } from './template-version.js';
 
 /** Activity name → implementation, for `Worker.create({ activities })`. */
 export function createActivities(deps: ActivityDeps) {
@@ -50,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     withdrawReport: report(withdrawActivity(deps)),
     bulkKeys: report(bulkKeysActivity(deps)),
     recordRunOutcome: observed(deps, recordRunOutcomeActivity(deps)),
+    currentTemplateVersion: observed(deps, templateVersionActivity(deps)),
     recordRunState: observed(deps, recordRunStateActivity(deps), runStateObserver),
     recordWebhookDelivery: observed(deps, recordDeliveryActivity(deps), deliveryObserver),
   };

@@ -35,7 +35,7 @@ import { withPeriodValues, type ScheduledReportInput, type ScheduledReportResult
 import type { ReportActivities, RunOutcomeInput } from '../activities/index.js';
 import { GENERATE_REPORT_WORKFLOW } from './messages.js';
 
-const { recordRunOutcome } = proxyActivities<ReportActivities>({
+const { recordRunOutcome, currentTemplateVersion } = proxyActivities<ReportActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
 });
@@ -78,9 +78,18 @@ export async function scheduledReport(input: ScheduledReportInput): Promise<Sche
 
   // Carried in the child's input (no new workflow command), so recorded histories replay unchanged.
   const runType = input.runType ?? (input.period || inBackfill(nominal, input.catchUp) ? 'BACKFILL' : 'SCHEDULED');
+  // A tenant template runs its version current now. Only snapshots naming a template take this step,
+  // and none did before it existed, so recorded histories replay unchanged.
+  let template = input.template;
+  let periodParameters = input.periodParameters;
+  if (template.templateId !== undefined && template.templateVersion === undefined) {
+    const current = await currentTemplateVersion({ tenantId: input.tenantId, templateId: template.templateId });
+    if (current.version !== undefined) template = { ...template, templateVersion: current.version };
+    periodParameters = current.periodParameters;
+  }
   const request: ReportRequest = {
-    ...input.template,
-    parameterValues: withPeriodValues(input.template.parameterValues, input.periodParameters, period),
+    ...template,
+    parameterValues: withPeriodValues(template.parameterValues, periodParameters, period),
     id: runId, tenantId: input.tenantId, requestedAt: nominalTime, period, runType, reportSubscriptionId: input.subscriptionId,
   };
   const attributes = [

@@ -60,6 +60,9 @@ export function errorResponses(kind: OperationKind, specific: Partial<Record<Sta
 /** The 404 of a body naming `report_configuration_id` (requests and subscriptions). */
 export const CONFIGURATION_404 = 'REPORT_CONFIGURATION_NOT_FOUND: `report_configuration_id` names no configuration of this tenant (or a deleted one).';
 
+/** 404 of a route whose body may name a `template_id`. */
+export const TEMPLATE_404 = 'TEMPLATE_NOT_FOUND: `template_id` names no template of this tenant (or a deleted one).';
+
 export const NOT_FOUND_BY_ID = 'NOT_FOUND: no such resource for this tenant (another tenant\'s id, or an id that does not match the pattern, answers the same).';
 
 /** 400 of an operation that validates against the report catalog, schedules or opaque cursors too. */

@@ -57,6 +57,9 @@ const codeItem = '[A-Z][A-Z0-9_]{1,63}';
 /** A report code as the catalog defines them (src/catalog/report-definition.ts). */
 export const REPORT_CODE = { type: 'string', pattern: `^${codeItem}$` } as const;
 
+/** A list's filter on a tenant template (its runs' report code is `TEMPLATE_<id>`); not with `report_code`. */
+export const TEMPLATE_FILTER = { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$', description: 'Only those that run this tenant template; not with `report_code`.' } as const;
+
 /** Free client key/values: up to 20 keys of `[A-Za-z0-9_.-]{1,64}`, string values up to 512 characters. */
 export const METADATA = {
   type: 'object',

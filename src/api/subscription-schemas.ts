@@ -3,11 +3,11 @@
  * `POST /v1/report-generate-requests`; `schedule` says when. Unknown fields are refused.
  */
 import { EXPORT_LOCATION_VIEW } from './export-location-schema.js';
-import { PAGE_CURSOR, pageOf, REPORT_CODE } from './record-schemas.js';
+import { PAGE_CURSOR, pageOf, REPORT_CODE, TEMPLATE_FILTER } from './record-schemas.js';
 import { CREATE_REQUEST_BODY } from './schemas.js';
 import { text } from './text-schema.js';
 
-const { report_code, report_configuration_id, parameter_values, format, language, timezone, customer_id, notify, export_location, filters, metadata } = CREATE_REQUEST_BODY.properties;
+const { report_code, report_configuration_id, template_id, parameter_values, format, language, timezone, customer_id, notify, export_location, filters, metadata } = CREATE_REQUEST_BODY.properties;
 
 const schedule = {
   type: 'object',
@@ -23,7 +23,11 @@ const schedule = {
 } as const;
 
 const reportFields = {
-  report_code: { ...report_code, description: 'The report definition each run runs; required unless `report_configuration_id` is given.' },
+  report_code: { ...report_code, description: 'The report definition each run runs; required unless `report_configuration_id` or `template_id` is given.' },
+  template_id: {
+    ...template_id,
+    description: 'Run this tenant template instead of a `report_code`: each run renders the template\'s version current when it runs (and records it); `format` defaults to the template\'s. Unknown to the tenant (or deleted): 404 TEMPLATE_NOT_FOUND.',
+  },
   report_configuration_id: {
     ...report_configuration_id,
     description: 'Follow this saved report configuration: each run runs its preset with the fields given here in place of its own, and a change of the configuration is carried to the subscription. Unknown to the tenant (or deleted): 404 REPORT_CONFIGURATION_NOT_FOUND.',
@@ -35,7 +39,7 @@ const reportFields = {
 export const CREATE_SUBSCRIPTION_BODY = {
   type: 'object',
   required: ['schedule'],
-  description: 'Give `report_code`, `format` and `timezone`, or `report_configuration_id` (whose preset then gives whichever of them the body leaves out).',
+  description: 'Give `report_code`, `format` and `timezone`; or `template_id` and `timezone`; or `report_configuration_id` (whose preset then gives whichever of them the body leaves out).',
   examples: [
     { name: 'Monthly sales', report_code: 'SALES_SUMMARY', format: 'CSV', timezone: 'Europe/Oslo', schedule: { frequency: 'MONTHLY', time_of_day: '06:00', day_of_month: 1 } },
     { name: 'Weekly UK sales', report_configuration_id: '0193c5e2-7a1b-7c3d-9e4f-0123456789ab', schedule: { frequency: 'WEEKLY', day_of_week: 'MONDAY', time_of_day: '07:00' } },
@@ -80,7 +84,8 @@ export const SUBSCRIPTION_SUMMARY = {
   properties: {
     id: { type: 'string' },
     name: { type: ['string', 'null'] },
-    report_code: { type: 'string' },
+    report_code: { type: 'string', description: 'The report code its runs record: a template\'s is `TEMPLATE_<template_id>`.' },
+    template_id: { type: ['string', 'null'], description: 'The tenant template each run renders (its version current at the run), itself or through its configuration.' },
     parameter_values: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, value: {} } } },
     format: { type: 'string' },
     language: { type: 'string' },
@@ -182,6 +187,7 @@ export const SUBSCRIPTION_LIST_QUERY = {
   additionalProperties: false,
   properties: {
     report_code: REPORT_CODE,
+    template_id: TEMPLATE_FILTER,
     active: { type: 'string', enum: ['true', 'false'] },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
     cursor: PAGE_CURSOR,

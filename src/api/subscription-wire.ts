@@ -10,6 +10,7 @@ import type { Subscription } from '../subscriptions/subscription.js';
 import type { SubscriptionView } from '../subscriptions/subscription-service.js';
 import { mergePreset } from './configuration-wire.js';
 import { exportLocationToBody } from './export-location-wire.js';
+import type { TemplateRun } from './template-runs.js';
 import { toReportRequest, type CreateRequestBody } from './wire.js';
 
 export interface ScheduleBody {
@@ -20,7 +21,7 @@ export interface ScheduleBody {
   cron?: string;
 }
 
-/** The report fields of a subscription body: a request's, `report_code` optional beside `report_configuration_id`. */
+/** The report fields of a subscription body: a request's, `report_code` optional beside `report_configuration_id` or `template_id`. */
 export type SubscriptionReportBody = Omit<CreateRequestBody, 'report_code'> & { report_code?: string };
 
 export interface SubscriptionBody extends SubscriptionReportBody {
@@ -33,12 +34,15 @@ export interface SubscriptionBody extends SubscriptionReportBody {
 /** What every subscription's report must name, by itself or through its configuration. */
 const REQUIRED_REPORT_FIELDS = ['report_code', 'format', 'timezone'] as const;
 
+/** Resolves a body's `template_id` for its tenant (`resolveTemplateRun` of src/api/template-runs.ts). */
+export type TemplateResolver = (body: CreateRequestBody) => Promise<TemplateRun>;
+
 /**
  * The report template of a body.
  * @throws ReportError('REQUEST_INVALID') naming the first of `report_code`, `format`, `timezone` it lacks
  *   (a subscription always names its zone); else like `toReportRequest` (format, export location).
  */
-export function toTemplate(body: SubscriptionReportBody, lacking = 'Required unless `report_configuration_id` is given.'): ReportTemplate {
+export function toTemplate(body: SubscriptionReportBody, lacking = 'Required unless `report_configuration_id` or `template_id` is given.'): ReportTemplate {
   const missing = REQUIRED_REPORT_FIELDS.find((f) => body[f] === undefined);
   if (missing) throw new ReportError('REQUEST_INVALID', `\`${missing}\` is required.`, [{ field: missing, code: 'REQUEST_INVALID', message: lacking }]);
   const { id: _id, tenantId: _t, requestedAt: _r, ...template } = toReportRequest(body as CreateRequestBody, { id: 'template', tenantId: 'template', requestedAt: new Date(0).toISOString() });
@@ -46,15 +50,26 @@ export function toTemplate(body: SubscriptionReportBody, lacking = 'Required unl
 }
 
 /**
+ * The report template of a body that may name a tenant template (`template_id`): its report code is
+ * then the template's run code and its format the template's unless given. It carries `templateId`
+ * without a version: each scheduled run renders the version current when it runs (and records it).
+ * @throws ReportError like `toTemplate`; as `resolve` (TEMPLATE_NOT_FOUND 404, both `report_code` and `template_id` 400).
+ */
+export async function reportTemplate(body: SubscriptionReportBody, resolve: TemplateResolver, lacking?: string): Promise<ReportTemplate> {
+  const run = await resolve(body as CreateRequestBody);
+  return { ...toTemplate(run.body, lacking), ...(run.template ? { templateId: run.template.id } : {}) };
+}
+
+/**
  * The template of a subscription that follows `configuration`: its preset with `overrides` in place of
  * its fields of the same name (the rule of src/api/configuration-wire.ts), carrying the configuration's
  * id and version, which each run records.
- * @throws ReportError like `toTemplate`, when neither the preset nor `overrides` has a required field.
+ * @throws ReportError like `reportTemplate`, when neither the preset nor `overrides` has a required field.
  */
-export function configuredTemplate(configuration: ReportConfiguration, overrides: object): ReportTemplate {
+export async function configuredTemplate(configuration: ReportConfiguration, overrides: object, resolve: TemplateResolver): Promise<ReportTemplate> {
   const body = mergePreset(configuration.preset, overrides) as SubscriptionReportBody;
   return {
-    ...toTemplate(body, 'Neither the subscription nor its report configuration gives it.'),
+    ...(await reportTemplate(body, resolve, 'Neither the subscription nor its report configuration gives it.')),
     reportConfigurationId: configuration.id,
     reportConfigurationVersion: configuration.version,
   };
@@ -68,10 +83,10 @@ export function toSchedule(body: ScheduleBody): SubscriptionSchedule {
   return s;
 }
 
-/** A report body back from a template (the fields a PATCH merges into). */
-export function templateToBody(t: ReportTemplate): CreateRequestBody {
-  const body: CreateRequestBody = {
-    report_code: t.reportCode,
+/** A report body back from a template (the fields a PATCH merges into); a tenant template's names its `template_id`. */
+export function templateToBody(t: ReportTemplate): SubscriptionReportBody {
+  const body: SubscriptionReportBody = {
+    ...(t.templateId ? { template_id: t.templateId } : { report_code: t.reportCode }),
     parameter_values: t.parameterValues.map((p) => ({ name: p.name, value: p.value as string | number | boolean | null })),
     format: t.format,
     language: t.language,
@@ -97,6 +112,7 @@ export function subscriptionToWire(s: Subscription, baseUrl: string) {
     id: s.id,
     name: s.name ?? null,
     report_code: s.template.reportCode,
+    template_id: s.template.templateId ?? null,
     parameter_values: s.template.parameterValues,
     format: s.template.format,
     language: s.template.language,

@@ -4,11 +4,11 @@
  * checked, negotiated and started like any other, and records the version it will render.
  */
 import type { Catalog } from '../catalog/load-catalog.js';
-import { datasetNamed } from '../catalog/datasets.js';
 import type { ReportDefinition } from '../catalog/report-definition.js';
 import { ReportError } from '../domain/errors.js';
-import { templateDefinition } from '../templates/template-definition.js';
+import { catalogWith, currentTemplate } from '../templates/current-template.js';
 import type { TemplateStore } from '../templates/template-store.js';
+import { templateReportCode } from '../templates/template.js';
 import { databaseFault } from './errors.js';
 import type { CreateRequestBody } from './wire.js';
 
@@ -19,22 +19,14 @@ export interface TemplateRun {
   template?: { id: string; version: number; definition: ReportDefinition };
 }
 
-/** The template's run definition, or the refusal saying why there is none. @throws as `resolveTemplateRun`. */
+/** The template's run definition, or the refusal saying why there is none. @throws as `currentTemplate`, a database fault as 503. */
 export async function loadTemplateDefinition(store: TemplateStore | undefined, catalog: Catalog, tenantId: string, id: string, field = 'template_id') {
-  let template;
   try {
-    template = await store?.get(tenantId, id);
+    return await currentTemplate(store, catalog, tenantId, id, field);
   } catch (err) {
+    if (err instanceof ReportError) throw err;
     throw databaseFault(err);
   }
-  if (!template) throw new ReportError('TEMPLATE_NOT_FOUND', `No template ${id}.`, [{ field, code: 'TEMPLATE_NOT_FOUND', message: 'Unknown, or deleted.' }]);
-  const dataset = datasetNamed(catalog, template.spec.dataset);
-  if (!dataset) {
-    throw new ReportError('TEMPLATE_INVALID', `Template ${id} reads dataset ${template.spec.dataset}, which this service no longer offers.`, [
-      { field, code: 'TEMPLATE_INVALID', message: 'Its dataset is gone.' },
-    ]);
-  }
-  return { template, definition: templateDefinition(dataset, template.id, template.version, template.spec) };
 }
 
 /**
@@ -48,7 +40,7 @@ export async function resolveTemplateRun(store: TemplateStore | undefined, catal
   const { template_id: id, ...rest } = body;
   if (id === undefined) return { body, catalog };
   if (body.report_code !== undefined) {
-    throw new ReportError('REQUEST_INVALID', 'Give `report_code` or `template_id`, not both (a configuration holds a `report_code`).', [
+    throw new ReportError('REQUEST_INVALID', 'Give `report_code` or `template_id`, not both.', [
       { field: 'template_id', code: 'REQUEST_INVALID', message: 'Not with report_code.' },
     ]);
   }
@@ -56,7 +48,20 @@ export async function resolveTemplateRun(store: TemplateStore | undefined, catal
   return {
     // A template makes one format: a request that names none asks for it.
     body: { ...rest, report_code: definition.code, format: rest.format ?? template.spec.format },
-    catalog: new Map([...catalog, [definition.code, definition]]),
+    catalog: catalogWith(catalog, definition),
     template: { id: template.id, version: template.version, definition },
   };
+}
+
+/**
+ * The report code a list query narrows to: `report_code`, or the run code of `template_id` (lists of
+ * configurations and subscriptions filter on the code their runs record).
+ * @throws ReportError('REQUEST_INVALID') naming `template_id` when both are given.
+ */
+export function listReportCode(query: { report_code?: string; template_id?: string }): string | undefined {
+  if (query.template_id === undefined) return query.report_code || undefined;
+  if (query.report_code !== undefined) {
+    throw new ReportError('REQUEST_INVALID', 'Give `report_code` or `template_id`, not both.', [{ field: 'template_id', code: 'REQUEST_INVALID', message: 'Not with report_code.' }]);
+  }
+  return templateReportCode(query.template_id);
 }

@@ -83,6 +83,7 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
     throw new Error(`Temporal is not reachable: ${(err as Error).message}`, { cause: err });
   }
   const records = new PgRecordStore(db);
+  const templates = new TemplateStore(db);
   const app = buildApiServer({
     config,
     catalog,
@@ -104,9 +105,10 @@ export async function startApi(config: Config, log: Logger): Promise<RunningApi>
       catalog,
       config,
       newId: uuidv7,
+      templates,
     }),
     configurations: new ReportConfigurationStore(db),
-    templates: new TemplateStore(db),
+    templates,
   });
   // Expired idempotency keys are ignored when claimed again; this only keeps the table small.
   const purge = setInterval(() => {

@@ -15,6 +15,8 @@ import type { ReportTemplate, ScheduledReportInput } from '../domain/subscriptio
 import { scheduleProblems, scheduleSummary, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
 import type { Page } from '../records/records.js';
 import type { ManualRun, ScheduleView, SubscriptionScheduler } from '../temporal/schedules.js';
+import { catalogWith, currentTemplate } from '../templates/current-template.js';
+import type { TemplateStore } from '../templates/template-store.js';
 import type { Subscription, SubscriptionChanges, SubscriptionConfiguration } from './subscription.js';
 import type { SubscriptionStore } from './subscription-store.js';
 
@@ -74,6 +76,8 @@ export interface SubscriptionServiceDeps {
   store: SubscriptionStore;
   scheduler: SubscriptionScheduler;
   catalog: Catalog;
+  /** Tenant templates, which subscriptions may run (`template.templateId`); unset: such subscriptions are refused TEMPLATE_NOT_FOUND. */
+  templates?: Pick<TemplateStore, 'get'>;
   /**
    * `subscriptionCatchupDays`: the window missed periods are judged by when the schedule cannot be
    * described; `subscriptionBackfillMaxRuns`: the most runs one backfill may ask for.
@@ -95,7 +99,7 @@ export class SubscriptionService {
    * @throws ReportError SCHEDULE_INVALID / TIMEZONE_UNKNOWN / the report validation codes (400), UNAVAILABLE (503).
    */
   async create(tenantId: string, input: CreateSubscription): Promise<SubscriptionView> {
-    this.check(tenantId, input.template, input.schedule);
+    await this.check(tenantId, input.template, input.schedule);
     const id = this.deps.newId();
     const row = await this.deps.store.withScheduleLock(id, async (tx) => {
       const row = await this.deps.store.insert({
@@ -138,7 +142,7 @@ export class SubscriptionService {
     const before = await this.deps.store.get(tenantId, id);
     if (!before) return undefined;
     const template = changes.template ?? before.template;
-    this.check(tenantId, template, changes.schedule ?? before.schedule);
+    await this.check(tenantId, template, changes.schedule ?? before.schedule);
     const row = await this.deps.store.withScheduleLock(id, async (tx) => {
       const row = await this.deps.store.update(tenantId, id, { ...changes, template, timezone: template.timezone }, tx);
       if (row) await this.pushSchedule(row);
@@ -255,10 +259,11 @@ export class SubscriptionService {
 
   /**
    * Checks that `template` on `schedule` is a subscription that can be stored and run, as `create`
-   * and `update` do before anything is written.
-   * @throws ReportError TIMEZONE_UNKNOWN, SCHEDULE_INVALID or the report validation codes (400).
+   * and `update` do before anything is written. A tenant template's is checked against its current version.
+   * @throws ReportError TIMEZONE_UNKNOWN, SCHEDULE_INVALID or the report validation codes (400);
+   *   TEMPLATE_NOT_FOUND (404) when its template is gone; the database's error when it cannot be read.
    */
-  check(tenantId: string, template: ReportTemplate, schedule: SubscriptionSchedule): void {
+  async check(tenantId: string, template: ReportTemplate, schedule: SubscriptionSchedule): Promise<void> {
     if (!isValidTimeZone(template.timezone)) {
       throw new ReportError('TIMEZONE_UNKNOWN', `${namedValue(template.timezone, 'The time zone sent')} is not an IANA time zone.`, [{ field: 'timezone', code: 'TIMEZONE_UNKNOWN', message: 'Use an IANA name such as Europe/Oslo.' }]);
     }
@@ -270,8 +275,11 @@ export class SubscriptionService {
     } catch (err) {
       throw new ReportError('SCHEDULE_INVALID', (err as Error).message, [{ field: 'schedule.cron', code: 'SCHEDULE_INVALID', message: 'Matches no time within 400 days.' }]);
     }
+    const catalog = template.templateId === undefined
+      ? this.deps.catalog
+      : catalogWith(this.deps.catalog, (await currentTemplate(this.deps.templates, this.deps.catalog, tenantId, template.templateId)).definition);
     // The same validation a run does, with the period a run now would have.
-    validateRequest(this.deps.catalog, { ...template, id: 'subscription-check', tenantId, requestedAt: this.now().toISOString(), period });
+    validateRequest(catalog, { ...template, id: 'subscription-check', tenantId, requestedAt: this.now().toISOString(), period });
   }
 
   /**

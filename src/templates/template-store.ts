@@ -76,6 +76,19 @@ export class TemplateStore {
     });
   }
 
+  /**
+   * What names template `id` of `tenantId` and would stop running without it: the ids of report
+   * configurations (`preset.template_id`) and of subscriptions (`template.templateId`, set for those
+   * that name it themselves and for those following such a configuration), not deleted.
+   */
+  async usedBy(tenantId: string, id: string): Promise<{ configurations: string[]; subscriptions: string[] }> {
+    const [configurations, subscriptions] = await Promise.all([
+      this.db.query(`SELECT id FROM reportflow.report_configurations WHERE tenant_id = $1 AND deleted_at IS NULL AND preset->>'template_id' = $2 ORDER BY created_at, id`, [tenantId, id]),
+      this.db.query(`SELECT id FROM reportflow.subscriptions WHERE tenant_id = $1 AND deleted_at IS NULL AND template->>'templateId' = $2 ORDER BY created_at, id`, [tenantId, id]),
+    ]);
+    return { configurations: configurations.map((r) => r['id'] as string), subscriptions: subscriptions.map((r) => r['id'] as string) };
+  }
+
   /** Marks it deleted; true when it existed. */
   async delete(tenantId: string, id: string): Promise<boolean> {
     const rows = await this.db.query(

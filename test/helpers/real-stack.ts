@@ -27,6 +27,10 @@ import { PgRecordStore } from '../../src/records/pg-record-store.js';
 import { createRenderers, type Rendering } from '../../src/render/index.js';
 import { LocalStaging } from '../../src/staging/local-staging.js';
 import { BulkRuns } from '../../src/temporal/bulk-runs.js';
+import { uuidv7 } from '../../src/api/request-id.js';
+import { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
+import { SubscriptionStore } from '../../src/subscriptions/subscription-store.js';
+import { SubscriptionSchedules } from '../../src/temporal/schedules.js';
 import { ReportRuns } from '../../src/temporal/report-runs.js';
 import { createReportWorker } from '../../src/temporal/worker.js';
 import { TEST_API_CONFIG, TEST_SIGNING_KEY } from './api-fixture.js';
@@ -46,6 +50,8 @@ export interface RealStackOptions {
   /** Settings that differ from the defaults (e.g. `pdfMaxRows`). */
   config?: Partial<Config>;
   integrations?: Integrations;
+  /** Serve `/v1/report-subscriptions` too, with real Temporal Schedules on the stack's task queue. */
+  subscriptions?: boolean;
 }
 
 export interface RealStack {
@@ -105,6 +111,15 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
     apiKeys: ApiKeys.parse(`acme:${STACK_API_KEY},globex:${OTHER_TENANT_API_KEY}`),
     configurations: new ReportConfigurationStore(options.db),
     templates,
+    ...(options.subscriptions
+      ? {
+          subscriptions: new SubscriptionService({
+            store: new SubscriptionStore(options.db),
+            scheduler: new SubscriptionSchedules(options.temporal.env.client, { taskQueue: config.taskQueue, catchupWindowDays: config.subscriptionCatchupDays }),
+            catalog, config, newId: uuidv7, templates,
+          }),
+        }
+      : {}),
   });
   const worker = await createReportWorker({ config, activities, connection: options.temporal.env.nativeConnection, workflowBundle: options.temporal.bundle });
   return {

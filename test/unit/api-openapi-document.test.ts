@@ -108,7 +108,14 @@ void test('report configurations are documented: their five operations, the ids 
     assert.ok(op(key)!.responses['404'], `${key}: 404`);
   }
   const saved = op('POST /v1/report-configurations')!.requestBody.content['application/json'].schema;
-  assert.deepEqual(saved.required, ['name', 'report_code', 'format']);
+  assert.deepEqual(saved.required, ['name'], 'report_code and format, or template_id: checked by the route, with the field named');
+  assert.equal(saved.properties.template_id.pattern, '^[A-Za-z0-9-]{1,64}$', 'a configuration may run a template');
+  assert.match(op('POST /v1/report-configurations')!.responses['404'].description, /TEMPLATE_NOT_FOUND/);
+  assert.match(op('DELETE /v1/templates/{id}')!.responses['409'].description, /TEMPLATE_IN_USE/);
+  const subscription = op('POST /v1/report-subscriptions')!;
+  assert.equal(subscription.requestBody.content['application/json'].schema.properties.template_id.pattern, '^[A-Za-z0-9-]{1,64}$', 'a subscription may run a template');
+  assert.match(subscription.responses['404'].description, /TEMPLATE_NOT_FOUND/);
+  assert.deepEqual(subscription.responses['201'].content['application/json'].schema.properties.template_id.type, ['string', 'null']);
   for (const runOnly of ['generate_at', 'data_from', 'data_to', 'invoice_id', 'report_configuration_id']) assert.equal(saved.properties[runOnly], undefined, `${runOnly} belongs to a request only`);
   const generate = op('POST /v1/report-generate-requests')!;
   const body = generate.requestBody.content['application/json'].schema;

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mergePreset, presetToStore, resolveGenerateBody } from '../../src/api/configuration-wire.js';
+import { checkPresetChoice, mergePreset, presetToStore, resolveGenerateBody, type PresetBody } from '../../src/api/configuration-wire.js';
 import type { ReportConfiguration } from '../../src/configurations/report-configuration.js';
 import type { ReportConfigurationStore } from '../../src/configurations/report-configuration-store.js';
 import { ReportError } from '../../src/domain/errors.js';
@@ -56,4 +56,25 @@ void test('another tenant\'s, an unknown or an unserved configuration is REPORT_
   await assert.rejects(resolveGenerateBody(storeWith(SAVED), 'acme', { report_configuration_id: 'conf-2' }), notFound);
   await assert.rejects(resolveGenerateBody(undefined, 'acme', { report_configuration_id: 'conf-1' }), notFound);
   await assert.rejects(resolveGenerateBody(storeWith(SAVED), 'acme', { format: 'PDF' }), (err: unknown) => err instanceof ReportError && err.code === 'REQUEST_INVALID' && err.errors[0]?.field === 'report_code');
+});
+
+void test('report_code and template_id are one choice: a body giving either replaces the preset\'s, and a preset must give exactly one', () => {
+  const template = { template_id: 'tpl-1', parameter_values: PRESET.parameter_values };
+  assert.deepEqual(mergePreset(PRESET, { template_id: 'tpl-1' }).report_code, undefined, 'a template in place of the report');
+  assert.deepEqual(Object.keys(mergePreset(template, { report_code: 'INVOICE_LINES', format: 'CSV' })).sort(), ['format', 'parameter_values', 'report_code']);
+  assert.deepEqual(mergePreset(template, { format: 'TXT' }).template_id, 'tpl-1', 'other fields keep the choice');
+  const refused = (preset: object) => {
+    try {
+      checkPresetChoice(preset as PresetBody);
+      return undefined;
+    } catch (err) {
+      assert.ok(err instanceof ReportError);
+      return [err.code, err.errors[0]?.field];
+    }
+  };
+  assert.deepEqual(refused({ report_code: 'INVOICE_LINES', template_id: 'tpl-1', format: 'CSV' }), ['REQUEST_INVALID', 'template_id']);
+  assert.deepEqual(refused({ format: 'CSV' }), ['REQUEST_INVALID', 'report_code']);
+  assert.deepEqual(refused({ report_code: 'INVOICE_LINES' }), ['REQUEST_INVALID', 'format']);
+  assert.equal(refused({ template_id: 'tpl-1' }), undefined, 'a template gives its own format');
+  assert.equal(refused(PRESET), undefined);
 });

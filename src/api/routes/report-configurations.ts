@@ -1,7 +1,9 @@
 /**
  * `/v1/report-configurations`: saved report presets a client runs by id (`report_configuration_id` of
- * `POST /v1/report-generate-requests`). create/list/get/patch/delete. A preset is checked as a request
- * is (src/api/request-checks.ts) when saved and when changed, so a bad one is a 400 naming its field.
+ * `POST /v1/report-generate-requests`). create/list/get/patch/delete. A preset names a report code or
+ * a tenant template (`template_id`, whose current version each run renders), and is checked as a
+ * request is (src/api/request-checks.ts; a template's against its current version, as a run by
+ * `template_id` is) when saved and when changed, so a bad one is a 400 naming its field.
  * Reads need `REPORT_CONFIGURATION.VIEW`, changes `REPORT_CONFIGURATION.MANAGE`; another tenant's id is 404.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -11,14 +13,15 @@ import { ReportError } from '../../domain/errors.js';
 import { AddressAllowList } from '../../notifiers/address-guard.js';
 import type { SubscriptionService } from '../../subscriptions/subscription-service.js';
 import { CONFIGURATION_CHANGE_VIEW, CONFIGURATION_ID_PARAMS, CONFIGURATION_LIST, CONFIGURATION_LIST_QUERY, CONFIGURATION_VIEW, CREATE_CONFIGURATION_BODY, PATCH_CONFIGURATION_BODY } from '../configuration-schemas.js';
-import { configurationToWire, mergePreset, presetToStore, type ConfigurationBody, type PresetBody } from '../configuration-wire.js';
+import { checkPresetChoice, configurationToWire, mergePreset, presetToStore, type ConfigurationBody, type PresetBody } from '../configuration-wire.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
-import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
+import { errorResponses, NOT_FOUND_BY_ID, TEMPLATE_404, VALIDATION_400 } from '../error-responses.js';
 import { orDatabaseFault } from '../errors.js';
 import { pageToWire } from '../record-wire.js';
 import { checkedRequest } from '../request-checks.js';
 import { uuidv7 } from '../request-id.js';
 import { configuredTemplate } from '../subscription-wire.js';
+import { listReportCode, resolveTemplateRun } from '../template-runs.js';
 import type { CreateRequestBody } from '../wire.js';
 
 const VIEW = 'REPORT_CONFIGURATION.VIEW' as const;
@@ -39,31 +42,40 @@ function notFound(id: string): ReportError {
 
 /** The configuration routes, as a plugin for the authenticated `/v1` scope. */
 export function reportConfigurationRoutes(
-  deps: Pick<ApiDeps, 'catalog' | 'db' | 'config' | 'integrations'> & { configurations: ReportConfigurationStore; subscriptions?: SubscriptionService },
+  deps: Pick<ApiDeps, 'catalog' | 'db' | 'config' | 'integrations' | 'templates'> & { configurations: ReportConfigurationStore; subscriptions?: SubscriptionService },
 ): FastifyPluginAsync {
   const store = deps.configurations;
   const subscriptions = deps.subscriptions;
   return async (app) => {
     const baseUrl = baseUrlOf(deps.config);
     const webhookAllow = new AddressAllowList(deps.config.webhookAllowHosts ?? []);
-    /** Checks `preset` as a request made of it now would be checked. @throws ReportError (400) naming the field. */
-    const check = async (tenantId: string, preset: PresetBody) => {
-      await checkedRequest(deps, preset as CreateRequestBody, { id: 'preset', tenantId, requestedAt: new Date().toISOString() }, {}, webhookAllow);
+    /**
+     * Checks `preset` as a request made of it now would be checked (a template's against its current version).
+     * @returns the report code its runs record (`TEMPLATE_<id>` for a template).
+     * @throws ReportError (400) naming the field; TEMPLATE_NOT_FOUND (404) on `template_id`.
+     */
+    const check = async (tenantId: string, preset: PresetBody): Promise<string> => {
+      checkPresetChoice(preset);
+      const { body, catalog } = await resolveTemplateRun(deps.templates, deps.catalog, tenantId, preset as CreateRequestBody);
+      await checkedRequest({ ...deps, catalog }, body, { id: 'preset', tenantId, requestedAt: new Date().toISOString() }, {}, webhookAllow);
+      return body.report_code;
     };
     const db = orDatabaseFault;
+    const resolve = (tenantId: string) => (body: CreateRequestBody) => resolveTemplateRun(deps.templates, deps.catalog, tenantId, body);
 
-    app.post<{ Body: ConfigurationBody }>('/report-configurations', { schema: { tags: TAGS, summary: 'Save a named report preset (version 1)', body: CREATE_CONFIGURATION_BODY, response: { 201: { ...CONFIGURATION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+    app.post<{ Body: ConfigurationBody }>('/report-configurations', { schema: { tags: TAGS, summary: 'Save a named report preset (version 1)', body: CREATE_CONFIGURATION_BODY, response: { 201: { ...CONFIGURATION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: TEMPLATE_404 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
       const { name, ...preset } = req.body;
-      await check(req.tenantId, preset);
-      const saved = await db(() => store.insert({ id: uuidv7(), tenantId: req.tenantId, name, reportCode: preset.report_code, preset: presetToStore(preset) }));
+      const reportCode = await check(req.tenantId, preset);
+      const saved = await db(() => store.insert({ id: uuidv7(), tenantId: req.tenantId, name, reportCode, preset: presetToStore(preset) }));
       req.log.info({ configurationId: saved.id, tenantId: req.tenantId, reportCode: saved.reportCode }, 'report configuration created');
       const body = configurationToWire(saved, baseUrl);
       return reply.code(201).header('location', body.links.self).send(body);
     });
 
-    app.get<{ Querystring: { report_code?: string; name?: string; limit: number; cursor?: string } }>('/report-configurations', { schema: { tags: TAGS, summary: 'List configurations, oldest first, a page at a time; by report code or part of the name', querystring: CONFIGURATION_LIST_QUERY, response: { 200: CONFIGURATION_LIST, ...errorResponses({}, { 400: VALIDATION_400 }) } }, config: { permission: VIEW } }, async (req) => {
-      const { report_code, name, limit, cursor } = req.query;
-      const page = await db(() => store.list(req.tenantId, { limit, ...(report_code ? { reportCode: report_code } : {}), ...(name ? { name } : {}), ...(cursor ? { cursor } : {}) }));
+    app.get<{ Querystring: { report_code?: string; template_id?: string; name?: string; limit: number; cursor?: string } }>('/report-configurations', { schema: { tags: TAGS, summary: 'List configurations, oldest first, a page at a time; by report code, template or part of the name', querystring: CONFIGURATION_LIST_QUERY, response: { 200: CONFIGURATION_LIST, ...errorResponses({}, { 400: VALIDATION_400 }) } }, config: { permission: VIEW } }, async (req) => {
+      const { name, limit, cursor } = req.query;
+      const reportCode = listReportCode(req.query);
+      const page = await db(() => store.list(req.tenantId, { limit, ...(reportCode ? { reportCode } : {}), ...(name ? { name } : {}), ...(cursor ? { cursor } : {}) }));
       return pageToWire(page, (c) => configurationToWire(c, baseUrl));
     });
 
@@ -73,7 +85,7 @@ export function reportConfigurationRoutes(
       return configurationToWire(found, baseUrl);
     });
 
-    app.patch<{ Params: { id: string }; Body: Partial<ConfigurationBody> }>('/report-configurations/:id', { schema: { tags: TAGS, summary: 'Change a configuration: each field given replaces the saved one; the version goes up by one (earlier runs keep theirs)', params: CONFIGURATION_ID_PARAMS, body: PATCH_CONFIGURATION_BODY, response: { 200: CONFIGURATION_CHANGE_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: NOT_FOUND_BY_ID, 409: IN_USE_409 }) } }, config: { permission: MANAGE } }, async (req) => {
+    app.patch<{ Params: { id: string }; Body: Partial<ConfigurationBody> }>('/report-configurations/:id', { schema: { tags: TAGS, summary: 'Change a configuration: each field given replaces the saved one; the version goes up by one (earlier runs keep theirs)', params: CONFIGURATION_ID_PARAMS, body: PATCH_CONFIGURATION_BODY, response: { 200: CONFIGURATION_CHANGE_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: `${NOT_FOUND_BY_ID} ${TEMPLATE_404}`, 409: IN_USE_409 }) } }, config: { permission: MANAGE } }, async (req) => {
       const { id } = req.params;
       const { name, ...fields } = req.body;
       let updated: ReportConfiguration | undefined;
@@ -82,13 +94,14 @@ export function reportConfigurationRoutes(
       for (let attempt = 0; attempt < PATCH_ATTEMPTS && !updated; attempt++) {
         const current = await db(() => store.get(req.tenantId, id));
         if (!current) throw notFound(id);
+        if (fields.report_code !== undefined && fields.template_id !== undefined) checkPresetChoice(fields);
         const preset = mergePreset(current.preset, fields) as unknown as PresetBody;
-        await check(req.tenantId, preset);
-        const next = { name: name ?? current.name, reportCode: preset.report_code, preset: presetToStore(preset) };
+        const reportCode = await check(req.tenantId, preset);
+        const next = { name: name ?? current.name, reportCode, preset: presetToStore(preset) };
         // Every subscription that follows it must stay one that runs, else nothing changes.
         for (const s of followers) {
           try {
-            subscriptions!.check(req.tenantId, configuredTemplate({ ...current, ...next }, s.configuration!.overrides), s.schedule);
+            await subscriptions!.check(req.tenantId, await configuredTemplate({ ...current, ...next }, s.configuration!.overrides, resolve(req.tenantId)), s.schedule);
           } catch (err) {
             if (!(err instanceof ReportError)) throw err;
             throw inUse(`Subscription ${s.id} follows this configuration and would not be valid with the change: ${err.message}`, [s.id]);
@@ -114,7 +127,7 @@ export function reportConfigurationRoutes(
           const s = await subscriptions!.find(configuration.tenantId, subscriptionId);
           // Deleted or unlinked meanwhile: nothing to carry.
           if (s?.configuration?.id !== configuration.id) continue;
-          await subscriptions!.update(configuration.tenantId, subscriptionId, { template: configuredTemplate(configuration, s.configuration.overrides) });
+          await subscriptions!.update(configuration.tenantId, subscriptionId, { template: await configuredTemplate(configuration, s.configuration.overrides, resolve(configuration.tenantId)) });
           updated.push(subscriptionId);
         } catch (err) {
           notUpdated.push(subscriptionId);

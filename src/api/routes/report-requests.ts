@@ -20,7 +20,7 @@ import { resolveTemplateRun } from '../template-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../errors.js';
 import { FORMAT_MEDIA_TYPES } from '../negotiation.js';
-import { CONFIGURATION_404, errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
+import { CONFIGURATION_404, errorResponses, NOT_FOUND_BY_ID, TEMPLATE_404, VALIDATION_400 } from '../error-responses.js';
 import { ID_PARAMS, REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUEST_VIEW } from '../record-schemas.js';
 import { canonicalBodySha256, currentState, pageToWire, requestToWire, stateOfRecord, stateOfRun, type RequestState } from '../record-wire.js';
 import { checkedRequest, negotiatedFields } from '../request-checks.js';
@@ -83,7 +83,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
         body: CREATE_REQUEST_BODY,
         response: {
           201: { ...REQUEST_VIEW, headers: { Location: { type: 'string', description: 'The new request\'s URL.' }, 'X-Idempotency-Replayed': { type: 'string', enum: ['true'], description: 'Present on a replay of an earlier request with the same Idempotency-Key.' } } },
-          ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: `${CONFIGURATION_404} TEMPLATE_NOT_FOUND: \`template_id\` names no template of this tenant (or a deleted one).`, 409: 'IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another body.' }),
+          ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: `${CONFIGURATION_404} ${TEMPLATE_404}`, 409: 'IDEMPOTENCY_KEY_REUSED: the Idempotency-Key was used with another body.' }),
         },
       },
     }, async (req, reply) => {

@@ -3,7 +3,8 @@
  * create/list/get/patch/delete, pause/resume (with a note), trigger (now, or an explicit period)
  * and backfill `{from, to}`. Same auth, tenancy (another tenant's id is 404) and error shape as the
  * rest of the API. Reads need `SUBSCRIPTION.VIEW`; everything that changes a subscription or starts
- * runs needs `SUBSCRIPTION.MANAGE`.
+ * runs needs `SUBSCRIPTION.MANAGE`. A subscription runs a report code, a tenant template
+ * (`template_id`; each run renders its version current then) or a saved report configuration.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { ReportError } from '../../domain/errors.js';
@@ -12,7 +13,7 @@ import { isReportingRun, runIdOf, subscriptionPeriod } from '../../domain/subscr
 import type { SubscriptionService, SubscriptionView } from '../../subscriptions/subscription-service.js';
 import type { RunGateway } from '../../temporal/report-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
-import { CONFIGURATION_404, errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
+import { CONFIGURATION_404, errorResponses, NOT_FOUND_BY_ID, TEMPLATE_404, VALIDATION_400 } from '../error-responses.js';
 import { databaseFault } from '../errors.js';
 import { pageToWire } from '../record-wire.js';
 import {
@@ -30,7 +31,9 @@ import {
 } from '../subscription-schemas.js';
 import { checkWebhookAddress } from '../webhook-address-check.js';
 import { findConfiguration, mergePreset } from '../configuration-wire.js';
-import { configuredTemplate, periodToWire, subscriptionToWire, subscriptionViewToWire, templateToBody, toSchedule, toTemplate, type SubscriptionBody } from '../subscription-wire.js';
+import { configuredTemplate, periodToWire, reportTemplate, subscriptionToWire, subscriptionViewToWire, templateToBody, toSchedule, type SubscriptionBody } from '../subscription-wire.js';
+import { listReportCode, resolveTemplateRun } from '../template-runs.js';
+import type { CreateRequestBody } from '../wire.js';
 
 function notFound(id: string): ReportError {
   return new ReportError('NOT_FOUND', `No report subscription ${id}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);
@@ -42,8 +45,9 @@ const TAGS = ['Report subscriptions'];
 const LOCATION = { Location: { type: 'string', description: 'The new subscription\'s URL.' } } as const;
 
 /** The subscription routes, as a plugin for the authenticated `/v1` scope. */
-export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs' | 'configurations'> & { subscriptions: SubscriptionService }): FastifyPluginAsync {
+export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs' | 'configurations' | 'templates' | 'catalog'> & { subscriptions: SubscriptionService }): FastifyPluginAsync {
   const service = deps.subscriptions;
+  const resolve = (tenantId: string) => (body: CreateRequestBody) => resolveTemplateRun(deps.templates, deps.catalog, tenantId, body);
   return async (app) => {
     const baseUrl = baseUrlOf(deps.config);
     const webhookAllow = new AddressAllowList(deps.config.webhookAllowHosts ?? []);
@@ -52,14 +56,14 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs' |
       return { ...subscriptionViewToWire(v, baseUrl), last_runs: await lastRuns(deps.runs, tenantId, v) };
     };
 
-    app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'Create a subscription (one Temporal Schedule)', body: CREATE_SUBSCRIPTION_BODY, response: { 201: { ...SUBSCRIPTION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: CONFIGURATION_404 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+    app.post<{ Body: SubscriptionBody }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'Create a subscription (one Temporal Schedule)', body: CREATE_SUBSCRIPTION_BODY, response: { 201: { ...SUBSCRIPTION_VIEW, headers: LOCATION }, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: `${CONFIGURATION_404} ${TEMPLATE_404}` }) } }, config: { permission: MANAGE } }, async (req, reply) => {
       const { schedule, name, active, report_configuration_id: configurationId, ...report } = req.body;
       let template;
       let configuration;
       if (configurationId === undefined) {
-        template = toTemplate(report);
+        template = await reportTemplate(report, resolve(req.tenantId));
       } else {
-        template = configuredTemplate(await findConfiguration(deps.configurations, req.tenantId, configurationId), report);
+        template = await configuredTemplate(await findConfiguration(deps.configurations, req.tenantId, configurationId), report, resolve(req.tenantId));
         configuration = { id: configurationId, overrides: report };
       }
       await checkWebhookAddress(template.notify?.webhookUrl, webhookAllow);
@@ -75,12 +79,13 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs' |
       return reply.code(201).header('location', body.links.self).send(body);
     });
 
-    app.get<{ Querystring: { report_code?: string; active?: string; limit: number; cursor?: string } }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'List subscriptions, oldest first, a page at a time', querystring: SUBSCRIPTION_LIST_QUERY, response: { 200: SUBSCRIPTION_LIST, ...errorResponses({}, { 400: VALIDATION_400 }) } }, config: { permission: VIEW } }, async (req) => {
-      const { report_code, active, limit, cursor } = req.query;
+    app.get<{ Querystring: { report_code?: string; template_id?: string; active?: string; limit: number; cursor?: string } }>('/report-subscriptions', { schema: { tags: TAGS, summary: 'List subscriptions, oldest first, a page at a time', querystring: SUBSCRIPTION_LIST_QUERY, response: { 200: SUBSCRIPTION_LIST, ...errorResponses({}, { 400: VALIDATION_400 }) } }, config: { permission: VIEW } }, async (req) => {
+      const { active, limit, cursor } = req.query;
+      const reportCode = listReportCode(req.query);
       let page;
       try {
         page = await service.list(req.tenantId, {
-          ...(report_code ? { reportCode: report_code } : {}),
+          ...(reportCode ? { reportCode } : {}),
           ...(active === 'true' || active === 'false' ? { active: active === 'true' } : {}),
           ...(cursor ? { cursor } : {}),
           limit,
@@ -96,7 +101,7 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs' |
       return detail(req.tenantId, await service.get(req.tenantId, id), id);
     });
 
-    app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'Change a subscription in place (runs already started are unaffected)', params: SUBSCRIPTION_ID_PARAMS, body: PATCH_SUBSCRIPTION_BODY, response: { 200: SUBSCRIPTION_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: `${NOT_FOUND_BY_ID} ${CONFIGURATION_404}` }) } }, config: { permission: MANAGE } }, async (req) => {
+    app.patch<{ Params: { id: string }; Body: Partial<SubscriptionBody> }>('/report-subscriptions/:id', { schema: { tags: TAGS, summary: 'Change a subscription in place (runs already started are unaffected)', params: SUBSCRIPTION_ID_PARAMS, body: PATCH_SUBSCRIPTION_BODY, response: { 200: SUBSCRIPTION_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400, 404: `${NOT_FOUND_BY_ID} ${CONFIGURATION_404} ${TEMPLATE_404}` }) } }, config: { permission: MANAGE } }, async (req) => {
       const { id } = req.params;
       const current = await service.find(req.tenantId, id);
       if (!current) throw notFound(id);
@@ -108,10 +113,10 @@ export function reportSubscriptionRoutes(deps: Pick<ApiDeps, 'config' | 'runs' |
         // A subscription that follows a configuration keeps its own fields as overrides and takes the
         // configuration's current version with every change.
         const overrides = mergePreset(current.configuration?.overrides ?? {}, report);
-        template = configuredTemplate(await findConfiguration(deps.configurations, req.tenantId, followed), overrides);
+        template = await configuredTemplate(await findConfiguration(deps.configurations, req.tenantId, followed), overrides, resolve(req.tenantId));
         configuration = { id: followed, overrides };
       } else if (Object.keys(report).length) {
-        template = toTemplate({ ...templateToBody(current.template), ...report });
+        template = await reportTemplate(mergePreset(templateToBody(current.template), report), resolve(req.tenantId));
       }
       if (report.notify || configuration) await checkWebhookAddress(template?.notify?.webhookUrl, webhookAllow);
       const changes = {

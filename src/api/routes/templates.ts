@@ -13,7 +13,7 @@ import { templateDefinition } from '../../templates/template-definition.js';
 import { renderPreview } from '../../templates/template-preview.js';
 import type { TemplateStore } from '../../templates/template-store.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
-import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
+import { errorResponses, NOT_FOUND_BY_ID, TEMPLATE_404, VALIDATION_400 } from '../error-responses.js';
 import { orDatabaseFault } from '../errors.js';
 import { pageToWire } from '../record-wire.js';
 import { uuidv7 } from '../request-id.js';
@@ -27,6 +27,7 @@ const MANAGE = 'TEMPLATE.MANAGE' as const;
 const TAGS = ['Templates'];
 const LOCATION = { Location: { type: 'string', description: 'The new template\'s URL.' } } as const;
 const TEMPLATE_400 = `${VALIDATION_400} TEMPLATE_INVALID, TEMPLATE_SYNTAX_INVALID, TEMPLATE_FIELD_UNKNOWN, TEMPLATE_CONSTRUCT_REFUSED: the spec or body does not pass the upload checks (field and line named).`;
+const IN_USE_409 = 'TEMPLATE_IN_USE: report configurations or subscriptions name the template (ids in `errors`); nothing was changed.';
 const PREVIEW_MEDIA = ['text/html', 'text/plain', 'text/csv', 'application/xml'];
 
 function notFound(id: string): ReportError {
@@ -81,8 +82,16 @@ export function templateRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'config'> 
       return templateToWire(updated, baseUrl);
     });
 
-    app.delete<{ Params: { id: string } }>('/templates/:id', { schema: { tags: TAGS, summary: 'Delete a template (runs made from it keep naming it; new runs are 404)', params: TEMPLATE_ID_PARAMS, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID }) } }, config: { permission: MANAGE } }, async (req, reply) => {
-      if (!(await db(() => store.delete(req.tenantId, req.params.id)))) throw notFound(req.params.id);
+    app.delete<{ Params: { id: string } }>('/templates/:id', { schema: { tags: TAGS, summary: 'Delete a template (runs made from it keep naming it; new runs are 404)', params: TEMPLATE_ID_PARAMS, response: { 204: { type: 'null', description: 'Deleted.' }, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID, 409: IN_USE_409 }) } }, config: { permission: MANAGE } }, async (req, reply) => {
+      const { id } = req.params;
+      // Refused rather than left to fail: a configuration or subscription naming it would fail every run from now on.
+      const users = await db(() => store.usedBy(req.tenantId, id));
+      const named = [...users.configurations.map((c) => `report-configurations/${c}`), ...users.subscriptions.map((s) => `subscriptions/${s}`)];
+      if (named.length) {
+        throw new ReportError('TEMPLATE_IN_USE', `Configurations or subscriptions name this template (${named.join(', ')}); change them to another template or report, or delete them, first.`,
+          named.map((field) => ({ field, code: 'TEMPLATE_IN_USE', message: 'Names this template.' })));
+      }
+      if (!(await db(() => store.delete(req.tenantId, id)))) throw notFound(id);
       return reply.code(204).send();
     });
 
@@ -93,7 +102,7 @@ export function templateRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'config'> 
         body: PREVIEW_BODY,
         response: {
           200: { description: 'The rendered file (a PDF template: its HTML page).', content: Object.fromEntries(PREVIEW_MEDIA.map((t) => [t, { schema: { type: 'string' } }])) },
-          ...errorResponses({ body: true }, { 400: TEMPLATE_400, 404: 'TEMPLATE_NOT_FOUND: `template_id` names no template of this tenant (or a deleted one).' }),
+          ...errorResponses({ body: true }, { 400: TEMPLATE_400, 404: TEMPLATE_404 }),
         },
       },
       config: { permission: MANAGE },
