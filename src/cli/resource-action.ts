@@ -10,7 +10,8 @@ import type { ResourceJson } from './resource-call.js';
 
 /**
  * A factory of commander actions over `io`, ending each with `done(code)`.
- * `act(fn, text, exitOf)`: `fn` gets the options (with globals) and the positional arguments; a string it
+ * `act(fn, text, exitOf)`: `fn` gets the options (with globals) and the positional arguments ('' for an
+ * optional one left out); a string it
  * returns is printed as it is (a file's text), else its JSON with `--json`, else `text(result)`;
  * the exit code is `exitOf(result)` (default 0).
  */
@@ -25,7 +26,8 @@ export function resourceActions<O extends { json?: boolean }>(io: CliIo, done: (
       const command = args.at(-1) as Command;
       const opts = command.optsWithGlobals<O>();
       try {
-        const result = await fn(opts, args.slice(0, -2).map(String));
+        // An optional argument left out arrives as undefined: it is passed as ''.
+        const result = await fn(opts, args.slice(0, -2).map((a) => (a === undefined ? '' : String(a))));
         io.stdout.write(typeof result === 'string' ? result : opts.json ? JSON.stringify(result ?? {}, null, 2) + '\n' : text(result));
         done(typeof result === 'string' ? EXIT.OK : exitOf(result));
       } catch (err) {

@@ -11,8 +11,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { OTHER_TENANT_API_KEY, realStack, type RealStack } from '../helpers/real-stack.js';
+import { loadConfig } from '../../src/config/settings.js';
+import { cliRunner } from '../helpers/cli-runner.js';
+import { OTHER_TENANT_API_KEY, realStack, STACK_API_KEY, type RealStack } from '../helpers/real-stack.js';
 import { useRetailDatabase } from '../helpers/retail-database.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 
@@ -212,5 +215,42 @@ void test('a subscription naming a template, or following a template configurati
     for (const id of [subscriptionId, followerId]) assert.equal((await stack.call('DELETE', `/v1/report-subscriptions/${id}`)).status, 204);
     assert.equal((await stack.call('DELETE', `/v1/report-configurations/${configurationId}`)).status, 204);
     assert.equal((await stack.call('DELETE', `/v1/templates/${templateId}`)).status, 204);
+  });
+});
+
+void test('the CLI saves a configuration and subscribes with --template, and lists them by template', { timeout: 180_000 }, async () => {
+  const dir = path.join(retail.root, 'cli');
+  const stack = await realStack({ temporal, db: retail.db, root: dir, templatesDir: TEMPLATES, subscriptions: true });
+  await stack.run(async () => {
+    const cli = cliRunner(loadConfig({ REPORTFLOW_API_URL: await stack.listen(), REPORTFLOW_API_KEY: STACK_API_KEY, REPORTFLOW_HOME: dir }));
+    const templateId = await upload(stack, countTemplate('v1'));
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, 'preset.json');
+    await writeFile(file, JSON.stringify({ name: 'CLI count', report_code: 'INVOICE_LINES', timezone: 'UTC', parameter_values: [...JULY, INSTITUTION] }));
+    const saved = await cli('configurations', 'create', file, '--template', templateId, '--json');
+    assert.equal(saved.code, 0, saved.stderr);
+    const { id } = JSON.parse(saved.stdout) as { id: string };
+    assert.equal(JSON.parse(saved.stdout).template_id, templateId, '--template replaces the file\'s report code');
+    assert.match((await cli('configurations', 'list', '--template', templateId)).stdout, new RegExp(`^${id}  v1  template ${templateId}   "CLI count"\n$`));
+    const out = path.join(dir, 'count.txt');
+    const ran = await cli('generate', '--configuration', id, '--wait', '--out', out, '--json');
+    assert.equal(ran.code, 0, ran.stderr);
+    const sql = await linesBySql('2011-07-01', '2011-08-01');
+    assert.equal(await readFile(out, 'utf8'), `v1 12345678 2011-07-01..2011-07-31 ${sql.count} ${sql.total}`);
+
+    const v2 = await upload(stack, countTemplate('other'));
+    const switched = await cli('configurations', 'update', id, '--template', v2, '--json');
+    assert.equal(switched.code, 0, switched.stderr);
+    assert.deepEqual([JSON.parse(switched.stdout).template_id, JSON.parse(switched.stdout).version], [v2, 2]);
+    const usage = await cli('configurations', 'update', id);
+    assert.equal(usage.code, 2);
+
+    const subscribed = await cli('subscriptions', 'create', '--template', templateId, '-p', 'institution_code=12345678', '-t', 'UTC', '--frequency', 'MONTHLY', '--day-of-month', '1', '--json');
+    assert.equal(subscribed.code, 0, subscribed.stderr);
+    const subscription = JSON.parse(subscribed.stdout) as { id: string; template_id: string; format: string };
+    assert.deepEqual([subscription.template_id, subscription.format], [templateId, 'TXT']);
+    assert.match((await cli('subscriptions', 'list', '--template', templateId)).stdout, new RegExp(`^${subscription.id}  active  template ${templateId} TXT`));
+    assert.equal((await cli('subscriptions', 'create', 'INVOICE_LINES', '--template', templateId, '-t', 'UTC', '--frequency', 'DAILY')).code, 2, 'a report code and a template: a usage error');
+    assert.equal((await cli('subscriptions', 'delete', subscription.id)).code, 0);
   });
 });

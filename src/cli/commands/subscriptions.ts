@@ -3,12 +3,13 @@
  * reports (each a Temporal Schedule) through the HTTP API.
  *
  *   reportflow subscriptions create INVOICE_LINES -p customer_id=12347 -f csv -t Europe/Oslo --frequency MONTHLY --day-of-month LAST --time 06:00
+ *   reportflow subscriptions create --template <template id> -t UTC --frequency MONTHLY --day-of-month 1
  *   reportflow subscriptions backfill <id> --from 2025-01-01 --to 2025-04-01
  */
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../connect.js';
 import { reportFailure } from '../format.js';
-import { EXIT, type CliIo, type ExitCode } from '../io.js';
+import { EXIT, UsageError, type CliIo, type ExitCode } from '../io.js';
 import { fetchPages } from '../pages.js';
 import type { PageBody } from '../wire-types.js';
 import { parseParam } from './generate.js';
@@ -16,7 +17,8 @@ import { subscriptionsCall, type SubscriptionJson } from './subscriptions-client
 
 interface CreateOptions extends GlobalOptions {
   param: string[];
-  format: string;
+  template?: string;
+  format?: string;
   language?: string;
   timezone: string;
   frequency: string;
@@ -50,9 +52,10 @@ export function registerSubscriptions(program: Command, io: CliIo, done: (code: 
 
   sub.command('create')
     .description('subscribe to a report; prints the subscription and its next run times')
-    .argument('<report_code>', 'report definition code')
+    .argument('[report_code]', 'report definition code; not with --template')
+    .option('--template <id>', 'run this tenant template instead (each run renders its version current then), in its format unless --format says otherwise')
     .option('-p, --param <name=value>', 'a report parameter (repeatable)', (v: string, all: string[]) => [...all, v], [])
-    .option('-f, --format <format>', 'pdf, html, csv, xml or xlsx', 'pdf')
+    .option('-f, --format <format>', 'pdf, html, csv, xml or xlsx (default: pdf, or the template\'s)')
     .option('-l, --language <language>', 'en, no (= nb), sv, da or de')
     .requiredOption('-t, --timezone <zone>', 'IANA time zone of the schedule and the periods')
     .requiredOption('--frequency <frequency>', 'DAILY, WEEKLY, TWICE_A_MONTH, MONTHLY or CUSTOM')
@@ -66,11 +69,15 @@ export function registerSubscriptions(program: Command, io: CliIo, done: (code: 
     .option('--json', 'print the API\'s JSON')
     .action(act(async (o, reportCode) => {
       const opts = o as CreateOptions;
+      // `act` hands an absent argument over as the text 'undefined'.
+      const code = reportCode === 'undefined' ? undefined : reportCode;
+      if ((code === undefined) === (opts.template === undefined)) throw new UsageError('give a report code or --template <id>, one of them');
       const dom = opts.dayOfMonth === undefined ? undefined : opts.dayOfMonth.toUpperCase() === 'LAST' ? 'LAST' : Number(opts.dayOfMonth);
       return call(opts, 'POST', '', {
-        report_code: reportCode,
+        ...(code !== undefined ? { report_code: code } : { template_id: opts.template }),
         parameter_values: opts.param.map(parseParam),
-        format: opts.format,
+        // A template makes its own format: only an explicit --format replaces it.
+        ...(opts.format !== undefined || code !== undefined ? { format: opts.format ?? 'pdf' } : {}),
         timezone: opts.timezone,
         ...(opts.language ? { language: opts.language } : {}),
         ...(opts.name ? { name: opts.name } : {}),
@@ -89,12 +96,13 @@ export function registerSubscriptions(program: Command, io: CliIo, done: (code: 
   sub.command('list')
     .description('list subscriptions, oldest first (every page)')
     .option('--report-code <code>', 'only this report')
+    .option('--template <id>', 'only subscriptions of this template')
     .option('--json', 'print the API\'s JSON (every item in one page)')
     .action(act(async (o) => {
-      const code = (o as { reportCode?: string }).reportCode;
-      const query = (cursor: string | undefined) => [code ? `report_code=${encodeURIComponent(code)}` : '', cursor ? `cursor=${encodeURIComponent(cursor)}` : ''].filter(Boolean).join('&');
+      const { reportCode, template } = o as { reportCode?: string; template?: string };
+      const query = (cursor: string | undefined) => [reportCode ? `report_code=${encodeURIComponent(reportCode)}` : '', template ? `template_id=${encodeURIComponent(template)}` : '', cursor ? `cursor=${encodeURIComponent(cursor)}` : ''].filter(Boolean).join('&');
       return fetchPages(async (cursor) => (await call(o, 'GET', `?${query(cursor)}`)) as PageBody<SubscriptionJson>, { all: true });
-    }, (r) => ((r?.items ?? []) as SubscriptionJson[]).map((s) => `${s.id}  ${s.active ? 'active' : 'paused'}  ${s.report_code} ${s.format}  ${s.summary}${s.name ? `  "${s.name}"` : ''}\n`).join('') || 'no subscriptions\n'));
+    }, (r) => ((r?.items ?? []) as SubscriptionJson[]).map((s) => `${s.id}  ${s.active ? 'active' : 'paused'}  ${whatRuns(s)} ${s.format}  ${s.summary}${s.name ? `  "${s.name}"` : ''}\n`).join('') || 'no subscriptions\n'));
 
   sub.command('show').description('show one subscription with next and last runs').argument('<id>')
     .option('--json', 'print the API\'s JSON')
@@ -129,11 +137,16 @@ export function registerSubscriptions(program: Command, io: CliIo, done: (code: 
     .action(act(async (o, id) => call(o, 'DELETE', `/${encodeURIComponent(id)}`), () => 'deleted\n'));
 }
 
+/** What a subscription runs: `template <id>` or its report code. */
+function whatRuns(s: SubscriptionJson): string {
+  return s.template_id ? `template ${String(s.template_id)}` : String(s.report_code);
+}
+
 /** The subscription as aligned `label  value` lines. */
 export function detailText(s: SubscriptionJson): string {
   const rows: [string, string][] = [
     ['id', s.id],
-    ['report', `${s.report_code} ${(s.parameter_values as { name: string; value: unknown }[]).map((p) => `${p.name}=${String(p.value)}`).join(' ')} · ${s.format} ${s.language}`],
+    ['report', `${whatRuns(s)} ${(s.parameter_values as { name: string; value: unknown }[]).map((p) => `${p.name}=${String(p.value)}`).join(' ')} · ${s.format} ${s.language}`],
     ['schedule', s.summary],
     ['state', s.active ? 'active' : `paused${s.paused_reason ? ` (${s.paused_reason})` : ''}`],
   ];
