@@ -103,7 +103,8 @@ export function reportConfigurationRoutes(
           try {
             await subscriptions!.check(req.tenantId, await configuredTemplate({ ...current, ...next }, s.configuration!.overrides, resolve(req.tenantId)), s.schedule);
           } catch (err) {
-            if (!(err instanceof ReportError)) throw err;
+            // The check reads the template: a database that does not answer is not the subscription's fault.
+            if (!(err instanceof ReportError) || err.code === 'UNAVAILABLE') throw err;
             throw inUse(`Subscription ${s.id} follows this configuration and would not be valid with the change: ${err.message}`, [s.id]);
           }
         }
