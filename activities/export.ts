@@ -1,12 +1,14 @@
 /**
  * The export activity: delivers the rendered file to the report store (the LOCAL directory, or the
- * bucket of `REPORTFLOW_REPORT_STORE_INTEGRATION`) under its deterministic name (atomic replace, so a
- * retried export leaves exactly one file), then records the report
+ * bucket of `REPORTFLOW_REPORT_STORE_INTEGRATION`) under its deterministic name (created once: a retried
+ * or racing export keeps the first complete file, so exactly one file stays and the record describes
+ * it), then records the report
  * (an upsert keyed by the request id, so a retry never adds a second record).
  */
 import { Context } from '@temporalio/activity';
 import type { ExportedReport, RenderedFile } from '../src/domain/artifacts.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
+import type { PutResult } from '../src/destinations/destination.js';
 import type { ActivityDeps } from './deps.js';
 import { inSpan } from '../src/observability/span.js';
 import { keepAlive } from './keep-alive.js';
@@ -24,9 +26,9 @@ export function exportActivity(deps: Pick<ActivityDeps, 'staging' | 'destination
   return async function exportReport(request: ReportRequest, rendered: RenderedFile): Promise<ExportedReport> {
     const ctx = Context.current();
     const alive = keepAlive(ctx, 0);
-    let uri: string;
+    let put: PutResult;
     try {
-      ({ uri } = await inSpan('export LOCAL', { 'reportflow.size_bytes': rendered.sizeBytes }, () => deps.destination.put(
+      put = await inSpan('export LOCAL', { 'reportflow.size_bytes': rendered.sizeBytes }, () => deps.destination.put(
         deps.staging.pathFromUri(rendered.uri),
         { tenantId: request.tenantId, reportCode: request.reportCode, requestId: request.id, fileName: rendered.fileName },
         {
@@ -34,13 +36,17 @@ export function exportActivity(deps: Pick<ActivityDeps, 'staging' | 'destination
           onProgress: (bytes) => alive.progress(bytes),
           file: { contentType: rendered.contentType, sizeBytes: rendered.sizeBytes, sha256: rendered.sha256 },
         },
-      )));
+      ));
     } catch (err) {
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       throw err;
     } finally {
       alive.stop();
     }
+    // An earlier attempt's file was kept (a retry, or another worker that ran the same stages): the
+    // record and the result describe that file, the one downloads serve.
+    const file = { ...rendered, ...(put.kept ?? {}) };
+    const { uri } = put;
     const exportedAt = new Date().toISOString();
     await deps.records.upsertReport({
       id: request.id,
@@ -50,13 +56,13 @@ export function exportActivity(deps: Pick<ActivityDeps, 'staging' | 'destination
       ...(request.customerId !== undefined ? { customerId: request.customerId } : {}),
       fileName: rendered.fileName,
       contentType: rendered.contentType,
-      sizeBytes: rendered.sizeBytes,
-      sha256: rendered.sha256,
+      sizeBytes: file.sizeBytes,
+      sha256: file.sha256,
       rows: rendered.rows,
       ...(rendered.pages !== undefined ? { pages: rendered.pages } : {}),
       uri,
       createdAt: exportedAt,
     });
-    return { ...rendered, uri, destination: 'LOCAL', exportedAt };
+    return { ...file, uri, destination: 'LOCAL', exportedAt };
   };
 }

@@ -31,6 +31,8 @@ export interface BucketDelivery {
   downloadUrl?: string;
   /** True when an earlier attempt had already delivered the same bytes, so nothing was uploaded. */
   reused: boolean;
+  /** With `keepExisting`: the size (bytes) and hex sha256 of the object found there and kept. */
+  kept?: { sizeBytes: number; sha256: string };
 }
 
 export interface DeliverOptions {
@@ -38,6 +40,14 @@ export interface DeliverOptions {
   signal?: AbortSignal;
   /** Called with bytes sent so far, for heartbeats. */
   onProgress?: (bytesSent: number) => void;
+  /**
+   * Keep an object already at the key (one with our `sha256` metadata) instead of replacing it, and
+   * create the object only if none is there (S3 `If-None-Match: *` on a single-part upload, GCS
+   * `ifGenerationMatch: 0`), so two racing attempts end with one object both report. The report store
+   * asks for this; export destinations replace. A multipart S3 upload (over 8 MiB) is not conditional:
+   * only the check before it applies.
+   */
+  keepExisting?: boolean;
 }
 
 export interface BucketDestination {

@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { fileDigest } from '../platform/file-digest.js';
 import { safeSegment } from '../staging/local-staging.js';
 import type { BucketDestination } from './bucket-destination.js';
-import type { Destination, ExportTarget, PutOptions } from './destination.js';
+import type { Destination, ExportTarget, PutOptions, PutResult } from './destination.js';
 import { keyFor, segmentsOfKey } from './local-key.js';
 
 /** Where the store lives. `prefix`: object-name prefix without slashes at either end ('' for none). */
@@ -41,19 +41,19 @@ export class BucketReportStore implements Destination {
    * @returns `store:///<tenant>/<code>/<request id>/<file name>`.
    * @throws Error on an unsafe segment, network and server faults; AbortError when `options.signal` aborts.
    */
-  async put(sourcePath: string, target: ExportTarget, options: PutOptions = {}): Promise<{ uri: string }> {
+  async put(sourcePath: string, target: ExportTarget, options: PutOptions = {}): Promise<PutResult> {
     const uri = keyFor(target, 'store');
     const { sizeBytes, sha256 } = options.file ?? await fileDigest(sourcePath);
-    await (await this.bucket()).deliver(sourcePath, {
+    const { kept } = await (await this.bucket()).deliver(sourcePath, {
       bucket: this.location.bucket,
       key: this.objectName(segmentsOfKey(uri)),
       contentType: options.file?.contentType ?? 'application/octet-stream',
       sizeBytes,
       sha256,
       metadata: { report_id: target.requestId, tenant: target.tenantId },
-    }, options);
+    }, { ...options, keepExisting: true });
     options.signal?.throwIfAborted();
-    return { uri };
+    return kept ? { uri, kept } : { uri };
   }
 
   /** @param uri a `store:///` or `local:///` key (or an old `file://` URI: its last four segments). @throws Error with code ENOENT when the object is gone. */

@@ -1,6 +1,8 @@
 /**
  * Export destinations: where finished report files are delivered. Each delivery uses a deterministic
- * object name and replace semantics, so a retried export never leaves two files.
+ * object name and is made once: the first complete delivery of a target stays, and a later attempt (a
+ * retry, or a second worker running the same stages after a lost workflow task) keeps it and reports
+ * its digest, so the report record always describes the file that is served.
  */
 import type { Readable } from 'node:stream';
 
@@ -27,15 +29,23 @@ export interface PutOptions {
   file?: { contentType: string; sizeBytes: number; sha256: string };
 }
 
+/** What `put` left in the store; `kept` is set when an earlier delivery of the target was kept. */
+export interface PutResult {
+  uri: string;
+  kept?: { sizeBytes: number; sha256: string };
+}
+
 export interface Destination {
   /**
-   * Delivers the local file `sourcePath` as `target` (atomic replace). Temporary files an earlier,
-   * interrupted attempt left for the same target are removed first.
-   * @returns the delivered file's key for `open` and `remove`, relative to the store so it survives a move of
-   *   the store, e.g. `local:///default/INVOICE/<id>/INVOICE_536365.pdf` (src/destinations/local-key.ts).
+   * Delivers the local file `sourcePath` as `target`, unless a complete file is there already (atomic
+   * create: a racing attempt cannot replace the winner's file). Temporary files an earlier, interrupted
+   * attempt left for the same target are removed first.
+   * @returns `uri`: the delivered file's key for `open` and `remove`, relative to the store so it survives a
+   *   move of the store, e.g. `local:///default/INVOICE/<id>/INVOICE_536365.pdf` (src/destinations/local-key.ts);
+   *   `kept`: the size (bytes) and hex sha256 of the file an earlier attempt delivered, when that one was kept.
    * @throws AbortError when `options.signal` aborts; Error on I/O faults.
    */
-  put(sourcePath: string, target: ExportTarget, options?: PutOptions): Promise<{ uri: string }>;
+  put(sourcePath: string, target: ExportTarget, options?: PutOptions): Promise<PutResult>;
   /**
    * Opens a delivered file for download; resolves once the file is known to be there, so a missing file
    * rejects here rather than as a stream error after a response began.

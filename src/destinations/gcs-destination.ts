@@ -32,6 +32,7 @@ export class GcsDestination implements BucketDestination {
     const file = this.storage.bucket(object.bucket).file(object.key);
     const uri = `gs://${object.bucket}/${object.key}`;
     const existing = await currentGeneration(file);
+    if (options.keepExisting && existing?.sha256) return { uri, reused: true, kept: { sizeBytes: existing.size, sha256: existing.sha256 } };
     if (existing && existing.sha256 === object.sha256 && existing.size === object.sizeBytes) return { uri, reused: true };
 
     let sent = 0;
@@ -51,7 +52,14 @@ export class GcsDestination implements BucketDestination {
       metadata: { contentType: object.contentType, metadata: { ...object.metadata, sha256: object.sha256 } },
       preconditionOpts: { ifGenerationMatch: existing ? existing.generation : 0 },
     });
-    await pipeline(createReadStream(sourcePath), counter, write, ...(options.signal ? [{ signal: options.signal }] : []));
+    try {
+      await pipeline(createReadStream(sourcePath), counter, write, ...(options.signal ? [{ signal: options.signal }] : []));
+    } catch (err) {
+      // Another attempt created the object after our check (the generation precondition failed): keep it.
+      const winner = options.keepExisting && (err as { code?: unknown }).code === 412 ? await currentGeneration(file) : undefined;
+      if (winner?.sha256) return { uri, reused: true, kept: { sizeBytes: winner.size, sha256: winner.sha256 } };
+      throw err;
+    }
 
     const after = await currentGeneration(file);
     if (!after || after.size !== object.sizeBytes || after.sha256 !== object.sha256) {

@@ -8,12 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, createReadStream, createWriteStream, openSync } from 'node:fs';
-import { access, mkdir, open, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { access, link, mkdir, open, readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { safeSegment } from '../staging/local-staging.js';
-import type { Destination, ExportTarget, PutOptions } from './destination.js';
+import { fileDigest } from '../platform/file-digest.js';
+import type { Destination, ExportTarget, PutOptions, PutResult } from './destination.js';
 import { keyFor, segmentsOfKey } from './local-key.js';
 
 /** Temporary files of deliveries of `fileName`: `.<fileName>.<uuid>.tmp`. */
@@ -34,7 +35,7 @@ export class LocalDestination implements Destination {
    * @throws Error on an unsafe segment (`..`, `/`, empty) or an I/O fault, AbortError when `options.signal`
    *   aborts; no temporary file is left behind either way.
    */
-  async put(sourcePath: string, target: ExportTarget, options: PutOptions = {}): Promise<{ uri: string }> {
+  async put(sourcePath: string, target: ExportTarget, options: PutOptions = {}): Promise<PutResult> {
     const finalPath = this.pathFor(target);
     const dir = path.dirname(finalPath);
     await mkdir(dir, { recursive: true });
@@ -58,11 +59,14 @@ export class LocalDestination implements Destination {
         await handle.close();
       }
       options.signal?.throwIfAborted();
-      await rename(tmpPath, finalPath);
+      // link() fails when the name exists: the first attempt to finish keeps its file (atomic create).
+      await link(tmpPath, finalPath);
     } catch (err) {
       await rm(tmpPath, { force: true });
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { uri: keyFor(target), kept: await fileDigest(finalPath) };
       throw err;
     }
+    await rm(tmpPath, { force: true });
     return { uri: keyFor(target) };
   }
 

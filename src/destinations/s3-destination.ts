@@ -42,6 +42,8 @@ export class S3Destination implements BucketDestination {
   async deliver(sourcePath: string, object: BucketObject, options: DeliverOptions = {}): Promise<BucketDelivery> {
     const uri = `s3://${object.bucket}/${object.key}`;
     const existing = await this.head(object);
+    const keep = options.keepExisting ? keptOf(existing) : undefined;
+    if (keep) return { uri, downloadUrl: await this.signedUrl(object), reused: true, kept: keep };
     const reused = existing !== undefined && existing.sha256 === object.sha256 && existing.size === object.sizeBytes;
     if (!reused) {
       const upload = new Upload({
@@ -53,6 +55,7 @@ export class S3Destination implements BucketDestination {
           ContentType: object.contentType,
           ContentLength: object.sizeBytes,
           Metadata: { ...object.metadata, sha256: object.sha256 },
+          ...(options.keepExisting ? { IfNoneMatch: '*' } : {}),
         },
         partSize: 8 * 1024 * 1024,
         queueSize: 4,
@@ -63,6 +66,11 @@ export class S3Destination implements BucketDestination {
       options.signal?.addEventListener('abort', abort, { once: true });
       try {
         await upload.done();
+      } catch (err) {
+        // Another attempt created the object between our check and our upload: keep the winner's.
+        const winner = options.keepExisting && preconditionFailed(err) ? keptOf(await this.head(object)) : undefined;
+        if (winner) return { uri, downloadUrl: await this.signedUrl(object), reused: true, kept: winner };
+        throw err;
       } finally {
         options.signal?.removeEventListener('abort', abort);
       }
@@ -71,10 +79,11 @@ export class S3Destination implements BucketDestination {
         throw new Error(`S3 object ${uri} does not match the file after upload (size ${after?.size ?? 'none'}, expected ${object.sizeBytes})`);
       }
     }
-    const downloadUrl = await getSignedUrl(this.client, new GetObjectCommand({ Bucket: object.bucket, Key: object.key }), {
-      expiresIn: this.options.signedUrlTtlSeconds,
-    });
-    return { uri, downloadUrl, reused };
+    return { uri, downloadUrl: await this.signedUrl(object), reused };
+  }
+
+  private signedUrl(object: Pick<BucketObject, 'bucket' | 'key'>): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: object.bucket, Key: object.key }), { expiresIn: this.options.signedUrlTtlSeconds });
   }
 
   async withdraw(object: Pick<BucketObject, 'bucket' | 'key'>, reportId: string): Promise<boolean> {
@@ -137,4 +146,15 @@ export class S3Destination implements BucketDestination {
 /** The HTTP status of an SDK error, when it came from the server. */
 function statusOf(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+/** An object's size and sha256 to keep, when it has our `sha256` metadata (objects of others are replaced). */
+function keptOf(head: { size: number; sha256: string | undefined } | undefined): { sizeBytes: number; sha256: string } | undefined {
+  return head?.sha256 ? { sizeBytes: head.size, sha256: head.sha256 } : undefined;
+}
+
+/** True for S3's 412 answer to a conditional write. */
+function preconditionFailed(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
 }

@@ -116,6 +116,36 @@ for (const variant of ['S3', 'GCS'] as const) {
   });
 }
 
+for (const variant of ['S3', 'GCS'] as const) {
+  void test(`${variant} report store: of two attempts putting one report at once (a retry racing a second worker), one object stays and both describe it`, { timeout: 60_000 }, async () => {
+    const integration: S3Integration | GcsIntegration = variant === 'S3'
+      ? { type: 'S3', endpoint: data.s3.url, ...S3_TEST_CREDENTIALS }
+      : { type: 'GCS', apiEndpoint: gcs.url, projectId: 'test' };
+    const adapter = await new BucketDestinations(new Map([['store', integration]]), 600).get('store', variant);
+    const store = new BucketReportStore(async () => adapter, { bucket: BUCKET, prefix: PREFIX });
+    const dir = path.join(data.root, `race-${variant}`);
+    await mkdir(dir, { recursive: true });
+    for (let round = 0; round < 5; round++) {
+      const target = { tenantId: 'acme', reportCode: 'INVOICE', requestId: `race-${variant}-${round}`, fileName: 'INVOICE_536365.pdf' };
+      // Two renders of one PDF differ (Chromium stamps its creation time): two files of one report.
+      const files = await Promise.all(['A', 'B'].map(async (name) => {
+        const bytes = Buffer.from(`%PDF-1.4 attempt ${name} of round ${round}`);
+        const file = path.join(dir, `${round}-${name}.pdf`);
+        await writeFile(file, bytes);
+        return { file, digest: { sizeBytes: bytes.length, sha256: sha256(bytes) } };
+      }));
+      const puts = await Promise.all(files.map(({ file, digest }) => store.put(file, target, { file: { contentType: 'application/pdf', ...digest } })));
+      const stored = await digestStream(await store.open(puts[0]!.uri));
+      for (const [i, put] of puts.entries()) {
+        assert.deepEqual(put.kept ?? files[i]!.digest, { sizeBytes: stored.sizeBytes, sha256: stored.sha256 }, `round ${round}: attempt ${i} describes the stored object`);
+      }
+      // A later retry keeps it too.
+      const retry = await store.put(files[1]!.file, target, { file: { contentType: 'application/pdf', ...files[1]!.digest } });
+      assert.equal((retry.kept ?? files[1]!.digest).sha256, stored.sha256);
+    }
+  });
+}
+
 /** Writes `bytes` to a file under `dir` for an upload. */
 async function copyToFile(bytes: Buffer, dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });

@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import { pathToFileURL } from 'node:url';
+import { createHash } from 'node:crypto';
 import { LocalDestination } from '../../src/destinations/local-destination.js';
+import { fileDigest as fileDigestOf } from '../../src/platform/file-digest.js';
 import type { ExportTarget } from '../../src/destinations/destination.js';
 
 async function withDirs(fn: (root: string, src: string) => Promise<void>): Promise<void> {
@@ -36,16 +38,37 @@ void test('put delivers the file to <root>/<tenant>/<code>/<request id>/<file na
   });
 });
 
-void test('a second put of the same target replaces the file and leaves no temporary file behind', async () => {
+void test('a second put of the same target (a retry, a racing worker) keeps the first file, reports its digest and leaves no temporary file', async () => {
   await withDirs(async (root, src) => {
     const dest = new LocalDestination(root);
     await writeFile(src, 'first version');
     const first = await dest.put(src, target);
+    assert.equal(first.kept, undefined);
     await writeFile(src, 'second');
     const second = await dest.put(src, target);
     assert.equal(second.uri, first.uri);
-    assert.equal(await readFile(dest.pathOf(second.uri), 'utf8'), 'second');
+    assert.equal(await readFile(dest.pathOf(second.uri), 'utf8'), 'first version');
+    assert.deepEqual(second.kept, { sizeBytes: 13, sha256: createHash('sha256').update('first version').digest('hex') });
     assert.deepEqual(await readdir(path.join(root, 'acme', 'INVOICE', 'r-1')), ['INVOICE_536365_r-1.pdf']);
+  });
+});
+
+void test('of two puts of one target racing, one file stays and both report its digest', async () => {
+  await withDirs(async (root, src) => {
+    const dest = new LocalDestination(root);
+    const other = `${src}.other`;
+    await writeFile(src, 'attempt A');
+    await writeFile(other, 'attempt B, longer');
+    // An attempt may sweep the other's temporary file as a dead attempt's (ENOENT): the activity retries it.
+    const attempt = (from: string) => dest.put(from, target).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      return dest.put(from, target);
+    });
+    const [a, b] = await Promise.all([attempt(src), attempt(other)]);
+    const bytes = await readFile(dest.pathOf(a.uri));
+    const digest = { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    assert.deepEqual(a.kept ?? (await fileDigestOf(src)), digest);
+    assert.deepEqual(b.kept ?? (await fileDigestOf(other)), digest);
   });
 });
 
