@@ -6,7 +6,7 @@
  * own callback throws pass through as they are.
  */
 import type { Database, Queryable, Row } from '../data/database.js';
-import { databaseFault } from './errors.js';
+import { databaseFault } from '../data/database-fault.js';
 
 /** `db` with every statement's failure mapped by `databaseFault`. */
 export function withClientFaults(db: Database): Database {

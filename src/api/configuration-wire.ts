@@ -9,7 +9,7 @@
 import type { ReportConfiguration, StoredPreset } from '../configurations/report-configuration.js';
 import type { ReportConfigurationStore } from '../configurations/report-configuration-store.js';
 import { ReportError } from '../domain/errors.js';
-import { databaseFault } from './errors.js';
+import { databaseFault } from '../data/database-fault.js';
 import type { CreateRequestBody } from './wire.js';
 
 /** The preset fields a configuration holds: those of a request, but not the run's time or the `invoice_id` shorthand. */

@@ -8,7 +8,7 @@ import { RUN_TYPES } from '../domain/report-request.js';
 import { RUN_STATUSES, STAGES } from '../domain/run-status.js';
 import { DELIVERY_STATUSES } from '../domain/webhook-delivery.js';
 import { EXPORT_LOCATION_VIEW } from './export-location-schema.js';
-import { RUN_ID_PATTERN } from './request-id.js';
+import { RUN_ID_PATTERN } from '../requests/request-id.js';
 import { text } from './text-schema.js';
 
 /** The one error body of every 4xx/5xx answer. */

@@ -1,97 +1,14 @@
 /**
- * Wire forms (snake_case) of request and report records, and how a request's current state is
- * assembled: the stored record, with the live stage from Temporal while the run is still going.
+ * Wire forms (snake_case) of request and report records (a request's state is assembled by
+ * src/requests/request-state.ts).
  */
-import { createHash } from 'node:crypto';
-import type { RenderedFile } from '../domain/artifacts.js';
 import { fileFactsToWire } from '../domain/file-facts.js';
-import type { ReportRequest } from '../domain/report-request.js';
 import { runOrigin } from '../domain/run-origin.js';
-import type { RunError, RunStatus, Stage } from '../domain/run-status.js';
-import { FINAL_STATUSES, type Page, type ReportRecord, type RequestRecord, type WebhookDeliveryRecord } from '../records/records.js';
-import type { RunGateway, RunView } from '../temporal/report-runs.js';
+import type { RunError } from '../domain/run-status.js';
+import type { Page, ReportRecord, WebhookDeliveryRecord } from '../records/records.js';
+import type { RequestState } from '../requests/request-state.js';
 import { exportLocationToBody } from './export-location-wire.js';
 import type { Links } from './wire.js';
-
-/** The file of a request as its view shows it: from the record, or from the run while it is not yet recorded. */
-export type RequestFile = RenderedFile & { deletedAt?: string };
-
-/** A request with its current state. Instants are ISO-8601 (UTC). */
-export interface RequestState {
-  request: ReportRequest;
-  status: RunStatus;
-  stage: Stage | null;
-  createdAt: string;
-  updatedAt?: string;
-  completedAt?: string;
-  report?: RequestFile;
-  error?: RunError;
-  notifyError?: RunError;
-  /** Newest first. */
-  webhookDeliveries?: WebhookDeliveryRecord[];
-}
-
-/** The state as recorded. */
-export function stateOfRecord(record: RequestRecord): RequestState {
-  return withoutUndefined({
-    request: record.request,
-    status: record.status,
-    stage: record.stage,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    completedAt: record.completedAt,
-    report: record.report,
-    error: record.error,
-    notifyError: record.notifyError,
-    webhookDeliveries: record.webhookDeliveries,
-  });
-}
-
-/**
- * The current state of `record`: as recorded once final; while not, the live view from Temporal
- * (status, stage, outcome), falling back to the record when Temporal no longer knows the run or
- * cannot be reached.
- */
-export async function currentState(runs: RunGateway, record: RequestRecord): Promise<RequestState> {
-  const recorded = stateOfRecord(record);
-  if (FINAL_STATUSES.includes(record.status)) return recorded;
-  let live: RunView | undefined;
-  try {
-    live = await runs.get(record.request.tenantId, record.request.id);
-  } catch {
-    return recorded;
-  }
-  if (!live) return recorded;
-  // Temporal says PENDING until the run's first workflow task completes; an inline run records its
-  // progress from local activities inside that task, so the record is ahead: it tells more.
-  if (live.status === 'PENDING' && record.status !== 'PENDING') return recorded;
-  return withoutUndefined({
-    ...recorded,
-    status: live.status,
-    stage: live.stage,
-    completedAt: live.completedAt ?? recorded.completedAt,
-    report: recorded.report ?? live.report,
-    error: live.error,
-    notifyError: live.notifyError ?? recorded.notifyError,
-  });
-}
-
-/**
- * The state of a run Temporal knows but the records do not (yet): a subscription's run before its
- * first record write, or one whose writes failed. `createdAt` is the request's `requestedAt`.
- */
-export function stateOfRun(live: RunView): RequestState {
-  return withoutUndefined({
-    request: live.request,
-    status: live.status,
-    stage: live.stage,
-    createdAt: live.request.requestedAt,
-    completedAt: live.completedAt,
-    report: live.report,
-    error: live.error,
-    notifyError: live.notifyError,
-  });
-}
 
 /** Links of a request. */
 export function requestLinks(links: Links, id: string) {
@@ -195,25 +112,4 @@ export function deliveryToWire(d: WebhookDeliveryRecord) {
 
 function errorToWire(error: RunError) {
   return { code: error.code, message: error.message, errors: error.errors.map((e) => ({ field: e.field, code: e.code, message: e.message })) };
-}
-
-/**
- * SHA-256 (hex) of a JSON body in canonical form (object keys sorted at every level), so the same
- * request sent with its keys in another order counts as the same body for `Idempotency-Key`.
- */
-export function canonicalBodySha256(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,32 +1,50 @@
 /**
- * Everything a report request body is checked against before anything is stored or started: its
- * wire form (format, export locations, `generate_at`), the report definition (code, parameters,
- * filters, format, language, zone), the configured integrations, the webhook address rule and the
- * definition's data checks. Requests and saved report configurations (presets) share it, so a preset
- * that saves is one that runs, and a bad one is refused with the same code on the same field.
+ * A report request body as the checks see it: its wire form (format, export locations, `generate_at`,
+ * `data_from`/`data_to`) becomes a domain request, checked by src/requests/check-request.ts against the
+ * definition, integrations, webhook rule and data checks. Requests and saved report configurations
+ * (presets) share it, so a preset that saves is one that runs.
  */
 import type { FastifyRequest } from 'fastify';
-import { runDataChecks } from '../catalog/run-data-checks.js';
 import type { ReportDefinition } from '../catalog/report-definition.js';
-import { validateRequest } from '../catalog/validate-request.js';
-import type { Integrations } from '../config/integrations.js';
-import { namedValue, ReportError } from '../domain/errors.js';
-import { OUTPUT_FORMATS, type Language, type OutputFormat, type ReportRequest } from '../domain/report-request.js';
 import type { AddressAllowList } from '../notifiers/address-guard.js';
+import { OUTPUT_FORMATS, type Language, type OutputFormat, type ReportRequest } from '../domain/report-request.js';
+import { checkRequest, type RequestCheckDeps } from '../requests/check-request.js';
 import { applyDataRange } from './data-range.js';
 import type { ApiDeps } from './deps.js';
-import { databaseFault } from './errors.js';
 import { formatFromAccept, languageFromAcceptLanguage } from './negotiation.js';
-import { checkWebhookAddress } from './webhook-address-check.js';
 import { toReportRequest, type CreateRequestBody, type RequestDefaults } from './wire.js';
 
+/** A body's domain request, not yet checked, with the field each of its external export locations was given as. */
+export interface UncheckedRequest {
+  request: ReportRequest;
+  /** `locationFields[i]` names `request.exportLocations[i]` as the body wrote it (`export_location[1]`). */
+  locationFields: string[];
+}
+
 /**
- * The domain request of `body`, checked as a new request is: `negotiated` fills the fields the body
- * leaves out (`format`, `language` from the Accept headers), `timezone` defaults to the configured zone.
- * `runMode` is set to `inline` when the report's definition asks for it.
- * @throws ReportError with the first failing rule's code and its field (400), as `toReportRequest`,
- *   `validateRequest`, `checkIntegrations`, `checkWebhookAddress` and the data checks throw them;
- *   the database fault (503) when a data check cannot be run.
+ * The domain request of `body`: `negotiated` fills the fields the body leaves out (`format`, `language`
+ * from the Accept headers), `timezone` defaults to `defaultTimeZone`; `data_from`/`data_to` become
+ * the definition's period parameters.
+ * @throws ReportError (400) as `toReportRequest` and `applyDataRange` throw them.
+ */
+export function uncheckedRequest(
+  catalog: RequestCheckDeps['catalog'],
+  body: CreateRequestBody,
+  ids: { id: string; tenantId: string; requestedAt: string },
+  negotiated: Omit<RequestDefaults, 'timezone'>,
+  defaultTimeZone: string | undefined,
+): UncheckedRequest {
+  const request = toReportRequest(body, ids, { timezone: defaultTimeZone ?? 'UTC', ...negotiated });
+  applyDataRange(body, catalog.get(body.report_code), request);
+  const locations = body.export_location === undefined ? [] : Array.isArray(body.export_location) ? body.export_location : [body.export_location];
+  const locationFields = locations.flatMap((l, i) => (l.variant === 'LOCAL' ? [] : [Array.isArray(body.export_location) ? `export_location[${i}]` : 'export_location']));
+  return { request, locationFields };
+}
+
+/**
+ * The domain request of `body`, checked as a new request is (`uncheckedRequest`, then `checkRequest`).
+ * @throws ReportError with the first failing rule's code and its field (400); the database fault (503)
+ *   when a data check cannot be run.
  */
 export async function checkedRequest(
   deps: Pick<ApiDeps, 'catalog' | 'db' | 'config' | 'integrations'>,
@@ -35,19 +53,8 @@ export async function checkedRequest(
   negotiated: Omit<RequestDefaults, 'timezone'>,
   webhookAllow: AddressAllowList,
 ): Promise<ReportRequest> {
-  const def = deps.catalog.get(body.report_code);
-  const request = toReportRequest(body, ids, { timezone: deps.config.defaultTimeZone ?? 'UTC', ...negotiated });
-  applyDataRange(body, def, request);
-  const validated = validateRequest(deps.catalog, request);
-  if (def?.run_mode === 'inline') request.runMode = 'inline';
-  if (deps.integrations) checkIntegrations(body, deps.integrations);
-  await checkWebhookAddress(request.notify?.webhookUrl, webhookAllow);
-  try {
-    // validateRequest has refused an unknown report code, so `def` is there.
-    await runDataChecks(deps.db, def!, validated);
-  } catch (err) {
-    throw databaseFault(err);
-  }
+  const { request, locationFields } = uncheckedRequest(deps.catalog, body, ids, negotiated, deps.config.defaultTimeZone);
+  await checkRequest({ ...deps, webhookAllow }, request, locationFields);
   return request;
 }
 
@@ -62,16 +69,4 @@ export function negotiatedFields(req: FastifyRequest, body: Pick<CreateRequestBo
   const format = body.format === undefined ? formatFromAccept(req.headers.accept, offered) : undefined;
   const language = body.language === undefined ? languageFromAcceptLanguage(req.headers['accept-language']) : undefined;
   return { ...(format ? { format } : {}), ...(language ? { language } : {}) };
-}
-
-/** @throws ReportError('INTEGRATION_UNKNOWN') naming the location when its integration is not configured for its kind. */
-function checkIntegrations(body: CreateRequestBody, integrations: Integrations): void {
-  const locations = body.export_location === undefined ? [] : Array.isArray(body.export_location) ? body.export_location : [body.export_location];
-  locations.forEach((location, i) => {
-    if (location.variant === 'LOCAL' || integrations.get(location.integration_id ?? '')?.type === location.variant) return;
-    const field = Array.isArray(body.export_location) ? `export_location[${i}].integration_id` : 'export_location.integration_id';
-    throw new ReportError('INTEGRATION_UNKNOWN', `No ${location.variant} integration ${namedValue(location.integration_id, '(the id sent)')} is configured.`, [
-      { field, code: 'INTEGRATION_UNKNOWN', message: `is not a configured ${location.variant} integration` },
-    ]);
-  });
 }

@@ -12,7 +12,7 @@ import { clientErrorHandler } from './client-errors.js';
 import { errorHeaders, errorReply, replyForError } from './errors.js';
 import { applyConnectionLimit, fastifyHttpOptions, httpLimitsOf } from './http-limits.js';
 import { answerUnknownMethods } from './method-not-allowed.js';
-import { MAX_ID_LENGTH } from './request-id.js';
+import { MAX_ID_LENGTH } from '../requests/request-id.js';
 import { rejectUnstorableText } from './storable-text.js';
 import { healthRoutes } from './routes/health.js';
 import { OPENAPI_OPTIONS, openApiRoutes } from './routes/openapi.js';

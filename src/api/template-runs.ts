@@ -9,7 +9,7 @@ import { ReportError } from '../domain/errors.js';
 import { catalogWith, currentTemplate } from '../templates/current-template.js';
 import type { TemplateStore } from '../templates/template-store.js';
 import { templateReportCode } from '../templates/template.js';
-import { databaseFault } from './errors.js';
+import { databaseFault } from '../data/database-fault.js';
 import type { CreateRequestBody } from './wire.js';
 
 /** The request's template, resolved: its definition and the catalog with it, and the version used. */

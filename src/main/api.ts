@@ -28,7 +28,7 @@ import { SubscriptionService } from '../subscriptions/subscription-service.js';
 import { SubscriptionStore } from '../subscriptions/subscription-store.js';
 import { ReportConfigurationStore } from '../configurations/report-configuration-store.js';
 import { TemplateStore } from '../templates/template-store.js';
-import { uuidv7 } from '../api/request-id.js';
+import { uuidv7 } from '../requests/request-id.js';
 import { createApiRegistry } from '../observability/http-metrics.js';
 import { fastifyTracing, startTracing } from '../observability/tracing.js';
 import { createLogger, type Logger } from './logger.js';

@@ -27,7 +27,7 @@ import { PgRecordStore } from '../../src/records/pg-record-store.js';
 import { createRenderers, type Rendering } from '../../src/render/index.js';
 import { LocalStaging } from '../../src/staging/local-staging.js';
 import { BulkRuns } from '../../src/temporal/bulk-runs.js';
-import { uuidv7 } from '../../src/api/request-id.js';
+import { uuidv7 } from '../../src/requests/request-id.js';
 import { SubscriptionService } from '../../src/subscriptions/subscription-service.js';
 import { SubscriptionStore } from '../../src/subscriptions/subscription-store.js';
 import { SubscriptionSchedules } from '../../src/temporal/schedules.js';

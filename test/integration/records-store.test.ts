@@ -14,7 +14,7 @@ import type { ReportRequest } from '../../src/domain/report-request.js';
 import type { RunStatus } from '../../src/domain/run-status.js';
 import { PgRecordStore } from '../../src/records/pg-record-store.js';
 import type { RequestRecord } from '../../src/records/records.js';
-import { uuidv7 } from '../../src/api/request-id.js';
+import { uuidv7 } from '../../src/requests/request-id.js';
 import { startTestEmbeddedDb } from '../helpers/embedded-db.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 import { within } from '../helpers/within.js';

@@ -15,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import { pino } from 'pino';
 import { ApiKeys } from '../../src/api/auth.js';
-import { uuidv7 } from '../../src/api/request-id.js';
+import { uuidv7 } from '../../src/requests/request-id.js';
 import type { Catalog } from '../../src/catalog/load-catalog.js';
 import type { ReportDefinition } from '../../src/catalog/report-definition.js';
 import { ReportError } from '../../src/domain/errors.js';

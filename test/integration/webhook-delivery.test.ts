@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ApiKeys } from '../../src/api/auth.js';
-import { uuidv7 } from '../../src/api/request-id.js';
+import { uuidv7 } from '../../src/requests/request-id.js';
 import { buildApiServer } from '../../src/api/server.js';
 import { migrate } from '../../src/data/migrate.js';
 import { PgDatabase } from '../../src/data/pg-database.js';

@@ -1,7 +1,7 @@
 /** What GET shows of a run that is not final: Temporal's live view, unless the record is ahead of it. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { currentState } from '../../src/api/record-wire.js';
+import { currentState } from '../../src/requests/request-state.js';
 import type { RequestRecord } from '../../src/records/records.js';
 import type { RunGateway, RunView } from '../../src/temporal/report-runs.js';
 

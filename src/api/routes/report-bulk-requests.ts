@@ -13,7 +13,7 @@ import type { BulkGateway, BulkView } from '../../temporal/bulk-runs.js';
 import { BULK_ID_PARAMS, BULK_VIEW, CREATE_BULK_BODY } from '../bulk-schemas.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
-import { uuidv7 } from '../request-id.js';
+import { uuidv7 } from '../../requests/request-id.js';
 import { toReportRequest, type CreateRequestBody } from '../wire.js';
 
 const TAGS = ['Report bulk requests'];

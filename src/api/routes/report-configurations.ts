@@ -16,10 +16,10 @@ import { CONFIGURATION_CHANGE_VIEW, CONFIGURATION_ID_PARAMS, CONFIGURATION_LIST,
 import { checkPresetChoice, configurationToWire, mergePreset, presetToStore, type ConfigurationBody, type PresetBody } from '../configuration-wire.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { errorResponses, NOT_FOUND_BY_ID, TEMPLATE_404, VALIDATION_400 } from '../error-responses.js';
-import { orDatabaseFault } from '../errors.js';
+import { orDatabaseFault } from '../../data/database-fault.js';
 import { pageToWire } from '../record-wire.js';
 import { checkedRequest } from '../request-checks.js';
-import { uuidv7 } from '../request-id.js';
+import { uuidv7 } from '../../requests/request-id.js';
 import { configuredTemplate } from '../subscription-wire.js';
 import { listReportCode, resolveTemplateRun } from '../template-runs.js';
 import type { CreateRequestBody } from '../wire.js';

@@ -14,7 +14,7 @@ import type { SubscriptionService, SubscriptionView } from '../../subscriptions/
 import type { RunGateway } from '../../temporal/report-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { CONFIGURATION_404, errorResponses, NOT_FOUND_BY_ID, TEMPLATE_404, VALIDATION_400 } from '../error-responses.js';
-import { databaseFault } from '../errors.js';
+import { databaseFault } from '../../data/database-fault.js';
 import { pageToWire } from '../record-wire.js';
 import {
   BACKFILL_BODY,
@@ -29,7 +29,7 @@ import {
   SUBSCRIPTION_VIEW,
   TRIGGER_RESPONSE,
 } from '../subscription-schemas.js';
-import { checkWebhookAddress } from '../webhook-address-check.js';
+import { checkWebhookAddress } from '../../notifiers/webhook-address-check.js';
 import { findConfiguration, mergePreset } from '../configuration-wire.js';
 import { configuredTemplate, periodToWire, reportTemplate, subscriptionToWire, subscriptionViewToWire, templateToBody, toSchedule, type SubscriptionBody } from '../subscription-wire.js';
 import { listReportCode, resolveTemplateRun } from '../template-runs.js';

@@ -10,7 +10,7 @@ import { ReportError } from '../../domain/errors.js';
 import type { Destination } from '../../destinations/destination.js';
 import type { ReportRecord, RequestRecord } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
-import { databaseFault } from '../errors.js';
+import { databaseFault } from '../../data/database-fault.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
 import {
   DOWNLOAD_URL_RESPONSE,
@@ -22,9 +22,10 @@ import {
   REPORT_VIEW,
   SIGNED_FILE_QUERY,
 } from '../record-schemas.js';
-import { currentState, pageToWire, reportToWire, type RequestFile } from '../record-wire.js';
-import { RUN_ID_PATTERN } from '../request-id.js';
-import { runNotFound } from './report-requests.js';
+import { pageToWire, reportToWire } from '../record-wire.js';
+import { currentState, type RequestFile } from '../../requests/request-state.js';
+import { RUN_ID_PATTERN } from '../../requests/request-id.js';
+import { runNotFound } from '../../requests/request-errors.js';
 
 interface ReportListQuery {
   limit: number;

@@ -4,7 +4,7 @@
  * `notify_error` after the report was made.
  */
 import { ReportError } from '../domain/errors.js';
-import { assertWebhookAddressAllowed, type AddressAllowList } from '../notifiers/address-guard.js';
+import { assertWebhookAddressAllowed, type AddressAllowList } from './address-guard.js';
 
 /** How long a request waits for the webhook host's name to resolve, in ms; past it the name counts as unresolved. */
 const RESOLVE_TIMEOUT_MS = 2_000;
