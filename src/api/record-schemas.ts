@@ -142,6 +142,7 @@ export const REPORT_SEARCH_BODY = {
 const fieldError = ERROR_RESPONSE.properties.error.properties.errors.items;
 const runError = {
   type: 'object',
+  required: ['code', 'message', 'errors'],
   properties: { code: { type: 'string' }, message: { type: 'string' }, errors: { type: 'array', items: fieldError } },
 } as const;
 
@@ -172,6 +173,7 @@ export const REPORT_VIEW = {
 /** The report of a request, inside the request's view. */
 const requestReport = {
   type: 'object',
+  required: ['id', 'file_name', 'content_type', 'size_bytes', 'sha256', 'rows', 'download_url'],
   properties: {
     id: { type: 'string' },
     file_name: { type: 'string' },
@@ -211,11 +213,11 @@ export const WEBHOOK_DELIVERY_VIEW = {
 /** A report generate request with its state: every answer about one request. */
 export const REQUEST_VIEW = {
   type: 'object',
-  required: ['id', 'report_code', 'format', 'status', 'created_at'],
+  required: ['id', 'report_code', 'parameter_values', 'format', 'language', 'timezone', 'customer_id', 'metadata', 'generate_at', 'run_type', 'report_subscription_id', 'status', 'stage', 'created_at', 'links'],
   properties: {
     id: { type: 'string' },
     report_code: { type: 'string' },
-    parameter_values: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, value: {} } } },
+    parameter_values: { type: 'array', items: { type: 'object', required: ['name', 'value'], properties: { name: { type: 'string' }, value: {} } } },
     filters: { type: 'object', additionalProperties: true },
     csv_comment_lines: { type: 'boolean', description: 'Present (true) when the CSV starts with `#` comment lines.' },
     format: { type: 'string' },
@@ -240,7 +242,7 @@ export const REQUEST_VIEW = {
     error: runError,
     notify_error: runError,
     webhook_deliveries: { type: 'array', items: WEBHOOK_DELIVERY_VIEW, description: 'Deliveries of the run\'s webhook event, newest first; absent until the run has ended.' },
-    links: { type: 'object', properties: { self: { type: 'string' }, download: { type: 'string' }, cancel: { type: 'string' } } },
+    links: { type: 'object', required: ['self', 'download', 'cancel'], properties: { self: { type: 'string' }, download: { type: 'string' }, cancel: { type: 'string' } } },
   },
 } as const;
 
