@@ -4,7 +4,7 @@
  * catch-all, so a client (or a fuzzer) can rely on the list. Statuses the HTTP layer gives before any
  * route runs (408, 431) are listed on every operation, since any request can meet them.
  */
-import { ERROR_RESPONSE } from './record-schemas.js';
+import { ERROR_RESPONSE } from './shared-schemas.js';
 
 const RETRY_AFTER = { 'Retry-After': { type: 'string', pattern: '^[0-9]+$', description: 'Seconds to wait before retrying.' } } as const;
 

@@ -14,18 +14,18 @@ import { applyConnectionLimit, fastifyHttpOptions, httpLimitsOf } from './http-l
 import { answerUnknownMethods } from './method-not-allowed.js';
 import { MAX_ID_LENGTH } from '../requests/request-id.js';
 import { rejectUnstorableText } from './storable-text.js';
-import { healthRoutes } from './routes/health.js';
-import { OPENAPI_OPTIONS, openApiRoutes } from './routes/openapi.js';
+import { healthRoutes } from './health.js';
+import { OPENAPI_OPTIONS, openApiRoutes } from './openapi.js';
 import { validatorCompiler } from './validation.js';
 import { observeHttp } from '../observability/http-metrics.js';
 import { logRequestIds } from '../observability/http-log-context.js';
-import { reportBulkRoutes } from './routes/report-bulk-requests.js';
-import { reportConfigurationRoutes } from './routes/report-configurations.js';
-import { templateRoutes } from './routes/templates.js';
-import { reportDefinitionRoutes } from './routes/report-definitions.js';
-import { reportRequestRoutes } from './routes/report-requests.js';
-import { reportRoutes } from './routes/reports.js';
-import { reportSubscriptionRoutes } from './routes/report-subscriptions.js';
+import { reportBulkRoutes } from './bulk-requests/routes.js';
+import { reportConfigurationRoutes } from './configurations/routes.js';
+import { templateRoutes } from './templates/routes.js';
+import { reportDefinitionRoutes } from './definitions/routes.js';
+import { reportRequestRoutes } from './report-requests/routes.js';
+import { reportRoutes } from './reports/routes.js';
+import { reportSubscriptionRoutes } from './subscriptions/routes.js';
 
 export type { ApiDeps } from './deps.js';
 

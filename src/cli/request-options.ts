@@ -6,7 +6,7 @@
  */
 import { UsageError } from './io.js';
 
-/** One `export_location` entry as the API takes it (snake_case, see src/api/schemas.ts). */
+/** One `export_location` entry as the API takes it (snake_case, see src/api/report-requests/body-schema.ts). */
 export interface ExportLocationBody {
   variant: string;
   integration_id?: string;

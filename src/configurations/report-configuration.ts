@@ -5,7 +5,7 @@
 
 /**
  * The preset's request fields in the request body's wire form (snake_case, see `CREATE_REQUEST_BODY`
- * in src/api/schemas.ts), checked by the API before it is stored. Kept in the client's own terms so a
+ * in src/api/report-requests/body-schema.ts), checked by the API before it is stored. Kept in the client's own terms so a
  * run's body merges over it field by field, and the preset reads back as it was written.
  */
 export type StoredPreset = Record<string, unknown>;

@@ -1,11 +1,11 @@
 /**
- * The merge rule of report configurations (src/api/configuration-wire.ts): a request's (or a PATCH's)
+ * The merge rule of report configurations (src/api/configurations/wire.ts): a request's (or a PATCH's)
  * top-level fields replace the preset's fields of the same name, whole — lists and objects included —
  * and fields it leaves out keep the preset's.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkPresetChoice, mergePreset, presetToStore, resolveGenerateBody, type PresetBody } from '../../src/api/configuration-wire.js';
+import { checkPresetChoice, mergePreset, presetToStore, resolveGenerateBody, type PresetBody } from '../../src/api/configurations/wire.js';
 import type { ReportConfiguration } from '../../src/configurations/report-configuration.js';
 import type { ReportConfigurationStore } from '../../src/configurations/report-configuration-store.js';
 import { ReportError } from '../../src/domain/errors.js';

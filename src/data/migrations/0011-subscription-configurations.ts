@@ -5,7 +5,7 @@
  *   to the subscription (its template and schedule), so it is indexed per tenant.
  * - `configuration_overrides`: the subscription's own report fields in the request body's wire form,
  *   merged over the configuration's preset each time it is applied (the rule of
- *   src/api/configuration-wire.ts). The merged result stays in `template`, as for every subscription.
+ *   src/api/configurations/wire.ts). The merged result stays in `template`, as for every subscription.
  */
 import type { Migration } from './migration.js';
 

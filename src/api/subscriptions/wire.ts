@@ -1,17 +1,17 @@
 /**
  * Subscriptions on the wire (snake_case) and back to the domain.
  */
-import type { ReportPeriod } from '../domain/report-request.js';
-import type { ReportTemplate } from '../domain/subscription-run.js';
-import { scheduleSummary, type DayOfWeek, type Frequency, type SubscriptionSchedule } from '../domain/subscription-schedule.js';
-import type { ReportConfiguration } from '../configurations/report-configuration.js';
-import { ReportError } from '../domain/errors.js';
-import type { Subscription } from '../subscriptions/subscription.js';
-import type { SubscriptionView } from '../subscriptions/subscription-service.js';
-import { mergePreset } from './configuration-wire.js';
-import { exportLocationToBody } from './export-location-wire.js';
-import type { TemplateRun } from './template-runs.js';
-import { toReportRequest, type CreateRequestBody } from './wire.js';
+import type { ReportPeriod } from '../../domain/report-request.js';
+import type { ReportTemplate } from '../../domain/subscription-run.js';
+import { scheduleSummary, type DayOfWeek, type Frequency, type SubscriptionSchedule } from '../../domain/subscription-schedule.js';
+import type { ReportConfiguration } from '../../configurations/report-configuration.js';
+import { ReportError } from '../../domain/errors.js';
+import type { Subscription } from '../../subscriptions/subscription.js';
+import type { SubscriptionView } from '../../subscriptions/subscription-service.js';
+import { mergePreset } from '../configurations/wire.js';
+import { exportLocationToBody } from '../export-location-wire.js';
+import type { TemplateRun } from '../report-requests/template-runs.js';
+import { toReportRequest, type CreateRequestBody } from '../report-requests/wire.js';
 
 export interface ScheduleBody {
   frequency: Frequency;
@@ -34,7 +34,7 @@ export interface SubscriptionBody extends SubscriptionReportBody {
 /** What every subscription's report must name, by itself or through its configuration. */
 const REQUIRED_REPORT_FIELDS = ['report_code', 'format', 'timezone'] as const;
 
-/** Resolves a body's `template_id` for its tenant (`resolveTemplateRun` of src/api/template-runs.ts). */
+/** Resolves a body's `template_id` for its tenant (`resolveTemplateRun` of src/api/report-requests/template-runs.ts). */
 export type TemplateResolver = (body: CreateRequestBody) => Promise<TemplateRun>;
 
 /**
@@ -62,7 +62,7 @@ export async function reportTemplate(body: SubscriptionReportBody, resolve: Temp
 
 /**
  * The template of a subscription that follows `configuration`: its preset with `overrides` in place of
- * its fields of the same name (the rule of src/api/configuration-wire.ts), carrying the configuration's
+ * its fields of the same name (the rule of src/api/configurations/wire.ts), carrying the configuration's
  * id and version, which each run records.
  * @throws ReportError like `reportTemplate`, when neither the preset nor `overrides` has a required field.
  */

@@ -4,9 +4,9 @@
  * (`generate_at`, `data_from`, `data_to`) and the `invoice_id` shorthand belong to a request only.
  * Unknown fields are refused.
  */
-import { PAGE_CURSOR, pageOf, REPORT_CODE, TEMPLATE_FILTER } from './record-schemas.js';
-import { CREATE_REQUEST_BODY } from './schemas.js';
-import { text } from './text-schema.js';
+import { PAGE_CURSOR, pageOf, REPORT_CODE, TEMPLATE_FILTER } from '../shared-schemas.js';
+import { CREATE_REQUEST_BODY } from '../report-requests/body-schema.js';
+import { text } from '../text-schema.js';
 
 const { generate_at: _g, data_from: _f, data_to: _t, invoice_id: _i, report_configuration_id: _c, template_id, ...REQUEST_FIELDS } = CREATE_REQUEST_BODY.properties;
 

@@ -3,10 +3,10 @@
  * storage answer), both without authentication, for supervisors and load balancers.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { FieldError } from '../../domain/run-status.js';
-import type { ApiDeps } from '../deps.js';
-import { errorHeaders, errorReply } from '../errors.js';
-import { errorResponses } from '../error-responses.js';
+import type { FieldError } from '../domain/run-status.js';
+import type { ApiDeps } from './deps.js';
+import { errorHeaders, errorReply } from './errors.js';
+import { errorResponses } from './error-responses.js';
 
 const TAGS = ['Operations'];
 const HEALTH = { type: 'object', properties: { status: { type: 'string' } } } as const;

@@ -3,12 +3,12 @@
  * on change (`PUT`, a new version) and in an inline preview; unknown fields are refused. The body's
  * content is checked beyond its shape by src/templates/template-checks.ts.
  */
-import { FILTER_OPERATORS } from '../domain/report-request.js';
-import { OPERATORS_BY_TYPE } from '../data/filter-sql.js';
-import { TEMPLATE_FORMATS, TEMPLATE_MAX_CHARS } from '../templates/template.js';
-import { PAGE_CURSOR, pageOf } from './record-schemas.js';
-import { CREATE_REQUEST_BODY } from './schemas.js';
-import { text } from './text-schema.js';
+import { FILTER_OPERATORS } from '../../domain/report-request.js';
+import { OPERATORS_BY_TYPE } from '../../data/filter-sql.js';
+import { TEMPLATE_FORMATS, TEMPLATE_MAX_CHARS } from '../../templates/template.js';
+import { PAGE_CURSOR, pageOf } from '../shared-schemas.js';
+import { CREATE_REQUEST_BODY } from '../report-requests/body-schema.js';
+import { text } from '../text-schema.js';
 
 /** Template ids in paths and in `template_id` (uuidv7, as the API gives them). */
 export const TEMPLATE_ID = { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } as const;

@@ -1,18 +1,16 @@
 /**
- * The HTTP API's snake_case wire shapes and their mapping to and from the camelCase domain types.
+ * A report request's body on the wire (snake_case) and its mapping to the camelCase domain request.
  */
-import { namedValue, ReportError } from '../domain/errors.js';
-import { checkExportLocations } from '../domain/export-locations.js';
+import { namedValue, ReportError } from '../../domain/errors.js';
+import { checkExportLocations } from '../../domain/export-locations.js';
 import {
   OUTPUT_FORMATS,
   type Language,
   type OutputFormat,
   type ReportFilters,
   type ReportRequest,
-} from '../domain/report-request.js';
-import type { ReportDefinition } from '../catalog/report-definition.js';
-import { filterableFieldsToWire } from '../catalog/filters.js';
-import { isNested, toExternalLocation, type ExportLocationBody } from './export-location-wire.js';
+} from '../../domain/report-request.js';
+import { isNested, toExternalLocation, type ExportLocationBody } from '../export-location-wire.js';
 
 /** `POST /v1/report-generate-requests` body, after schema validation (see `CREATE_REQUEST_BODY`). */
 export interface CreateRequestBody {
@@ -30,16 +28,11 @@ export interface CreateRequestBody {
   metadata?: Record<string, string>;
   generate_at?: string;
   csv_comment_lines?: boolean;
-  /** Dintero-style period, half-open, instead of the period parameters (src/api/data-range.ts). */
+  /** Dintero-style period, half-open, instead of the period parameters (src/api/report-requests/data-range.ts). */
   data_from?: string;
   data_to?: string;
-  /** A tenant template to run instead of a catalog report (src/api/template-runs.ts resolves it). */
+  /** A tenant template to run instead of a catalog report (src/api/report-requests/template-runs.ts resolves it). */
   template_id?: string;
-}
-
-/** Where the API's links point: `publicUrl` without a trailing slash, e.g. `http://127.0.0.1:8080`. */
-export interface Links {
-  baseUrl: string;
 }
 
 /**
@@ -158,20 +151,4 @@ function generateAtOf(value: string, nowMs: number): string {
     ]);
   }
   return new Date(at).toISOString();
-}
-
-/** A report definition for `GET /v1/report-definitions`: what a client needs to build a request. */
-export function definitionToWire(def: ReportDefinition) {
-  return {
-    code: def.code,
-    title: def.title,
-    description: def.description,
-    parameters: def.parameters,
-    formats: OUTPUT_FORMATS.filter((f) => def.formats[f] !== undefined),
-    columns: def.columns.map((c) => ({ name: c.name, type: c.type, ...(c.expand ? { expand: c.expand } : {}) })),
-    filters: filterableFieldsToWire(def),
-    has_period: def.period !== undefined,
-    ...(def.period ? { period: { from_parameter: def.period.from_parameter, to_parameter: def.period.to_parameter } } : {}),
-    ...(def.bulk ? { bulk: { key_parameter: def.bulk.key_parameter, parameters: def.bulk.parameters, ...(def.bulk.period ? { period: def.bulk.period } : {}) } } : {}),
-  };
 }

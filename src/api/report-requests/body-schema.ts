@@ -1,13 +1,12 @@
 /**
- * JSON Schemas of the HTTP API's bodies (snake_case). Request schemas are enforced by fastify
- * (unknown fields are refused, not dropped); response schemas drive serialisation, so nothing
- * outside them can leak into a response.
+ * JSON Schema of a report request's body (snake_case), which presets, subscriptions and bulk runs
+ * share. fastify enforces it: unknown fields are refused, not dropped.
  */
-import { LANGUAGES, OUTPUT_FORMATS } from '../domain/report-request.js';
-import { EXPORT_LOCATION } from './export-location-schema.js';
-import { FILTERS_SCHEMA } from './filter-schema.js';
-import { METADATA } from './record-schemas.js';
-import { STORABLE_TEXT_PATTERN, text } from './text-schema.js';
+import { OUTPUT_FORMATS } from '../../domain/report-request.js';
+import { EXPORT_LOCATION } from '../export-location-schema.js';
+import { FILTERS_SCHEMA } from '../filter-schema.js';
+import { METADATA } from '../shared-schemas.js';
+import { STORABLE_TEXT_PATTERN, text } from '../text-schema.js';
 
 /** `POST /v1/report-generate-requests` body. `format` is matched case-insensitively later. */
 export const CREATE_REQUEST_BODY = {
@@ -61,49 +60,4 @@ export const CREATE_REQUEST_BODY = {
     data_from: { type: 'string', format: 'date-time', maxLength: 64, description: 'Start of the period (ISO-8601 with offset, midnight in the request\'s time zone), instead of the report\'s period parameters; with `data_to`.' },
     data_to: { type: 'string', format: 'date-time', maxLength: 64, description: 'End of the period, exclusive (midnight in the request\'s time zone, after `data_from`): `data_to` minus one day is its last day.' },
   },
-} as const;
-
-/** One report definition as `GET /v1/report-definitions[/{code}]` shows it. */
-export const DEFINITION_RESPONSE = {
-  type: 'object',
-  properties: {
-    code: { type: 'string' },
-    title: { type: 'object', description: 'Title per language: `en` and `no` always, others where the report has them.', properties: Object.fromEntries(LANGUAGES.map((l) => [l, { type: 'string' }])) },
-    description: { type: 'string' },
-    parameters: { type: 'object', additionalProperties: true },
-    formats: { type: 'array', items: { type: 'string' } },
-    columns: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          name: { type: 'string' },
-          type: { type: 'string' },
-          expand: { type: 'string', description: 'Present on a column that becomes one column per item the request\'s parameters make (all of `type`): `aging_buckets` is AR_AGING\'s `current`, `days_1_30`, …, `days_over_90` for its `intervals`.' },
-        },
-      },
-    },
-    filters: {
-      type: 'array',
-      description: 'Fields `filters` may name, with their type and the operators allowed on them.',
-      items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' }, operators: { type: 'array', items: { type: 'string' } } } },
-    },
-    has_period: { type: 'boolean' },
-    period: { type: 'object', properties: { from_parameter: { type: 'string' }, to_parameter: { type: 'string' } } },
-    bulk: {
-      type: 'object',
-      description: 'Present when the report has bulk runs (`POST /v1/report-bulk-requests`): the parameter each document\'s key fills, and the keys query\'s parameters (a JSON Schema) and period.',
-      properties: {
-        key_parameter: { type: 'string' },
-        parameters: { type: 'object', additionalProperties: true },
-        period: { type: 'object', properties: { from_parameter: { type: 'string' }, to_parameter: { type: 'string' } } },
-      },
-    },
-  },
-} as const;
-
-/** `200` answer to `GET /v1/report-definitions`. */
-export const DEFINITION_LIST_RESPONSE = {
-  type: 'object',
-  properties: { items: { type: 'array', items: DEFINITION_RESPONSE } },
 } as const;

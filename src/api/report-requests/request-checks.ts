@@ -5,13 +5,13 @@
  * (presets) share it, so a preset that saves is one that runs.
  */
 import type { FastifyRequest } from 'fastify';
-import type { ReportDefinition } from '../catalog/report-definition.js';
-import type { AddressAllowList } from '../notifiers/address-guard.js';
-import { OUTPUT_FORMATS, type Language, type OutputFormat, type ReportRequest } from '../domain/report-request.js';
-import { checkRequest, type RequestCheckDeps } from '../requests/check-request.js';
+import type { ReportDefinition } from '../../catalog/report-definition.js';
+import type { AddressAllowList } from '../../notifiers/address-guard.js';
+import { OUTPUT_FORMATS, type Language, type OutputFormat, type ReportRequest } from '../../domain/report-request.js';
+import { checkRequest, type RequestCheckDeps } from '../../requests/check-request.js';
 import { applyDataRange } from './data-range.js';
-import type { ApiDeps } from './deps.js';
-import { formatFromAccept, languageFromAcceptLanguage } from './negotiation.js';
+import type { ApiDeps } from '../deps.js';
+import { formatFromAccept, languageFromAcceptLanguage } from '../negotiation.js';
 import { toReportRequest, type CreateRequestBody, type RequestDefaults } from './wire.js';
 
 /** A body's domain request, not yet checked, with the field each of its external export locations was given as. */

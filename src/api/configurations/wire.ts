@@ -6,11 +6,11 @@
  * `template_id` are one choice (what runs): giving either replaces the saved one of the pair. A run
  * (`report_configuration_id`), a change (`PATCH`) and a following subscription all follow it.
  */
-import type { ReportConfiguration, StoredPreset } from '../configurations/report-configuration.js';
-import type { ReportConfigurationStore } from '../configurations/report-configuration-store.js';
-import { ReportError } from '../domain/errors.js';
-import { databaseFault } from '../data/database-fault.js';
-import type { CreateRequestBody } from './wire.js';
+import type { ReportConfiguration, StoredPreset } from '../../configurations/report-configuration.js';
+import type { ReportConfigurationStore } from '../../configurations/report-configuration-store.js';
+import { ReportError } from '../../domain/errors.js';
+import { databaseFault } from '../../data/database-fault.js';
+import type { CreateRequestBody } from '../report-requests/wire.js';
 
 /** The preset fields a configuration holds: those of a request, but not the run's time or the `invoice_id` shorthand. */
 export type PresetBody = Omit<CreateRequestBody, 'generate_at' | 'data_from' | 'data_to' | 'invoice_id' | 'report_code'> & { report_code?: string };

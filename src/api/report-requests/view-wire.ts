@@ -1,14 +1,14 @@
 /**
- * Wire forms (snake_case) of request and report records (a request's state is assembled by
- * src/requests/request-state.ts).
+ * The wire form (snake_case) of a request with its state (assembled by src/requests/request-state.ts)
+ * and of its webhook deliveries.
  */
-import { fileFactsToWire } from '../domain/file-facts.js';
-import { runOrigin } from '../domain/run-origin.js';
-import type { RunError } from '../domain/run-status.js';
-import type { Page, ReportRecord, WebhookDeliveryRecord } from '../records/records.js';
-import type { RequestState } from '../requests/request-state.js';
-import { exportLocationToBody } from './export-location-wire.js';
-import type { Links } from './wire.js';
+import { fileFactsToWire } from '../../domain/file-facts.js';
+import { runOrigin } from '../../domain/run-origin.js';
+import type { RunError } from '../../domain/run-status.js';
+import type { WebhookDeliveryRecord } from '../../records/records.js';
+import type { RequestState } from '../../requests/request-state.js';
+import { exportLocationToBody } from '../export-location-wire.js';
+import type { Links } from '../links.js';
 
 /** Links of a request. */
 export function requestLinks(links: Links, id: string) {
@@ -64,31 +64,6 @@ export function requestToWire(state: RequestState, links: Links) {
 
 function runOriginToWire(origin: ReturnType<typeof runOrigin>) {
   return { run_type: origin.runType, report_subscription_id: origin.reportSubscriptionId };
-}
-
-/** The wire view of a report (see `REPORT_VIEW`). */
-export function reportToWire(report: ReportRecord, links: Links) {
-  const enc = encodeURIComponent(report.id);
-  return {
-    id: report.id,
-    request_id: report.requestId,
-    report_code: report.reportCode,
-    customer_id: report.customerId ?? null,
-    ...fileFactsToWire(report),
-    created_at: report.createdAt,
-    deleted_at: report.deletedAt ?? null,
-    links: {
-      self: `${links.baseUrl}/v1/reports/${enc}`,
-      download: `${links.baseUrl}/v1/reports/${enc}/download`,
-      download_url: `${links.baseUrl}/v1/reports/${enc}/download-url`,
-      request: `${links.baseUrl}/v1/report-generate-requests/${encodeURIComponent(report.requestId)}`,
-    },
-  };
-}
-
-/** A page in wire form. */
-export function pageToWire<T, W>(page: Page<T>, toWire: (item: T) => W) {
-  return { items: page.items.map(toWire), next_cursor: page.nextCursor, total: page.total };
 }
 
 /** The wire view of a webhook delivery (see `WEBHOOK_DELIVERY_VIEW`); unknown facts are null. */

@@ -2,8 +2,8 @@
  * JSON Schemas of `/v1/report-bulk-requests` (snake_case). The report fields are those of
  * `POST /v1/report-generate-requests`; `parameter_values` are the report's keys query's (its `bulk.parameters`).
  */
-import { BULK_STATUSES, MAX_BULK_CONCURRENCY, DEFAULT_BULK_CONCURRENCY } from '../domain/bulk-request.js';
-import { CREATE_REQUEST_BODY } from './schemas.js';
+import { BULK_STATUSES, MAX_BULK_CONCURRENCY, DEFAULT_BULK_CONCURRENCY } from '../../domain/bulk-request.js';
+import { CREATE_REQUEST_BODY } from '../report-requests/body-schema.js';
 
 const { report_code, parameter_values, format, language, timezone, filters, metadata } = CREATE_REQUEST_BODY.properties;
 

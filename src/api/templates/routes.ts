@@ -15,12 +15,12 @@ import type { TemplateStore } from '../../templates/template-store.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { errorResponses, NOT_FOUND_BY_ID, TEMPLATE_404, VALIDATION_400 } from '../error-responses.js';
 import { orDatabaseFault } from '../../data/database-fault.js';
-import { pageToWire } from '../record-wire.js';
+import { pageToWire } from '../page-wire.js';
 import { uuidv7 } from '../../requests/request-id.js';
-import { PREVIEW_BODY, TEMPLATE_BODY, TEMPLATE_ID_PARAMS, TEMPLATE_LIST, TEMPLATE_LIST_QUERY, TEMPLATE_VIEW } from '../template-schemas.js';
-import { loadTemplateDefinition } from '../template-runs.js';
-import { specOf, templateToWire, type TemplateBody } from '../template-wire.js';
-import { toReportRequest, type CreateRequestBody } from '../wire.js';
+import { PREVIEW_BODY, TEMPLATE_BODY, TEMPLATE_ID_PARAMS, TEMPLATE_LIST, TEMPLATE_LIST_QUERY, TEMPLATE_VIEW } from './schemas.js';
+import { loadTemplateDefinition } from '../report-requests/template-runs.js';
+import { specOf, templateToWire, type TemplateBody } from './wire.js';
+import { toReportRequest, type CreateRequestBody } from '../report-requests/wire.js';
 
 const VIEW = 'TEMPLATE.VIEW' as const;
 const MANAGE = 'TEMPLATE.MANAGE' as const;

@@ -2,10 +2,10 @@
  * JSON Schemas of `/v1/report-subscriptions` bodies (snake_case). The report fields are those of
  * `POST /v1/report-generate-requests`; `schedule` says when. Unknown fields are refused.
  */
-import { EXPORT_LOCATION_VIEW } from './export-location-schema.js';
-import { PAGE_CURSOR, pageOf, REPORT_CODE, TEMPLATE_FILTER } from './record-schemas.js';
-import { CREATE_REQUEST_BODY } from './schemas.js';
-import { text } from './text-schema.js';
+import { EXPORT_LOCATION_VIEW } from '../export-location-schema.js';
+import { PAGE_CURSOR, pageOf, REPORT_CODE, TEMPLATE_FILTER } from '../shared-schemas.js';
+import { CREATE_REQUEST_BODY } from '../report-requests/body-schema.js';
+import { text } from '../text-schema.js';
 
 const { report_code, report_configuration_id, template_id, parameter_values, format, language, timezone, customer_id, notify, export_location, filters, metadata } = CREATE_REQUEST_BODY.properties;
 

@@ -3,13 +3,13 @@
  * report definition of this request only (src/templates/template-definition.ts), so the request is
  * checked, negotiated and started like any other, and records the version it will render.
  */
-import type { Catalog } from '../catalog/load-catalog.js';
-import type { ReportDefinition } from '../catalog/report-definition.js';
-import { ReportError } from '../domain/errors.js';
-import { catalogWith, currentTemplate } from '../templates/current-template.js';
-import type { TemplateStore } from '../templates/template-store.js';
-import { templateReportCode } from '../templates/template.js';
-import { databaseFault } from '../data/database-fault.js';
+import type { Catalog } from '../../catalog/load-catalog.js';
+import type { ReportDefinition } from '../../catalog/report-definition.js';
+import { ReportError } from '../../domain/errors.js';
+import { catalogWith, currentTemplate } from '../../templates/current-template.js';
+import type { TemplateStore } from '../../templates/template-store.js';
+import { templateReportCode } from '../../templates/template.js';
+import { databaseFault } from '../../data/database-fault.js';
 import type { CreateRequestBody } from './wire.js';
 
 /** The request's template, resolved: its definition and the catalog with it, and the version used. */

@@ -5,7 +5,7 @@
  * A request is validated against its report definition, its filters and its data checks before
  * anything is stored or started, so bad input is answered at once with 400 and changes nothing.
  * A request may run a saved report configuration (`report_configuration_id`), its own fields in
- * place of the configuration's (src/api/configuration-wire.ts); the run records the id and version.
+ * place of the configuration's (src/api/configurations/wire.ts); the run records the id and version.
  * Records come from the service's store (src/records); a run still going shows its live stage, and a
  * run Temporal knows before its first record write (a subscription's) is read from Temporal.
  */
@@ -16,15 +16,17 @@ import type { RunStatus } from '../../domain/run-status.js';
 import { AddressAllowList } from '../../notifiers/address-guard.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../requests/idempotency.js';
 import { ReportRequestService } from '../../requests/report-request-service.js';
-import { resolveGenerateBody, type GenerateRequestBody } from '../configuration-wire.js';
-import { resolveTemplateRun } from '../template-runs.js';
+import { resolveGenerateBody, type GenerateRequestBody } from '../configurations/wire.js';
+import { resolveTemplateRun } from './template-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { FORMAT_MEDIA_TYPES } from '../negotiation.js';
 import { CONFIGURATION_404, errorResponses, NOT_FOUND_BY_ID, TEMPLATE_404, VALIDATION_400 } from '../error-responses.js';
-import { ID_PARAMS, REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUEST_VIEW } from '../record-schemas.js';
-import { pageToWire, requestToWire } from '../record-wire.js';
-import { negotiatedFields, uncheckedRequest } from '../request-checks.js';
-import { CREATE_REQUEST_BODY } from '../schemas.js';
+import { ID_PARAMS } from '../shared-schemas.js';
+import { REQUEST_LIST_QUERY, REQUEST_PAGE, REQUEST_SEARCH_BODY, REQUEST_VIEW } from './schemas.js';
+import { pageToWire } from '../page-wire.js';
+import { requestToWire } from './view-wire.js';
+import { negotiatedFields, uncheckedRequest } from './request-checks.js';
+import { CREATE_REQUEST_BODY } from './body-schema.js';
 
 interface ListQuery {
   limit: number;

@@ -2,7 +2,7 @@
  * `/v1/report-configurations`: saved report presets a client runs by id (`report_configuration_id` of
  * `POST /v1/report-generate-requests`). create/list/get/patch/delete. A preset names a report code or
  * a tenant template (`template_id`, whose current version each run renders), and is checked as a
- * request is (src/api/request-checks.ts; a template's against its current version, as a run by
+ * request is (src/api/report-requests/request-checks.ts; a template's against its current version, as a run by
  * `template_id` is) when saved and when changed, so a bad one is a 400 naming its field.
  * Reads need `REPORT_CONFIGURATION.VIEW`, changes `REPORT_CONFIGURATION.MANAGE`; another tenant's id is 404.
  */
@@ -12,17 +12,17 @@ import type { ReportConfigurationStore } from '../../configurations/report-confi
 import { ReportError } from '../../domain/errors.js';
 import { AddressAllowList } from '../../notifiers/address-guard.js';
 import type { SubscriptionService } from '../../subscriptions/subscription-service.js';
-import { CONFIGURATION_CHANGE_VIEW, CONFIGURATION_ID_PARAMS, CONFIGURATION_LIST, CONFIGURATION_LIST_QUERY, CONFIGURATION_VIEW, CREATE_CONFIGURATION_BODY, PATCH_CONFIGURATION_BODY } from '../configuration-schemas.js';
-import { checkPresetChoice, configurationToWire, mergePreset, presetToStore, type ConfigurationBody, type PresetBody } from '../configuration-wire.js';
+import { CONFIGURATION_CHANGE_VIEW, CONFIGURATION_ID_PARAMS, CONFIGURATION_LIST, CONFIGURATION_LIST_QUERY, CONFIGURATION_VIEW, CREATE_CONFIGURATION_BODY, PATCH_CONFIGURATION_BODY } from './schemas.js';
+import { checkPresetChoice, configurationToWire, mergePreset, presetToStore, type ConfigurationBody, type PresetBody } from './wire.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { errorResponses, NOT_FOUND_BY_ID, TEMPLATE_404, VALIDATION_400 } from '../error-responses.js';
 import { orDatabaseFault } from '../../data/database-fault.js';
-import { pageToWire } from '../record-wire.js';
-import { checkedRequest } from '../request-checks.js';
+import { pageToWire } from '../page-wire.js';
+import { checkedRequest } from '../report-requests/request-checks.js';
 import { uuidv7 } from '../../requests/request-id.js';
-import { configuredTemplate } from '../subscription-wire.js';
-import { listReportCode, resolveTemplateRun } from '../template-runs.js';
-import type { CreateRequestBody } from '../wire.js';
+import { configuredTemplate } from '../subscriptions/wire.js';
+import { listReportCode, resolveTemplateRun } from '../report-requests/template-runs.js';
+import type { CreateRequestBody } from '../report-requests/wire.js';
 
 const VIEW = 'REPORT_CONFIGURATION.VIEW' as const;
 const MANAGE = 'REPORT_CONFIGURATION.MANAGE' as const;

@@ -10,11 +10,11 @@ import { validateBulkRequest } from '../../catalog/validate-bulk.js';
 import { DEFAULT_BULK_CONCURRENCY, type BulkRequest } from '../../domain/bulk-request.js';
 import { ReportError } from '../../domain/errors.js';
 import type { BulkGateway, BulkView } from '../../temporal/bulk-runs.js';
-import { BULK_ID_PARAMS, BULK_VIEW, CREATE_BULK_BODY } from '../bulk-schemas.js';
+import { BULK_ID_PARAMS, BULK_VIEW, CREATE_BULK_BODY } from './schemas.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
 import { uuidv7 } from '../../requests/request-id.js';
-import { toReportRequest, type CreateRequestBody } from '../wire.js';
+import { toReportRequest, type CreateRequestBody } from '../report-requests/wire.js';
 
 const TAGS = ['Report bulk requests'];
 

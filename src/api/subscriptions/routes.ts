@@ -15,7 +15,7 @@ import type { RunGateway } from '../../temporal/report-runs.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { CONFIGURATION_404, errorResponses, NOT_FOUND_BY_ID, TEMPLATE_404, VALIDATION_400 } from '../error-responses.js';
 import { databaseFault } from '../../data/database-fault.js';
-import { pageToWire } from '../record-wire.js';
+import { pageToWire } from '../page-wire.js';
 import {
   BACKFILL_BODY,
   BACKFILL_RESPONSE,
@@ -28,12 +28,12 @@ import {
   SUBSCRIPTION_LIST_QUERY,
   SUBSCRIPTION_VIEW,
   TRIGGER_RESPONSE,
-} from '../subscription-schemas.js';
+} from './schemas.js';
 import { checkWebhookAddress } from '../../notifiers/webhook-address-check.js';
-import { findConfiguration, mergePreset } from '../configuration-wire.js';
-import { configuredTemplate, periodToWire, reportTemplate, subscriptionToWire, subscriptionViewToWire, templateToBody, toSchedule, type SubscriptionBody } from '../subscription-wire.js';
-import { listReportCode, resolveTemplateRun } from '../template-runs.js';
-import type { CreateRequestBody } from '../wire.js';
+import { findConfiguration, mergePreset } from '../configurations/wire.js';
+import { configuredTemplate, periodToWire, reportTemplate, subscriptionToWire, subscriptionViewToWire, templateToBody, toSchedule, type SubscriptionBody } from './wire.js';
+import { listReportCode, resolveTemplateRun } from '../report-requests/template-runs.js';
+import type { CreateRequestBody } from '../report-requests/wire.js';
 
 function notFound(id: string): ReportError {
   return new ReportError('NOT_FOUND', `No report subscription ${id}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);

@@ -6,9 +6,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ReportError } from '../../domain/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { errorResponses } from '../error-responses.js';
-import { REPORT_CODE } from '../record-schemas.js';
-import { DEFINITION_LIST_RESPONSE, DEFINITION_RESPONSE } from '../schemas.js';
-import { definitionToWire } from '../wire.js';
+import { REPORT_CODE } from '../shared-schemas.js';
+import { DEFINITION_LIST_RESPONSE, DEFINITION_RESPONSE } from './schemas.js';
+import { definitionToWire } from './wire.js';
 
 const TAGS = ['Report definitions'];
 const CODE_PARAMS = { type: 'object', required: ['code'], properties: { code: REPORT_CODE } } as const;

@@ -1,5 +1,5 @@
 /** Tenant templates on the wire: the spec as sent (snake_case, as stored) plus identity, version and links. */
-import type { Template, TemplateSpec } from '../templates/template.js';
+import type { Template, TemplateSpec } from '../../templates/template.js';
 
 /** `POST`/`PUT /v1/templates` body after schema validation. */
 export type TemplateBody = TemplateSpec;

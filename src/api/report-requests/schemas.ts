@@ -1,78 +1,23 @@
 /**
- * JSON Schemas of the record endpoints (requests listing/search/cancel, reports): what fastify
- * validates and serialises, and what /openapi.json publishes. Response schemas list every field a
- * response may carry, so nothing else can leak into one.
+ * JSON Schemas of the request endpoints (the view of a request with its state, listing, search): what
+ * fastify validates and serialises, and what /openapi.json publishes. Response schemas list every
+ * field a response may carry, so nothing else can leak into one.
  */
-import { FORMAT_MEDIA_TYPES } from './negotiation.js';
-import { RUN_TYPES } from '../domain/report-request.js';
-import { RUN_STATUSES, STAGES } from '../domain/run-status.js';
-import { DELIVERY_STATUSES } from '../domain/webhook-delivery.js';
-import { EXPORT_LOCATION_VIEW } from './export-location-schema.js';
-import { RUN_ID_PATTERN } from '../requests/request-id.js';
-import { text } from './text-schema.js';
-
-/** The one error body of every 4xx/5xx answer. */
-export const ERROR_RESPONSE = {
-  type: 'object',
-  required: ['error'],
-  additionalProperties: false,
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message', 'errors'],
-      additionalProperties: false,
-      properties: {
-        code: { type: 'string', description: 'Stable error code (README "Error codes").' },
-        message: { type: 'string' },
-        errors: {
-          type: 'array',
-          items: {
-            type: 'object',
-            required: ['field', 'code', 'message'],
-            additionalProperties: false,
-            properties: { field: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } },
-          },
-        },
-      },
-    },
-  },
-} as const;
-
-/**
- * Request and report ids in paths: UUIDs, and the ids subscriptions give their runs
- * (`RUN_ID_PATTERN`). Any other text is simply not found (404), like another tenant's id.
- */
-export const ID_PARAMS = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', pattern: RUN_ID_PATTERN.source } },
-} as const;
+import { RUN_TYPES } from '../../domain/report-request.js';
+import { RUN_STATUSES, STAGES } from '../../domain/run-status.js';
+import { DELIVERY_STATUSES } from '../../domain/webhook-delivery.js';
+import { EXPORT_LOCATION_VIEW } from '../export-location-schema.js';
+import { ERROR_RESPONSE, ISO_INSTANT, METADATA, PAGE_CURSOR, PAGE_LIMIT, pageOf, REPORT_CODE, REPORT_CODE_ITEM } from '../shared-schemas.js';
+import { text } from '../text-schema.js';
 
 const statusList = `(${RUN_STATUSES.join('|')})`;
 const runTypeList = `(${RUN_TYPES.join('|')})`;
 /** A subscription id as the API gives them (its runs' `report_subscription_id`). */
 const SUBSCRIPTION_ID = { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } as const;
-const codeItem = '[A-Z][A-Z0-9_]{1,63}';
-
-/** A report code as the catalog defines them (src/catalog/report-definition.ts). */
-export const REPORT_CODE = { type: 'string', pattern: `^${codeItem}$` } as const;
-
-/** A list's filter on a tenant template (its runs' report code is `TEMPLATE_<id>`); not with `report_code`. */
-export const TEMPLATE_FILTER = { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$', description: 'Only those that run this tenant template; not with `report_code`.' } as const;
-
-/** Free client key/values: up to 20 keys of `[A-Za-z0-9_.-]{1,64}`, string values up to 512 characters. */
-export const METADATA = {
-  type: 'object',
-  maxProperties: 20,
-  propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-  additionalProperties: text(512, 0),
-} as const;
-
-const isoInstant = { type: 'string', format: 'date-time', maxLength: 64 } as const;
-/** A page cursor as a query or body field: the `next_cursor` of the previous page. */
-export const PAGE_CURSOR = { type: 'string', minLength: 1, maxLength: 400, pattern: '^[A-Za-z0-9_-]+$', description: 'The next_cursor of the previous page.' } as const;
+const codeItem = REPORT_CODE_ITEM;
+const isoInstant = ISO_INSTANT;
 const cursor = PAGE_CURSOR;
-const limit = { type: 'integer', minimum: 1, maximum: 100, default: 20 } as const;
+const limit = PAGE_LIMIT;
 
 /** Query string of `GET /v1/report-generate-requests`. Lists are comma-separated. `created_to` is exclusive. */
 export const REQUEST_LIST_QUERY = {
@@ -109,65 +54,11 @@ export const REQUEST_SEARCH_BODY = {
   },
 } as const;
 
-/** Query string of `GET /v1/reports`. */
-export const REPORT_LIST_QUERY = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    limit,
-    cursor,
-    report_code: REQUEST_LIST_QUERY.properties.report_code,
-    customer_id: REQUEST_LIST_QUERY.properties.customer_id,
-    created_from: isoInstant,
-    created_to: isoInstant,
-    include_deleted: { type: 'boolean', default: false },
-  },
-} as const;
-
-/** Body of `POST /v1/reports/search`. */
-export const REPORT_SEARCH_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    limit,
-    cursor,
-    report_code: REQUEST_SEARCH_BODY.properties.report_code,
-    customer_id: REQUEST_SEARCH_BODY.properties.customer_id,
-    created_from: isoInstant,
-    created_to: isoInstant,
-    include_deleted: { type: 'boolean', default: false },
-  },
-} as const;
-
 const fieldError = ERROR_RESPONSE.properties.error.properties.errors.items;
 const runError = {
   type: 'object',
   required: ['code', 'message', 'errors'],
   properties: { code: { type: 'string' }, message: { type: 'string' }, errors: { type: 'array', items: fieldError } },
-} as const;
-
-/** A report file as the API shows it. */
-export const REPORT_VIEW = {
-  type: 'object',
-  required: ['id', 'request_id', 'report_code', 'file_name', 'content_type', 'size_bytes', 'sha256', 'rows', 'created_at'],
-  properties: {
-    id: { type: 'string' },
-    request_id: { type: 'string' },
-    report_code: { type: 'string' },
-    customer_id: { type: ['string', 'null'] },
-    file_name: { type: 'string' },
-    content_type: { type: 'string' },
-    size_bytes: { type: 'integer', description: 'bytes' },
-    sha256: { type: 'string' },
-    rows: { type: 'integer' },
-    pages: { type: 'integer' },
-    created_at: { type: 'string', format: 'date-time' },
-    deleted_at: { type: ['string', 'null'], format: 'date-time' },
-    links: {
-      type: 'object',
-      properties: { self: { type: 'string' }, download: { type: 'string' }, download_url: { type: 'string' }, request: { type: 'string' } },
-    },
-  },
 } as const;
 
 /** The report of a request, inside the request's view. */
@@ -246,46 +137,4 @@ export const REQUEST_VIEW = {
   },
 } as const;
 
-/** A page of a listing: newest first; `total` counts every match; `next_cursor` is null on the last page. */
-/** A keyset page of `item`s: `next_cursor` (null on the last page) and `total`, the count of every match. */
-export function pageOf<T extends object>(item: T) {
-  return {
-    type: 'object',
-    required: ['items', 'next_cursor', 'total'],
-    properties: { items: { type: 'array', items: item }, next_cursor: { type: ['string', 'null'] }, total: { type: 'integer' } },
-  } as const;
-}
-
 export const REQUEST_PAGE = pageOf(REQUEST_VIEW);
-export const REPORT_PAGE = pageOf(REPORT_VIEW);
-
-/** `GET /v1/reports/{id}/download-url`. */
-export const DOWNLOAD_URL_RESPONSE = {
-  type: 'object',
-  required: ['url', 'expires_at'],
-  properties: { url: { type: 'string' }, expires_at: { type: 'string', format: 'date-time' } },
-} as const;
-
-/** Query string of the signed file route. */
-export const SIGNED_FILE_QUERY = {
-  type: 'object',
-  properties: { expires: text(20, 0), signature: text(128, 0) },
-} as const;
-
-/**
- * Media types of report files, one per output format: the renderers' content types without their
- * `charset` (src/render/*-renderer.ts; test/unit/api-openapi-document.test.ts checks they agree).
- */
-export const REPORT_MEDIA_TYPES: readonly string[] = Object.values(FORMAT_MEDIA_TYPES);
-
-const binary = { schema: { type: 'string', format: 'binary' } } as const;
-
-/** A file answer (PDF, HTML, CSV, XML, XLSX or TXT bytes, as the report's format), for the OpenAPI document. */
-export const FILE_RESPONSE = {
-  description: 'The report file, with the report\'s own `Content-Type` (text types with `charset=utf-8`).',
-  headers: {
-    'Content-Disposition': { type: 'string', description: '`attachment; filename="<file_name>"`.' },
-    'X-Checksum-Sha256': { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the file, hex.' },
-  },
-  content: Object.fromEntries(REPORT_MEDIA_TYPES.map((type) => [type, binary])),
-} as const;

@@ -4,10 +4,10 @@
  * request's time zone; they become the period parameters (`data_to` minus one day is the last day),
  * so validation, the record and the run see an ordinary request.
  */
-import type { ReportDefinition } from '../catalog/report-definition.js';
-import { ReportError } from '../domain/errors.js';
-import { datesOfInstants, isValidTimeZone } from '../domain/period.js';
-import type { ReportRequest } from '../domain/report-request.js';
+import type { ReportDefinition } from '../../catalog/report-definition.js';
+import { ReportError } from '../../domain/errors.js';
+import { datesOfInstants, isValidTimeZone } from '../../domain/period.js';
+import type { ReportRequest } from '../../domain/report-request.js';
 import type { CreateRequestBody } from './wire.js';
 
 /**

@@ -12,17 +12,10 @@ import type { ReportRecord, RequestRecord } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../../data/database-fault.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
-import {
-  DOWNLOAD_URL_RESPONSE,
-  FILE_RESPONSE,
-  ID_PARAMS,
-  REPORT_LIST_QUERY,
-  REPORT_PAGE,
-  REPORT_SEARCH_BODY,
-  REPORT_VIEW,
-  SIGNED_FILE_QUERY,
-} from '../record-schemas.js';
-import { pageToWire, reportToWire } from '../record-wire.js';
+import { ID_PARAMS } from '../shared-schemas.js';
+import { pageToWire } from '../page-wire.js';
+import { DOWNLOAD_URL_RESPONSE, FILE_RESPONSE, REPORT_LIST_QUERY, REPORT_PAGE, REPORT_SEARCH_BODY, REPORT_VIEW, SIGNED_FILE_QUERY } from './schemas.js';
+import { reportToWire } from './wire.js';
 import { currentState, type RequestFile } from '../../requests/request-state.js';
 import { RUN_ID_PATTERN } from '../../requests/request-id.js';
 import { runNotFound } from '../../requests/request-errors.js';
