@@ -8,7 +8,6 @@
  */
 import type { ExportedReport, RenderedFile, StagedRows } from '../src/domain/artifacts.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
-import { inSpan } from '../src/observability/span.js';
 import type { ActivityDeps } from './deps.js';
 
 /** What the inline run's stages hand on: the exported report, and the staging bucket exports read. */
@@ -41,10 +40,9 @@ export interface ProduceReportInput {
 export function produceReportActivity(deps: Pick<ActivityDeps, 'staging'>, stages: ProduceStages) {
   return async function produceReport(input: ProduceReportInput): Promise<ProducedReport> {
     try {
-      // A span per stage, so a trace still shows query, render and export apart inside the one activity.
-      const staged = await inSpan('queryData', {}, () => stages.queryData(input.validated));
-      const rendered = await inSpan('renderReport', {}, () => stages.renderReport(input.validated, staged));
-      const local = await inSpan('exportReport', {}, () => stages.exportReport(input.request, rendered));
+      const staged = await stages.queryData(input.validated);
+      const rendered = await stages.renderReport(input.validated, staged);
+      const local = await stages.exportReport(input.request, rendered);
       return { staged, rendered, local };
     } finally {
       // A removal that fails leaves files in staging (swept at the worker's next start), not a failed run.
