@@ -481,7 +481,7 @@ for (const variant of VARIANTS) {
         const client = new Client({ connection });
         for (const id of inFlight) {
           const ran = await activityAttempts(client, id);
-          const story = ran.map((r) => `${r.activity}#${r.attempt} ${r.outcome} ${r.identity ? `on ${who(r.identity)}` : 'unstarted'}${r.lastFailure ? ` (after: ${r.lastFailure})` : ''}`).join('; ');
+          const story = ran.map((r) => `${r.activity}#${r.attempt} ${r.outcome} on ${who(r.identity)}${r.lastFailure ? ` (after: ${r.lastFailure})` : ''}`).join('; ');
           process.stdout.write(`    ${id} (${stageOf(id)} at the kill): ${story}\n`);
           const victimId = `${victim.pid}@`;
           assert.ok(ran.some((r) => r.identity.startsWith(victimId) || (r.attempt > 1 && /timeout|timed out/i.test(r.lastFailure))), `${id}: the killed worker's part shows in the history: ${story}`);
