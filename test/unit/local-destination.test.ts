@@ -60,10 +60,15 @@ void test('of two puts of one target racing, one file stays and both report its 
     await writeFile(src, 'attempt A');
     await writeFile(other, 'attempt B, longer');
     // An attempt may sweep the other's temporary file as a dead attempt's (ENOENT): the activity retries it.
-    const attempt = (from: string) => dest.put(from, target).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      return dest.put(from, target);
-    });
+    const attempt = async (from: string) => {
+      for (let retry = 0; ; retry++) {
+        try {
+          return await dest.put(from, target);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || retry >= 5) throw err;
+        }
+      }
+    };
     const [a, b] = await Promise.all([attempt(src), attempt(other)]);
     const bytes = await readFile(dest.pathOf(a.uri));
     const digest = { sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
