@@ -83,3 +83,11 @@ export interface BucketDestination {
 export function objectMissing(uri: string): Error {
   return Object.assign(new Error(`no object ${uri}`), { code: 'ENOENT' });
 }
+
+/**
+ * The size (bytes) and hex sha256 to keep of an object found at a key (`keepExisting`), when it has our
+ * `sha256` metadata; undefined for no object, or one written by others (that one is replaced).
+ */
+export function keptObject(head: { size: number; sha256: string | undefined } | undefined): { sizeBytes: number; sha256: string } | undefined {
+  return head?.sha256 ? { sizeBytes: head.size, sha256: head.sha256 } : undefined;
+}

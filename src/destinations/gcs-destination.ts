@@ -9,7 +9,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type File } from '@google-cloud/storage';
 import type { GcsIntegration } from '../config/integrations.js';
-import { objectMissing, type BucketDelivery, type BucketDestination, type BucketObject, type DeliverOptions, type ObjectLocation } from './bucket-destination.js';
+import { keptObject, objectMissing, type BucketDelivery, type BucketDestination, type BucketObject, type DeliverOptions, type ObjectLocation } from './bucket-destination.js';
 
 export class GcsDestination implements BucketDestination {
   private readonly storage: Storage;
@@ -32,7 +32,8 @@ export class GcsDestination implements BucketDestination {
     const file = this.storage.bucket(object.bucket).file(object.key);
     const uri = `gs://${object.bucket}/${object.key}`;
     const existing = await currentGeneration(file);
-    if (options.keepExisting && existing?.sha256) return { uri, reused: true, kept: { sizeBytes: existing.size, sha256: existing.sha256 } };
+    const keep = options.keepExisting ? keptObject(existing) : undefined;
+    if (keep) return { uri, reused: true, kept: keep };
     if (existing && existing.sha256 === object.sha256 && existing.size === object.sizeBytes) return { uri, reused: true };
 
     let sent = 0;
@@ -56,8 +57,8 @@ export class GcsDestination implements BucketDestination {
       await pipeline(createReadStream(sourcePath), counter, write, ...(options.signal ? [{ signal: options.signal }] : []));
     } catch (err) {
       // Another attempt created the object after our check (the generation precondition failed): keep it.
-      const winner = options.keepExisting && (err as { code?: unknown }).code === 412 ? await currentGeneration(file) : undefined;
-      if (winner?.sha256) return { uri, reused: true, kept: { sizeBytes: winner.size, sha256: winner.sha256 } };
+      const winner = options.keepExisting && (err as { code?: unknown }).code === 412 ? keptObject(await currentGeneration(file)) : undefined;
+      if (winner) return { uri, reused: true, kept: winner };
       throw err;
     }
 

@@ -10,7 +10,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCom
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Integration } from '../config/integrations.js';
-import { objectMissing, type BucketDelivery, type BucketDestination, type BucketObject, type DeliverOptions, type ObjectLocation } from './bucket-destination.js';
+import { keptObject, objectMissing, type BucketDelivery, type BucketDestination, type BucketObject, type DeliverOptions, type ObjectLocation } from './bucket-destination.js';
 
 export interface S3DestinationOptions {
   /** Lifetime of the presigned download URL in seconds (at most 604800 on AWS). */
@@ -42,7 +42,7 @@ export class S3Destination implements BucketDestination {
   async deliver(sourcePath: string, object: BucketObject, options: DeliverOptions = {}): Promise<BucketDelivery> {
     const uri = `s3://${object.bucket}/${object.key}`;
     const existing = await this.head(object);
-    const keep = options.keepExisting ? keptOf(existing) : undefined;
+    const keep = options.keepExisting ? keptObject(existing) : undefined;
     if (keep) return { uri, downloadUrl: await this.signedUrl(object), reused: true, kept: keep };
     const reused = existing !== undefined && existing.sha256 === object.sha256 && existing.size === object.sizeBytes;
     if (!reused) {
@@ -68,7 +68,7 @@ export class S3Destination implements BucketDestination {
         await upload.done();
       } catch (err) {
         // Another attempt created the object between our check and our upload: keep the winner's.
-        const winner = options.keepExisting && preconditionFailed(err) ? keptOf(await this.head(object)) : undefined;
+        const winner = options.keepExisting && preconditionFailed(err) ? keptObject(await this.head(object)) : undefined;
         if (winner) return { uri, downloadUrl: await this.signedUrl(object), reused: true, kept: winner };
         throw err;
       } finally {
@@ -146,11 +146,6 @@ export class S3Destination implements BucketDestination {
 /** The HTTP status of an SDK error, when it came from the server. */
 function statusOf(err: unknown): number | undefined {
   return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-}
-
-/** An object's size and sha256 to keep, when it has our `sha256` metadata (objects of others are replaced). */
-function keptOf(head: { size: number; sha256: string | undefined } | undefined): { sizeBytes: number; sha256: string } | undefined {
-  return head?.sha256 ? { sizeBytes: head.size, sha256: head.sha256 } : undefined;
 }
 
 /** True for S3's 412 answer to a conditional write. */
