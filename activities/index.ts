@@ -14,6 +14,7 @@ import { exportToBigQueryActivity } from './export-to-bigquery.js';
 import { exportToBucketActivity } from './export-to-bucket.js';
 import { emailActivity } from './notify-email.js';
 import { notifyActivity } from './notify.js';
+import { produceReportActivity } from './produce-report.js';
 import { queryDataActivity } from './query-data.js';
 import { renderActivity } from './render.js';
 import { recordRunOutcomeActivity } from './subscription-outcome.js';
@@ -28,6 +29,7 @@ import { withdrawActivity } from './withdraw.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { NotifyInput } from './notify.js';
+export type { ProduceReportInput, ProducedReport } from './produce-report.js';
 export type { ExportToBucketInput } from './export-to-bucket.js';
 export type { ExportToBigQueryInput } from './export-to-bigquery.js';
 export type { EmailInput } from './notify-email.js';
@@ -38,12 +40,18 @@ export type { TemplateVersion, TemplateVersionInput } from './template-version.j
 
 /** Activity name → implementation, for `Worker.create({ activities })`. */
 export function createActivities(deps: ActivityDeps) {
-  const report = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, observe?: Parameters<typeof observed<A, R>>[2]) => observed(deps, failingAsReportErrors(fn), observe);
+  const report = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, observe?: Parameters<typeof observed<A, R>>[2], stage?: string) =>
+    observed(deps, failingAsReportErrors(fn), observe, stage);
+  const stages = {
+    queryData: report(queryDataActivity(deps), undefined, 'queryData'),
+    renderReport: report(renderActivity(deps), renderObserver, 'renderReport'),
+    exportReport: report(exportActivity(deps), localExportObserver, 'exportReport'),
+  };
   return {
     validateRequest: report(validateActivity(deps)),
-    queryData: report(queryDataActivity(deps)),
-    renderReport: report(renderActivity(deps), renderObserver),
-    exportReport: report(exportActivity(deps), localExportObserver),
+    ...stages,
+    // Not observed itself: its three stages are, each under its own name.
+    produceReport: failingAsReportErrors(produceReportActivity(deps, stages)),
     exportToBucket: report(exportToBucketActivity(deps), bucketExportObserver),
     exportToBigQuery: report(exportToBigQueryActivity(deps), bigQueryExportObserver),
     notify: report(notifyActivity(deps), webhookObserver),

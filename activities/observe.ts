@@ -23,9 +23,10 @@ export type Observer<A extends unknown[], R> = (metrics: WorkerMetrics, args: A,
 
 /**
  * Wraps `fn` (an activity) with the run's log context, its stage timing and `observe`. Arguments,
- * result and errors pass through untouched.
+ * result and errors pass through untouched. `stage`: the name its timing is recorded under, for a stage
+ * run inside another activity (`produceReport`); by default the running activity's type.
  */
-export function observed<A extends unknown[], R>(deps: Pick<ActivityDeps, 'metrics'>, fn: (...args: A) => Promise<R>, observe?: Observer<A, R>): (...args: A) => Promise<R> {
+export function observed<A extends unknown[], R>(deps: Pick<ActivityDeps, 'metrics'>, fn: (...args: A) => Promise<R>, observe?: Observer<A, R>, stage?: string): (...args: A) => Promise<R> {
   return async (...args: A) => {
     const info = activityInfo();
     const request = requestOf(args[0]);
@@ -38,7 +39,7 @@ export function observed<A extends unknown[], R>(deps: Pick<ActivityDeps, 'metri
     const end = (ended: Ended<R>) => {
       const { metrics } = deps;
       if (!metrics) return;
-      metrics.stage(info?.activityType ?? fn.name, request?.format, ended.outcome, (performance.now() - startedMs) / 1000);
+      metrics.stage(stage ?? info?.activityType ?? fn.name, request?.format, ended.outcome, (performance.now() - startedMs) / 1000);
       observe?.(metrics, args, ended);
     };
     return runWithLogContext(context, async () => {

@@ -26,7 +26,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { ExportToBucketInput, NotifyInput, ReportActivities } from '../activities/index.js';
+import type { ExportToBucketInput, NotifyInput, ProducedReport, ReportActivities } from '../activities/index.js';
 import type { RenderedFile, StagedRows, StagingWorker } from '../src/domain/artifacts.js';
 import type { ExportedReport } from '../src/domain/artifacts.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
@@ -103,6 +103,8 @@ const CLEANUP: ActivityOptions = { startToCloseTimeout: '1 minute', retry: TRANS
 const { cleanupStaging } = proxyActivities<ReportActivities>(CLEANUP);
 /** Patch id of running a run's data stages on the worker that staged its rows (see `dataStages`). */
 const PINNED_STAGES_PATCH = 'worker-pinned-data-stages';
+/** Patch id of an inline run's data stages as one local activity (see `inlineDataStages`). */
+const INLINE_ONE_ACTIVITY_PATCH = 'inline-data-stages-one-activity';
 /**
  * How many times the data stages may start (from the query) in one run: the first start and two more
  * after their worker was lost. One lost worker (a crash, a scale-in, a node drained without grace) costs
@@ -122,7 +124,7 @@ const RECORD_RUN_STATE_PATCH = 'record-run-state';
 const { recordRunState } = proxyLocalActivities<ReportActivities>({ startToCloseTimeout: '10 seconds', retry: TRANSIENT });
 
 /** What a run does that runs started by earlier releases did not, each behind a patch (Temporal's versioning). */
-type Feature = 'recordRunState' | 'cancelBetweenStages' | 'withdraw' | 'webhookDelivery' | 'pinnedStages';
+type Feature = 'recordRunState' | 'cancelBetweenStages' | 'withdraw' | 'webhookDelivery' | 'pinnedStages' | 'inlineOneActivity';
 
 /** Each feature's patch id, in the order new runs decide them. */
 const FEATURE_PATCHES: Record<Feature, string> = {
@@ -136,6 +138,8 @@ const FEATURE_PATCHES: Record<Feature, string> = {
   webhookDelivery: WEBHOOK_DELIVERY_PATCH,
   /** Render, exports and staging cleanup run on the worker that staged the rows; a lost worker restarts them. */
   pinnedStages: PINNED_STAGES_PATCH,
+  /** An inline run's query, render and store export are one local activity; its bucket exports are pinned. */
+  inlineOneActivity: INLINE_ONE_ACTIVITY_PATCH,
 };
 
 /**
@@ -213,8 +217,13 @@ interface DataStageProgress {
   rendered?: RenderedFile;
   /** Every worker that staged rows of this run (one, unless the stages started over), without repeats. */
   workers: StagingWorker[];
-  /** True once an earlier start of the data stages had begun exporting (its delivery may remain). */
-  exportedBeforeRestart?: boolean;
+  /**
+   * True once the data stages may have delivered something though the run's stage no longer says EXPORT
+   * (an earlier start of them had begun exporting; an inline run's one activity failed).
+   */
+  exportBegun?: boolean;
+  /** True when the data stages removed their staging themselves (an inline run without bucket exports). */
+  stagingRemoved?: boolean;
 }
 
 /**
@@ -223,11 +232,12 @@ interface DataStageProgress {
  * the rows (`staged.worker`), with a schedule-to-start timeout: when that worker is gone (killed, scaled
  * in), its stage's heartbeat times out, the retry waits on the dead queue until that timeout, and the data
  * stages start over from the query on the shared queue, where a live worker takes them (at most
- * `DATA_STAGE_STARTS` starts). Inline runs run every stage as local activities of one workflow task on one
- * worker, so they need no pinning.
+ * `DATA_STAGE_STARTS` starts). Inline runs: see `inlineDataStages` (runs of earlier releases ran their
+ * stages as three local activities, unpinned).
  */
 async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportRequest, validated: ValidatedRequest, progress: DataStageProgress) {
   const inline = validated.runMode === 'inline';
+  if (inline && has(f, 'inlineOneActivity')) return inlineDataStages(f, run, request, validated, progress);
   for (let start = 1; ; start++) {
     const { queryData, renderReport, exportReport } = inline ? INLINE : STAGED;
     enter(f, run, 'QUERY_DATA');
@@ -244,8 +254,45 @@ async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportR
       return { local, deliveries };
     } catch (err) {
       if (!worker || !workerLost(err) || start >= DATA_STAGE_STARTS) throw err;
-      if (run.state.stage === 'EXPORT') progress.exportedBeforeRestart = true;
+      if (run.state.stage === 'EXPORT') progress.exportBegun = true;
       log.warn('the worker holding the staged rows is gone; starting the data stages over', { workerQueue: worker.taskQueue, stage: run.state.stage, start });
+    }
+  }
+}
+
+/**
+ * An inline run's data stages: query → render → store export as ONE local activity (`produceReport`),
+ * so whichever worker runs it holds every file it reads, and a retry (after a workflow task timed out
+ * on an overloaded worker, say) starts over from the query wherever it runs. The run shows RENDER
+ * meanwhile (the bulk of its time). Bucket and BigQuery exports read the staging, so they run on the
+ * worker that produced it (pinned, as a staged run's stages are); when that worker is lost first, the
+ * stages start over (at most `DATA_STAGE_STARTS` starts). A run without them leaves no staging behind.
+ */
+async function inlineDataStages(f: RunFeatures, run: RunStateTracker, request: ReportRequest, validated: ValidatedRequest, progress: DataStageProgress) {
+  const keepStaging = (request.exportLocations ?? []).length > 0;
+  progress.stagingRemoved = !keepStaging;
+  for (let start = 1; ; start++) {
+    enter(f, run, 'RENDER');
+    let produced: ProducedReport;
+    try {
+      produced = await INLINE.produceReport({ request, validated, keepStaging });
+    } catch (err) {
+      // Its export may have delivered before the failure: let the withdrawal look.
+      progress.exportBegun = true;
+      throw err;
+    }
+    const { staged, rendered, local } = produced;
+    progress.rendered = rendered;
+    enter(f, run, 'EXPORT');
+    if (!keepStaging) return { local, deliveries: [] };
+    const worker = staged.worker;
+    if (worker && !progress.workers.some((w) => w.taskQueue === worker.taskQueue)) progress.workers.push(worker);
+    const on = worker ? pinnedTo(worker, LONG_STAGE, BUCKET_EXPORT) : { exportToBucket, exportToBigQuery };
+    try {
+      return { local, deliveries: await exportToBuckets(on, request, rendered, staged, periodOf(validated)) };
+    } catch (err) {
+      if (!worker || !workerLost(err) || start >= DATA_STAGE_STARTS) throw err;
+      log.warn('the worker holding the staged file is gone; starting the data stages over', { workerQueue: worker.taskQueue, start });
     }
   }
 }
@@ -256,6 +303,7 @@ async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportR
  * not correctness, and a lost worker's files are gone with its disk or swept at its next start.
  */
 async function cleanUp(request: ReportRequest, validated: ValidatedRequest | undefined, progress: DataStageProgress): Promise<void> {
+  if (progress.stagingRemoved) return;
   const cleanups = progress.workers.length
     ? progress.workers.map((w) => pinnedTo(w, CLEANUP, CLEANUP).cleanupStaging)
     : [validated?.runMode === 'inline' ? INLINE.cleanupStaging : cleanupStaging];
@@ -291,7 +339,7 @@ function periodOf(validated: ValidatedRequest | undefined): ExportToBucketInput[
  * stands and the leftovers are logged.
  */
 async function withdraw(f: RunFeatures, run: RunStateTracker, request: ReportRequest, progress: DataStageProgress, validated: ValidatedRequest | undefined): Promise<void> {
-  if ((run.state.stage !== 'EXPORT' && !progress.exportedBeforeRestart) || !has(f, 'withdraw')) return;
+  if ((run.state.stage !== 'EXPORT' && !progress.exportBegun) || !has(f, 'withdraw')) return;
   const { rendered } = progress;
   const period = periodOf(validated);
   await CancellationScope.nonCancellable(async () => {
