@@ -9,6 +9,7 @@
 import { bulkKeysActivity } from './bulk-keys.js';
 import { cleanupActivity } from './cleanup.js';
 import type { ActivityDeps } from './deps.js';
+import type { LocalStaging } from '../src/staging/local-staging.js';
 import { exportActivity } from './export.js';
 import { exportToBigQueryActivity } from './export-to-bigquery.js';
 import { exportToBucketActivity } from './export-to-bucket.js';
@@ -42,16 +43,20 @@ export type { TemplateVersion, TemplateVersionInput } from './template-version.j
 export function createActivities(deps: ActivityDeps) {
   const report = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, observe?: Parameters<typeof observed<A, R>>[2], stage?: string) =>
     observed(deps, failingAsReportErrors(fn), observe, stage);
-  const stages = {
-    queryData: report(queryDataActivity(deps), undefined, 'queryData'),
-    renderReport: report(renderActivity(deps), renderObserver, 'renderReport'),
-    exportReport: report(exportActivity(deps), localExportObserver, 'exportReport'),
+  // The data stages staging in `staging`: the worker's own as activities, an attempt's inside produceReport.
+  const stagesOn = (staging: LocalStaging) => {
+    const on = { ...deps, staging };
+    return {
+      queryData: report(queryDataActivity(on), undefined, 'queryData'),
+      renderReport: report(renderActivity(on), renderObserver, 'renderReport'),
+      exportReport: report(exportActivity(on), localExportObserver, 'exportReport'),
+    };
   };
   return {
     validateRequest: report(validateActivity(deps)),
-    ...stages,
+    ...stagesOn(deps.staging),
     // Not observed itself: its three stages are, each under its own name.
-    produceReport: failingAsReportErrors(produceReportActivity(deps, stages)),
+    produceReport: failingAsReportErrors(produceReportActivity(deps, stagesOn)),
     exportToBucket: report(exportToBucketActivity(deps), bucketExportObserver),
     exportToBigQuery: report(exportToBigQueryActivity(deps), bigQueryExportObserver),
     notify: report(notifyActivity(deps), webhookObserver),

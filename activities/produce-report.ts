@@ -9,6 +9,7 @@
 import type { ExportedReport, RenderedFile, StagedRows } from '../src/domain/artifacts.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
 import { inSpan } from '../src/observability/span.js';
+import type { LocalStaging } from '../src/staging/local-staging.js';
 import type { ActivityDeps } from './deps.js';
 
 /** What the inline run's stages hand on: the exported report, and the staging bucket exports read. */
@@ -33,13 +34,20 @@ export interface ProduceReportInput {
 }
 
 /**
+ * `stagesOn(staging)`: the stages, staging their files in `staging`. Each attempt runs them on a staging
+ * area of its own (`LocalStaging.forAttempt`): two attempts of one run may run at once (after a workflow
+ * task timed out, the next task may start the activity again, on this worker too), and with one shared
+ * folder the second attempt's query truncated the rows file the first was rendering from — an invoice
+ * rendered "No data" and the run SUCCEEDED (scale-out test, three workers).
  * @returns the staged rows, the rendered file and the exported report (as the three stages return them).
- *   Without `keepStaging` the run's staging is removed before returning, whether the stages succeeded or
- *   not (nothing reads it again), so the run needs no cleanup activity.
+ *   Without `keepStaging` the attempt's staging is removed before returning, whether the stages succeeded
+ *   or not (nothing reads it again), so the run needs no cleanup activity.
  * @throws whatever a stage throws (ReportError codes as ApplicationFailures, transient faults retried).
  */
-export function produceReportActivity(deps: Pick<ActivityDeps, 'staging'>, stages: ProduceStages) {
+export function produceReportActivity(deps: Pick<ActivityDeps, 'staging'>, stagesOn: (staging: LocalStaging) => ProduceStages) {
   return async function produceReport(input: ProduceReportInput): Promise<ProducedReport> {
+    const attempt = deps.staging.forAttempt(input.request.id);
+    const stages = stagesOn(attempt.staging);
     try {
       // A span per stage, so a trace still shows query, render and export apart inside the one activity.
       const staged = await inSpan('queryData', {}, () => stages.queryData(input.validated));
@@ -47,8 +55,8 @@ export function produceReportActivity(deps: Pick<ActivityDeps, 'staging'>, stage
       const local = await inSpan('exportReport', {}, () => stages.exportReport(input.request, rendered));
       return { staged, rendered, local };
     } finally {
-      // A removal that fails leaves files in staging (swept at the worker's next start), not a failed run.
-      if (!input.keepStaging) await deps.staging.removeRun(input.request.id).catch(() => undefined);
+      // A removal that fails leaves files in staging (they cost disk, not correctness), not a failed run.
+      if (!input.keepStaging) await attempt.remove().catch(() => undefined);
     }
   };
 }

@@ -300,7 +300,7 @@ async function inlineDataStages(f: RunFeatures, run: RunStateTracker, request: R
 /**
  * Removes the run's staging on each worker that staged its rows (on the shared queue for runs without
  * pinned stages). Runs even in a cancelled scope; a failure is logged: leftover staging files cost disk,
- * not correctness, and a lost worker's files are gone with its disk or swept at its next start.
+ * not correctness, and a lost worker's files are gone with its disk or stay on it (README: Scaling out).
  */
 async function cleanUp(request: ReportRequest, validated: ValidatedRequest | undefined, progress: DataStageProgress): Promise<void> {
   if (progress.stagingRemoved) return;

@@ -3,7 +3,8 @@
  * A local directory: every worker on a task queue must see the same one (same machine, or a shared
  * mount). Activities pass `file://` URIs through workflow history, never contents.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -31,10 +32,37 @@ export class LocalStaging {
     return p;
   }
 
-  /** Removes everything staged for `runId` (idempotent). */
+  /** Removes everything staged for `runId`, every attempt's folder included (idempotent). */
   async removeRun(runId: string): Promise<void> {
     await rm(path.join(this.rootDir, safeSegment(runId)), { recursive: true, force: true });
   }
+
+  /**
+   * A staging area for one attempt of run `runId`: a folder of its own inside the run's
+   * (`<root>/<runId>/attempt-<uuid>/`), so two attempts running at once (a retry beside an attempt still
+   * running after its workflow task timed out, on this worker or another) never write or remove each
+   * other's files. Its files are inside this root, so `pathFromUri` and `removeRun` here still cover them.
+   */
+  forAttempt(runId: string): StagingAttempt {
+    const runDir = path.join(this.rootDir, safeSegment(runId));
+    const staging = new LocalStaging(path.join(runDir, `attempt-${randomUUID()}`));
+    return {
+      staging,
+      async remove() {
+        await rm(staging.rootDir, { recursive: true, force: true });
+        // The run's folder goes too once no other attempt uses it (ENOTEMPTY: one does; keep it).
+        await rmdir(runDir).catch(() => undefined);
+      },
+    };
+  }
+}
+
+/** One attempt's staging area (see `LocalStaging.forAttempt`). */
+export interface StagingAttempt {
+  /** Where the attempt stages: paths and URIs as any staging gives them. */
+  staging: LocalStaging;
+  /** Removes this attempt's files only (idempotent); the run's folder too when it is then empty. */
+  remove(): Promise<void>;
 }
 
 /** A single path segment: no separators, no `..`, not empty. @throws Error otherwise. */
