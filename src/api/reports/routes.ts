@@ -3,11 +3,8 @@
  * (the file goes, a tombstone record stays), download with credentials, and signed download URLs
  * that work without credentials until they expire (src/downloads/signed-url.ts).
  */
-import { once } from 'node:events';
-import type { Readable } from 'node:stream';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { ReportError } from '../../domain/errors.js';
-import type { Destination } from '../../destinations/destination.js';
 import type { ReportRecord, RequestRecord } from '../../records/records.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { databaseFault } from '../../data/database-fault.js';
@@ -16,6 +13,7 @@ import { ID_PARAMS } from '../shared-schemas.js';
 import { pageToWire } from '../page-wire.js';
 import { DOWNLOAD_URL_RESPONSE, FILE_RESPONSE, REPORT_LIST_QUERY, REPORT_PAGE, REPORT_SEARCH_BODY, REPORT_VIEW, SIGNED_FILE_QUERY } from './schemas.js';
 import { reportToWire } from './wire.js';
+import { sendFile } from '../send-file.js';
 import { currentState, type RequestFile } from '../../requests/request-state.js';
 import { RUN_ID_PATTERN } from '../../requests/request-id.js';
 import { runNotFound } from '../../requests/request-errors.js';
@@ -176,44 +174,4 @@ async function dbCall<T>(fn: () => Promise<T>): Promise<T> {
 
 function reportDeleted(): ReportError {
   return new ReportError('REPORT_DELETED', 'The report file was deleted.', [{ field: 'id', code: 'REPORT_DELETED', message: 'Deleted.' }]);
-}
-
-async function sendFile(reply: FastifyReply, destination: Destination, report: RequestFile) {
-  const stream = await openFile(destination, report.uri);
-  return reply
-    .header('content-type', report.contentType)
-    .header('content-length', String(report.sizeBytes))
-    .header('content-disposition', `attachment; filename="${report.fileName.replace(/["\\\r\n]/g, '_')}"`)
-    .header('x-checksum-sha256', report.sha256)
-    .send(stream);
-}
-
-/**
- * Opens `uri` and waits until it is readable, so a missing file is a clean 404 rather than a
- * response that breaks after its headers were sent.
- */
-async function openFile(destination: Destination, uri: string): Promise<Readable> {
-  let stream: Readable;
-  try {
-    stream = await destination.open(uri);
-  } catch (err) {
-    throw goneOr(err);
-  }
-  // File streams open asynchronously (`pending` until then); other streams are taken as they come.
-  if ((stream as { pending?: boolean }).pending) {
-    try {
-      await once(stream, 'ready');
-    } catch (err) {
-      stream.destroy();
-      throw goneOr(err);
-    }
-  }
-  return stream;
-}
-
-function goneOr(err: unknown): unknown {
-  if ((err as { code?: unknown }).code === 'ENOENT') {
-    return new ReportError('NOT_FOUND', 'The report file is no longer available.', [{ field: 'id', code: 'NOT_FOUND', message: 'File missing.' }]);
-  }
-  return err;
 }
