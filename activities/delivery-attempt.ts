@@ -21,13 +21,13 @@ export async function recordAttempt(
   info: Pick<Info, 'attempt' | 'retryPolicy' | 'scheduledTimestampMs' | 'scheduleToCloseTimeoutMs'>,
   outcome: { answer: WebhookAnswer } | { err: unknown },
 ): Promise<void> {
-  const { request, type, status, occurredAt, report, error } = input;
+  const { request, type, status, occurredAt, report, error, bulk } = input;
   const now = new Date();
   const base: Omit<WebhookDeliveryUpdate, 'status'> = {
     deliveryId: delivery.id,
     tenantId: request.tenantId,
     requestId: request.id,
-    event: { type, status, occurredAt, ...(report ? { report } : {}), ...(error ? { error } : {}) },
+    event: { type, status, occurredAt, ...(report ? { report } : {}), ...(error ? { error } : {}), ...(bulk ? { bulk } : {}) },
     redelivery: delivery.redelivery,
     ...(delivery.executionId ? { executionId: delivery.executionId } : {}),
   };

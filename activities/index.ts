@@ -27,6 +27,7 @@ import { bigQueryExportObserver, bucketExportObserver, deliveryObserver, emailOb
 import { templateVersionActivity } from './template-version.js';
 import { validateActivity } from './validate.js';
 import { withdrawActivity } from './withdraw.js';
+import { zipBulkActivity } from './zip-bulk.js';
 
 export type { ActivityDeps } from './deps.js';
 export type { NotifyInput } from './notify.js';
@@ -37,6 +38,7 @@ export type { EmailInput } from './notify-email.js';
 export type { RunOutcomeInput } from './subscription-outcome.js';
 export type { WithdrawInput, WithdrawResult } from './withdraw.js';
 export type { BulkKeysInput, BulkKeysPage } from './bulk-keys.js';
+export type { ZipBulkInput } from './zip-bulk.js';
 export type { TemplateVersion, TemplateVersionInput } from './template-version.js';
 
 /** Activity name → implementation, for `Worker.create({ activities })`. */
@@ -64,6 +66,7 @@ export function createActivities(deps: ActivityDeps) {
     cleanupStaging: report(cleanupActivity(deps)),
     withdrawReport: report(withdrawActivity(deps)),
     bulkKeys: report(bulkKeysActivity(deps)),
+    zipBulk: report(zipBulkActivity(deps)),
     recordRunOutcome: observed(deps, recordRunOutcomeActivity(deps)),
     currentTemplateVersion: observed(deps, templateVersionActivity(deps)),
     recordRunState: observed(deps, recordRunStateActivity(deps), runStateObserver),

@@ -7,6 +7,8 @@
 import type { ActivityDeps } from './deps.js';
 import { emailText } from '../src/notifiers/email-text.js';
 import { webhookEvent, type NotifyInput } from './notify.js';
+import { ReportError } from '../src/domain/errors.js';
+import { isReportEventType } from '../src/domain/webhook-delivery.js';
 
 /** Which recipient of which run's outcome. */
 export interface EmailInput extends NotifyInput {
@@ -18,6 +20,8 @@ export interface EmailInput extends NotifyInput {
  */
 export function emailActivity(deps: Pick<ActivityDeps, 'mailer' | 'config' | 'destination' | 'signer'>) {
   return async function sendEmail(input: EmailInput): Promise<void> {
+    // Bulk runs send their event by webhook only: there is no email of a bulk run.
+    if (!isReportEventType(input.type)) throw new ReportError('EMAIL_REJECTED', `No email is sent for ${input.type}.`);
     const event = webhookEvent(input, deps.config, deps.signer);
     const report = event.report;
     const { subject, text } = emailText({

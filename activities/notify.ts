@@ -12,6 +12,7 @@ import type { ReportRequest } from '../src/domain/report-request.js';
 import { webhookEventId, type RunOutcomeEvent } from '../src/domain/webhook-delivery.js';
 import type { WebhookAnswer, WebhookEvent } from '../src/notifiers/notifier.js';
 import type { UrlSigner } from '../src/downloads/signed-url.js';
+import { bulkWebhookEvent } from './bulk-webhook-event.js';
 import { recordAttempt } from './delivery-attempt.js';
 import type { ActivityDeps } from './deps.js';
 
@@ -32,7 +33,8 @@ export interface NotifyInput extends RunOutcomeEvent {
 }
 
 /**
- * Does nothing (and returns undefined) when the request has no webhook.
+ * Does nothing (and returns undefined) when the request has no webhook. A bulk run's event (`bulk`
+ * set) has its own body (activities/bulk-webhook-event.ts), sent and recorded the same way.
  * @returns the receiver's answer.
  * @throws ReportError('WEBHOOK_REJECTED' | 'WEBHOOK_ADDRESS_REFUSED') when the receiver refuses the event
  *   for good (→ non-retryable); WebhookAttemptError on 5xx, 408, 429, timeouts and network faults (retried).
@@ -41,7 +43,7 @@ export function notifyActivity(deps: Pick<ActivityDeps, 'notifier' | 'config' | 
   return async function notify(input: NotifyInput): Promise<WebhookAnswer | undefined> {
     const url = input.request.notify?.webhookUrl;
     if (!url) return undefined;
-    const event = webhookEvent(input, deps.config, deps.signer);
+    const event = input.bulk ? bulkWebhookEvent(input, deps.config) : webhookEvent(input, deps.config, deps.signer);
     const { delivery } = input;
     if (!delivery) return deps.notifier.send(url, event);
     const info = Context.current().info;

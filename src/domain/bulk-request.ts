@@ -33,6 +33,30 @@ export interface BulkRequest {
   period?: ReportPeriod;
   /** Documents in production at once (child workflows), 1 to `MAX_BULK_CONCURRENCY`. */
   concurrency: number;
+  /**
+   * Where the bulk run's one completion event goes (`bulk_request.succeeded|failed|cancelled`); webhook
+   * only. Not passed to the documents, which send no events of their own.
+   */
+  notify?: { webhookUrl: string };
+  /** When true, the run ends by putting every SUCCEEDED document into one ZIP in the report store. */
+  zip?: boolean;
+}
+
+/**
+ * The bulk run's ZIP as the report store holds it: `uri` its key (for `open`), `sizeBytes` in bytes,
+ * `sha256` hex, `entries` the documents in it. Only these facts travel through workflow history.
+ */
+export interface BulkZip {
+  uri: string;
+  fileName: string;
+  sizeBytes: number;
+  sha256: string;
+  entries: number;
+}
+
+/** The ZIP's file name in the report store (under the bulk id's folder): `<report code>_bulk_<bulk id>.zip`. */
+export function bulkZipFileName(reportCode: string, bulkId: string): string {
+  return `${reportCode}_bulk_${bulkId}.zip`;
 }
 
 /** RUNNING until every document has ended; SUCCEEDED when all succeeded, FAILED when any failed, CANCELLED when cancelled. */
@@ -60,6 +84,8 @@ export interface BulkState {
   failures: BulkFailure[];
   /** The last key started: where the keys query resumes after a continue-as-new. */
   cursor?: string;
+  /** The ZIP of the SUCCEEDED documents, once made (requests with `zip` only). */
+  zip?: BulkZip;
 }
 
 /** How many failures a bulk run's state lists; the count covers all. */

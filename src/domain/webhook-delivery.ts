@@ -8,8 +8,26 @@ import type { ExportedReport } from './artifacts.js';
 import type { ReportRequest } from './report-request.js';
 import type { RunError, RunStatus } from './run-status.js';
 
-/** The events a run sends when it ends, one per run. */
-export type WebhookEventType = 'report.succeeded' | 'report.failed' | 'report.cancelled';
+/** The events a run sends when it ends, one per run; a bulk run sends one `bulk_request.*` when it ends. */
+export type WebhookEventType = ReportEventType | BulkEventType;
+
+/** The event of a report run that ended. */
+export type ReportEventType = 'report.succeeded' | 'report.failed' | 'report.cancelled';
+
+/** The event of a bulk run that ended (SUCCEEDED, FAILED or CANCELLED). */
+export type BulkEventType = 'bulk_request.succeeded' | 'bulk_request.failed' | 'bulk_request.cancelled';
+
+/**
+ * A bulk run's counts when it ended (documents), and its ZIP's facts when it made one
+ * (`sizeBytes` bytes, `sha256` hex).
+ */
+export interface BulkOutcome {
+  total: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  zip?: { sizeBytes: number; sha256: string };
+}
 
 /** PENDING: not taken yet, attempts go on. DELIVERED: a 2xx answer. FAILED: refused for good, or the schedule ran out. */
 export const DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
@@ -25,6 +43,8 @@ export interface RunOutcomeEvent {
   occurredAt: string;
   report?: ExportedReport;
   error?: RunError;
+  /** Set on a bulk run's event (`bulk_request.*`): the request is then the bulk run's (its id the bulk id). */
+  bulk?: BulkOutcome;
 }
 
 /**
@@ -141,4 +161,9 @@ export function deliveryWorkflowId(requestId: string, deliveryId: string): strin
 /** The event id a receiver de-duplicates by: stable per run and event type, the same for every redelivery. */
 export function webhookEventId(requestId: string, type: WebhookEventType): string {
   return `${requestId}:${type}`;
+}
+
+/** Whether `type` is a report run's event (not a bulk run's). */
+export function isReportEventType(type: WebhookEventType): type is ReportEventType {
+  return type.startsWith('report.');
 }

@@ -4,11 +4,11 @@
  * Figures (bytes, rows), codes, ids and links stay as they are, so a reader can copy them.
  */
 import { translationLanguage, type Language, type TranslationLanguage } from '../domain/report-request.js';
-import type { WebhookEventType } from '../domain/webhook-delivery.js';
+import type { ReportEventType } from '../domain/webhook-delivery.js';
 
 interface Wording {
   /** What happened to the report, as the end of "Report X …". */
-  outcome: Record<WebhookEventType, string>;
+  outcome: Record<ReportEventType, string>;
   /** "Report" before the report code. */
   report: string;
   request: string;
@@ -30,7 +30,7 @@ const WORDING: Record<TranslationLanguage, Wording> = {
 
 /** What an email says: the run's outcome, its file (`sizeBytes` in bytes, `rows` data rows) and links. */
 export interface EmailFacts {
-  type: WebhookEventType;
+  type: ReportEventType;
   reportCode: string;
   requestId: string;
   report?: { fileName: string; sizeBytes: number; rows: number; sha256: string; downloadUrl: string; copies: { uri: string; downloadUrl?: string }[] };

@@ -7,7 +7,7 @@
  * is gone for good will not come back within the retry schedule.
  */
 import { AddressAllowList, assertWebhookAddressAllowed } from './address-guard.js';
-import { WebhookAttemptError, WebhookRejectedError, type WebhookAnswer, type WebhookEvent, type WebhookNotifier } from './notifier.js';
+import { WebhookAttemptError, WebhookRejectedError, type BulkWebhookEvent, type WebhookAnswer, type WebhookEvent, type WebhookNotifier } from './notifier.js';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
 export interface HttpWebhookNotifierOptions {
@@ -36,7 +36,7 @@ export class HttpWebhookNotifier implements WebhookNotifier {
    * @throws ReportError('WEBHOOK_ADDRESS_REFUSED') when the host is private or loopback and not allow-listed.
    * @throws WebhookAttemptError on a 5xx, 408 or 429 answer, a timeout or a network fault.
    */
-  async send(url: string, event: WebhookEvent): Promise<WebhookAnswer> {
+  async send(url: string, event: WebhookEvent | BulkWebhookEvent): Promise<WebhookAnswer> {
     await assertWebhookAddressAllowed(new URL(url), this.allow);
     const body = JSON.stringify(event);
     const headers: Record<string, string> = {

@@ -2,7 +2,7 @@
  * Notifications sent when a run ends.
  */
 import { ReportError } from '../domain/errors.js';
-import type { WebhookEventType } from '../domain/webhook-delivery.js';
+import type { BulkEventType, WebhookEventType } from '../domain/webhook-delivery.js';
 
 /** The JSON body POSTed to a webhook. `event_id` is stable per run and event, for de-duplication. */
 export interface WebhookEvent {
@@ -25,6 +25,28 @@ export interface WebhookEvent {
     deliveries?: { variant: 'GCS' | 'S3' | 'BIGQUERY'; uri: string; download_url?: string }[];
   };
   error?: { code: string; message: string };
+}
+
+/**
+ * The JSON body of a bulk run's completion event (`bulk_request.succeeded|failed|cancelled`): counts
+ * are documents (`ended` = succeeded + failed + cancelled); `zip` when the run made one (`size_bytes`
+ * bytes, `sha256` hex); `links` are the API's authenticated routes.
+ */
+export interface BulkWebhookEvent {
+  event_id: string;
+  type: BulkEventType;
+  occurred_at: string;
+  bulk_request_id: string;
+  tenant_id: string;
+  report_code: string;
+  status: string;
+  total: number;
+  ended: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  zip?: { size_bytes: number; sha256: string };
+  links: { self: string; zip?: string };
 }
 
 /** What one POST that was taken got back: the receiver's 2xx status. */
@@ -68,5 +90,5 @@ export interface WebhookNotifier {
    * @throws ReportError('WEBHOOK_ADDRESS_REFUSED') for a private address that is not allow-listed.
    * @throws WebhookAttemptError on 5xx, 408, 429, timeouts and network faults (retried by the activity's retry policy).
    */
-  send(url: string, event: WebhookEvent): Promise<WebhookAnswer>;
+  send(url: string, event: WebhookEvent | BulkWebhookEvent): Promise<WebhookAnswer>;
 }

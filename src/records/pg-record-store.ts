@@ -157,6 +157,18 @@ export class PgRecordStore implements RecordStore {
     return row ? toReportRecord(row) : undefined;
   }
 
+  async bulkDocumentReports(tenantId: string, bulkId: string, limit: number, after?: string): Promise<ReportRecord[]> {
+    const rows = await this.db.query(
+      `SELECT ${REPORT_COLUMNS('r')} FROM reportflow.reports r
+       JOIN reportflow.report_requests q ON q.tenant_id = r.tenant_id AND q.id = r.request_id
+       WHERE r.tenant_id = $1 AND starts_with(r.request_id, $2 || ':') AND q.status = 'SUCCEEDED' AND r.deleted_at IS NULL
+         AND ($3::text IS NULL OR r.request_id > $3)
+       ORDER BY r.request_id LIMIT $4`,
+      [tenantId, bulkId, after ?? null, limit],
+    );
+    return rows.map((row) => toReportRecord(row));
+  }
+
   async searchReports(query: ReportQuery): Promise<Page<ReportRecord>> {
     const where = new Conditions(query.tenantId, 'r');
     if (!query.includeDeleted) where.add(() => `r.deleted_at IS NULL`);

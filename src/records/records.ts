@@ -171,6 +171,11 @@ export interface RecordStore {
   /** @throws ReportError('REQUEST_INVALID') for a bad cursor. */
   searchReports(query: ReportQuery): Promise<Page<ReportRecord>>;
   /**
+   * The report files of bulk run `bulkId`'s SUCCEEDED documents (requests `<bulkId>:<key>`) that are not
+   * deleted, ordered by request id, at most `limit` after request id `after` (keyset paging).
+   */
+  bulkDocumentReports(tenantId: string, bulkId: string, limit: number, after?: string): Promise<ReportRecord[]>;
+  /**
    * Removes the report record of a run that was cancelled or failed after its export began (the run
    * never produced a report; no tombstone is kept). Idempotent.
    */

@@ -126,6 +126,14 @@ export class MemoryRecordStore implements RecordStore {
     return r ? structuredClone(r) : undefined;
   }
 
+  async bulkDocumentReports(tenantId: string, bulkId: string, limit: number, after?: string): Promise<ReportRecord[]> {
+    return [...this.reports.values()]
+      .filter((r) => r.tenantId === tenantId && r.requestId.startsWith(`${bulkId}:`) && !r.deletedAt && this.requests.get(r.requestId)?.status === 'SUCCEEDED' && (after === undefined || r.requestId > after))
+      .sort((a, b) => (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0))
+      .slice(0, limit)
+      .map((r) => structuredClone(r));
+  }
+
   async searchReports(q: ReportQuery): Promise<Page<ReportRecord>> {
     const all = [...this.reports.values()].filter((r) =>
       r.tenantId === q.tenantId &&
