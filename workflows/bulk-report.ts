@@ -13,6 +13,11 @@
  * - A cancel stops starting documents and cancels the open ones (their runs take back what they
  *   delivered, as any cancelled run does); the bulk run ends CANCELLED with its counts.
  * - A document that fails does not stop the others; the bulk run ends FAILED when any failed.
+ * - With `zip`, a run that was not cancelled ends by zipping its SUCCEEDED documents (`zipBulk`); only
+ *   the ZIP's key, size and digest enter history. With `notify.webhookUrl`, it then sends ONE event,
+ *   `bulk_request.succeeded|failed|cancelled`, through a `deliverWebhook` child it does not wait for
+ *   (event id `<bulk id>:<type>`). Both are behind patch `bulk-zip-and-notify`, asked only by requests
+ *   that have either, so histories of earlier bulk runs replay unchanged.
  */
 import {
   ApplicationFailure,
@@ -22,6 +27,7 @@ import {
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
+  patched,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -34,7 +40,10 @@ import type { ReportRequest } from '../src/domain/report-request.js';
 import type { RunState } from '../src/domain/run-status.js';
 import { SA_BULK_DONE, SA_BULK_TOTAL, SA_CUSTOMER, SA_REPORT_CODE, SA_STATUS, SA_TENANT } from '../src/domain/search-attributes.js';
 import { runSummary } from '../src/domain/summary.js';
-import { bulkStateQuery, GENERATE_REPORT_WORKFLOW } from './messages.js';
+import { deliveryWorkflowId, WEBHOOK_RETRY_SCHEDULE, type BulkEventType } from '../src/domain/webhook-delivery.js';
+import type { deliverWebhook } from './deliver-webhook.js';
+import { toRunError } from './run-error.js';
+import { bulkStateQuery, DELIVER_WEBHOOK_WORKFLOW, GENERATE_REPORT_WORKFLOW } from './messages.js';
 
 /** Keys fetched per `bulkKeys` call. */
 const KEYS_PAGE = 200;
@@ -49,6 +58,14 @@ const { bulkKeys } = proxyActivities<ReportActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
 });
+
+const { zipBulk } = proxyActivities<ReportActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
+/** Patch id of the ZIP and the completion event (see `finish`). */
+const BULK_FINISH_PATCH = 'bulk-zip-and-notify';
 
 /**
  * @param request the bulk request; `request.id` is also the workflow id.
@@ -84,17 +101,74 @@ export async function bulkReport(request: BulkRequest, carried?: BulkState): Pro
       progress(state);
     }
     await Promise.all(open);
+    state.status = state.failed > 0 ? 'FAILED' : 'SUCCEEDED';
+    // Inside the try: a cancel while the ZIP is made ends the run CANCELLED, and that is what it announces.
+    await finish(request, state);
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // The open documents were asked to cancel with this scope; count how each ended.
     await CancellationScope.nonCancellable(() => Promise.allSettled(open));
     state.status = 'CANCELLED';
+    await CancellationScope.nonCancellable(() => finish(request, state));
     progress(state);
     throw err;
   }
-  state.status = state.failed > 0 ? 'FAILED' : 'SUCCEEDED';
   progress(state);
   return state;
+}
+
+/**
+ * What an ended bulk run does besides counting (requests with `zip` or `notify` only): zips the
+ * SUCCEEDED documents unless it was cancelled, then starts the delivery of its one completion event.
+ * A ZIP that cannot be made after its retries ends the bulk run FAILED with `zipError` (its documents stay made).
+ */
+async function finish(request: BulkRequest, state: BulkState): Promise<void> {
+  if (!request.zip && !request.notify) return;
+  if (!patched(BULK_FINISH_PATCH)) return;
+  if (request.zip && state.status !== 'CANCELLED' && !state.zip && !state.zipError) {
+    try {
+      state.zip = await zipBulk({ bulkId: request.id, tenantId: request.tenantId, reportCode: request.template.reportCode });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // The documents stay made; the run says the ZIP failed and ends FAILED (announced as such).
+      const { code, message } = toRunError(err, null);
+      state.zipError = { code, message };
+      state.status = 'FAILED';
+    }
+  }
+  if (request.notify) await announce(request, state);
+}
+
+/**
+ * Starts the `deliverWebhook` child of the bulk run's completion event (parent close policy ABANDON: a
+ * receiver that is down delays nothing). The delivery is named after this execution's run id and the
+ * event after the bulk id and type, so a replay or a retry never makes a second event id.
+ */
+async function announce(request: BulkRequest, state: BulkState): Promise<void> {
+  const status = state.status as Exclude<BulkState['status'], 'RUNNING'>;
+  const type = `bulk_request.${status.toLowerCase()}` as BulkEventType;
+  const deliveryId = workflowInfo().runId;
+  const asRequest: ReportRequest = {
+    ...request.template, id: request.id, tenantId: request.tenantId, requestedAt: request.requestedAt,
+    parameterValues: [], notify: { webhookUrl: request.notify!.webhookUrl },
+  };
+  const event = {
+    type, status, occurredAt: new Date().toISOString(),
+    bulk: {
+      total: state.total ?? state.started, succeeded: state.succeeded, failed: state.failed, cancelled: state.cancelled,
+      ...(state.zip ? { zip: { sizeBytes: state.zip.sizeBytes, sha256: state.zip.sha256 } } : {}),
+    },
+  };
+  await startChild<typeof deliverWebhook>(DELIVER_WEBHOOK_WORKFLOW, {
+    workflowId: deliveryWorkflowId(request.id, deliveryId),
+    args: [{ deliveryId, request: asRequest, event, redelivery: false, linkSignedAt: event.occurredAt, executionId: deliveryId, schedule: WEBHOOK_RETRY_SCHEDULE }],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    typedSearchAttributes: [
+      { key: SA_TENANT, value: request.tenantId },
+      { key: SA_REPORT_CODE, value: request.template.reportCode },
+    ],
+    staticSummary: `${type} webhook of ${request.id}`,
+  });
 }
 
 /** Makes the document of `key` and counts how it ended. Never throws but for this workflow's own cancel. */

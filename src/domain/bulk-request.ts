@@ -86,6 +86,8 @@ export interface BulkState {
   cursor?: string;
   /** The ZIP of the SUCCEEDED documents, once made (requests with `zip` only). */
   zip?: BulkZip;
+  /** Why the ZIP could not be made (after its retries); the run then ends FAILED. */
+  zipError?: { code: string; message: string };
 }
 
 /** How many failures a bulk run's state lists; the count covers all. */

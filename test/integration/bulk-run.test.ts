@@ -3,11 +3,19 @@
  * sample, the shipped INVOICE definition and its keys query, the real activities with Chromium, on a
  * Temporal test server. What a client checks: one PDF per invoice of the period, each its own request
  * holding that invoice, as many as SQL counts; the progress while it runs; a cancel stops the rest;
- * bad requests are 400 naming the field; another tenant sees nothing.
+ * bad requests are 400 naming the field; another tenant sees nothing; with `zip` the ZIP holds exactly
+ * the documents (each entry the bytes its report record describes); with `notify` a real HTTP receiver
+ * gets exactly one completion event with the counts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config/settings.js';
 import { cliRunner } from '../helpers/cli-runner.js';
 import { pdfText } from '../helpers/pdf-text.js';
@@ -43,6 +51,32 @@ async function until(stack: RealStack, id: string, done: (v: Json) => boolean, t
     if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(got.body)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** A real HTTP webhook receiver on 127.0.0.1: every event's parsed body, and its URL. Close it with `close()`. */
+async function webhookReceiver(): Promise<{ url: string; events: Json[]; close(): Promise<void> }> {
+  const events: Json[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      events.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    events,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Waits until `events` holds one or more events, then a moment more to catch a duplicate; returns them. */
+async function settledEvents(events: Json[], timeoutMs = 60_000): Promise<Json[]> {
+  for (const deadline = Date.now() + timeoutMs; events.length === 0 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1_500));
+  return [...events];
 }
 
 /** The requests of bulk run `id`, by the search the bulk view names. */
@@ -95,32 +129,114 @@ void test('a bulk request makes one PDF per invoice of the period, each its own 
   });
 });
 
+void test('with zip and notify, a bulk request ends with one ZIP of exactly its PDFs and sends one completion event', { timeout: 300_000 }, async () => {
+  const root = path.join(retail.root, 'zip');
+  const stack = await realStack({ temporal, db: retail.db, root, templatesDir: TEMPLATES });
+  const receiver = await webhookReceiver();
+  try {
+    await stack.run(async () => {
+      const params = [...DAY, { name: 'customer_id', value: '17850' }];
+      const keys = await retail.db.query<{ invoice_no: string }>(
+        `SELECT DISTINCT invoice_no FROM retail.invoice_line WHERE customer_id = 17850 AND invoice_date >= '2010-12-01T00:00:00Z' AND invoice_date < '2010-12-02T00:00:00Z' ORDER BY 1`,
+      );
+      assert.ok(keys.length >= 2, `customer 17850 has invoices that day (${keys.length})`);
+
+      const created = await stack.call('POST', '/v1/report-bulk-requests', { report_code: 'INVOICE', format: 'PDF', timezone: 'Europe/London', parameter_values: params, concurrency: 4, zip: true, notify: { webhook_url: receiver.url } });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const id = created.body.id as string;
+      assert.equal(created.body.links.zip, `${created.body.links.self as string}/zip`);
+      const done = await until(stack, id, (v) => v.status !== 'RUNNING');
+      assert.deepEqual([done.status, done.total, done.succeeded, done.failed, done.zip_error], ['SUCCEEDED', keys.length, keys.length, 0, null], JSON.stringify(done));
+      assert.equal(done.zip.entries, keys.length);
+
+      // The ZIP: the bytes the view describes, holding one PDF per invoice, each the file its report record describes.
+      const file = await stack.download(`/v1/report-bulk-requests/${id}/zip`);
+      assert.equal(file.status, 200, file.bytes.toString('utf8').slice(0, 500));
+      assert.equal(file.headers['content-type'], 'application/zip');
+      const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+      assert.deepEqual([file.bytes.length, sha256, file.headers['x-checksum-sha256']], [done.zip.size_bytes, done.zip.sha256, done.zip.sha256]);
+      const dir = path.join(root, 'unzipped');
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, 'bulk.zip'), file.bytes);
+      await promisify(execFile)('unzip', ['-q', path.join(dir, 'bulk.zip'), '-d', path.join(dir, 'out')]);
+      const entries = (await readdir(path.join(dir, 'out'))).sort();
+      const records = await Promise.all(keys.map(async ({ invoice_no }) => (await stack.records.getReport('acme', `${id}:${invoice_no}`))!));
+      assert.deepEqual(entries, records.map((r) => r.fileName).sort(), 'one PDF per invoice of the keys, nothing else');
+      assert.equal(entries.length, keys.length);
+      for (const r of records) {
+        const bytes = await readFile(path.join(dir, 'out', r.fileName));
+        assert.equal(createHash('sha256').update(bytes).digest('hex'), r.sha256, `${r.fileName} is the file its record describes`);
+        assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+      }
+
+      // One completion event, with the counts and the ZIP, under the stable event id; recorded as delivered once.
+      const events = await settledEvents(receiver.events);
+      assert.equal(events.length, 1, JSON.stringify(events));
+      const [event] = events as [Json];
+      assert.deepEqual(
+        [event.event_id, event.type, event.bulk_request_id, event.tenant_id, event.report_code, event.status, event.total, event.ended, event.succeeded, event.failed, event.cancelled],
+        [`${id}:bulk_request.succeeded`, 'bulk_request.succeeded', id, 'acme', 'INVOICE', 'SUCCEEDED', keys.length, keys.length, keys.length, 0, 0],
+      );
+      assert.deepEqual(event.zip, { size_bytes: done.zip.size_bytes, sha256: done.zip.sha256 });
+      assert.ok(String(event.links.self).endsWith(`/v1/report-bulk-requests/${id}`) && String(event.links.zip).endsWith(`/v1/report-bulk-requests/${id}/zip`));
+      const deliveries = await retail.db.query<{ event_id: string; status: string }>(`SELECT event_id, status FROM reportflow.webhook_deliveries WHERE tenant_id = $1 AND request_id = $2`, ['acme', id]);
+      assert.deepEqual(deliveries, [{ event_id: `${id}:bulk_request.succeeded`, status: 'DELIVERED' }]);
+
+      // Another tenant: the ZIP is not there.
+      const foreign = await stack.call('GET', `/v1/report-bulk-requests/${id}/zip`, undefined, { 'x-api-key': OTHER_TENANT_API_KEY });
+      assert.equal(foreign.status, 404);
+    });
+  } finally {
+    await receiver.close();
+  }
+});
+
+void test('a bulk request without zip has no ZIP to download, and refuses emails', { timeout: 120_000 }, async () => {
+  const stack = await realStack({ temporal, db: retail.db, root: path.join(retail.root, 'nozip'), templatesDir: TEMPLATES });
+  await stack.run(async () => {
+    const bad = await stack.call('POST', '/v1/report-bulk-requests', { report_code: 'INVOICE', format: 'PDF', parameter_values: DAY, notify: { webhook_url: 'http://127.0.0.1:9/hook', emails: ['a@example.com'] } });
+    assert.deepEqual([bad.status, bad.body.error?.code], [400, 'REQUEST_INVALID'], JSON.stringify(bad.body));
+    assert.equal((await stack.call('GET', '/v1/report-bulk-requests/0193c5e2-7a1b-7c3d-9e4f-0123456789ab/zip')).status, 404);
+  });
+});
+
 void test('a cancelled bulk request makes no more documents and ends CANCELLED with its counts', { timeout: 300_000 }, async () => {
   const stack = await realStack({ temporal, db: retail.db, root: path.join(retail.root, 'cancel'), templatesDir: TEMPLATES });
-  await stack.run(async () => {
-    const invoices = await invoicesOfDay();
-    const created = await stack.call('POST', '/v1/report-bulk-requests', { report_code: 'INVOICE', format: 'PDF', timezone: 'Europe/London', parameter_values: DAY, concurrency: 1 });
-    assert.equal(created.status, 202, JSON.stringify(created.body));
-    const id = created.body.id as string;
-    await until(stack, id, (v) => v.succeeded >= 1);
-    assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 202);
-    const done = await until(stack, id, (v) => v.status !== 'RUNNING');
-    assert.equal(done.status, 'CANCELLED', JSON.stringify(done));
-    assert.ok(done.succeeded >= 1 && done.succeeded < invoices.length, `some made, not all (${done.succeeded} of ${invoices.length})`);
-    assert.equal(done.succeeded + done.failed + done.cancelled, done.ended);
-    assert.ok(done.started <= done.succeeded + 1 + done.cancelled, 'nothing started after the cancel but the document in production');
-    const docs = await documents(stack, done);
-    for (const doc of docs) {
-      // Each record says what Temporal says of the run, and a cancelled document leaves no file.
-      const inTemporal = (await temporal.env.client.workflow.getHandle(String(doc.id)).describe()).status.name;
-      assert.equal(doc.status, inTemporal === 'COMPLETED' ? 'SUCCEEDED' : inTemporal, `${String(doc.id)}: record ${String(doc.status)}, Temporal ${inTemporal}`);
-      const file = await stack.download(`/v1/reports/${String(doc.id)}/download`);
-      assert.equal(file.status === 200, doc.status === 'SUCCEEDED', `${String(doc.id)} (${String(doc.status)}): download ${file.status}`);
-    }
-    assert.equal(docs.filter((d) => d.status === 'SUCCEEDED').length, done.succeeded, `the records agree with the counts: ${JSON.stringify(docs.map((d) => [d.id, d.status]))}`);
-    assert.ok(docs.length <= done.started, 'no document beyond those started');
-    assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 404, 'an ended bulk run cannot be cancelled');
-  });
+  const receiver = await webhookReceiver();
+  try {
+    await stack.run(async () => {
+      const invoices = await invoicesOfDay();
+      const created = await stack.call('POST', '/v1/report-bulk-requests', { report_code: 'INVOICE', format: 'PDF', timezone: 'Europe/London', parameter_values: DAY, concurrency: 1, notify: { webhook_url: receiver.url } });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const id = created.body.id as string;
+      await until(stack, id, (v) => v.succeeded >= 1);
+      assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 202);
+      const done = await until(stack, id, (v) => v.status !== 'RUNNING');
+      assert.equal(done.status, 'CANCELLED', JSON.stringify(done));
+      assert.ok(done.succeeded >= 1 && done.succeeded < invoices.length, `some made, not all (${done.succeeded} of ${invoices.length})`);
+      assert.equal(done.succeeded + done.failed + done.cancelled, done.ended);
+      assert.ok(done.started <= done.succeeded + 1 + done.cancelled, 'nothing started after the cancel but the document in production');
+      const docs = await documents(stack, done);
+      for (const doc of docs) {
+        // Each record says what Temporal says of the run, and a cancelled document leaves no file.
+        const inTemporal = (await temporal.env.client.workflow.getHandle(String(doc.id)).describe()).status.name;
+        assert.equal(doc.status, inTemporal === 'COMPLETED' ? 'SUCCEEDED' : inTemporal, `${String(doc.id)}: record ${String(doc.status)}, Temporal ${inTemporal}`);
+        const file = await stack.download(`/v1/reports/${String(doc.id)}/download`);
+        assert.equal(file.status === 200, doc.status === 'SUCCEEDED', `${String(doc.id)} (${String(doc.status)}): download ${file.status}`);
+      }
+      assert.equal(docs.filter((d) => d.status === 'SUCCEEDED').length, done.succeeded, `the records agree with the counts: ${JSON.stringify(docs.map((d) => [d.id, d.status]))}`);
+      assert.ok(docs.length <= done.started, 'no document beyond those started');
+      assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 404, 'an ended bulk run cannot be cancelled');
+      const events = await settledEvents(receiver.events);
+      assert.deepEqual(
+        events.map((e) => [e.event_id, e.status, e.total, e.ended, e.succeeded, e.failed, e.cancelled]),
+        [[`${id}:bulk_request.cancelled`, 'CANCELLED', done.total, done.ended, done.succeeded, done.failed, done.cancelled]],
+        'one cancelled event with the counts',
+      );
+    });
+  } finally {
+    await receiver.close();
+  }
 });
 
 void test('bad bulk requests are 400 naming the field, before anything starts', { timeout: 120_000 }, async () => {

@@ -1,7 +1,7 @@
 /**
  * `/v1/report-bulk-requests`: one request, one document per key of the report's keys query (e.g. every
  * invoice of a month), each a report run of its own (workflows/bulk-report.ts). Create (202 with the
- * id at once), read its progress, cancel. Same auth, permissions (those of report generate requests)
+ * id at once), read its progress, download its ZIP, cancel. Same auth, permissions (those of report generate requests)
  * and tenancy as the rest of the API; each document is a report generate request of the tenant,
  * `<bulk id>:<key>`, with `metadata.bulk_request_id`.
  */
@@ -9,8 +9,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import { validateBulkRequest } from '../../catalog/validate-bulk.js';
 import { DEFAULT_BULK_CONCURRENCY, type BulkRequest } from '../../domain/bulk-request.js';
 import { ReportError } from '../../domain/errors.js';
-import type { BulkGateway, BulkView } from '../../temporal/bulk-runs.js';
-import { BULK_ID_PARAMS, BULK_VIEW, CREATE_BULK_BODY } from './schemas.js';
+import type { BulkGateway } from '../../temporal/bulk-runs.js';
+import { BULK_ID_PARAMS, BULK_VIEW, CREATE_BULK_BODY, ZIP_RESPONSE } from './schemas.js';
+import { bulkToWire } from './wire.js';
+import { AddressAllowList } from '../../notifiers/address-guard.js';
+import { checkWebhookAddress } from '../../notifiers/webhook-address-check.js';
+import { sendFile } from '../send-file.js';
 import { baseUrlOf, type ApiDeps } from '../deps.js';
 import { errorResponses, NOT_FOUND_BY_ID, VALIDATION_400 } from '../error-responses.js';
 import { uuidv7 } from '../../requests/request-id.js';
@@ -19,22 +23,28 @@ import { toReportRequest, type CreateRequestBody } from '../report-requests/wire
 const TAGS = ['Report bulk requests'];
 
 /** `POST /v1/report-bulk-requests` body, after schema validation. */
-type BulkBody = Pick<CreateRequestBody, 'report_code' | 'parameter_values' | 'format' | 'language' | 'timezone' | 'filters' | 'metadata'> & { concurrency?: number };
+type BulkBody = Pick<CreateRequestBody, 'report_code' | 'parameter_values' | 'format' | 'language' | 'timezone' | 'filters' | 'metadata'> & {
+  concurrency?: number;
+  notify?: { webhook_url: string };
+  zip?: boolean;
+};
 
 function notFound(id: string): ReportError {
   return new ReportError('NOT_FOUND', `No bulk request ${id}.`, [{ field: 'id', code: 'NOT_FOUND', message: 'Unknown id.' }]);
 }
 
 /** The bulk routes, as a plugin for the authenticated `/v1` scope. */
-export function reportBulkRoutes(deps: Pick<ApiDeps, 'catalog' | 'config'> & { bulk: BulkGateway }): FastifyPluginAsync {
+export function reportBulkRoutes(deps: Pick<ApiDeps, 'catalog' | 'config' | 'destination'> & { bulk: BulkGateway }): FastifyPluginAsync {
   return async (app) => {
     const baseUrl = baseUrlOf(deps.config);
+    const webhookAllow = new AddressAllowList(deps.config.webhookAllowHosts ?? []);
 
     app.post<{ Body: BulkBody }>('/report-bulk-requests', {
       schema: { tags: TAGS, summary: 'Make one document per key (e.g. every invoice of a period), each a report run', body: CREATE_BULK_BODY, response: { 202: BULK_VIEW, ...errorResponses({ body: true }, { 400: VALIDATION_400 }) } },
       config: { permission: 'REPORT_GENERATE_REQUEST.CREATE' },
     }, async (req, reply) => {
-      const { concurrency, ...fields } = req.body;
+      const { concurrency, notify, zip, ...fields } = req.body;
+      await checkWebhookAddress(notify?.webhook_url, webhookAllow);
       const ids = { id: uuidv7(), tenantId: req.tenantId, requestedAt: new Date().toISOString() };
       const asRequest = toReportRequest(fields as CreateRequestBody, ids, { timezone: deps.config.defaultTimeZone ?? 'UTC' });
       const validated = validateBulkRequest(deps.catalog, asRequest);
@@ -46,6 +56,8 @@ export function reportBulkRoutes(deps: Pick<ApiDeps, 'catalog' | 'config'> & { b
         keyParameters: validated.keyParameters,
         ...(validated.period ? { period: validated.period } : {}),
         concurrency: concurrency ?? DEFAULT_BULK_CONCURRENCY,
+        ...(notify ? { notify: { webhookUrl: notify.webhook_url } } : {}),
+        ...(zip ? { zip: true } : {}),
       };
       await deps.bulk.start(request);
       req.log.info({ bulkRequestId: id, tenantId, reportCode: template.reportCode, keyParameters: parameterValues.length }, 'bulk request accepted');
@@ -61,6 +73,20 @@ export function reportBulkRoutes(deps: Pick<ApiDeps, 'catalog' | 'config'> & { b
       return bulkToWire(view, baseUrl);
     });
 
+    app.get<{ Params: { id: string } }>('/report-bulk-requests/:id/zip', {
+      schema: { tags: TAGS, summary: 'Download the ZIP of the bulk run\'s SUCCEEDED documents (requests with `zip: true`, once it ended)', params: BULK_ID_PARAMS, response: { 200: ZIP_RESPONSE, ...errorResponses({}, {
+        404: `${NOT_FOUND_BY_ID} Also when the bulk request asked for no ZIP, or the ZIP is gone from the store.`,
+        409: 'REPORT_NOT_READY: the ZIP is not made yet (the run is still going), or will not be (the run was cancelled, or zipping failed: see `zip_error`).',
+      }) } },
+      config: { permission: 'REPORT.VIEW' },
+    }, async (req, reply) => {
+      const view = await deps.bulk.get(req.tenantId, req.params.id);
+      if (!view?.request.zip) throw notFound(req.params.id);
+      const zip = view.state?.zip;
+      if (!zip) throw new ReportError('REPORT_NOT_READY', view.status === 'RUNNING' ? 'The ZIP is not made yet; try again once the bulk run has ended.' : `The bulk run ended ${view.status} without a ZIP.`);
+      return sendFile(reply, deps.destination, { ...zip, contentType: 'application/zip' });
+    });
+
     app.post<{ Params: { id: string } }>('/report-bulk-requests/:id/cancel', {
       schema: { tags: TAGS, summary: 'Stop making documents: those not begun are not made, those in production are cancelled (and take back what they delivered)', params: BULK_ID_PARAMS, response: { 202: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' } } }, ...errorResponses({}, { 404: NOT_FOUND_BY_ID }) } },
       config: { permission: 'REPORT_GENERATE_REQUEST.CANCEL' },
@@ -68,34 +94,5 @@ export function reportBulkRoutes(deps: Pick<ApiDeps, 'catalog' | 'config'> & { b
       if (!(await deps.bulk.cancel(req.tenantId, req.params.id))) throw notFound(req.params.id);
       return reply.code(202).send({ id: req.params.id, status: 'CANCELLING' });
     });
-  };
-}
-
-/** The wire view of a bulk run (see `BULK_VIEW`). */
-function bulkToWire(v: BulkView, baseUrl: string) {
-  const { request: r, state } = v;
-  return {
-    id: r.id,
-    report_code: r.template.reportCode,
-    format: r.template.format,
-    language: r.template.language,
-    timezone: r.template.timezone,
-    key_parameter: r.keyParameter,
-    parameter_values: Object.entries(r.keyParameters).filter(([, value]) => value !== null).map(([name, value]) => ({ name, value })),
-    metadata: r.template.metadata ?? {},
-    concurrency: r.concurrency,
-    status: v.status,
-    total: v.total ?? null,
-    ended: v.ended,
-    started: state?.started ?? null,
-    succeeded: state?.succeeded ?? null,
-    failed: state?.failed ?? null,
-    cancelled: state?.cancelled ?? null,
-    failures: (state?.failures ?? []).map((f) => ({ key: f.key, request_id: f.requestId, code: f.code })),
-    approximate: !state,
-    requested_at: r.requestedAt,
-    completed_at: v.completedAt ?? null,
-    links: { self: `${baseUrl}/v1/report-bulk-requests/${r.id}` },
-    documents_search: { metadata: { bulk_request_id: r.id } },
   };
 }

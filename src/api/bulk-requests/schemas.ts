@@ -5,7 +5,7 @@
 import { BULK_STATUSES, MAX_BULK_CONCURRENCY, DEFAULT_BULK_CONCURRENCY } from '../../domain/bulk-request.js';
 import { CREATE_REQUEST_BODY } from '../report-requests/body-schema.js';
 
-const { report_code, parameter_values, format, language, timezone, filters, metadata } = CREATE_REQUEST_BODY.properties;
+const { report_code, parameter_values, format, language, timezone, filters, metadata, notify } = CREATE_REQUEST_BODY.properties;
 
 /** `POST /v1/report-bulk-requests`. */
 export const CREATE_BULK_BODY = {
@@ -22,6 +22,14 @@ export const CREATE_BULK_BODY = {
     filters: { ...filters, description: 'Row filters of every document, as for one run of the report.' },
     metadata: { ...metadata, description: 'Kept with every document\'s request, besides `bulk_request_id`.' },
     concurrency: { type: 'integer', minimum: 1, maximum: MAX_BULK_CONCURRENCY, default: DEFAULT_BULK_CONCURRENCY, description: 'Documents in production at once.' },
+    notify: {
+      type: 'object',
+      required: ['webhook_url'],
+      additionalProperties: false,
+      description: 'Where the bulk run\'s one completion event goes (`bulk_request.succeeded`, `bulk_request.failed` or `bulk_request.cancelled`), signed and retried like a report run\'s. Webhook only: bulk runs send no emails, and their documents send no events of their own.',
+      properties: { webhook_url: notify.properties.webhook_url },
+    },
+    zip: { type: 'boolean', default: false, description: 'When true, the run ends by putting every SUCCEEDED document into one ZIP (`GET /v1/report-bulk-requests/{id}/zip`).' },
   },
 } as const;
 
@@ -61,7 +69,30 @@ export const BULK_VIEW = {
     approximate: { type: 'boolean', description: 'True when no worker answered in time: status, total and ended are as the run last wrote them, and the other counts are null.' },
     requested_at: { type: 'string' },
     completed_at: { type: ['string', 'null'] },
-    links: { type: 'object', properties: { self: { type: 'string' } } },
+    zip: {
+      type: ['object', 'null'],
+      description: 'The ZIP of the SUCCEEDED documents once made (requests with `zip: true`); null before, and for runs without one.',
+      properties: {
+        file_name: { type: 'string' },
+        size_bytes: { type: 'integer', description: 'Bytes.' },
+        sha256: { type: 'string', description: 'SHA-256 of the ZIP, hex.' },
+        entries: { type: 'integer', description: 'Documents in it.' },
+        download_url: { type: 'string', description: 'The authenticated download route.' },
+      },
+    },
+    zip_error: { type: ['object', 'null'], description: 'Why the ZIP could not be made; the run then ended FAILED.', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    notify: { type: ['object', 'null'], properties: { webhook_url: { type: 'string' } } },
+    links: { type: 'object', properties: { self: { type: 'string' }, zip: { type: 'string' } } },
     documents_search: { type: 'object', additionalProperties: true, description: 'The search body that lists this bulk run\'s documents (`POST /v1/report-generate-requests/search`).' },
   },
+} as const;
+
+/** `GET /v1/report-bulk-requests/{id}/zip`. */
+export const ZIP_RESPONSE = {
+  description: 'The ZIP of the bulk run\'s SUCCEEDED documents, one entry per document under its own file name.',
+  headers: {
+    'Content-Disposition': { type: 'string', description: '`attachment; filename="<code>_bulk_<id>.zip"`.' },
+    'X-Checksum-Sha256': { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the ZIP, hex.' },
+  },
+  content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
 } as const;
