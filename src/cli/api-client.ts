@@ -121,8 +121,21 @@ export class ReportflowClient {
    * its SHA-256 against `X-Checksum-Sha256` (and `expectedSha256` when given), then renames it into place.
    * @throws ApiError, NetworkError, ChecksumError (the partial file is removed)
    */
-  async download(id: string, choosePath: (fileName: string | undefined) => string, expectedSha256?: string): Promise<DownloadResult> {
-    const res = await this.fetch('GET', `/v1/reports/${encodeURIComponent(id)}/download`);
+  download(id: string, choosePath: (fileName: string | undefined) => string, expectedSha256?: string): Promise<DownloadResult> {
+    return this.save(`/v1/reports/${encodeURIComponent(id)}/download`, choosePath, expectedSha256);
+  }
+
+  /**
+   * Streams the ZIP of bulk request `id` (GET /v1/report-bulk-requests/{id}/zip) as `download` does a report.
+   * @throws ApiError (404, or 409 REPORT_NOT_READY before the ZIP is made), NetworkError, ChecksumError
+   */
+  downloadBulkZip(id: string, choosePath: (fileName: string | undefined) => string): Promise<DownloadResult> {
+    return this.save(`/v1/report-bulk-requests/${encodeURIComponent(id)}/zip`, choosePath);
+  }
+
+  /** GETs the file at `apiPath` into `choosePath(suggestedFileName)` (see `download`). */
+  private async save(apiPath: string, choosePath: (fileName: string | undefined) => string, expectedSha256?: string): Promise<DownloadResult> {
+    const res = await this.fetch('GET', apiPath);
     if (!res.ok) throw await apiError(res);
     const fileName = fileNameOf(res.headers.get('content-disposition'));
     const target = choosePath(fileName);

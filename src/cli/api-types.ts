@@ -9533,6 +9533,16 @@ export interface paths {
                          * @default 8
                          */
                         concurrency?: number;
+                        /** @description Where the bulk run's one completion event goes (`bulk_request.succeeded`, `bulk_request.failed` or `bulk_request.cancelled`), signed and retried like a report run's. Webhook only: bulk runs send no emails, and their documents send no events of their own. */
+                        notify?: {
+                            /** Format: uri */
+                            webhook_url: string;
+                        };
+                        /**
+                         * @description When true, the run ends by putting every SUCCEEDED document into one ZIP (`GET /v1/report-bulk-requests/{id}/zip`).
+                         * @default false
+                         */
+                        zip?: boolean;
                     };
                 };
             };
@@ -9582,8 +9592,29 @@ export interface paths {
                             approximate?: boolean;
                             requested_at?: string;
                             completed_at?: string | null;
+                            /** @description The ZIP of the SUCCEEDED documents once made (requests with `zip: true`); null before, and for runs without one. */
+                            zip?: {
+                                file_name?: string;
+                                /** @description Bytes. */
+                                size_bytes?: number;
+                                /** @description SHA-256 of the ZIP, hex. */
+                                sha256?: string;
+                                /** @description Documents in it. */
+                                entries?: number;
+                                /** @description The authenticated download route. */
+                                download_url?: string;
+                            } | null;
+                            /** @description Why the ZIP could not be made; the run then ended FAILED. */
+                            zip_error?: {
+                                code?: string;
+                                message?: string;
+                            } | null;
+                            notify?: {
+                                webhook_url?: string;
+                            } | null;
                             links?: {
                                 self?: string;
+                                zip?: string;
                             };
                             /** @description The search body that lists this bulk run's documents (`POST /v1/report-generate-requests/search`). */
                             documents_search?: {
@@ -9848,8 +9879,29 @@ export interface paths {
                             approximate?: boolean;
                             requested_at?: string;
                             completed_at?: string | null;
+                            /** @description The ZIP of the SUCCEEDED documents once made (requests with `zip: true`); null before, and for runs without one. */
+                            zip?: {
+                                file_name?: string;
+                                /** @description Bytes. */
+                                size_bytes?: number;
+                                /** @description SHA-256 of the ZIP, hex. */
+                                sha256?: string;
+                                /** @description Documents in it. */
+                                entries?: number;
+                                /** @description The authenticated download route. */
+                                download_url?: string;
+                            } | null;
+                            /** @description Why the ZIP could not be made; the run then ended FAILED. */
+                            zip_error?: {
+                                code?: string;
+                                message?: string;
+                            } | null;
+                            notify?: {
+                                webhook_url?: string;
+                            } | null;
                             links?: {
                                 self?: string;
+                                zip?: string;
                             };
                             /** @description The search body that lists this bulk run's documents (`POST /v1/report-generate-requests/search`). */
                             documents_search?: {
@@ -9940,6 +9992,252 @@ export interface paths {
                 };
                 /** @description REQUEST_TIMEOUT: the request was not received completely in time; the connection is closed. */
                 408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error code (README "Error codes"). */
+                                code: string;
+                                message: string;
+                                errors: {
+                                    field: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description RATE_LIMITED: more than `REPORTFLOW_RATE_LIMIT_PER_MINUTE` requests this minute; retry after `Retry-After` seconds. */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before retrying. */
+                        "Retry-After"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error code (README "Error codes"). */
+                                code: string;
+                                message: string;
+                                errors: {
+                                    field: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description REQUEST_HEADERS_TOO_LARGE: the request line and headers exceed 16 KiB; the connection is closed. */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error code (README "Error codes"). */
+                                code: string;
+                                message: string;
+                                errors: {
+                                    field: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description INTERNAL: an unexpected fault, logged by the service. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error code (README "Error codes"). */
+                                code: string;
+                                message: string;
+                                errors: {
+                                    field: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description UNAVAILABLE: Temporal or the database did not answer in time, or the API is at its connection limit or shutting down; retry after `Retry-After` seconds. */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before retrying. */
+                        "Retry-After"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error code (README "Error codes"). */
+                                code: string;
+                                message: string;
+                                errors: {
+                                    field: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/report-bulk-requests/{id}/zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the ZIP of the bulk run's SUCCEEDED documents (requests with `zip: true`, once it ended) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The ZIP of the bulk run's SUCCEEDED documents, one entry per document under its own file name. */
+                200: {
+                    headers: {
+                        /** @description `attachment; filename="<code>_bulk_<id>.zip"`. */
+                        "Content-Disposition"?: string;
+                        /** @description SHA-256 of the ZIP, hex. */
+                        "X-Checksum-Sha256"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/zip": string;
+                    };
+                };
+                /** @description REQUEST_INVALID: the request does not match the schema, or the URL or body is malformed (the field in `errors`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error code (README "Error codes"). */
+                                code: string;
+                                message: string;
+                                errors: {
+                                    field: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description UNAUTHENTICATED: no credentials, or not valid ones (with `WWW-Authenticate: Bearer`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error code (README "Error codes"). */
+                                code: string;
+                                message: string;
+                                errors: {
+                                    field: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description FORBIDDEN: the credentials lack the permission the operation needs (named in `errors`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error code (README "Error codes"). */
+                                code: string;
+                                message: string;
+                                errors: {
+                                    field: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description NOT_FOUND: no such resource for this tenant (another tenant's id, or an id that does not match the pattern, answers the same). Also when the bulk request asked for no ZIP, or the ZIP is gone from the store. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error code (README "Error codes"). */
+                                code: string;
+                                message: string;
+                                errors: {
+                                    field: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description REQUEST_TIMEOUT: the request was not received completely in time; the connection is closed. */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description Stable error code (README "Error codes"). */
+                                code: string;
+                                message: string;
+                                errors: {
+                                    field: string;
+                                    code: string;
+                                    message: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description REPORT_NOT_READY: the ZIP is not made yet (the run is still going), or will not be (the run was cancelled, or zipping failed: see `zip_error`). */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -421,8 +421,8 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
     secrets.acme.add(String(acmeTpl.body.id));
     const tplPath = `${TEMPLATES}/${acmeTpl.body.id}`;
     const oneDay = [{ name: 'from_date', value: '2011-07-01' }, { name: 'to_date', value: '2011-07-01' }];
-    // A bulk request of acme's: customer 17850's invoices of one day, as HTML (a handful of small runs).
-    const bulkBody = { report_code: 'INVOICE', format: 'HTML', timezone: 'Europe/London', parameter_values: [{ name: 'from_date', value: '2010-12-01' }, { name: 'to_date', value: '2010-12-01' }, { name: 'customer_id', value: 17850 }] };
+    // A bulk request of acme's: customer 17850's invoices of one day, as HTML (a handful of small runs), zipped.
+    const bulkBody = { zip: true, report_code: 'INVOICE', format: 'HTML', timezone: 'Europe/London', parameter_values: [{ name: 'from_date', value: '2010-12-01' }, { name: 'to_date', value: '2010-12-01' }, { name: 'customer_id', value: 17850 }] };
     const acmeBulk = await s.expect(202, { method: 'POST', path: BULK, body: bulkBody });
     secrets.acme.add(String(acmeBulk.body.id));
     const bulkPath = `${BULK}/${acmeBulk.body.id}`;
@@ -455,6 +455,7 @@ describe('client API of the running service', { timeout: 900_000 }, () => {
       { method: 'POST', path: BULK, permission: 'REPORT_GENERATE_REQUEST.CREATE', scope: 'create', body: bulkBody },
       { method: 'GET', path: bulkPath, permission: 'REPORT_GENERATE_REQUEST.VIEW', scope: 'id' },
       { method: 'POST', path: `${bulkPath}/cancel`, permission: 'REPORT_GENERATE_REQUEST.CANCEL', scope: 'id' },
+      { method: 'GET', path: `${bulkPath}/zip`, permission: 'REPORT.VIEW', scope: 'id' },
       { method: 'GET', path: '/v1/report-definitions', permission: null, scope: 'catalog' },
       { method: 'GET', path: '/v1/report-definitions/INVOICE', permission: null, scope: 'catalog' },
     ];

@@ -3,15 +3,19 @@
  * HTTP API. `start` prints the bulk id, or with `--wait` follows its progress until it ends.
  *
  *   reportflow bulk start INVOICE -f pdf --param from_date=2011-12-01 --param to_date=2011-12-09 --wait
+ *   reportflow bulk start INVOICE -f pdf --param from_date=2011-12-01 --param to_date=2011-12-09 --zip --webhook-url https://example.com/hook
  *   reportflow bulk show <id>
+ *   reportflow bulk zip <id> -o invoices.zip
  */
+import path from 'node:path';
 import type { Command } from 'commander';
-import type { GlobalOptions } from '../connect.js';
+import { apiClient, type GlobalOptions } from '../connect.js';
+import { humanSize, reportFailure, shortSha } from '../format.js';
 import { EXIT, UsageError, type CliIo, type ExitCode } from '../io.js';
 import { resourceActions } from '../resource-action.js';
 import { resourceCall, type ResourceJson } from '../resource-call.js';
 
-type Options = GlobalOptions & { json?: boolean; format?: string; language?: string; timezone?: string; param?: string[]; concurrency?: string; wait?: boolean; pollMs?: string };
+type Options = GlobalOptions & { json?: boolean; format?: string; language?: string; timezone?: string; param?: string[]; concurrency?: string; wait?: boolean; pollMs?: string; zip?: boolean; webhookUrl?: string };
 
 /** `name=value` pairs as the API's `parameter_values`. @throws UsageError on a pair without `=`. */
 function parameterValues(pairs: string[]): { name: string; value: string }[] {
@@ -35,6 +39,8 @@ export function registerBulk(program: Command, io: CliIo, done: (code: ExitCode)
     .option('-t, --timezone <zone>', 'IANA time zone of the period')
     .option('-p, --param <name=value>', 'a parameter of the keys query (repeatable), e.g. from_date=2011-12-01', (v: string, all: string[] = []) => [...all, v])
     .option('--concurrency <n>', 'documents in production at once (1-64)')
+    .option('--zip', 'end by putting every succeeded document into one ZIP (see `bulk zip`)')
+    .option('--webhook-url <url>', 'where to send the one bulk_request.* event when it ends')
     .option('--wait', 'follow the progress until the bulk request ends')
     .option('--poll-ms <ms>', 'with --wait: how often to read the progress', '1000')
     .option('--json', 'print the API\'s JSON')
@@ -44,6 +50,8 @@ export function registerBulk(program: Command, io: CliIo, done: (code: ExitCode)
         ...(o.language ? { language: o.language } : {}),
         ...(o.timezone ? { timezone: o.timezone } : {}),
         ...(o.concurrency ? { concurrency: Number(o.concurrency) } : {}),
+        ...(o.zip ? { zip: true } : {}),
+        ...(o.webhookUrl ? { notify: { webhook_url: o.webhookUrl } } : {}),
         parameter_values: parameterValues(o.param ?? []),
       };
       const started = (await call(o, 'POST', '', body))!;
@@ -61,6 +69,19 @@ export function registerBulk(program: Command, io: CliIo, done: (code: ExitCode)
     .option('--json', 'print the API\'s JSON')
     .action(act(async (o, [id]) => call(o, 'GET', `/${encodeURIComponent(id!)}`), (r) => detailText(r ?? {}), ended));
 
+  cmd.command('zip').description('save the ZIP of a bulk request started with --zip (sha256 verified)').argument('<id>')
+    .option('-o, --out <file>', 'where to save it (default: the ZIP\'s file name)')
+    .action(async (id: string, _opts: unknown, command: Command) => {
+      const opts = command.optsWithGlobals<GlobalOptions & { out?: string }>();
+      try {
+        const saved = await apiClient(opts, io.config).downloadBulkZip(id, (name) => path.resolve(opts.out ?? name ?? `${id}.zip`));
+        io.stdout.write(`saved ${path.relative(process.cwd(), saved.path) || saved.path} (${humanSize(saved.sizeBytes)}, sha256 ${shortSha(saved.sha256)} verified)\n`);
+        done(EXIT.OK);
+      } catch (err) {
+        done(reportFailure(err, io.stderr));
+      }
+    });
+
   cmd.command('cancel').description('start no more documents and cancel those in production').argument('<id>')
     .action(act(async (o, [id]) => call(o, 'POST', `/${encodeURIComponent(id!)}/cancel`), () => 'cancelling\n'));
 }
@@ -74,6 +95,7 @@ function detailText(b: ResourceJson): string {
     ['status', String(b.status)],
     ['documents', `${String(b.ended)} of ${String(b.total ?? '?')} ended: ${String(b.succeeded ?? '?')} succeeded, ${String(b.failed ?? '?')} failed, ${String(b.cancelled ?? '?')} cancelled`],
     ...((b.failures ?? []) as { key: string; code: string }[]).map((f): [string, string] => ['failed', `${f.key} ${f.code}`]),
+    ...(b.zip ? [['zip', `${String(b.zip.file_name)} · ${String(b.zip.entries)} documents · ${String(b.zip.size_bytes)} bytes · sha256 ${String(b.zip.sha256)}`] as [string, string]] : []),
     ['documents list', `POST /v1/report-generate-requests/search ${JSON.stringify(b.documents_search)}`],
   ];
   return rows.map(([k, v]) => `${k.padEnd(16)} ${v}\n`).join('');
