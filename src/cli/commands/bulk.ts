@@ -1,5 +1,5 @@
 /**
- * `reportflow bulk start|show|cancel`: bulk requests (one document per key of a period) through the
+ * `reportflow bulk start|show|zip|cancel`: bulk requests (one document per key of a period) through the
  * HTTP API. `start` prints the bulk id, or with `--wait` follows its progress until it ends.
  *
  *   reportflow bulk start INVOICE -f pdf --param from_date=2011-12-01 --param to_date=2011-12-09 --wait
@@ -7,10 +7,9 @@
  *   reportflow bulk show <id>
  *   reportflow bulk zip <id> -o invoices.zip
  */
-import path from 'node:path';
 import type { Command } from 'commander';
-import { apiClient, type GlobalOptions } from '../connect.js';
-import { humanSize, reportFailure, shortSha } from '../format.js';
+import type { GlobalOptions } from '../connect.js';
+import { saveFileAction } from './download.js';
 import { EXIT, UsageError, type CliIo, type ExitCode } from '../io.js';
 import { resourceActions } from '../resource-action.js';
 import { resourceCall, type ResourceJson } from '../resource-call.js';
@@ -71,16 +70,7 @@ export function registerBulk(program: Command, io: CliIo, done: (code: ExitCode)
 
   cmd.command('zip').description('save the ZIP of a bulk request started with --zip (sha256 verified)').argument('<id>')
     .option('-o, --out <file>', 'where to save it (default: the ZIP\'s file name)')
-    .action(async (id: string, _opts: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<GlobalOptions & { out?: string }>();
-      try {
-        const saved = await apiClient(opts, io.config).downloadBulkZip(id, (name) => path.resolve(opts.out ?? name ?? `${id}.zip`));
-        io.stdout.write(`saved ${path.relative(process.cwd(), saved.path) || saved.path} (${humanSize(saved.sizeBytes)}, sha256 ${shortSha(saved.sha256)} verified)\n`);
-        done(EXIT.OK);
-      } catch (err) {
-        done(reportFailure(err, io.stderr));
-      }
-    });
+    .action(saveFileAction(io, done, (client, id, choosePath) => client.downloadBulkZip(id, choosePath), (id) => `${id}.zip`));
 
   cmd.command('cancel').description('start no more documents and cancel those in production').argument('<id>')
     .action(act(async (o, [id]) => call(o, 'POST', `/${encodeURIComponent(id!)}/cancel`), () => 'cancelling\n'));
