@@ -8,7 +8,9 @@
  * record) and a run of an explicit period; each starts its report child with the older input. Two
  * staged-run histories were recorded by the code before worker-pinned data stages (main at b36f761: every
  * patch decided at the start, all stages on the shared task queue): a run that succeeded with a webhook
- * and a run cancelled in RENDER. A change that breaks replay of in-flight runs must add a patch, not edit these.
+ * and a run cancelled in RENDER. One `bulkReport` history was recorded by the code before bulk runs could zip
+ * and announce their end (main at 8d74ec8): customer 17850's invoices of 1 December 2010, as HTML, two at a
+ * time, SUCCEEDED. A change that breaks replay of in-flight runs must add a patch, not edit these.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +27,7 @@ void test('histories recorded by earlier releases replay on today\'s workflow co
   const bundle = await bundleReportWorkflows();
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
   assert.deepEqual(files, [
-    'cancelled-in-render.json', 'failed-validation.json', 'scheduled-backfill.json', 'scheduled-explicit-period.json',
+    'bulk-succeeded-before-zip.json', 'cancelled-in-render.json', 'failed-validation.json', 'scheduled-backfill.json', 'scheduled-explicit-period.json',
     'staged-cancelled-in-render-before-pinning.json', 'staged-succeeded-before-pinning.json', 'succeeded-with-webhook.json', 'webhook-delivery.json',
   ]);
   for (const file of files) {
