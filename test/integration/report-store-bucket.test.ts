@@ -146,6 +146,41 @@ for (const variant of ['S3', 'GCS'] as const) {
   });
 }
 
+for (const variant of ['S3', 'GCS'] as const) {
+  void test(`${variant} report store: a bulk run's ZIP is read from and stored in the bucket, and served by the API`, { timeout: 180_000 }, async () => {
+    const integration: S3Integration | GcsIntegration = variant === 'S3'
+      ? { type: 'S3', endpoint: data.s3.url, ...S3_TEST_CREDENTIALS }
+      : { type: 'GCS', apiEndpoint: gcs.url, projectId: 'test' };
+    const integrations: Integrations = new Map([['store', integration]]);
+    const stack = await realStack({
+      temporal, db: data.db, root: path.join(data.root, `${variant}-zip`), templatesDir: TEMPLATES, integrations,
+      config: { reportStoreIntegration: 'store', reportStoreBucket: BUCKET, reportStorePrefix: PREFIX },
+    });
+    const adapter = await new BucketDestinations(integrations, 600).get('store', variant);
+    await stack.run(async () => {
+      const [{ n }] = (await data.db.query<{ n: number }>(
+        `SELECT count(DISTINCT invoice_no)::int AS n FROM retail.invoice_line WHERE invoice_date >= '2011-06-30T00:00:00Z' AND invoice_date < '2011-07-02T00:00:00Z'`,
+      )) as [{ n: number }];
+      assert.ok(n >= 2, `the sample has invoices that day (${n})`);
+      const created = await stack.call('POST', '/v1/report-bulk-requests', { report_code: 'INVOICE', format: 'HTML', timezone: 'UTC', zip: true, concurrency: 4, parameter_values: [{ name: 'from_date', value: '2011-06-30' }, { name: 'to_date', value: '2011-07-01' }] });
+      assert.equal(created.status, 202, JSON.stringify(created.body));
+      const id = String(created.body.id);
+      let view: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (const deadline = Date.now() + 150_000; Date.now() < deadline && (view.status ?? 'RUNNING') === 'RUNNING';) {
+        await new Promise((r) => setTimeout(r, 250));
+        view = (await stack.call('GET', `/v1/report-bulk-requests/${id}`)).body;
+      }
+      assert.deepEqual([view.status, view.succeeded, view.zip?.entries], ['SUCCEEDED', n, n], JSON.stringify(view));
+      const zip = await stack.download(`/v1/report-bulk-requests/${id}/zip`);
+      assert.equal(zip.status, 200);
+      assert.equal(sha256(zip.bytes), view.zip.sha256);
+      const key = `${PREFIX}/acme/INVOICE/${id}/INVOICE_bulk_${id}.zip`;
+      assert.equal((await digestStream(await adapter.read({ bucket: BUCKET, key }))).sha256, view.zip.sha256, 'the bucket holds the ZIP');
+      assert.deepEqual(await readdir(stack.config.reportsDir).catch(() => []), [], 'nothing is written to the reports directory');
+    });
+  });
+}
+
 /** Writes `bytes` to a file under `dir` for an upload. */
 async function copyToFile(bytes: Buffer, dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
