@@ -7,6 +7,7 @@
  * done, then bytes stored), and a cancel aborts it. Only the stored ZIP's facts go back to the workflow.
  */
 import { Context } from '@temporalio/activity';
+import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { bulkZipFileName, type BulkZip } from '../src/domain/bulk-request.js';
@@ -35,7 +36,7 @@ export function zipBulkActivity(deps: Pick<ActivityDeps, 'records' | 'destinatio
     const alive = keepAlive(ctx, { entries: 0 });
     const fileName = bulkZipFileName(input.reportCode, input.bulkId);
     // A folder per attempt: two attempts at once never share a temporary file.
-    const dir = path.join(deps.staging.rootDir, safeSegment(`${input.bulkId}-zip-${ctx.info.attempt}-${process.pid}`));
+    const dir = path.join(deps.staging.rootDir, safeSegment(`${input.bulkId}-zip-${randomUUID()}`));
     await mkdir(dir, { recursive: true });
     try {
       const local = path.join(dir, safeSegment(fileName));
