@@ -78,7 +78,9 @@ for (const engine of engines) {
             store.createRequest(request(tenant)),
           ]));
           assert.equal(mid[0]?.request.id, existing.id);
-          assert.equal(mid[1].total, 1);
+          // The search runs beside the create, on another session: it may or may not see the new request.
+          assert.ok(mid[1].items.some((r) => r.request.id === existing.id), 'the search mid-stream lists the stored request');
+          assert.ok([1, 2].includes(mid[1].total), `total ${mid[1].total}`);
           assert.equal(mid[2].kind, 'created');
         }
       } finally {
