@@ -56,7 +56,8 @@ export function produceReportActivity(deps: Pick<ActivityDeps, 'staging'>, stage
       return { staged, rendered, local };
     } finally {
       // A removal that fails leaves files in staging (they cost disk, not correctness), not a failed run.
-      if (!input.keepStaging) await attempt.remove().catch(() => undefined);
+      if (input.keepStaging) attempt.release();
+      else await attempt.remove().catch(() => undefined);
     }
   };
 }

@@ -4,7 +4,7 @@
  * mount). Activities pass `file://` URIs through workflow history, never contents.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -37,21 +37,38 @@ export class LocalStaging {
     await rm(path.join(this.rootDir, safeSegment(runId)), { recursive: true, force: true });
   }
 
+  /** Attempts of each run that are under way in this process (see `forAttempt`), by run id. */
+  private readonly liveAttempts = new Map<string, number>();
+
   /**
    * A staging area for one attempt of run `runId`: a folder of its own inside the run's
    * (`<root>/<runId>/attempt-<uuid>/`), so two attempts running at once (a retry beside an attempt still
    * running after its workflow task timed out, on this worker or another) never write or remove each
    * other's files. Its files are inside this root, so `pathFromUri` and `removeRun` here still cover them.
+   * Removing the last attempt under way in this process removes the whole run folder, so an attempt
+   * whose process died (kill -9 mid-render) leaves nothing once the run's retry here is done. That relies
+   * on one worker process per staging directory (README: its own `REPORTFLOW_VAR_DIR`); a process that
+   * shared it could lose a live attempt's files, which fails that attempt (ENOENT), never its output.
    */
   forAttempt(runId: string): StagingAttempt {
     const runDir = path.join(this.rootDir, safeSegment(runId));
     const staging = new LocalStaging(path.join(runDir, `attempt-${randomUUID()}`));
+    this.liveAttempts.set(runId, (this.liveAttempts.get(runId) ?? 0) + 1);
+    let over = false;
+    const release = () => {
+      if (over) return;
+      over = true;
+      const left = (this.liveAttempts.get(runId) ?? 1) - 1;
+      if (left > 0) this.liveAttempts.set(runId, left);
+      else this.liveAttempts.delete(runId);
+    };
     return {
       staging,
-      async remove() {
-        await rm(staging.rootDir, { recursive: true, force: true });
-        // The run's folder goes too once no other attempt uses it (ENOTEMPTY: one does; keep it).
-        await rmdir(runDir).catch(() => undefined);
+      release,
+      remove: async () => {
+        release();
+        // Another attempt of the run still runs here: remove only ours.
+        await rm(this.liveAttempts.has(runId) ? staging.rootDir : runDir, { recursive: true, force: true });
       },
     };
   }
@@ -61,8 +78,13 @@ export class LocalStaging {
 export interface StagingAttempt {
   /** Where the attempt stages: paths and URIs as any staging gives them. */
   staging: LocalStaging;
-  /** Removes this attempt's files only (idempotent); the run's folder too when it is then empty. */
+  /**
+   * Removes this attempt's files (idempotent); when no other attempt of the run is under way in this
+   * process, the whole run folder, with what attempts of a dead process left there.
+   */
   remove(): Promise<void>;
+  /** Ends the attempt and keeps its files (later stages read them; `removeRun` removes them). Idempotent. */
+  release(): void;
 }
 
 /** A single path segment: no separators, no `..`, not empty. @throws Error otherwise. */

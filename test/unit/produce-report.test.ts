@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -92,11 +92,19 @@ void test('an attempt that keeps its staging (bucket exports read it) leaves its
     const kept = await produce({ request, validated, keepStaging: true });
     const keptRows = await readFile(staging.pathFromUri(kept.staged.uri), 'utf8');
     assert.equal(keptRows.split('\n').filter(Boolean).length, ROWS);
-    // A later attempt that removes its own staging leaves the kept attempt's files.
-    await produce({ request, validated, keepStaging: false });
-    assert.equal(await readFile(staging.pathFromUri(kept.staged.uri), 'utf8'), keptRows);
     await staging.removeRun(request.id);
     assert.deepEqual(await readdir(staging.rootDir), []);
+  });
+});
+
+void test('what an attempt of a dead worker process left in the run folder goes with the run\'s next attempt here', async () => {
+  await withStaging(async (staging) => {
+    // A process killed mid-render (kill -9) leaves its attempt's folder; its queue died with it.
+    const dead = new LocalStaging(staging.rootDir).forAttempt(request.id).staging; // the dead process's staging
+    await writeFile(await dead.pathFor(request.id, 'rows.ndjson'), '{"line":1}\n');
+    const produce = produceReportActivity({ staging }, fakeStages(async () => undefined));
+    await produce({ request, validated, keepStaging: false });
+    assert.deepEqual(await readdir(staging.rootDir), [], 'the retry removed the run folder, the dead attempt\'s files included');
   });
 });
 
