@@ -120,7 +120,7 @@ test(`XLSX of all ${ROWS.toLocaleString('en')} lines: streamed, bounded memory, 
       if (row.number === 1) continue;
       rows++;
       const lineTotal = row.getCell(8).value;
-      assert.equal(typeof lineTotal, 'number', `row ${row.number}: line_total is a number`);
+      assert.equal(typeof lineTotal, 'number', `row ${row.number}: line_total is a number, read ${JSON.stringify(lineTotal)} in ${JSON.stringify(row.values)}`);
       // The double each cell holds prints as the staged decimal (at most 15 significant digits here).
       total = addDecimals(total, parseDecimal(String(lineTotal)));
     }
