@@ -7,11 +7,7 @@
  * done, then bytes stored), and a cancel aborts it. Only the stored ZIP's facts go back to the workflow.
  */
 import { Context } from '@temporalio/activity';
-import { randomUUID } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { bulkZipFileName, type BulkZip } from '../src/domain/bulk-request.js';
-import { safeSegment } from '../src/staging/local-staging.js';
 import { zipWriter } from '../src/platform/zip-writer.js';
 import type { ActivityDeps } from './deps.js';
 import { keepAlive } from './keep-alive.js';
@@ -36,10 +32,9 @@ export function zipBulkActivity(deps: Pick<ActivityDeps, 'records' | 'destinatio
     const alive = keepAlive(ctx, { entries: 0 });
     const fileName = bulkZipFileName(input.reportCode, input.bulkId);
     // A folder per attempt: two attempts at once never share a temporary file.
-    const dir = path.join(deps.staging.rootDir, safeSegment(`${input.bulkId}-zip-${randomUUID()}`));
-    await mkdir(dir, { recursive: true });
+    const attempt = deps.staging.forAttempt(input.bulkId);
     try {
-      const local = path.join(dir, safeSegment(fileName));
+      const local = await attempt.staging.pathFor(input.bulkId, fileName);
       const zip = zipWriter(local, { signal: ctx.cancellationSignal });
       const names = new Set<string>();
       let entries = 0;
@@ -65,7 +60,7 @@ export function zipBulkActivity(deps: Pick<ActivityDeps, 'records' | 'destinatio
       return { uri: put.uri, fileName, sizeBytes: stored.sizeBytes, sha256: stored.sha256, entries };
     } finally {
       alive.stop();
-      await rm(dir, { recursive: true, force: true });
+      await attempt.remove();
     }
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Staging area for files passed between activities of one run (staged rows, rendered files).
- * A local directory: every worker on a task queue must see the same one (same machine, or a shared
- * mount). Activities pass `file://` URIs through workflow history, never contents.
+ * A local directory of one worker process (its own `REPORTFLOW_VAR_DIR`): a run's later stages run on
+ * the worker that staged its rows (pinned stages, README "Scaling out"). Activities pass `file://` URIs
+ * through workflow history, never contents.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
@@ -68,7 +69,8 @@ export class LocalStaging {
       remove: async () => {
         release();
         // Another attempt of the run still runs here: remove only ours.
-        await rm(this.liveAttempts.has(runId) ? staging.rootDir : runDir, { recursive: true, force: true });
+        if (this.liveAttempts.has(runId)) await rm(staging.rootDir, { recursive: true, force: true });
+        else await this.removeRun(runId);
       },
     };
   }
