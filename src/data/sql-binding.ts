@@ -20,42 +20,9 @@ export interface BoundQuery {
 export function bindNamedParameters(sql: string, params: Readonly<Record<string, unknown>>): BoundQuery {
   const values: unknown[] = [];
   const positions = new Map<string, number>();
-  let out = '';
-  let i = 0;
-  while (i < sql.length) {
-    const ch = sql[i]!;
-    const next = sql[i + 1];
-    // Skip over literals and comments whole.
-    if (ch === "'" || ch === '"') {
-      const end = closingQuote(sql, i, ch, ch === "'" && isEscapeStringPrefix(sql, i));
-      out += sql.slice(i, end);
-      i = end;
-    } else if (ch === '-' && next === '-') {
-      const end = sql.indexOf('\n', i);
-      const stop = end === -1 ? sql.length : end;
-      out += sql.slice(i, stop);
-      i = stop;
-    } else if (ch === '/' && next === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      const stop = end === -1 ? sql.length : end + 2;
-      out += sql.slice(i, stop);
-      i = stop;
-    } else if (ch === '$' && /[A-Za-z_$]/.test(next ?? '')) {
-      const tag = /^\$[A-Za-z_0-9]*\$/.exec(sql.slice(i));
-      if (tag) {
-        const end = sql.indexOf(tag[0], i + tag[0].length);
-        const stop = end === -1 ? sql.length : end + tag[0].length;
-        out += sql.slice(i, stop);
-        i = stop;
-      } else {
-        out += ch;
-        i++;
-      }
-    } else if (ch === ':' && next === ':') {
-      out += '::';
-      i += 2;
-    } else if (ch === ':' && /[A-Za-z_]/.test(next ?? '')) {
-      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(sql.slice(i + 1))![0];
+  const text = mapSqlCode(sql, (code) =>
+    code.replace(/::|:([A-Za-z_][A-Za-z0-9_]*)/g, (match, name: string | undefined) => {
+      if (name === undefined) return match;
       if (!Object.prototype.hasOwnProperty.call(params, name)) throw new Error(`SQL placeholder :${name} has no value`);
       let pos = positions.get(name);
       if (pos === undefined) {
@@ -63,14 +30,57 @@ export function bindNamedParameters(sql: string, params: Readonly<Record<string,
         pos = values.length;
         positions.set(name, pos);
       }
-      out += `$${pos}`;
-      i += 1 + name.length;
+      return `$${pos}`;
+    }),
+  );
+  return { text, values };
+}
+
+/**
+ * Rewrites the positional parameters (`$1`, `$2`, ...) of `sql` outside literals and comments.
+ * @param replace the text for parameter `n` (1-based).
+ */
+export function replacePositionalParameters(sql: string, replace: (n: number) => string): string {
+  return mapSqlCode(sql, (code) => code.replace(/\$(\d+)/g, (_match, n: string) => replace(Number(n))));
+}
+
+/**
+ * `sql` with `fn` applied to each run of SQL code between string literals, quoted identifiers,
+ * dollar-quoted strings and comments, which are kept as they are.
+ */
+function mapSqlCode(sql: string, fn: (code: string) => string): string {
+  let out = '';
+  let codeStart = 0;
+  let i = 0;
+  const skip = (stop: number) => {
+    out += fn(sql.slice(codeStart, i)) + sql.slice(i, stop);
+    i = stop;
+    codeStart = stop;
+  };
+  while (i < sql.length) {
+    const ch = sql[i]!;
+    const next = sql[i + 1];
+    if (ch === "'" || ch === '"') {
+      skip(closingQuote(sql, i, ch, ch === "'" && isEscapeStringPrefix(sql, i)));
+    } else if (ch === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      skip(end === -1 ? sql.length : end);
+    } else if (ch === '/' && next === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      skip(end === -1 ? sql.length : end + 2);
+    } else if (ch === '$' && /[A-Za-z_$]/.test(next ?? '')) {
+      const tag = /^\$[A-Za-z_0-9]*\$/.exec(sql.slice(i));
+      if (tag) {
+        const end = sql.indexOf(tag[0], i + tag[0].length);
+        skip(end === -1 ? sql.length : end + tag[0].length);
+      } else {
+        i++;
+      }
     } else {
-      out += ch;
       i++;
     }
   }
-  return { text: out, values };
+  return out + fn(sql.slice(codeStart));
 }
 
 /** True when the quote at `quoteAt` opens an escape string `E'…'`, where a backslash escapes the next character. */
