@@ -15,7 +15,7 @@ import { keepAlive } from './keep-alive.js';
 
 /**
  * @returns the rendered file: `file://` URI in staging, deterministic `fileName`, size (bytes),
- *   sha256, rows, and pages for PDF.
+ *   sha256, rows, and pages for PDF; the staged file itself when the query stage wrote the report.
  * @throws ReportError('REPORT_TOO_LARGE') from the renderer (non-retryable); CancelledFailure when
  *   the run is cancelled; plain errors (browser, I/O) are retried.
  */
@@ -23,6 +23,10 @@ export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'templates' 
   return async function renderReport(validated: ValidatedRequest, staged: StagedRows): Promise<RenderedFile> {
     const ctx = Context.current();
     const { request } = validated;
+    // The query stage already wrote the report (a CSV the database printed): nothing to render.
+    if (staged.report && staged.report.format === request.format) {
+      return { uri: staged.uri, fileName: staged.report.fileName, contentType: staged.report.contentType, sizeBytes: staged.sizeBytes, sha256: staged.sha256, rows: staged.rows };
+    }
     const renderer = deps.renderers[request.format];
     const fileName = reportFileName(validated, renderer.extension);
     const outPath = await deps.staging.pathFor(request.id, fileName);

@@ -4,6 +4,11 @@
  * report SQL runs unchanged on either.
  */
 
+import type { Readable } from 'node:stream';
+import type { CsvCopyShape } from './copy-csv.js';
+import type { CsvCopyOutcome } from './copy-out.js';
+import type { BoundQuery } from './sql-binding.js';
+
 /** A row as the driver returns it: numeric as string (exact), timestamps as Date, NULL as null. */
 export type Row = Record<string, unknown>;
 
@@ -34,6 +39,13 @@ export interface Database extends Queryable {
    * other connections wait while a transaction is open, so keep transactions short there.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * The rows of one parameterised query as CSV made by the database itself, each column printed as
+   * `shape` says (src/data/copy-csv.ts), passed to `consume` as PostgreSQL writes it: no header, LF
+   * record ends. Optional: an engine without it, or a query it cannot copy, takes `stream`.
+   * @returns `consume`'s value, or `{copied: false, reason}` when nothing was copied.
+   */
+  copyCsv?<T>(query: BoundQuery, shape: CsvCopyShape, consume: (csv: Readable) => Promise<T>, signal?: AbortSignal): Promise<CsvCopyOutcome<T>>;
   /** Closes all connections. */
   close(): Promise<void>;
 }

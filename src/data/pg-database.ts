@@ -4,8 +4,12 @@
  * only `stream` reads differently on each (see {@link StreamMode}).
  */
 import pg from 'pg';
+import type { Readable } from 'node:stream';
 import { readCursor, type ReadOutcome, type StreamMode } from './cursor-reads.js';
 import { asDatabaseError, type Database, type Queryable, type Row } from './database.js';
+import type { CsvCopyShape } from './copy-csv.js';
+import { copyCsvOn, type CsvCopyOutcome } from './copy-out.js';
+import type { BoundQuery } from './sql-binding.js';
 import { failSpan, inSpan, sqlAttributes, startSpan } from '../observability/span.js';
 
 export type { StreamMode } from './cursor-reads.js';
@@ -115,6 +119,47 @@ export class PgDatabase implements Database {
       signal?.removeEventListener('abort', onAbort);
       client.release(outcome.reusable && !signal?.aborted ? undefined : true);
     }
+  }
+
+  /**
+   * On PostgreSQL: the query's rows as CSV made by the server (`COPY … TO STDOUT`, see
+   * src/data/copy-csv.ts), on a connection of the stream pool. On the embedded PGlite server it
+   * declines: its one session would hold every other connection's statement for the whole copy,
+   * where the cursor reads of `stream` let them in between batches.
+   * @throws AbortError when `signal` aborts; DatabaseUnavailableError when the database cannot be
+   *   reached or goes away mid-copy; the server's error for a query that fails while it runs.
+   */
+  async copyCsv<T>(query: BoundQuery, shape: CsvCopyShape, consume: (csv: Readable) => Promise<T>, signal?: AbortSignal): Promise<CsvCopyOutcome<T>> {
+    signal?.throwIfAborted();
+    this.streamMode ??= this.detectStreamMode();
+    const mode = await this.streamMode.catch((err: unknown) => {
+      this.streamMode = undefined;
+      throw asDatabaseError(err);
+    });
+    if (mode !== 'transaction') return { copied: false, reason: 'the embedded engine runs one statement at a time' };
+    return inSpan('db.copy', sqlAttributes(query.text), async () => {
+      let client: pg.PoolClient;
+      try {
+        client = await this.streamPool.connect();
+      } catch (err) {
+        throw asDatabaseError(err);
+      }
+      // As in `stream`: destroying the socket stops the copy at once; the client is then discarded.
+      const onAbort = () => client.connection.stream.destroy();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      let reusable = false;
+      try {
+        const outcome = await copyCsvOn(client, query, shape, consume);
+        reusable = true;
+        return outcome;
+      } catch (err) {
+        if (signal?.aborted) throw abortError(signal);
+        throw asDatabaseError(err);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        client.release(reusable && !signal?.aborted ? undefined : true);
+      }
+    });
   }
 
   private async detectStreamMode(): Promise<StreamMode> {

@@ -35,6 +35,12 @@ export interface StagedRows {
   sha256: string;
   columns: ColumnSpec[];
   worker?: StagingWorker;
+  /**
+   * Set when the query stage wrote the finished CSV report itself, from the database's own CSV of the
+   * rows (PostgreSQL's COPY, see `Database.copyCsv`): the file at `uri` is the report, named `fileName`,
+   * and the render stage passes it on. Absent: `uri` holds NDJSON rows.
+   */
+  report?: { format: 'CSV'; fileName: string; contentType: string };
 }
 
 /** A rendered report file waiting in staging to be exported. `pages` is set for PDF only. */

@@ -27,7 +27,8 @@ import { readNdjsonBatches } from '../staging/ndjson.js';
 import { cellTextFormatter } from './cell-text.js';
 import { digestStream } from '../platform/digest-stream.js';
 import { batchProgress } from './progress.js';
-import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
+import type { CopiedRenderInput, CopiedRenderOutput, Renderer, RenderInput, RenderOutput } from './renderer.js';
+import { crlfRecordEnds } from './csv-record-ends.js';
 import { filtersJson } from './applied-filters.js';
 import { zonedIsoFormatter } from './zoned-timestamp.js';
 
@@ -46,9 +47,9 @@ export class CsvRenderer implements Renderer {
   /** @throws AbortError when `input.signal` aborts (the partial file is left for the caller). */
   async render(input: RenderInput): Promise<RenderOutput> {
     const toCells = cellTextFormatter(input.columns, input.validated.request.timezone);
-    const options = { columns: input.columns.map((c) => c.name), record_delimiter: 'windows' as const, quoted_match: /[\r\n]/, cast: { boolean: String } };
+    const options = stringifyOptions(input.columns);
     const progress = batchProgress(input.onProgress);
-    const comments = input.validated.request.csvCommentLines ? commentLines(input, (this.options.now ?? (() => new Date()))()) : '';
+    const comments = this.commentLines(input);
     async function* chunks(): AsyncGenerator<string> {
       if (comments) yield comments;
       let header = true;
@@ -68,10 +69,45 @@ export class CsvRenderer implements Renderer {
     progress.finish();
     return measured.digest();
   }
+
+  /**
+   * The same file from the database's own CSV of the rows (`Database.copyCsv`: no header, LF record
+   * ends, cells already printed as `render` prints them): comment lines and header first, then the
+   * rows with CRLF record ends. No row is parsed.
+   * @returns the file's size (bytes), sha256 and rows (records after the header).
+   * @throws AbortError when `input.signal` aborts; Error when the CSV ends inside a quoted field.
+   */
+  async renderCopied(input: CopiedRenderInput, csv: AsyncIterable<Buffer>): Promise<CopiedRenderOutput> {
+    const head = this.commentLines(input) + stringify([], { ...stringifyOptions(input.columns), header: true });
+    const ends = crlfRecordEnds();
+    const progress = batchProgress(input.onProgress);
+    async function* chunks(): AsyncGenerator<Buffer> {
+      yield Buffer.from(head);
+      for await (const chunk of csv) {
+        const before = ends.records;
+        yield ends.convert(chunk);
+        progress.add(ends.records - before);
+      }
+      if (ends.insideQuotes) throw new Error('the database CSV ended inside a quoted field');
+    }
+    const measured = digestStream();
+    await pipeline(Readable.from(chunks()), measured.stream, createWriteStream(input.outPath), { signal: input.signal });
+    progress.finish();
+    return { ...measured.digest(), rows: ends.records };
+  }
+
+  private commentLines(input: Pick<RenderInput, 'validated' | 'definition'>): string {
+    return input.validated.request.csvCommentLines ? commentLines(input, (this.options.now ?? (() => new Date()))()) : '';
+  }
+}
+
+/** csv-stringify's options for `columns`: RFC 4180 with CRLF, a field with a line break quoted. */
+function stringifyOptions(columns: RenderInput['columns']) {
+  return { columns: columns.map((c) => c.name), record_delimiter: 'windows' as const, quoted_match: /[\r\n]/, cast: { boolean: String } };
 }
 
 /** The `#` lines of a CSV asked for with `csv_comment_lines`, CRLF-ended like its rows. */
-function commentLines(input: RenderInput, now: Date): string {
+function commentLines(input: Pick<RenderInput, 'validated' | 'definition'>, now: Date): string {
   const { request } = input.validated;
   const period = input.validated.period;
   const filters = filtersJson(input.validated.filters);

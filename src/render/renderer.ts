@@ -50,6 +50,22 @@ export interface Renderer {
    * @throws Error (retryable) on browser or I/O faults.
    */
   render(input: RenderInput): Promise<RenderOutput>;
+  /**
+   * Optional (the built-in CSV): the same file from the database's own CSV of the rows
+   * (`Database.copyCsv`: no header, LF record ends, cells printed as `render` prints them).
+   * @returns the file's size (bytes), sha256 and rows.
+   */
+  renderCopied?(input: CopiedRenderInput, csv: AsyncIterable<Buffer>): Promise<CopiedRenderOutput>;
+}
+
+/** What `renderCopied` needs: a render input without staged rows. */
+export type CopiedRenderInput = Omit<RenderInput, 'rowsPath' | 'rowCount'>;
+
+/** What `renderCopied` returns. */
+export interface CopiedRenderOutput {
+  sizeBytes: number;
+  sha256: string;
+  rows: number;
 }
 
 export type Renderers = Record<OutputFormat, Renderer>;

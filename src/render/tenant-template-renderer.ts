@@ -4,7 +4,7 @@
  * into memory and capped like PDF/HTML/TXT (`REPORTFLOW_PDF_MAX_ROWS`). `tenantAware` picks one of
  * the two per run, so the renderer registry keeps one renderer per format.
  */
-import type { Renderer, RenderInput, RenderOutput } from './renderer.js';
+import type { CopiedRenderInput, Renderer, RenderInput, RenderOutput } from './renderer.js';
 import { renderTenantTemplate, type ReportHtmlOptions } from './report-html.js';
 import { writeWholeFile } from './write-whole.js';
 
@@ -18,5 +18,14 @@ export function tenantAware(builtIn: Renderer, options: ReportHtmlOptions): Rend
       const bytes = Buffer.from(await renderTenantTemplate(input, options), 'utf8');
       return writeWholeFile(input.outPath, bytes, input.signal);
     },
+    // The database's CSV is the built-in layout: a tenant template's run never takes it.
+    ...(builtIn.renderCopied
+      ? {
+          renderCopied(input: CopiedRenderInput, csv: AsyncIterable<Buffer>) {
+            if (input.definition.tenantTemplate) throw new Error('a tenant template renders its own layout, not the database\'s CSV');
+            return builtIn.renderCopied!(input, csv);
+          },
+        }
+      : {}),
   };
 }

@@ -1,0 +1,60 @@
+/**
+ * Runs a report query's COPY (src/data/copy-csv.ts) on one node-postgres connection: learns the
+ * parameters' types and the output columns' types from the server, refuses what the staged path must
+ * convert, and streams PostgreSQL's CSV bytes to the caller. One transaction (READ ONLY), so the
+ * settings it makes end with it.
+ */
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Readable } from 'node:stream';
+import { copyCsvStatement, copyRefusal, parametersJson, settingParameters, PARAMETERS_SETTING, TIMEZONE_SETTING, type CsvCopyShape } from './copy-csv.js';
+import type { BoundQuery } from './sql-binding.js';
+
+/** What a copy came to: `consume`'s value, or why the query was not copied (nothing was read then). */
+export type CsvCopyOutcome<T> = { copied: true; value: T } | { copied: false; reason: string };
+
+/** SQLSTATE classes of a query the server could not take as rewritten: syntax (42) and data (22) errors. */
+const REFUSED_SQL = /^(42|22)/;
+
+/**
+ * @param consume reads the CSV (no header, LF record ends, as PostgreSQL writes it); the transaction
+ *   commits after it returns.
+ * @returns `{copied: false, reason}` when the query cannot be copied as `shape` (its SQL does not
+ *   prepare, a column's type differs, the rewritten query is refused): the connection is then still usable.
+ * @throws the server's or `consume`'s error once the COPY has started; the connection's state is then
+ *   unknown and the caller must discard it.
+ */
+export async function copyCsvOn<T>(client: pg.PoolClient, query: BoundQuery, shape: CsvCopyShape, consume: (csv: Readable) => Promise<T>): Promise<CsvCopyOutcome<T>> {
+  await client.query('BEGIN READ ONLY');
+  const refuse = async (reason: string): Promise<CsvCopyOutcome<T>> => {
+    await client.query('ROLLBACK');
+    return { copied: false, reason };
+  };
+  let text: string;
+  try {
+    // The types PostgreSQL infers for $1..$n, the same as when the query runs with bound values.
+    const prepared = (await client.query(
+      `PREPARE reportflow_copy AS ${query.text};\nSELECT parameter_types::text[] AS types FROM pg_prepared_statements WHERE name = 'reportflow_copy';\nDEALLOCATE reportflow_copy`,
+    )) as unknown as pg.QueryResult[];
+    const types = (prepared[1]?.rows[0] as { types?: string[] } | undefined)?.types ?? [];
+    text = settingParameters(query.text, types);
+    // A zone PostgreSQL does not know fails here (22023), not in the middle of the copy.
+    await client.query(`SELECT set_config('${PARAMETERS_SETTING}', $1, true), set_config('${TIMEZONE_SETTING}', $2, true), now() AT TIME ZONE $2`, [parametersJson(query.values), shape.timezone]);
+    // The output columns' types, and a check that the rewritten query is taken.
+    const described = await client.query(`SELECT * FROM (\n${text.replace(/[\s;]+$/, '')}\n) AS q LIMIT 0`);
+    const refusal = copyRefusal(shape, described.fields);
+    if (refusal) return await refuse(refusal);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && REFUSED_SQL.test(code)) return await refuse(`the server refused the query for COPY: ${(err as Error).message}`);
+    throw err;
+  }
+  const csv = client.query(copyTo(copyCsvStatement(text, shape)));
+  // pg-copy-streams emits the connection's error on the stream even after the consumer has stopped
+  // listening (a cancel destroys the socket after the pipeline ended): unheard, it would end the
+  // process. The consumer still gets it while it reads.
+  csv.on('error', () => undefined);
+  const value = await consume(csv);
+  await client.query('COMMIT');
+  return { copied: true, value };
+}
