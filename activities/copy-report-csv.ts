@@ -51,7 +51,7 @@ export async function copyReportCsv(
   const specs = columns.map((c) => ({ name: c.name, type: c.type }));
   const outcome = await deps.db.copyCsv(
     input.query,
-    { columns: specs, timezone: validated.request.timezone, ...(input.definition.order_by ? { orderBy: input.definition.order_by } : {}) },
+    { columns: specs, ...(input.definition.order_by ? { orderBy: input.definition.order_by } : {}) },
     (csv) => renderer.renderCopied!({ definition: input.definition, validated, columns: specs, outPath, signal: input.signal, onProgress: input.onProgress }, csv),
     input.signal,
   );

@@ -1,7 +1,8 @@
 /**
  * A report query's CSV made by PostgreSQL itself: `COPY (…) TO STDOUT (FORMAT csv)`, each column
  * formatted in SQL as reportflow's CSV renderer prints it (src/render/cell-text.ts), so no row passes
- * through JavaScript objects. Issue 11 measured the staged path (cursor → NDJSON → csv-stringify) at
+ * through JavaScript objects. Timestamps alone are finished in the worker (src/render/copied-csv-bytes.ts):
+ * printing them in the request's zone in SQL cost more than the rest of the copy. Issue 11 measured the staged path (cursor → NDJSON → csv-stringify) at
  * 8 × the time of PostgreSQL's own COPY for the 541,909-line INVOICE_LINES export.
  *
  * Parameters stay bound. COPY takes no bind parameters (PostgreSQL answers "bind message supplies 1
@@ -16,11 +17,9 @@
  * conversion (see `COPY_TYPES`), named as the definition's columns. Anything else — an expanded column,
  * a float, a timestamp without time zone — takes the staged path, which converts or refuses it.
  *
- * Bytes: the same as the staged path's CSV (after `crlfRecords` makes the record ends CRLF), except that
- * PostgreSQL quotes a field that is exactly `\.` (`"\."`, which CSV readers read as the same text).
- * Timestamps: ISO-8601 in the request's zone with its offset, milliseconds when not zero; offsets are
- * whole minutes (the staged path rounds a historical local-mean-time offset, this truncates it).
- * Empty strings are printed as the staged path prints them, unquoted (PostgreSQL would write `""`).
+ * Bytes: the same as the staged path's CSV (once src/render/copied-csv-bytes.ts has made the record
+ * ends CRLF and printed the timestamps), except that PostgreSQL quotes a field that is exactly `\.`
+ * (`"\."`, which CSV readers read as the same text). Empty strings are printed as the staged path prints them, unquoted (PostgreSQL would write `""`).
  */
 import type { ColumnSpec } from '../domain/artifacts.js';
 import { replacePositionalParameters } from './sql-binding.js';
@@ -28,12 +27,10 @@ import { replacePositionalParameters } from './sql-binding.js';
 /** The type of one report column, as report definitions declare it. */
 type CopyColumnType = ColumnSpec['type'];
 
-/** What the CSV is made of: the report's columns in order, its time zone and its order. */
+/** What the CSV is made of: the report's columns in order, and its order. */
 export interface CsvCopyShape {
   /** Output columns of the query to print, in this order. */
   columns: readonly ColumnSpec[];
-  /** IANA zone timestamps are printed in. */
-  timezone: string;
   /** The definition's `order_by` (output column names, each optionally ` asc`/` desc`), applied again outside. */
   orderBy?: readonly string[];
 }
@@ -56,8 +53,6 @@ const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 
 /** Name of the transaction-local setting holding the parameters as a JSON array. */
 export const PARAMETERS_SETTING = 'reportflow.copy_parameters';
-/** Name of the transaction-local setting holding the request's IANA zone. */
-export const TIMEZONE_SETTING = 'reportflow.copy_timezone';
 
 /**
  * `query.text` with each `$n` read from the parameters setting, cast to `parameterTypes[n-1]` (as
@@ -105,8 +100,7 @@ export function copyRefusal(shape: CsvCopyShape, fields: readonly { name: string
  * `settingParameters`), printing `shape.columns` formatted (no header: the caller writes it).
  */
 export function copyCsvStatement(queryText: string, shape: CsvCopyShape): string {
-  const zone = `(SELECT current_setting('${TIMEZONE_SETTING}'))`;
-  const select = shape.columns.map((c) => `${cellSql(`q."${c.name}"`, c.type, zone)} AS "${c.name}"`);
+  const select = shape.columns.map((c) => `${cellSql(`q."${c.name}"`, c.type)} AS "${c.name}"`);
   const order = (shape.orderBy ?? []).map((item) => {
     const [column = '', direction] = item.split(' ');
     return `q."${column}"${direction?.toLowerCase() === 'desc' ? ' DESC' : ''}`;
@@ -115,8 +109,11 @@ export function copyCsvStatement(queryText: string, shape: CsvCopyShape): string
   return `COPY (SELECT ${select.join(', ')}\nFROM (\n${inner}\n) AS q${order.length ? `\nORDER BY ${order.join(', ')}` : ''}) TO STDOUT (FORMAT csv)`;
 }
 
-/** SQL printing `value` (of a column of `type`) as the staged path's CSV cell text; NULL stays NULL. */
-function cellSql(value: string, type: CopyColumnType, zone: string): string {
+/**
+ * SQL printing `value` (of a column of `type`) as the staged path's CSV cell text, timestamps as UTC
+ * wall time for the worker to finish; NULL stays NULL.
+ */
+function cellSql(value: string, type: CopyColumnType): string {
   switch (type) {
     case 'string':
       // PostgreSQL quotes an empty string to tell it from NULL; the staged path prints both empty.
@@ -128,15 +125,9 @@ function cellSql(value: string, type: CopyColumnType, zone: string): string {
       return `${value}::text`;
     case 'date':
       return `to_char(${value}, 'YYYY-MM-DD')`;
-    case 'timestamp': {
-      // Local wall time, its milliseconds dropped when zero ('.000' occurs nowhere else in the text),
-      // then the offset: local wall time minus UTC wall time, as ±HH:MM.
-      const local = `(${value} AT TIME ZONE ${zone})`;
-      const offset = `(${local} - (${value} AT TIME ZONE 'UTC'))`;
-      return (
-        `replace(to_char(${local}, 'YYYY-MM-DD"T"HH24:MI:SS.MS'), '.000', '')` +
-        ` || CASE WHEN ${offset} < interval '0' THEN '-' || to_char(-${offset}, 'HH24:MI') ELSE '+' || to_char(${offset}, 'HH24:MI') END`
-      );
-    }
+    case 'timestamp':
+      // UTC wall time, its cheapest text (ISO DateStyle, checked before the copy); the worker prints it in
+      // the request's zone (src/render/copied-csv-bytes.ts).
+      return `(${value} AT TIME ZONE 'UTC')`;
   }
 }

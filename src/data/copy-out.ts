@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
-import { copyCsvStatement, copyRefusal, parametersJson, settingParameters, PARAMETERS_SETTING, TIMEZONE_SETTING, type CsvCopyShape } from './copy-csv.js';
+import { copyCsvStatement, copyRefusal, parametersJson, settingParameters, PARAMETERS_SETTING, type CsvCopyShape } from './copy-csv.js';
 import type { BoundQuery } from './sql-binding.js';
 
 /** What a copy came to: `consume`'s value, or why the query was not copied (nothing was read then). */
@@ -38,8 +38,9 @@ export async function copyCsvOn<T>(client: pg.PoolClient, query: BoundQuery, sha
     )) as unknown as pg.QueryResult[];
     const types = (prepared[1]?.rows[0] as { types?: string[] } | undefined)?.types ?? [];
     text = settingParameters(query.text, types);
-    // A zone PostgreSQL does not know fails here (22023), not in the middle of the copy.
-    await client.query(`SELECT set_config('${PARAMETERS_SETTING}', $1, true), set_config('${TIMEZONE_SETTING}', $2, true), now() AT TIME ZONE $2`, [parametersJson(query.values), shape.timezone]);
+    const [settings] = (await client.query(`SELECT set_config('${PARAMETERS_SETTING}', $1, true), current_setting('DateStyle') AS date_style`, [parametersJson(query.values)])).rows as { date_style: string }[];
+    // Timestamps are printed as ISO text for the worker to read (node-postgres needs ISO output too).
+    if (!settings?.date_style.startsWith('ISO')) return await refuse(`DateStyle is ${settings?.date_style}, not ISO`);
     // The output columns' types, and a check that the rewritten query is taken.
     const described = await client.query(`SELECT * FROM (\n${text.replace(/[\s;]+$/, '')}\n) AS q LIMIT 0`);
     const refusal = copyRefusal(shape, described.fields);

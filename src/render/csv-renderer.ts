@@ -28,7 +28,7 @@ import { cellTextFormatter } from './cell-text.js';
 import { digestStream } from '../platform/digest-stream.js';
 import { batchProgress } from './progress.js';
 import type { CopiedRenderInput, CopiedRenderOutput, Renderer, RenderInput, RenderOutput } from './renderer.js';
-import { crlfRecordEnds } from './csv-record-ends.js';
+import { copiedCsvBytes } from './copied-csv-bytes.js';
 import { filtersJson } from './applied-filters.js';
 import { zonedIsoFormatter } from './zoned-timestamp.js';
 
@@ -72,14 +72,16 @@ export class CsvRenderer implements Renderer {
 
   /**
    * The same file from the database's own CSV of the rows (`Database.copyCsv`: no header, LF record
-   * ends, cells already printed as `render` prints them): comment lines and header first, then the
-   * rows with CRLF record ends. No row is parsed.
+   * ends, cells already printed as `render` prints them but timestamps, which are UTC wall time): comment
+   * lines and header first, then the rows with CRLF record ends and timestamps in the request's zone
+   * (src/render/copied-csv-bytes.ts). No row is parsed.
    * @returns the file's size (bytes), sha256 and rows (records after the header).
-   * @throws AbortError when `input.signal` aborts; Error when the CSV ends inside a quoted field.
+   * @throws AbortError when `input.signal` aborts; Error when the CSV ends inside a record; TypeError
+   *   when a timestamp is not one a JavaScript Date holds (`infinity`, BC).
    */
   async renderCopied(input: CopiedRenderInput, csv: AsyncIterable<Buffer>): Promise<CopiedRenderOutput> {
     const head = this.commentLines(input) + stringify([], { ...stringifyOptions(input.columns), header: true });
-    const ends = crlfRecordEnds();
+    const ends = copiedCsvBytes(input.columns, input.validated.request.timezone);
     const progress = batchProgress(input.onProgress);
     async function* chunks(): AsyncGenerator<Buffer> {
       yield Buffer.from(head);
@@ -88,7 +90,7 @@ export class CsvRenderer implements Renderer {
         yield ends.convert(chunk);
         progress.add(ends.records - before);
       }
-      if (ends.insideQuotes) throw new Error('the database CSV ended inside a quoted field');
+      if (ends.pending) throw new Error('the database CSV ended inside a record');
     }
     const measured = digestStream();
     await pipeline(Readable.from(chunks()), measured.stream, createWriteStream(input.outPath), { signal: input.signal });

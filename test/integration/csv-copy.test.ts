@@ -133,7 +133,7 @@ describe('CSV by COPY on PostgreSQL', () => {
       const definition = { code: 'AWKWARD' } as never;
       const base = { definition, validated, columns, signal: new AbortController().signal, onProgress: () => undefined };
       const copiedPath = path.join(dir, 'copied.csv');
-      const outcome = await db.copyCsv({ text: sql, values: [0] }, { columns, timezone: zone }, (csv) => csvRenderer.renderCopied({ ...base, outPath: copiedPath }, csv));
+      const outcome = await db.copyCsv({ text: sql, values: [0] }, { columns }, (csv) => csvRenderer.renderCopied({ ...base, outPath: copiedPath }, csv));
       assert.ok(outcome.copied, outcome.copied ? '' : outcome.reason);
       const rowsPath = path.join(dir, 'rows.ndjson');
       const writer = new NdjsonWriter(rowsPath);
@@ -154,19 +154,14 @@ describe('CSV by COPY on PostgreSQL', () => {
     }
 
     test('a column whose type the staged path converts (float, timestamp without zone) is declined', async () => {
-      const float = await db.copyCsv({ text: 'SELECT 1.5::float8 AS amount', values: [] }, { columns: [{ name: 'amount', type: 'decimal' }], timezone: 'UTC' }, async () => assert.fail('not copied'));
+      const float = await db.copyCsv({ text: 'SELECT 1.5::float8 AS amount', values: [] }, { columns: [{ name: 'amount', type: 'decimal' }] }, async () => assert.fail('not copied'));
       assert.deepEqual(float, { copied: false, reason: 'column amount (decimal) has PostgreSQL type 701' });
-      const local = await db.copyCsv({ text: 'SELECT now()::timestamp AS at', values: [] }, { columns: [{ name: 'at', type: 'timestamp' }], timezone: 'UTC' }, async () => assert.fail('not copied'));
+      const local = await db.copyCsv({ text: 'SELECT now()::timestamp AS at', values: [] }, { columns: [{ name: 'at', type: 'timestamp' }] }, async () => assert.fail('not copied'));
       assert.equal(local.copied, false);
-      const missing = await db.copyCsv({ text: 'SELECT 1 AS a', values: [] }, { columns: [{ name: 'b', type: 'integer' }], timezone: 'UTC' }, async () => assert.fail('not copied'));
+      const missing = await db.copyCsv({ text: 'SELECT 1 AS a', values: [] }, { columns: [{ name: 'b', type: 'integer' }] }, async () => assert.fail('not copied'));
       assert.deepEqual(missing, { copied: false, reason: 'the query has no column b' });
       // The connection each used is still good.
       assert.deepEqual(await db.query('SELECT 1 AS one'), [{ one: 1 }]);
-    });
-
-    test('a zone PostgreSQL does not know is declined, not failed', async () => {
-      const outcome = await db.copyCsv({ text: sql, values: [0] }, { columns, timezone: 'Not/AZone' }, async () => assert.fail('not copied'));
-      assert.equal(outcome.copied, false);
     });
 
     test('a consumer that fails before reading (a write fault) fails the copy, not the process', async () => {
@@ -175,7 +170,7 @@ describe('CSV by COPY on PostgreSQL', () => {
       process.on('uncaughtException', onStray);
       try {
         await assert.rejects(
-          db.copyCsv({ text: 'SELECT g AS id FROM generate_series(1, $1::int) g', values: [1_000_000] }, { columns: [{ name: 'id', type: 'integer' }], timezone: 'UTC' }, async () => {
+          db.copyCsv({ text: 'SELECT g AS id FROM generate_series(1, $1::int) g', values: [1_000_000] }, { columns: [{ name: 'id', type: 'integer' }] }, async () => {
             throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
           }),
           /ENOSPC/,
@@ -197,7 +192,7 @@ describe('CSV by COPY on PostgreSQL', () => {
       const big = { text: 'SELECT g AS id FROM generate_series(1, $1::int) g', values: [50_000_000] };
       const started = Date.now();
       await assert.rejects(
-        db.copyCsv(big, { columns: [{ name: 'id', type: 'integer' }], timezone: 'UTC' }, async (csv) => {
+        db.copyCsv(big, { columns: [{ name: 'id', type: 'integer' }] }, async (csv) => {
           for await (const _chunk of csv) if (++chunks === 3) controller.abort(new Error('cancelled'));
         }, controller.signal),
         { name: 'AbortError' },
@@ -219,7 +214,7 @@ describe('CSV by COPY on the embedded engine', () => {
     const db = new PgDatabase({ url: server.url });
     try {
       assert.equal(await loadOnlineRetailSample(db), 214);
-      const outcome = await db.copyCsv({ text: 'SELECT 1 AS a', values: [] }, { columns: [{ name: 'a', type: 'integer' }], timezone: 'UTC' }, async () => assert.fail('not copied'));
+      const outcome = await db.copyCsv({ text: 'SELECT 1 AS a', values: [] }, { columns: [{ name: 'a', type: 'integer' }] }, async () => assert.fail('not copied'));
       assert.equal(outcome.copied, false);
       const { staged, bytes } = await produce(db, request('Europe/London'), true);
       assert.equal(staged.report, undefined);

@@ -7,33 +7,69 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyCsvStatement, copyRefusal, parametersJson, settingParameters } from '../../src/data/copy-csv.js';
 import { replacePositionalParameters } from '../../src/data/sql-binding.js';
-import { crlfRecordEnds } from '../../src/render/csv-record-ends.js';
+import type { ColumnSpec } from '../../src/domain/artifacts.js';
+import { copiedCsvBytes } from '../../src/render/copied-csv-bytes.js';
+import { zonedIsoFormatter } from '../../src/render/zoned-timestamp.js';
 
 test('record ends become CRLF, line breaks inside quoted fields stay, whatever the chunking', () => {
   const csv = '1,plain\n2,"two\nlines"\n3,"a ""quoted\r\n"" word"\n4,\n';
   const expected = '1,plain\r\n2,"two\nlines"\r\n3,"a ""quoted\r\n"" word"\r\n4,\r\n';
-  const bytes = Buffer.from(csv);
-  for (let size = 1; size <= bytes.length; size++) {
-    const ends = crlfRecordEnds();
-    const out: Buffer[] = [];
-    for (let i = 0; i < bytes.length; i += size) out.push(ends.convert(bytes.subarray(i, i + size)));
-    assert.equal(Buffer.concat(out).toString(), expected, `chunks of ${size} bytes`);
-    assert.equal(ends.records, 4);
-    assert.equal(ends.insideQuotes, false);
-  }
+  const columns = [{ name: 'n', type: 'integer' as const }, { name: 'label', type: 'string' as const }];
+  assert.equal(convertInChunks(csv, columns, 'UTC', 4), expected);
 });
 
-test('a stream cut inside a quoted field is noticed', () => {
-  const ends = crlfRecordEnds();
-  ends.convert(Buffer.from('1,"open\n'));
-  assert.equal(ends.insideQuotes, true);
-  assert.equal(ends.records, 0);
+test('timestamps (UTC wall time from COPY) are printed in the zone as the staged path prints them, across chunks', () => {
+  const columns = [{ name: 'at', type: 'timestamp' as const }, { name: 'label', type: 'string' as const }, { name: 'until', type: 'timestamp' as const }];
+  const csv = [
+    '2011-07-01 08:00:00,"a, ""b""\nc",2011-12-31 23:59:59.999999',
+    ',empty at,',
+    '2024-03-31 00:59:59.5,dst,0099-01-01 00:00:00.25',
+    '',
+  ].join('\n');
+  const zone = 'Europe/London';
+  const toZoned = zonedIsoFormatter(zone);
+  const expected = [
+    `${toZoned('2011-07-01T08:00:00.000Z')},"a, ""b""\nc",${toZoned('2011-12-31T23:59:59.999Z')}`,
+    ',empty at,',
+    `${toZoned('2024-03-31T00:59:59.500Z')},dst,${toZoned('0099-01-01T00:00:00.250Z')}`,
+    '',
+  ].join('\r\n');
+  assert.equal(expected.split('\r\n')[0], '2011-07-01T09:00:00+01:00,"a, ""b""\nc",2011-12-31T23:59:59.999+00:00');
+  assert.equal(convertInChunks(csv, columns, zone, 3), expected);
+});
+
+test('a timestamp JavaScript cannot hold is refused, naming the column', () => {
+  const bytes = copiedCsvBytes([{ name: 'at', type: 'timestamp' }], 'UTC');
+  assert.throws(() => bytes.convert(Buffer.from('infinity\n')), /column at \(timestamp\): cannot print "infinity"/);
+});
+
+test('a stream cut inside a record is noticed', () => {
+  const bytes = copiedCsvBytes([{ name: 'n', type: 'integer' }, { name: 'label', type: 'string' }], 'UTC');
+  assert.equal(bytes.convert(Buffer.from('1,"open\n')).length, 0);
+  assert.equal(bytes.pending, true);
+  assert.equal(bytes.records, 0);
 });
 
 test('multi-byte UTF-8 passes unchanged', () => {
-  const ends = crlfRecordEnds();
-  assert.equal(ends.convert(Buffer.from('東京,"ü\n✓"\n')).toString(), '東京,"ü\n✓"\r\n');
+  const bytes = copiedCsvBytes([{ name: 'a', type: 'string' }, { name: 'b', type: 'string' }], 'UTC');
+  assert.equal(bytes.convert(Buffer.from('東京,"ü\n✓"\n')).toString(), '東京,"ü\n✓"\r\n');
 });
+
+/** `csv` (of `records` records) through one converter in chunks of every size from 1 byte to whole; each must give the same text. */
+function convertInChunks(csv: string, columns: ColumnSpec[], zone: string, records: number): string {
+  const bytes = Buffer.from(csv);
+  const results = new Set<string>();
+  for (let size = 1; size <= bytes.length; size++) {
+    const converter = copiedCsvBytes(columns, zone);
+    const out: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += size) out.push(converter.convert(bytes.subarray(i, i + size)));
+    assert.equal(converter.pending, false, `chunks of ${size} bytes`);
+    assert.equal(converter.records, records);
+    results.add(Buffer.concat(out).toString());
+  }
+  assert.equal(results.size, 1, 'the same text whatever the chunking');
+  return [...results][0]!;
+}
 
 test('positional parameters are rewritten outside literals, identifiers and comments only', () => {
   const sql = `SELECT '$1', "$2", $$ $1 $$, $1 -- $2\n/* $1 */ + $12`;
@@ -52,7 +88,7 @@ test('each parameter is read from the setting with the type the server inferred;
 });
 
 test('columns are checked against the types the staged path prints unchanged', () => {
-  const shape = { columns: [{ name: 'n', type: 'integer' as const }, { name: 'at', type: 'timestamp' as const }], timezone: 'UTC' };
+  const shape = { columns: [{ name: 'n', type: 'integer' as const }, { name: 'at', type: 'timestamp' as const }] };
   assert.equal(copyRefusal(shape, [{ name: 'n', dataTypeID: 20 }, { name: 'at', dataTypeID: 1184 }]), undefined);
   assert.equal(copyRefusal(shape, [{ name: 'n', dataTypeID: 1700 }, { name: 'at', dataTypeID: 1184 }]), 'column n (integer) has PostgreSQL type 1700');
   assert.equal(copyRefusal(shape, [{ name: 'n', dataTypeID: 20 }, { name: 'at', dataTypeID: 1114 }]), 'column at (timestamp) has PostgreSQL type 1114');
@@ -62,6 +98,6 @@ test('columns are checked against the types the staged path prints unchanged', (
 });
 
 test('the statement orders by the definition again, outside the query', () => {
-  const sql = copyCsvStatement('SELECT n FROM t ORDER BY n DESC;\n', { columns: [{ name: 'n', type: 'integer' }], timezone: 'UTC', orderBy: ['n desc'] });
+  const sql = copyCsvStatement('SELECT n FROM t ORDER BY n DESC;\n', { columns: [{ name: 'n', type: 'integer' }], orderBy: ['n desc'] });
   assert.equal(sql, 'COPY (SELECT q."n"::text AS "n"\nFROM (\nSELECT n FROM t ORDER BY n DESC\n) AS q\nORDER BY q."n" DESC) TO STDOUT (FORMAT csv)');
 });
