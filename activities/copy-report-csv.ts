@@ -10,7 +10,9 @@
  * Parquet export (they read the staged rows, not the file), a column is expanded from an array, the database cannot
  * copy (the embedded engine), or the query's column types need the staged path's conversions.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type { StagedRows } from '../src/domain/artifacts.js';
+import { UnprintableValueError } from '../src/render/copied-csv-bytes.js';
 import { reportFileName } from '../src/domain/file-name.js';
 import type { ValidatedRequest } from '../src/domain/report-request.js';
 import type { ReportDefinition } from '../src/catalog/report-definition.js';
@@ -34,7 +36,7 @@ export interface CopyCsvInput {
  * @returns the staged report (`report` set, rows, size in bytes, sha256), or `{declined}` saying why
  *   the rows must be staged as NDJSON instead (nothing was written then).
  * @throws AbortError when `input.signal` aborts; the database's errors (see `Database.copyCsv`); Error
- *   on a write fault.
+ *   on a write fault; a non-retryable `DEFINITION_ERROR` failure for a timestamp a Date cannot hold.
  */
 export async function copyReportCsv(
   deps: Pick<ActivityDeps, 'db' | 'stagingWorker'> & Partial<Pick<ActivityDeps, 'renderers'>> & { staging: LocalStaging },
@@ -54,7 +56,13 @@ export async function copyReportCsv(
     { columns: specs, ...(input.definition.order_by ? { orderBy: input.definition.order_by } : {}) },
     (csv) => renderer.renderCopied!({ definition: input.definition, validated, columns: specs, outPath, signal: input.signal, onProgress: input.onProgress }, csv),
     input.signal,
-  );
+  ).catch((err: unknown) => {
+    // As the staged path's stageRow: a value the column's type cannot hold is a definition bug, not retried.
+    if (err instanceof UnprintableValueError) {
+      throw ApplicationFailure.create({ type: 'DEFINITION_ERROR', nonRetryable: true, message: `report ${input.definition.code}: ${err.message}`, cause: err });
+    }
+    throw err;
+  });
   if (!outcome.copied) return { declined: outcome.reason };
   const { rows, sizeBytes, sha256 } = outcome.value;
   return {

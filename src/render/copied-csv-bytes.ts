@@ -21,6 +21,11 @@ const COMMA = 0x2c;
 const LF = 0x0a;
 const CRLF = Buffer.from('\r\n');
 
+/** A value of the database's CSV the staged path would not stage either (a timestamp `infinity`, a BC date). */
+export class UnprintableValueError extends TypeError {
+  override readonly name = 'UnprintableValueError';
+}
+
 /** Rewrites one chunk after another. */
 export interface CopiedCsvBytes {
   /** The complete records of the bytes so far, rewritten; an incomplete last record waits for the next chunk. */
@@ -34,7 +39,7 @@ export interface CopiedCsvBytes {
 /**
  * @param columns the CSV's columns in order; `timestamp` ones hold UTC wall time to print in `zone`.
  * @param zone IANA zone.
- * @throws (from `convert`) TypeError naming the column when a timestamp field is not UTC wall time
+ * @throws (from `convert`) UnprintableValueError naming the column when a timestamp field is not UTC wall time
  *   (`infinity`, a BC date): the staged path refuses such values too.
  */
 export function copiedCsvBytes(columns: readonly ColumnSpec[], zone: string): CopiedCsvBytes {
@@ -134,7 +139,7 @@ const WALL_TIME = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?$
  */
 function utcWallTime(text: string, column: string): number {
   const m = WALL_TIME.exec(text);
-  if (!m) throw new TypeError(`column ${column} (timestamp): cannot print ${JSON.stringify(text)}`);
+  if (!m) throw new UnprintableValueError(`column ${column} (timestamp): cannot print ${JSON.stringify(text)}`);
   const date = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), Number((m[7] ?? '').padEnd(3, '0').slice(0, 3))));
   // Date.UTC reads years 0–99 as 1900–1999.
   date.setUTCFullYear(Number(m[1]));

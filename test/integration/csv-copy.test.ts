@@ -8,13 +8,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { pino } from 'pino';
 import { queryDataActivity } from '../../activities/query-data.js';
 import { renderActivity } from '../../activities/render.js';
+import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { validateRequest } from '../../src/catalog/validate-request.js';
 import type { Config } from '../../src/config/settings.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
@@ -25,7 +27,7 @@ import type { Renderers } from '../../src/render/renderer.js';
 import { LocalStaging } from '../../src/staging/local-staging.js';
 import { NdjsonWriter, toStagedValue } from '../../src/staging/ndjson.js';
 import { loadOnlineRetailSample } from '../fixtures/online-retail-sample.js';
-import { shippedCatalog, tempDir } from '../fixtures/render-fixtures.js';
+import { shippedCatalog, tempDir, templatesWith } from '../fixtures/render-fixtures.js';
 import { startTestEmbeddedDb } from '../helpers/embedded-db.js';
 import { startTestPostgres } from '../helpers/postgres.js';
 
@@ -102,6 +104,24 @@ describe('CSV by COPY on PostgreSQL', () => {
     // line_total is the 8th field; the sample's descriptions hold no comma or quote before it.
     const cents = lines.slice(1).reduce((sum, line) => sum + Math.round(Number(line.split(',').at(-3)) * 100), 0);
     assert.equal(cents, Math.round(Number(expected!.total) * 100));
+  });
+
+  test('a timestamp no Date holds fails the run for good as DEFINITION_ERROR, on both paths', async () => {
+    const root = templatesWith({ columns: [{ name: 'n', type: 'integer' }, { name: 'at', type: 'timestamp' }] });
+    writeFileSync(path.join(root, 'BAD_FILTERS', 'query.sql'), "SELECT 1 AS n, 'infinity'::timestamptz AS at ORDER BY 1");
+    const badCatalog = loadCatalog(root);
+    const validated = validateRequest(badCatalog, { id: '01JCOPYCSVINFINITY00000000', tenantId: 'default', reportCode: 'BAD_FILTERS', format: 'CSV', language: 'en', timezone: 'UTC', parameterValues: [], requestedAt: NOW.toISOString() });
+    for (const copy of [true, false]) {
+      const queryData = queryDataActivity({
+        catalog: badCatalog, db, staging: new LocalStaging(tempDir('rf-copy-staging-')), config: { queryBatchRows: 50 } as Config, logger: silent,
+        ...(copy ? { renderers: { CSV: csvRenderer } as unknown as Renderers } : {}),
+      });
+      await assert.rejects(new MockActivityEnvironment().run(queryData, validated), (err: ApplicationFailure) => {
+        assert.equal(err.type, 'DEFINITION_ERROR', `${copy ? 'copied' : 'staged'}: ${err.message}`);
+        assert.equal(err.nonRetryable, true);
+        return true;
+      });
+    }
   });
 
   describe('awkward values', () => {
