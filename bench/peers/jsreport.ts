@@ -53,7 +53,8 @@ const HELPER_MODULES = { labelHelpers: 'label-helper', formatHelpers: 'format-he
 const HELPER_NAMES = Object.keys({ ...labelHelpers, ...formatHelpers, ...collectionHelpers });
 
 /**
- * Starts jsreport with a worker thread for each of `concurrency` renders at once and `browsers` pooled Chromium instances.
+ * Starts jsreport with `browsers` worker threads (at most `concurrency`), each printing with one pooled
+ * Chromium instance.
  * @throws Error when jsreport cannot start (a missing Chromium shows here).
  */
 export async function startJsreport(options: { concurrency: number; browsers: number; chromiumPath: string; template: InvoiceTemplate }): Promise<JsreportPeer> {
@@ -63,10 +64,15 @@ export async function startJsreport(options: { concurrency: number; browsers: nu
     trustUserCode: true,
     tempDirectory,
     logger: { silent: true },
-    workers: { numberOfWorkers: options.concurrency },
+    // jsreport runs a recipe in its worker threads, and each thread keeps a chrome-pool of its own
+    // (jsreport-chrome-pdf's lib/worker.js). A thread per request with a pool of `browsers` in each let the
+    // 8-concurrent run start ~20 Chromium instances (load average ~30 on 2 cores, 2026-12-06), some of
+    // them left running after close. So: one thread per browser, a pool of one in each; requests beyond
+    // them queue, as reportflow's beyond its page slots.
+    workers: { numberOfWorkers: Math.min(options.concurrency, options.browsers) },
     chrome: {
       strategy: 'chrome-pool',
-      numberOfWorkers: options.browsers,
+      numberOfWorkers: 1,
       launchOptions: { executablePath: options.chromiumPath, args: [...CHROMIUM_ARGS] },
     },
   });
