@@ -1,7 +1,7 @@
 /**
  * Runs a report query's COPY (src/data/copy-csv.ts) on one node-postgres connection: learns the
  * parameters' types and the output columns' types from the server, refuses what the staged path must
- * convert, and streams PostgreSQL's CSV bytes to the caller. One transaction (READ ONLY), so the
+ * convert, and streams PostgreSQL's CSV bytes to the caller. One transaction (as the cursor reads'), so the
  * settings it makes end with it.
  */
 import type pg from 'pg';
@@ -25,7 +25,7 @@ const REFUSED_SQL = /^(42|22)/;
  *   unknown and the caller must discard it.
  */
 export async function copyCsvOn<T>(client: pg.PoolClient, query: BoundQuery, shape: CsvCopyShape, consume: (csv: Readable) => Promise<T>): Promise<CsvCopyOutcome<T>> {
-  await client.query('BEGIN READ ONLY');
+  await client.query('BEGIN');
   const refuse = async (reason: string): Promise<CsvCopyOutcome<T>> => {
     await client.query('ROLLBACK');
     return { copied: false, reason };
