@@ -23,6 +23,7 @@
  */
 import type { ColumnSpec } from '../domain/artifacts.js';
 import { replacePositionalParameters } from './sql-binding.js';
+import { asSubquery, orderByItems, SAFE_IDENTIFIER } from './sql-subquery.js';
 
 /** The type of one report column, as report definitions declare it. */
 type CopyColumnType = ColumnSpec['type'];
@@ -48,8 +49,6 @@ export const COPY_TYPES: Readonly<Record<CopyColumnType, ReadonlySet<number>>> =
   date: new Set([1082]),
   timestamp: new Set([1184]),
 };
-
-const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 
 /** Name of the transaction-local setting holding the parameters as a JSON array. */
 export const PARAMETERS_SETTING = 'reportflow.copy_parameters';
@@ -84,13 +83,13 @@ export function parametersJson(values: readonly unknown[]): string {
 export function copyRefusal(shape: CsvCopyShape, fields: readonly { name: string; dataTypeID: number }[]): string | undefined {
   const types = new Map(fields.map((f) => [f.name, f.dataTypeID]));
   for (const column of shape.columns) {
-    if (!IDENTIFIER.test(column.name)) return `column name ${JSON.stringify(column.name)} is not a plain identifier`;
+    if (!SAFE_IDENTIFIER.test(column.name)) return `column name ${JSON.stringify(column.name)} is not a plain identifier`;
     const oid = types.get(column.name);
     if (oid === undefined) return `the query has no column ${column.name}`;
     if (!COPY_TYPES[column.type].has(oid)) return `column ${column.name} (${column.type}) has PostgreSQL type ${oid}`;
   }
   for (const item of shape.orderBy ?? []) {
-    if (!IDENTIFIER.test(item.split(' ')[0] ?? '')) return `order_by ${JSON.stringify(item)} is not a plain identifier`;
+    if (!SAFE_IDENTIFIER.test(item.split(' ')[0] ?? '')) return `order_by ${JSON.stringify(item)} is not a plain identifier`;
   }
   return undefined;
 }
@@ -101,12 +100,8 @@ export function copyRefusal(shape: CsvCopyShape, fields: readonly { name: string
  */
 export function copyCsvStatement(queryText: string, shape: CsvCopyShape): string {
   const select = shape.columns.map((c) => `${cellSql(`q."${c.name}"`, c.type)} AS "${c.name}"`);
-  const order = (shape.orderBy ?? []).map((item) => {
-    const [column = '', direction] = item.split(' ');
-    return `q."${column}"${direction?.toLowerCase() === 'desc' ? ' DESC' : ''}`;
-  });
-  const inner = queryText.replace(/[\s;]+$/, '');
-  return `COPY (SELECT ${select.join(', ')}\nFROM (\n${inner}\n) AS q${order.length ? `\nORDER BY ${order.join(', ')}` : ''}) TO STDOUT (FORMAT csv)`;
+  const order = orderByItems(shape.orderBy ?? [], (name) => `q."${name}"`);
+  return `COPY (SELECT ${select.join(', ')}\nFROM ${asSubquery(queryText, 'q')}${order.length ? `\nORDER BY ${order.join(', ')}` : ''}) TO STDOUT (FORMAT csv)`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
 import { copyCsvStatement, copyRefusal, parametersJson, settingParameters, PARAMETERS_SETTING, type CsvCopyShape } from './copy-csv.js';
 import type { BoundQuery } from './sql-binding.js';
+import { asSubquery } from './sql-subquery.js';
 
 /** What a copy came to: `consume`'s value, or why the query was not copied (nothing was read then). */
 export type CsvCopyOutcome<T> = { copied: true; value: T } | { copied: false; reason: string };
@@ -42,7 +43,7 @@ export async function copyCsvOn<T>(client: pg.PoolClient, query: BoundQuery, sha
     // Timestamps are printed as ISO text for the worker to read (node-postgres needs ISO output too).
     if (!settings?.date_style.startsWith('ISO')) return await refuse(`DateStyle is ${settings?.date_style}, not ISO`);
     // The output columns' types, and a check that the rewritten query is taken.
-    const described = await client.query(`SELECT * FROM (\n${text.replace(/[\s;]+$/, '')}\n) AS q LIMIT 0`);
+    const described = await client.query(`SELECT * FROM ${asSubquery(text, 'q')} LIMIT 0`);
     const refusal = copyRefusal(shape, described.fields);
     if (refusal) return await refuse(refusal);
   } catch (err) {

@@ -29,6 +29,7 @@ import type { ColumnSpec } from '../domain/artifacts.js';
 import { ReportError } from '../domain/errors.js';
 import { FILTER_OPERATORS, type FilterOperator, type ValidatedFilter } from '../domain/report-request.js';
 import type { BoundQuery } from './sql-binding.js';
+import { asSubquery, orderByItems, SAFE_IDENTIFIER } from './sql-subquery.js';
 
 /** A filterable field's type: the type of the column it filters. */
 export type FilterType = ColumnSpec['type'];
@@ -67,8 +68,6 @@ export interface FilterableQuery {
   readonly order_by?: readonly string[];
 }
 
-const IDENTIFIER = /^[a-z][a-z0-9_]*$/;
-
 /**
  * Adds `filters` to the bound query `base` (see the file comment for the SQL shape). Without filters
  * (`undefined` or empty) `base` is returned unchanged, so unfiltered reports run their query as is.
@@ -89,13 +88,8 @@ export function applyFilters(def: FilterableQuery, base: BoundQuery, filters: re
     return `$${values.length}::${sqlType}`;
   };
   const conditions = filters.map((filter) => condition(def, filter, bind));
-  const order = def.order_by.map((item) => {
-    const [column = '', direction] = item.split(' ');
-    return `${quotedColumn(def, column)}${direction?.toLowerCase() === 'desc' ? ' DESC' : ''}`;
-  });
-  // The newline before `)` ends a trailing `--` comment of the inner query; a trailing `;` cannot stay inside.
-  const inner = base.text.replace(/[\s;]+$/, '');
-  const text = `SELECT * FROM (\n${inner}\n) AS report\nWHERE ${conditions.join('\n  AND ')}${order.length ? `\nORDER BY ${order.join(', ')}` : ''}`;
+  const order = orderByItems(def.order_by, (name) => quotedColumn(def, name));
+  const text = `SELECT * FROM ${asSubquery(base.text, 'report')}\nWHERE ${conditions.join('\n  AND ')}${order.length ? `\nORDER BY ${order.join(', ')}` : ''}`;
   return { text, values };
 }
 
@@ -137,6 +131,6 @@ function condition(def: FilterableQuery, filter: ValidatedFilter, bind: (value: 
 
 /** `report."name"` for a definition's column name. */
 function quotedColumn(def: FilterableQuery, name: string): string {
-  if (!IDENTIFIER.test(name)) throw new Error(`report ${def.code}: unsafe column name in filters or order_by`);
+  if (!SAFE_IDENTIFIER.test(name)) throw new Error(`report ${def.code}: unsafe column name in filters or order_by`);
   return `report."${name}"`;
 }

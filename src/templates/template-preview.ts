@@ -18,6 +18,7 @@ import { loadLabels } from '../render/labels.js';
 import { buildTemplateContext } from '../render/template-context.js';
 import type { TenantTemplateEngine } from '../render/tenant-template-engine.js';
 import { toStagedValue } from '../staging/ndjson.js';
+import { asSubquery } from '../data/sql-subquery.js';
 
 /** The rendered preview: its text and the media type it is served with. */
 export interface Preview {
@@ -43,7 +44,7 @@ export async function renderPreview(
   const query = bindNamedParameters(definition.querySql, queryParameters(validated, Object.keys(definition.parameters.properties)));
   const filtered = applyFilters(definition, query, validated.filters);
   const limit = filtered.values.length + 1;
-  const sql = `SELECT * FROM (\n${filtered.text.replace(/[\s;]+$/, '')}\n) AS preview LIMIT $${limit}`;
+  const sql = `SELECT * FROM ${asSubquery(filtered.text, 'preview')} LIMIT $${limit}`;
   const columns = requestColumns(definition.columns, validated.parameters);
   const found = await deps.db.query(sql, [...filtered.values, rows]);
   const staged = found.map((row) => Object.fromEntries(columns.map((c) => {
