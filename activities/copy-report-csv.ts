@@ -6,9 +6,9 @@
  * time for the 541,909-line INVOICE_LINES export (`npm run bench -- --peers` on PostgreSQL, dea0fc0).
  *
  * It declines, and the query stage stages NDJSON as before, when: the report is a tenant's template
- * (its own layout), the request has a BigQuery or a
- * Parquet export (they read the staged rows, not the file), a column is expanded from an array, the database cannot
- * copy (the embedded engine), or the query's column types need the staged path's conversions.
+ * (its own layout), the request has a BigQuery or a Parquet export (they read the staged rows, not the
+ * file), a column is expanded from an array, the database cannot copy (the embedded engine), or the
+ * query's column types need the staged path's conversions.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { StagedRows } from '../src/domain/artifacts.js';
