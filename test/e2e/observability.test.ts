@@ -145,7 +145,14 @@ describe('operations: metrics, traces and logs of real runs', { timeout: 900_000
     assert.ok(otlp.spans.some((s) => s.traceId === traceId && s.name === 'db.stream' && String(s.attributes['db.query.text']).includes('SELECT')), 'the query stage\'s database query is in the same trace');
     assert.ok(otlp.spans.some((s) => s.traceId === traceId && s.name === 'export LOCAL'), 'the export call is in the same trace');
     // The PDF run had a webhook: its delivery workflow, the notify activity and the POST join the trace.
-    const pdfTrace = otlp.spans.filter((s) => s.traceId === otlp.spans.find((a) => a.name === 'RunWorkflow:deliverWebhook')?.traceId);
+    // The delivery workflow's span ends after the metric the setup waited for, and goes out in a later
+    // export batch: wait (bounded) until the trace holds it, the notify activity and the POST.
+    const deliveryTrace = () => otlp.spans.filter((s) => s.traceId === otlp.spans.find((a) => a.name === 'RunWorkflow:deliverWebhook')?.traceId);
+    let pdfTrace = deliveryTrace();
+    for (const until = Date.now() + 30_000; Date.now() < until; pdfTrace = deliveryTrace()) {
+      if (pdfTrace.some((s) => s.service === 'reportflow-api') && pdfTrace.some((s) => s.name === 'RunActivity:notify') && pdfTrace.some((s) => String(s.attributes['url.full'] ?? '').endsWith('/hook'))) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
     const spanNames = (spans: ReceivedSpan[]) => spans.map((s) => s.name).join(', ');
     assert.ok(pdfTrace.some((s) => s.service === 'reportflow-api' && /POST/.test(s.name)), `the webhook delivery belongs to the API request's trace: ${spanNames(pdfTrace)}`);
     assert.ok(pdfTrace.some((s) => s.name === 'RunActivity:notify'), spanNames(pdfTrace));
