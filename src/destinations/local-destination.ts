@@ -17,6 +17,13 @@ import { fileDigest } from '../platform/file-digest.js';
 import type { Destination, ExportTarget, PutOptions, PutResult } from './destination.js';
 import { keyFor, segmentsOfKey } from './local-key.js';
 
+/**
+ * Bytes per read and write of a delivery's copy. Node's default read chunk (64 KiB) made copying the
+ * 57.5 MB full INVOICE_LINES CSV take ~140 ms before its fsync; with 1 MiB chunks it takes ~40 ms
+ * (a probe on this 2-core machine's ext4, 3 rounds each). It is also how far an abort lags.
+ */
+const COPY_CHUNK_BYTES = 1024 * 1024;
+
 /** Temporary files of deliveries of `fileName`: `.<fileName>.<uuid>.tmp`. */
 const isTemporaryOf = (fileName: string) => (entry: string) => entry.startsWith(`.${fileName}.`) && entry.endsWith('.tmp');
 
@@ -50,7 +57,7 @@ export class LocalDestination implements Destination {
           done(null, chunk);
         },
       });
-      await pipeline(createReadStream(sourcePath), progress, createWriteStream(tmpPath), ...(options.signal ? [{ signal: options.signal }] : []));
+      await pipeline(createReadStream(sourcePath, { highWaterMark: COPY_CHUNK_BYTES }), progress, createWriteStream(tmpPath, { highWaterMark: COPY_CHUNK_BYTES }), ...(options.signal ? [{ signal: options.signal }] : []));
       // Flush before the rename so a crash cannot leave a renamed but empty file.
       const handle = await open(tmpPath, 'r+');
       try {
