@@ -10,6 +10,7 @@
  * file), a column is expanded from an array, the database cannot copy (the embedded engine), or the
  * query's column types need the staged path's conversions.
  */
+import { rename, rm } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { StagedRows } from '../src/domain/artifacts.js';
 import { UnprintableValueError } from '../src/render/copied-csv-bytes.js';
@@ -50,13 +51,16 @@ export async function copyReportCsv(
   if (columns.some((c) => c.index !== undefined || c.source !== c.name)) return { declined: 'a column is expanded from an array' };
   const fileName = reportFileName(validated, renderer.extension);
   const outPath = await deps.staging.pathFor(validated.request.id, fileName);
+  // Written under another name and renamed into place: the file is never written again (see `partPathFor`).
+  const partPath = deps.staging.partPathFor(outPath);
   const specs = columns.map((c) => ({ name: c.name, type: c.type }));
   const outcome = await deps.db.copyCsv(
     input.query,
     { columns: specs, ...(input.definition.order_by ? { orderBy: input.definition.order_by } : {}) },
-    (csv) => renderer.renderCopied!({ definition: input.definition, validated, columns: specs, outPath, signal: input.signal, onProgress: input.onProgress }, csv),
+    (csv) => renderer.renderCopied!({ definition: input.definition, validated, columns: specs, outPath: partPath, signal: input.signal, onProgress: input.onProgress }, csv),
     input.signal,
-  ).catch((err: unknown) => {
+  ).catch(async (err: unknown) => {
+    await rm(partPath, { force: true });
     // As the staged path's stageRow: a value the column's type cannot hold is a definition bug, not retried.
     if (err instanceof UnprintableValueError) {
       throw ApplicationFailure.create({ type: 'DEFINITION_ERROR', nonRetryable: true, message: `report ${input.definition.code}: ${err.message}`, cause: err });
@@ -64,10 +68,11 @@ export async function copyReportCsv(
     throw err;
   });
   if (!outcome.copied) return { declined: outcome.reason };
+  await rename(partPath, outPath);
   const { rows, sizeBytes, sha256 } = outcome.value;
   return {
     uri: deps.staging.uriFor(outPath), rows, sizeBytes, sha256, columns: specs,
     ...(deps.stagingWorker ? { worker: deps.stagingWorker } : {}),
-    report: { format: 'CSV', fileName, contentType: renderer.contentType },
+    report: { format: 'CSV', fileName, contentType: renderer.contentType, sealed: true },
   };
 }

@@ -34,6 +34,7 @@ export function exportActivity(deps: Pick<ActivityDeps, 'staging' | 'destination
         {
           signal: ctx.cancellationSignal,
           onProgress: (bytes) => alive.progress(bytes),
+          ...(rendered.sealed ? { sealed: true } : {}),
           file: { contentType: rendered.contentType, sizeBytes: rendered.sizeBytes, sha256: rendered.sha256 },
         },
       ));

@@ -1,8 +1,11 @@
 /**
  * The render activity: staged rows → report file in staging, by the renderer of the requested format.
  * Heartbeats with rows written; a cancelled run aborts the renderer through the activity's
- * cancellation signal. A retry rewrites the same file (deterministic name, replace semantics).
+ * cancellation signal. Each attempt writes a new file and renames it to the deterministic name
+ * (replacing an earlier attempt's), so a rendered file is never written again once handed on: the
+ * report store may hard-link it (`RenderedFile.sealed`).
  */
+import { rename, rm } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type { RenderedFile, StagedRows } from '../src/domain/artifacts.js';
 import { reportFileName } from '../src/domain/file-name.js';
@@ -25,11 +28,15 @@ export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'templates' 
     const { request } = validated;
     // The query stage already wrote the report (a CSV the database printed): nothing to render.
     if (staged.report && staged.report.format === request.format) {
-      return { uri: staged.uri, fileName: staged.report.fileName, contentType: staged.report.contentType, sizeBytes: staged.sizeBytes, sha256: staged.sha256, rows: staged.rows };
+      return {
+        uri: staged.uri, fileName: staged.report.fileName, contentType: staged.report.contentType, sizeBytes: staged.sizeBytes, sha256: staged.sha256, rows: staged.rows,
+        ...(staged.report.sealed ? { sealed: true } : {}),
+      };
     }
     const renderer = deps.renderers[request.format];
     const fileName = reportFileName(validated, renderer.extension);
     const outPath = await deps.staging.pathFor(request.id, fileName);
+    const partPath = deps.staging.partPathFor(outPath);
     const startedMs = Date.now();
     const alive = keepAlive(ctx, 0);
     let output: RenderOutput;
@@ -40,11 +47,12 @@ export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'templates' 
         rowsPath: deps.staging.pathFromUri(staged.uri),
         rowCount: staged.rows,
         columns: staged.columns,
-        outPath,
+        outPath: partPath,
         signal: ctx.cancellationSignal,
         onProgress: (rowsDone) => alive.progress(rowsDone),
       });
     } catch (err) {
+      await rm(partPath, { force: true });
       // After a cancel, whatever the renderer threw (a closed browser page, an AbortError) is the
       // cancel's doing: report it as cancelled so it is not retried as a fault.
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
@@ -53,7 +61,11 @@ export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'templates' 
       alive.stop();
     }
     // A renderer that returns normally after the abort must not make a cancelled run look rendered.
-    if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+    if (ctx.cancellationSignal.aborted) {
+      await rm(partPath, { force: true });
+      throw ctx.cancellationSignal.reason;
+    }
+    await rename(partPath, outPath);
     const { sizeBytes, sha256 } = output.sha256 !== undefined && output.sizeBytes !== undefined ? { sizeBytes: output.sizeBytes, sha256: output.sha256 } : await fileDigest(outPath);
     deps.logger.info({ requestId: request.id, format: request.format, rows: staged.rows, pages: output.pages, sizeBytes, ms: Date.now() - startedMs, attempt: ctx.info.attempt }, 'report rendered');
     return {
@@ -64,6 +76,7 @@ export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'templates' 
       sha256,
       rows: staged.rows,
       ...(output.pages !== undefined ? { pages: output.pages } : {}),
+      sealed: true,
     };
   };
 }

@@ -22,6 +22,11 @@ export interface PutOptions {
   /** Called with bytes copied so far, for heartbeats. */
   onProgress?: (bytesCopied: number) => void;
   /**
+   * The source is never written again (`RenderedFile.sealed`): LOCAL then hard-links it when both are
+   * on one filesystem, instead of copying its bytes. Ignored by bucket stores.
+   */
+  sealed?: boolean;
+  /**
    * What the caller already knows of the file (the rendered file's record). The bucket store labels the
    * object with it and recognises an earlier upload of the same bytes; without it the file is read once
    * more to hash it, and its type is `application/octet-stream`. LOCAL needs none of it.

@@ -38,9 +38,9 @@ export interface StagedRows {
   /**
    * Set when the query stage wrote the finished CSV report itself, from the database's own CSV of the
    * rows (PostgreSQL's COPY, see `Database.copyCsv`): the file at `uri` is the report, named `fileName`,
-   * and the render stage passes it on. Absent: `uri` holds NDJSON rows.
+   * and the render stage passes it on. Absent: `uri` holds NDJSON rows. `sealed`: as `RenderedFile.sealed`.
    */
-  report?: { format: 'CSV'; fileName: string; contentType: string };
+  report?: { format: 'CSV'; fileName: string; contentType: string; sealed?: boolean };
 }
 
 /** A rendered report file waiting in staging to be exported. `pages` is set for PDF only. */
@@ -52,6 +52,12 @@ export interface RenderedFile {
   sha256: string;
   rows: number;
   pages?: number;
+  /**
+   * True when the file was written under another name and renamed into place (`LocalStaging.partPathFor`),
+   * so it is never written again: the report store may hard-link it instead of copying it. Absent on
+   * files rendered by earlier releases, which a retry could rewrite in place.
+   */
+  sealed?: boolean;
 }
 
 /**

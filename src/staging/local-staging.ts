@@ -19,6 +19,17 @@ export class LocalStaging {
     return path.join(dir, safeSegment(fileName));
   }
 
+  /**
+   * A new name beside `finalPath` (`.<uuid>.<file name>`: the same folder, the extension still last)
+   * to write a staged file under, then renamed to `finalPath` (`rename`, which replaces an earlier
+   * attempt's file at once). Each attempt so writes a new file: a file once handed on, e.g. hard-linked
+   * into the report store (`RenderedFile.sealed`), is never truncated and written again by a retry. A
+   * part left by a failed attempt goes with the run's staging.
+   */
+  partPathFor(finalPath: string): string {
+    return path.join(path.dirname(finalPath), `.${randomUUID()}.${path.basename(finalPath)}`);
+  }
+
   uriFor(filePath: string): string {
     return pathToFileURL(filePath).href;
   }

@@ -8,7 +8,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApplicationFailure } from '@temporalio/common';
@@ -16,11 +17,13 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { pino } from 'pino';
 import { queryDataActivity } from '../../activities/query-data.js';
 import { renderActivity } from '../../activities/render.js';
+import { exportActivity } from '../../activities/export.js';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
 import { validateRequest } from '../../src/catalog/validate-request.js';
 import type { Config } from '../../src/config/settings.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
-import type { ColumnSpec, RenderedFile, StagedRows } from '../../src/domain/artifacts.js';
+import { LocalDestination } from '../../src/destinations/local-destination.js';
+import type { ColumnSpec, ExportedReport, RenderedFile, StagedRows } from '../../src/domain/artifacts.js';
 import type { ReportFilters, ValidatedRequest } from '../../src/domain/report-request.js';
 import { CsvRenderer } from '../../src/render/csv-renderer.js';
 import type { Renderers } from '../../src/render/renderer.js';
@@ -104,6 +107,35 @@ describe('CSV by COPY on PostgreSQL', () => {
     // line_total is the 8th field; the sample's descriptions hold no comma or quote before it.
     const cents = lines.slice(1).reduce((sum, line) => sum + Math.round(Number(line.split(',').at(-3)) * 100), 0);
     assert.equal(cents, Math.round(Number(expected!.total) * 100));
+  });
+
+  test('the copied report is hard-linked into the LOCAL store; a retried query stage writes a new file and the stored report keeps its bytes', async () => {
+    const staging = new LocalStaging(tempDir('rf-copy-staging-'));
+    const destination = new LocalDestination(tempDir('rf-copy-reports-'));
+    const validated = request('Europe/London', undefined, true);
+    const attempt = async (now: Date) => {
+      const renderers = { CSV: new CsvRenderer({ now: () => now }) } as unknown as Renderers;
+      const queryData = queryDataActivity({ catalog, db, staging, config: { queryBatchRows: 50 } as Config, logger: silent, renderers });
+      const staged: StagedRows = await new MockActivityEnvironment().run(queryData, validated);
+      const rendered: RenderedFile = await new MockActivityEnvironment().run(renderActivity({ catalog, staging, renderers, logger: silent }) as (v: ValidatedRequest, s: unknown) => Promise<RenderedFile>, validated, staged);
+      return { staged, rendered, path: fileURLToPath(rendered.uri) };
+    };
+    const first = await attempt(NOW);
+    assert.equal(first.rendered.sealed, true);
+    const upserted: unknown[] = [];
+    const exportReport = exportActivity({ staging, destination, records: { upsertReport: async (r: unknown) => void upserted.push(r) } as never });
+    const exported: ExportedReport = await new MockActivityEnvironment().run(exportReport as (r: unknown, f: unknown) => Promise<ExportedReport>, validated.request, first.rendered);
+    const stored = destination.pathOf(exported.uri);
+    assert.equal(statSync(stored).ino, statSync(first.path).ino, 'the store holds the staged file itself, not a copy');
+    const storedBytes = readFileSync(stored);
+    assert.equal(createHash('sha256').update(storedBytes).digest('hex'), first.rendered.sha256);
+    // A retry of the query stage (its comment line's generated_at differs) writes under the same name.
+    const retry = await attempt(new Date(NOW.getTime() + 3_600_000));
+    assert.equal(retry.path, first.path);
+    assert.notEqual(retry.rendered.sha256, first.rendered.sha256);
+    assert.notEqual(statSync(retry.path).ino, statSync(stored).ino, 'the retry wrote a new file');
+    assert.ok(readFileSync(stored).equals(storedBytes), 'the stored report is untouched');
+    assert.equal(upserted.length, 1);
   });
 
   test('a timestamp no Date holds fails the run for good as DEFINITION_ERROR, on both paths', async () => {

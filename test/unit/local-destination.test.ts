@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -209,6 +209,41 @@ void test('a temporary file an interrupted delivery left (worker killed mid-copy
     await dest.remove(uri);
     assert.deepEqual(await readdir(path.join(root, 'acme', 'INVOICE')), [], 'DELETE takes the temporary file and the folder too');
   });
+});
+
+void test('a sealed source on the same filesystem is hard-linked, not copied; an unsealed one is copied', async () => {
+  await withDirs(async (root, src) => {
+    await writeFile(src, 'sealed bytes');
+    const dest = new LocalDestination(root);
+    const linked = dest.pathOf((await dest.put(src, target, { sealed: true })).uri);
+    assert.equal((await stat(linked)).ino, (await stat(src)).ino, 'one file, two names');
+    assert.equal((await stat(linked)).nlink, 2, 'no temporary name is left on it');
+    await rm(src);
+    assert.equal(await readFile(linked, 'utf8'), 'sealed bytes', 'removing the staged name keeps the report');
+    await writeFile(src, 'unsealed bytes');
+    const other = { ...target, requestId: 'r-2' };
+    const copied = dest.pathOf((await dest.put(src, other)).uri);
+    assert.notEqual((await stat(copied)).ino, (await stat(src)).ino);
+    assert.equal(await readFile(copied, 'utf8'), 'unsealed bytes');
+  });
+});
+
+void test('a sealed source on another filesystem (tmpfs /dev/shm) is copied', async () => {
+  const shm = await mkdtemp('/dev/shm/reportflow-dest-');
+  try {
+    await withDirs(async (root) => {
+      const src = path.join(shm, 'staged.pdf');
+      await writeFile(src, 'across devices');
+      const dest = new LocalDestination(root);
+      await dest.ping();
+      assert.notEqual((await stat(root)).dev, (await stat(src)).dev, 'the two are on different filesystems here');
+      const delivered = dest.pathOf((await dest.put(src, target, { sealed: true })).uri);
+      assert.equal(await readFile(delivered, 'utf8'), 'across devices');
+      assert.equal((await stat(delivered)).nlink, 1);
+    });
+  } finally {
+    await rm(shm, { recursive: true, force: true });
+  }
 });
 
 void test('an aborted put stops the copy and leaves neither the file nor a temporary file', async () => {
