@@ -19,7 +19,7 @@ import { zonedIsoFormatter } from './zoned-timestamp.js';
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
-const CRLF = Buffer.from('\r\n');
+const CR = 0x0d;
 
 /** A value of the database's CSV the staged path would not stage either (a timestamp `infinity`, a BC date). */
 export class UnprintableValueError extends TypeError {
@@ -44,52 +44,56 @@ export interface CopiedCsvBytes {
  */
 export function copiedCsvBytes(columns: readonly ColumnSpec[], zone: string): CopiedCsvBytes {
   const timestamp = columns.map((c) => c.type === 'timestamp');
+  const lastTimestamp = timestamp.lastIndexOf(true);
   const toZoned = zonedIsoFormatter(zone);
   let carry: Buffer | undefined;
   let records = 0;
   // Rows in report order often repeat a timestamp (the lines of one invoice): the last one's text is kept.
-  let lastWall: Buffer | undefined;
-  let lastZoned: Buffer = Buffer.alloc(0);
-  const zoned = (wall: Buffer, column: number): Buffer => {
-    if (lastWall && wall.equals(lastWall)) return lastZoned;
-    lastZoned = Buffer.from(toZoned(utcWallTime(wall.toString('latin1'), columns[column]!.name)), 'latin1');
-    lastWall = Buffer.from(wall);
+  let lastWall = Buffer.alloc(0);
+  let lastZoned = Buffer.alloc(0);
+  /** The zoned text of the wall time in `data[start, end)`, a field of column `column`. */
+  const zoned = (data: Buffer, start: number, end: number, column: number): Buffer => {
+    if (!sameBytes(data, start, end, lastWall)) {
+      lastZoned = Buffer.from(toZoned(utcWallTime(data.toString('latin1', start, end), columns[column]!.name)), 'latin1');
+      lastWall = Buffer.from(data.subarray(start, end));
+    }
     return lastZoned;
-  };
-  const lastTimestamp = timestamp.lastIndexOf(true);
-  /**
-   * Field `field` of a record spans [start, end): its text replaced when it is a timestamp. Returns the
-   * offset from which the record's bytes are still to be copied.
-   */
-  const fieldDone = (data: Buffer, parts: Buffer[], from: number, field: number, start: number, end: number): number => {
-    if (!timestamp[field] || end === start) return from;
-    parts.push(data.subarray(from, start), zoned(data.subarray(start, end), field));
-    return end;
   };
   return {
     convert(chunk) {
       const data = carry ? Buffer.concat([carry, chunk]) : chunk;
-      const parts: Buffer[] = [];
+      // Written into one buffer, no slice per field: at most twice the input (a CR per record, which is
+      // at least its LF; a zoned timestamp is at most 12 bytes longer than its wall time of 19 or more).
+      const out = Buffer.allocUnsafe(2 * data.length + 64);
+      let o = 0;
       let at = 0;
       let nextQuote = data.indexOf(QUOTE);
       for (;;) {
         const lf = data.indexOf(LF, at);
         if (lf === -1) break;
         if (nextQuote !== -1 && nextQuote < at) nextQuote = data.indexOf(QUOTE, at);
-        const mark = parts.length;
+        const mark = o;
+        // Bytes of the record from `from` on are still to be copied.
         let from = at;
-        let end: number;
+        let end = lf;
         if (nextQuote === -1 || nextQuote > lf) {
-          // No quoted field: fields end at commas, found natively (only as far as the last timestamp).
+          // No quoted field: the fields end at commas, looked at only as far as the last timestamp.
+          let field = 0;
           let start = at;
-          for (let field = 0; field <= lastTimestamp; field++) {
-            const comma = data.indexOf(COMMA, start);
-            const fieldEnd = comma === -1 || comma > lf ? lf : comma;
-            from = fieldDone(data, parts, from, field, start, fieldEnd);
-            if (fieldEnd === lf) break;
-            start = fieldEnd + 1;
+          for (let i = at; field <= lastTimestamp; i++) {
+            const b = data[i];
+            if (b === COMMA || i === lf) {
+              // Field `field` spans [start, i): a timestamp's text is replaced.
+              if (timestamp[field] && i > start) {
+                o += data.copy(out, o, from, start);
+                o += zoned(data, start, i, field).copy(out, o);
+                from = i;
+              }
+              if (i === lf) break;
+              field++;
+              start = i + 1;
+            }
           }
-          end = lf;
         } else {
           // A quoted field may hold commas and line breaks: byte by byte to the record's end.
           end = -1;
@@ -100,7 +104,11 @@ export function copiedCsvBytes(columns: readonly ColumnSpec[], zone: string): Co
             const b = data[i];
             if (b === QUOTE) inside = !inside;
             else if (!inside && (b === COMMA || b === LF)) {
-              from = fieldDone(data, parts, from, field, start, i);
+              if (timestamp[field] && i > start) {
+                o += data.copy(out, o, from, start);
+                o += zoned(data, start, i, field).copy(out, o);
+                from = i;
+              }
               field++;
               start = i + 1;
               if (b === LF) {
@@ -110,17 +118,19 @@ export function copiedCsvBytes(columns: readonly ColumnSpec[], zone: string): Co
             }
           }
           if (end === -1) {
-            // The record goes on in the next chunk: drop what was pushed for it.
-            parts.length = mark;
+            // The record goes on in the next chunk: take back what was written of it.
+            o = mark;
             break;
           }
         }
-        parts.push(data.subarray(from, end), CRLF);
+        o += data.copy(out, o, from, end);
+        out[o++] = CR;
+        out[o++] = LF;
         records++;
         at = end + 1;
       }
       carry = at < data.length ? data.subarray(at) : undefined;
-      return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      return out.subarray(0, o);
     },
     get records() {
       return records;
@@ -129,6 +139,13 @@ export function copiedCsvBytes(columns: readonly ColumnSpec[], zone: string): Co
       return carry !== undefined;
     },
   };
+}
+
+/** Whether `data[start, end)` holds the bytes of `other`. */
+function sameBytes(data: Buffer, start: number, end: number, other: Buffer): boolean {
+  if (end - start !== other.length) return false;
+  for (let i = 0; i < other.length; i++) if (data[start + i] !== other[i]) return false;
+  return true;
 }
 
 const WALL_TIME = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?$/;
