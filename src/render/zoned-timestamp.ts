@@ -18,15 +18,26 @@ export function zoneOffsetMinutes(zone: string): (ms: number) => number {
   const tz = IANAZone.create(zone);
   if (!tz.isValid) throw new RangeError(`unknown time zone: ${zone}`);
   const buckets = new Map<number, number | null>();
+  // The offset at each bucket's first instant: one bucket's end is the next one's start, so a run of
+  // consecutive buckets (timestamps in order) costs one Intl lookup per bucket instead of two.
+  const boundaries = new Map<number, number>();
+  const atBoundary = (bucket: number): number => {
+    let offset = boundaries.get(bucket);
+    if (offset === undefined) {
+      offset = tz.offset(bucket * BUCKET_MS);
+      boundaries.set(bucket, offset);
+    }
+    return offset;
+  };
   return (ms) => {
     const bucket = Math.floor(ms / BUCKET_MS);
     let offset = buckets.get(bucket);
     if (offset === undefined) {
-      // Same offset at both ends of the bucket → no transition inside it (zones change at most once
-      // in 15 minutes); otherwise this bucket is computed exactly every time.
-      const start = tz.offset(bucket * BUCKET_MS);
-      const end = tz.offset(bucket * BUCKET_MS + BUCKET_MS - 1);
-      offset = start === end ? start : null;
+      // Same offset at the bucket's start and at the next one's → no transition in between (zones
+      // change at most once in 15 minutes; a change exactly at the next start shows as a difference);
+      // otherwise this bucket is computed exactly every time.
+      const start = atBoundary(bucket);
+      offset = start === atBoundary(bucket + 1) ? start : null;
       buckets.set(bucket, offset);
     }
     return Math.round(offset ?? tz.offset(ms));

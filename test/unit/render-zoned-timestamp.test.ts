@@ -16,6 +16,8 @@ test('offsets are right on both sides of a DST change', () => {
   const london = zonedIsoFormatter('Europe/London');
   // 27 March 2011: clocks go forward at 01:00 UTC.
   assert.equal(london('2011-03-27T00:59:00.000Z'), '2011-03-27T00:59:00+00:00');
+  // The last millisecond before it, whose 15-minute bucket ends where the change is.
+  assert.equal(london('2011-03-27T00:59:59.999Z'), '2011-03-27T00:59:59.999+00:00');
   assert.equal(london('2011-03-27T01:00:00.000Z'), '2011-03-27T02:00:00+01:00');
   // 30 October 2011: clocks go back at 01:00 UTC; 01:30 local happens twice.
   assert.equal(london('2011-10-30T00:30:00.000Z'), '2011-10-30T01:30:00+01:00');
