@@ -85,11 +85,22 @@ export class CsvRenderer implements Renderer {
     const progress = batchProgress(input.onProgress);
     async function* chunks(): AsyncGenerator<Buffer> {
       yield Buffer.from(head);
+      // The database sends ~15 KB at a time: writes go out in pieces of WRITE_BYTES or more.
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
       for await (const chunk of csv) {
         const before = ends.records;
-        yield ends.convert(chunk);
+        const converted = ends.convert(chunk);
+        pending.push(converted);
+        pendingBytes += converted.length;
+        if (pendingBytes >= WRITE_BYTES) {
+          yield Buffer.concat(pending, pendingBytes);
+          pending = [];
+          pendingBytes = 0;
+        }
         progress.add(ends.records - before);
       }
+      if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
       if (ends.pending) throw new Error('the database CSV ended inside a record');
     }
     const measured = digestStream();
@@ -102,6 +113,8 @@ export class CsvRenderer implements Renderer {
     return input.validated.request.csvCommentLines ? commentLines(input, (this.options.now ?? (() => new Date()))()) : '';
   }
 }
+
+const WRITE_BYTES = 256 * 1024;
 
 /** csv-stringify's options for `columns`: RFC 4180 with CRLF, a field with a line break quoted. */
 function stringifyOptions(columns: RenderInput['columns']) {
