@@ -23,6 +23,12 @@ export function devServerArgs(config: Config): string[] {
     // Eager activity dispatch: the next activity comes back with the workflow task's completion instead
     // of through another poll, which saves a round trip per stage (the SDK allows it by default).
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+    // One partition per task queue: with the server's default of 4, a task and a poll that land on
+    // different partitions wait for the forwarder, and an invoice PDF's p50 (POST → webhook) was
+    // 298–299 ms against 250–251 ms with one (npm run bench on PostgreSQL, alternating, two runs each).
+    // One dev server serves one machine's workers; a Temporal cluster keeps its own setting.
+    '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
+    '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
     // WAL with normal sync: every state transition of a run is a SQLite write, and the default journal
     // syncs each one (invoice PDF p95 698 → 623 ms measured with npm run bench). A crash of the machine
     // can lose the last transactions; a dev server's state is not a system of record.
