@@ -24,8 +24,9 @@ export function devServerArgs(config: Config): string[] {
     // of through another poll, which saves a round trip per stage (the SDK allows it by default).
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     // One partition per task queue: with the server's default of 4, a task and a poll that land on
-    // different partitions wait for the forwarder, and an invoice PDF's p50 (POST → webhook) was
-    // 298–299 ms against 250–251 ms with one (npm run bench on PostgreSQL, alternating, two runs each).
+    // different partitions wait for the forwarder. An invoice PDF's p50 (POST → webhook, npm run bench
+    // on PostgreSQL, one service start per figure, alternating) is bimodal, ~250 or ~299 ms: with one
+    // partition 250–252 ms in 6 of 9 starts, with four 298–299 ms in 5 of 6.
     // One dev server serves one machine's workers; a Temporal cluster keeps its own setting.
     '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
     '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
