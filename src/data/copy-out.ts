@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Readable } from 'node:stream';
-import { copyCsvStatement, copyRefusal, parametersJson, settingParameters, PARAMETERS_SETTING, type CsvCopyShape } from './copy-csv.js';
+import { copyCsvStatement, copyRefusal, parameterSettings, settingParameters, type CsvCopyShape } from './copy-csv.js';
 import type { BoundQuery } from './sql-binding.js';
 import { asSubquery } from './sql-subquery.js';
 
@@ -38,8 +38,10 @@ export async function copyCsvOn<T>(client: pg.PoolClient, query: BoundQuery, sha
       `PREPARE reportflow_copy AS ${query.text};\nSELECT parameter_types::text[] AS types FROM pg_prepared_statements WHERE name = 'reportflow_copy';\nDEALLOCATE reportflow_copy`,
     )) as unknown as pg.QueryResult[];
     const types = (prepared[1]?.rows[0] as { types?: string[] } | undefined)?.types ?? [];
-    text = settingParameters(query.text, types);
-    const [settings] = (await client.query(`SELECT set_config('${PARAMETERS_SETTING}', $1, true), current_setting('DateStyle') AS date_style`, [parametersJson(query.values)])).rows as { date_style: string }[];
+    text = settingParameters(query.text, types, query.values);
+    const settingValues = parameterSettings(query.values);
+    const sets = settingValues.map((setting, i) => `set_config('${setting.name}', $${i + 1}, true)`).join(', ');
+    const [settings] = (await client.query(`SELECT ${sets}, current_setting('DateStyle') AS date_style`, settingValues.map((setting) => setting.value))).rows as { date_style: string }[];
     // Timestamps are printed as ISO text for the worker to read (node-postgres needs ISO output too).
     if (!settings?.date_style.startsWith('ISO')) return await refuse(`DateStyle is ${settings?.date_style}, not ISO`);
     // The output columns' types, and a check that the rewritten query is taken.

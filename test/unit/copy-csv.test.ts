@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyCsvStatement, copyRefusal, parametersJson, settingParameters } from '../../src/data/copy-csv.js';
+import { copyCsvStatement, copyRefusal, parameterSettings, parametersJson, settingParameters } from '../../src/data/copy-csv.js';
 import { replacePositionalParameters } from '../../src/data/sql-binding.js';
 import type { ColumnSpec } from '../../src/domain/artifacts.js';
 import { copiedCsvBytes, UnprintableValueError } from '../../src/render/copied-csv-bytes.js';
@@ -76,15 +76,24 @@ test('positional parameters are rewritten outside literals, identifiers and comm
   assert.equal(replacePositionalParameters(sql, (n) => `p${n}`), `SELECT '$1', "$2", $$ $1 $$, p1 -- $2\n/* $1 */ + p12`);
 });
 
-test('each parameter is read from the setting with the type the server inferred; arrays as arrays', () => {
-  const text = settingParameters('SELECT * FROM t WHERE a = $1 AND b = ANY($2::text[])', ['integer', 'text[]']);
-  assert.match(text, /a = \(SELECT \(current_setting\('reportflow\.copy_parameters'\)::jsonb ->> 0\)::integer\)/);
+test('each parameter is read from its setting with the type the server inferred; NULLs as typed NULLs, arrays as arrays', () => {
+  const values = [7, ['a', 'b'], null, new Date('2011-07-01T08:00:00.000Z'), "x'); DROP TABLE t;--", true];
+  const text = settingParameters('SELECT * FROM t WHERE a = $1 AND b = ANY($2::text[]) AND ($3::int IS NULL OR c = $3) AND d >= $4 AND e = $5 AND f = $6', ['integer', 'text[]', 'integer', 'timestamp with time zone', 'text', 'boolean'], values);
+  assert.match(text, /a = \(current_setting\('reportflow\.p1'\)::integer\)/);
   assert.match(text, /ANY\(\(SELECT CASE WHEN jsonb_typeof\(current_setting\('reportflow\.copy_parameters'\)::jsonb -> 1\) = 'array' THEN ARRAY\(SELECT jsonb_array_elements_text\(current_setting\('reportflow\.copy_parameters'\)::jsonb -> 1\)\)::text\[\] END\)::text\[\]\)/);
-  assert.throws(() => settingParameters('SELECT $3', ['integer']), /parameter \$3 has no type/);
-  // Values go into the bound JSON, not the SQL text.
-  const evil = "x'); DROP TABLE t;--";
-  assert.equal(parametersJson([evil, undefined, ['a', 'b']]), JSON.stringify([evil, null, ['a', 'b']]));
-  assert.ok(!text.includes(evil));
+  assert.match(text, /\(\(NULL::integer\)::int IS NULL OR c = \(NULL::integer\)\)/);
+  assert.match(text, /d >= \(current_setting\('reportflow\.p4'\)::timestamp with time zone\)/);
+  assert.throws(() => settingParameters('SELECT $3', ['integer'], [1]), /parameter \$3 has no type/);
+  // Values go into bound settings, not the SQL text; each scalar as `->>` reads it from the JSON array.
+  assert.ok(!text.includes('DROP'));
+  assert.deepEqual(parameterSettings(values), [
+    { name: 'reportflow.copy_parameters', value: JSON.stringify(values) },
+    { name: 'reportflow.p1', value: '7' },
+    { name: 'reportflow.p4', value: '2011-07-01T08:00:00.000Z' },
+    { name: 'reportflow.p5', value: "x'); DROP TABLE t;--" },
+    { name: 'reportflow.p6', value: 'true' },
+  ]);
+  assert.equal(parametersJson(['x', undefined, ['a', 'b']]), JSON.stringify(['x', null, ['a', 'b']]));
 });
 
 test('columns are checked against the types the staged path prints unchanged', () => {
