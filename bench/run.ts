@@ -5,7 +5,7 @@
  * Always (reportflow, started as `npm start` does, on `DATABASE_URL` or the embedded engine):
  * - invoice PDF, POST → `report.succeeded` webhook at a local receiver, at 1 request at a time
  *   (p50/p95/max, PDFs/s) and at 8 concurrent clients (PDFs/s, p50/p95), after a warm-up;
- * - the full INVOICE_LINES CSV (541,909 rows), POST → webhook;
+ * - the full INVOICE_LINES CSV (541,909 rows), POST → webhook: `--csv-runs` runs (3) after a warm-up, median;
  * - the worker process's resident memory: idle at start, idle after the runs, peak (VmHWM).
  * With `--peers`, in the same run (bench/peers/, installed on first use):
  * - PostgreSQL's `COPY (<the report's query>) TO STDOUT (FORMAT csv)` of the same rows (on the embedded
@@ -26,7 +26,7 @@ import { PROJECT_ROOT } from '../test/helpers/service.js';
 import { goalRows, type Figures } from './goals.js';
 import { buildInvoicePages, type InvoiceTemplate } from './invoice-pages.js';
 import { commitLine, machineLine, startBenchService } from './lib/bench-service.js';
-import { measure, type MeasureOptions, type Summary } from './lib/stats.js';
+import { measure, percentile, type MeasureOptions, type Summary } from './lib/stats.js';
 import { fixed, markdownTable } from './lib/table.js';
 import { startWebhookReceiver } from './lib/webhook-receiver.js';
 import { megabytes, processMemory, workerPid } from './lib/worker-memory.js';
@@ -42,6 +42,7 @@ const HELP = `npm run bench [-- options]
   --peers                 also measure jsreport-core, raw Puppeteer and PostgreSQL COPY (installs bench/peers on first use)
   --runs N                invoice PDFs measured at 1 at a time (default 50, after 5 warm-up runs)
   --concurrent-runs N     invoice PDFs measured at 8 concurrent (default 80, after 16 warm-up runs)
+  --csv-runs N            full CSVs measured, and COPYs of the same rows (default 3 each, after 1 warm-up; the median is compared)
   --jsreport-browsers N   Chromium instances of jsreport's pool (default: REPORTFLOW_PDF_MAX_PAGES, 4, capped at the concurrency)
   --subscriptions N       instead: N subscriptions due at the same minute (see bench/subscriptions.ts)
   --due-in S              with --subscriptions: seconds from the first creation to the due minute at least (default: estimated)
@@ -55,6 +56,7 @@ const { values: args } = parseArgs({
     peers: { type: 'boolean', default: false },
     runs: { type: 'string', default: '50' },
     'concurrent-runs': { type: 'string', default: '80' },
+    'csv-runs': { type: 'string', default: '3' },
     'jsreport-browsers': { type: 'string' },
     subscriptions: { type: 'string' },
     'due-in': { type: 'string' },
@@ -93,6 +95,7 @@ function positive(raw: string, name: string): number {
 
 async function runBench(): Promise<void> {
   const sequential: MeasureOptions = { concurrency: 1, warmup: 5, runs: positive(args.runs!, '--runs') };
+  const csvRuns = positive(args['csv-runs']!, '--csv-runs');
   const concurrent: MeasureOptions = { concurrency: 8, warmup: 16, runs: positive(args['concurrent-runs']!, '--concurrent-runs') };
   const chromium = findChromium(config)?.path;
   if (args.peers && !chromium) throw new Error('no Chromium found for the peers (set PUPPETEER_EXECUTABLE_PATH)');
@@ -108,7 +111,7 @@ async function runBench(): Promise<void> {
   let figures: Figures;
   const rows: string[][] = [];
   let template: InvoiceTemplate | undefined;
-  let copy: CopyFigure | string | undefined;
+  let copy: (Omit<CopyFigure, 'ms'> & { ms: number[] }) | string | undefined;
   let copyLoad = '';
   try {
     const api = new ApiClient(service.apiUrl, service.apiKey);
@@ -120,8 +123,8 @@ async function runBench(): Promise<void> {
     log('reportflow: invoice PDFs, 8 concurrent…');
     const c8 = await recorded(rows, () => measureInvoices(api, hook, concurrent), (r) => pdfRow(rfName, r.summary));
     log('reportflow: full CSV…');
-    const csv = await recorded(rows, () => measureFullCsv(api, hook), (r) => [
-      `reportflow full CSV, POST → webhook (${r.rows.toLocaleString('en')} rows, ${megabytes(r.sizeBytes)} MB)`, '1', '1', `${fixed(r.ms / 1000, 2)} s`,
+    const csv = await recorded(rows, () => measureFullCsv(api, hook, csvRuns), (r) => [
+      `reportflow full CSV, POST → webhook (${r.rows.toLocaleString('en')} rows, ${megabytes(r.sizeBytes)} MB)`, '1', String(csvRuns), secondsOf(r.ms),
     ]);
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const after = processMemory(pid);
@@ -129,13 +132,13 @@ async function runBench(): Promise<void> {
     const pages = (await checkSucceeded(api, [...c1.ids, ...c8.ids])).map((r) => r.pages);
     if (pages.some((p) => p !== 1)) throw new Error(`an invoice PDF was not one page: ${JSON.stringify([...new Set(pages)])}`);
     figures = {
-      reportflow: { c1: c1.summary, c8: c8.summary, csvMs: csv.ms, rssIdleBytes: after.rssBytes, rssPeakBytes: after.peakBytes },
+      reportflow: { c1: c1.summary, c8: c8.summary, csvMs: medianOf(csv.ms), rssIdleBytes: after.rssBytes, rssPeakBytes: after.peakBytes },
       copyOnPostgres: config.databaseUrl !== undefined,
     };
     if (args.peers) {
       log('peers: PostgreSQL COPY of the same rows, and the invoices as reportflow renders them…');
       const before = loadNow();
-      copy = await copyFullCsv(service.databaseUrl).catch((err: Error) => `skipped: ${err.message.split('\n')[0]}`);
+      copy = await copyRuns(service.databaseUrl, csvRuns).catch((err: Error) => `skipped: ${err.message.split('\n')[0]}`);
       copyLoad = `${before} → ${loadNow()}`;
       template = await buildInvoicePages(service.databaseUrl);
     }
@@ -148,8 +151,8 @@ async function runBench(): Promise<void> {
     const copyName = `${config.databaseUrl ? 'PostgreSQL' : 'embedded PGlite'} COPY (query) TO STDOUT (FORMAT csv) into a file`;
     if (typeof copy === 'string') rows.push([copyName, '', '', copy, '']);
     else if (copy) {
-      rows.push([`${copyName} (${copy.rows.toLocaleString('en')} rows, ${megabytes(copy.sizeBytes)} MB)`, '1', '1', `${fixed(copy.ms / 1000, 2)} s`, copyLoad]);
-      figures.copyMs = copy.ms;
+      rows.push([`${copyName} (${copy.rows.toLocaleString('en')} rows, ${megabytes(copy.sizeBytes)} MB)`, '1', String(csvRuns), secondsOf(copy.ms), copyLoad]);
+      figures.copyMs = medianOf(copy.ms);
     }
     const jsreportName = (c: number) => `jsreport-core (handlebars + chrome-pdf), in process, ${jsreportBrowsers(c)} Chromium`;
     figures.jsreport = {
@@ -167,6 +170,29 @@ async function runBench(): Promise<void> {
   log(markdownTable(['figure', 'concurrency', 'runs', 'result', 'load average'], rows));
   log('');
   log(markdownTable(['goal (issue 11)', 'measured', 'target', 'verdict'], goalRows(figures)));
+}
+
+/** PostgreSQL's COPY of the full CSV: one warm-up, then `runs` in a row; ms of each, rows and bytes of the last. */
+async function copyRuns(databaseUrl: string, runs: number): Promise<Omit<CopyFigure, 'ms'> & { ms: number[] }> {
+  await copyFullCsv(databaseUrl);
+  const ms: number[] = [];
+  let last: CopyFigure | undefined;
+  for (let i = 0; i < runs; i++) {
+    last = await copyFullCsv(databaseUrl);
+    ms.push(last.ms);
+  }
+  return { ...last!, ms };
+}
+
+/** Median (nearest rank) of `values`. @throws RangeError on an empty list. */
+function medianOf(values: readonly number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+/** `1.05 s (median; 0.99–1.10)` of runs in ms. */
+function secondsOf(ms: readonly number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return ms.length === 1 ? `${fixed(sorted[0]! / 1000, 2)} s` : `${fixed(medianOf(ms) / 1000, 2)} s (median; ${fixed(sorted[0]! / 1000, 2)}–${fixed(sorted.at(-1)! / 1000, 2)})`;
 }
 
 /** The 1-minute load average now: how busy the machine was around a figure. */
