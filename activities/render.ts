@@ -8,6 +8,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
 import type { RenderedFile, StagedRows } from '../src/domain/artifacts.js';
+import { copiedReport } from '../src/domain/copied-report.js';
 import { reportFileName } from '../src/domain/file-name.js';
 import type { ValidatedRequest } from '../src/domain/report-request.js';
 import type { RenderOutput } from '../src/render/renderer.js';
@@ -27,12 +28,8 @@ export function renderActivity(deps: Pick<ActivityDeps, 'catalog' | 'templates' 
     const ctx = Context.current();
     const { request } = validated;
     // The query stage already wrote the report (a CSV the database printed): nothing to render.
-    if (staged.report && staged.report.format === request.format) {
-      return {
-        uri: staged.uri, fileName: staged.report.fileName, contentType: staged.report.contentType, sizeBytes: staged.sizeBytes, sha256: staged.sha256, rows: staged.rows,
-        ...(staged.report.sealed ? { sealed: true } : {}),
-      };
-    }
+    const copied = copiedReport(staged, request.format);
+    if (copied) return copied;
     const renderer = deps.renderers[request.format];
     const fileName = reportFileName(validated, renderer.extension);
     const outPath = await deps.staging.pathFor(request.id, fileName);

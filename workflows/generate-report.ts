@@ -31,6 +31,7 @@ import type { RenderedFile, StagedRows, StagingWorker } from '../src/domain/arti
 import type { ExportedReport } from '../src/domain/artifacts.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
 import type { RunError, RunState } from '../src/domain/run-status.js';
+import { copiedReport } from '../src/domain/copied-report.js';
 import { SA_REPORT_CODE, SA_TENANT } from '../src/domain/search-attributes.js';
 import { deliveryWorkflowId, WEBHOOK_RETRY_SCHEDULE } from '../src/domain/webhook-delivery.js';
 import type { deliverWebhook } from './deliver-webhook.js';
@@ -105,6 +106,8 @@ const { cleanupStaging } = proxyActivities<ReportActivities>(CLEANUP);
 const PINNED_STAGES_PATCH = 'worker-pinned-data-stages';
 /** Patch id of an inline run's data stages as one local activity (see `inlineDataStages`). */
 const INLINE_ONE_ACTIVITY_PATCH = 'inline-data-stages-one-activity';
+/** Patch id of passing a report the query stage wrote straight to the export (see `dataStages`). */
+const COPIED_SKIPS_RENDER_PATCH = 'copied-report-skips-render';
 /**
  * How many times the data stages may start (from the query) in one run: the first start and two more
  * after their worker was lost. One lost worker (a crash, a scale-in, a node drained without grace) costs
@@ -124,7 +127,7 @@ const RECORD_RUN_STATE_PATCH = 'record-run-state';
 const { recordRunState } = proxyLocalActivities<ReportActivities>({ startToCloseTimeout: '10 seconds', retry: TRANSIENT });
 
 /** What a run does that runs started by earlier releases did not, each behind a patch (Temporal's versioning). */
-type Feature = 'recordRunState' | 'cancelBetweenStages' | 'withdraw' | 'webhookDelivery' | 'pinnedStages' | 'inlineOneActivity';
+type Feature = 'recordRunState' | 'cancelBetweenStages' | 'withdraw' | 'webhookDelivery' | 'pinnedStages' | 'inlineOneActivity' | 'copiedSkipsRender';
 
 /** Each feature's patch id, in the order new runs decide them. */
 const FEATURE_PATCHES: Record<Feature, string> = {
@@ -140,6 +143,8 @@ const FEATURE_PATCHES: Record<Feature, string> = {
   pinnedStages: PINNED_STAGES_PATCH,
   /** An inline run's query, render and store export are one local activity; its bucket exports are pinned. */
   inlineOneActivity: INLINE_ONE_ACTIVITY_PATCH,
+  /** A report the query stage wrote (a CSV PostgreSQL printed) goes to the export without a render activity. */
+  copiedSkipsRender: COPIED_SKIPS_RENDER_PATCH,
 };
 
 /**
@@ -227,7 +232,8 @@ interface DataStageProgress {
 }
 
 /**
- * Query → render → LOCAL/store export → bucket and BigQuery exports. In a staged run with the
+ * Query → render → LOCAL/store export → bucket and BigQuery exports; a report the query stage wrote
+ * itself (a CSV PostgreSQL printed) goes to the export without a render activity. In a staged run with the
  * `pinnedStages` feature, every stage after the query runs on the task queue of the worker that staged
  * the rows (`staged.worker`), with a schedule-to-start timeout: when that worker is gone (killed, scaled
  * in), its stage's heartbeat times out, the retry waits on the dead queue until that timeout, and the data
@@ -247,7 +253,8 @@ async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportR
     const on = worker ? pinnedTo(worker, LONG_STAGE, BUCKET_EXPORT) : { renderReport, exportReport, exportToBucket, exportToBigQuery };
     try {
       enter(f, run, 'RENDER');
-      progress.rendered = await on.renderReport(validated, staged);
+      const copied = has(f, 'copiedSkipsRender') ? copiedReport(staged, request.format) : undefined;
+      progress.rendered = copied ?? (await on.renderReport(validated, staged));
       enter(f, run, 'EXPORT');
       const local = await on.exportReport(request, progress.rendered);
       const deliveries = await exportToBuckets(on, request, progress.rendered, staged, periodOf(validated));

@@ -62,6 +62,8 @@ export function invoiceCatalog(runMode?: 'inline' | 'staged'): Catalog {
 export class FakeDatabase implements Database {
   streamCalls = 0;
   failStreams = 0;
+  /** Unset: the database cannot COPY (as the embedded engine), so CSV rows are staged. */
+  copyCsv?: Database['copyCsv'];
 
   async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     if (sql.includes('FROM invoice WHERE')) {

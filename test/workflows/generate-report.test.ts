@@ -13,7 +13,9 @@ import { SA_REPORT_CODE, SA_STAGE, SA_STATUS, SA_TENANT } from '../../src/domain
 import type { RunState } from '../../src/domain/run-status.js';
 import { statusQuery } from '../../workflows/messages.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
-import { INVOICES } from './fakes.js';
+import { Readable } from 'node:stream';
+import { CsvRenderer } from '../../src/render/csv-renderer.js';
+import { INVOICES, stubRenderers } from './fakes.js';
 import { activityAttempts, invoiceRequest, settledDelivery, withHarness } from './harness.js';
 
 const temporal = useTemporalTestServer();
@@ -83,6 +85,34 @@ void test('a run goes RUNNING through each stage to SUCCEEDED and exports the fi
     assert.deepEqual(await handle.query(statusQuery), result);
     assert.equal(existsSync(path.join(h.config.stagingDir, request.id)), false);
   });
+});
+
+void test('a CSV the query stage copied goes to the export without a render activity, and is the file exported', async () => {
+  // The database side of COPY is faked here (test/integration/csv-copy.test.ts runs it on PostgreSQL):
+  // it hands the CSV renderer two records as PostgreSQL prints them.
+  const printed = '536365,WHITE HANGING HEART T-LIGHT HOLDER,6,2.55\n536365,WHITE METAL LANTERN,6,3.39\n';
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const request = invoiceRequest();
+      const handle = await h.start(request);
+      const result: RunState = await handle.result();
+      assert.equal(result.status, 'SUCCEEDED');
+      const attempts = await activityAttempts(handle);
+      assert.equal(attempts.queryData, 1);
+      assert.equal(attempts.renderReport, undefined, `activities: ${JSON.stringify(attempts)}`);
+      assert.equal(attempts.exportReport, 1);
+      const bytes = await readFile(h.destination.pathOf(result.report!.uri));
+      assert.equal(bytes.toString('utf8'), `invoice_no,description,quantity,unit_price\r\n${printed.replaceAll('\n', '\r\n')}`);
+      assert.equal(result.report!.sha256, createHash('sha256').update(bytes).digest('hex'));
+      assert.equal(result.report!.rows, 2);
+    },
+    (h) => {
+      h.db.copyCsv = async <T>(_query: unknown, _shape: unknown, consume: (csv: Readable) => Promise<T>) => ({ copied: true as const, value: await consume(Readable.from([Buffer.from(printed)])) });
+      h.overrides.renderers = { ...stubRenderers(h.renderer), CSV: new CsvRenderer() };
+    },
+  );
 });
 
 void test('a finished run is findable by its search attributes', async () => {
