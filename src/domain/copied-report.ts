@@ -1,7 +1,7 @@
 /**
  * A run whose query stage already wrote the finished report (`StagedRows.report`: a CSV PostgreSQL
  * printed, activities/copy-report-csv.ts) has nothing to render. Pure, so the workflow decides with it
- * to skip the render activity (one activity and one workflow task fewer: ~20 ms of the full CSV's
+ * to skip the render activity (one activity and one workflow task fewer: ~13 ms of the full CSV's
  * ~1.1 s) and the render activity passes such a file on with it.
  */
 import type { RenderedFile, StagedRows } from './artifacts.js';
