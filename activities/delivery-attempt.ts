@@ -1,9 +1,11 @@
 /**
  * Records one attempt of a webhook delivery on its record: DELIVERED with the receiver's status,
  * FAILED when the receiver refused the event for good, else PENDING with what went wrong and when
- * the next attempt is due (computed from the activity's own retry policy, the one Temporal follows).
+ * the next attempt is due (computed from the activity's own retry policy, the one Temporal follows, or
+ * given by the caller of a single attempt).
  * Best effort: a record that cannot be written is logged, never turned into a failed (and so
- * repeated) attempt; the `deliverWebhook` workflow records the final outcome in any case.
+ * repeated) attempt; the workflow that asked for it (the run, or its `deliverWebhook` workflow) records
+ * the final outcome in any case.
  */
 import type { Info } from '@temporalio/activity';
 import { ReportError } from '../src/domain/errors.js';
@@ -31,7 +33,7 @@ export async function recordAttempt(
     redelivery: delivery.redelivery,
     ...(delivery.executionId ? { executionId: delivery.executionId } : {}),
   };
-  const attempt: DeliveryAttempt = { number: info.attempt, at: now.toISOString() };
+  const attempt: DeliveryAttempt = { number: (delivery.attemptsBefore ?? 0) + info.attempt, at: now.toISOString() };
   let update: WebhookDeliveryUpdate;
   if ('answer' in outcome) {
     update = { ...base, status: 'DELIVERED', attempt: { ...attempt, httpStatus: outcome.answer.httpStatus }, deliveredAt: attempt.at };
@@ -42,7 +44,7 @@ export async function recordAttempt(
   } else {
     const err = outcome.err;
     const facts = err instanceof WebhookAttemptError ? { error: err.reason, ...(err.httpStatus ? { httpStatus: err.httpStatus } : {}) } : { error: 'unexpected error' };
-    const next = nextAttemptAt(info, now.getTime());
+    const next = delivery.retryInMs !== undefined ? new Date(now.getTime() + delivery.retryInMs).toISOString() : nextAttemptAt(info, now.getTime());
     update = { ...base, status: 'PENDING', attempt: { ...attempt, ...facts, ...(next ? { nextAttemptAt: next } : {}) } };
   }
   try {

@@ -29,6 +29,14 @@ export interface NotifyInput extends RunOutcomeEvent {
     executionId?: string;
     /** ISO-8601 instant the signed download link's lifetime counts from. */
     linkSignedAt: string;
+    /** Attempts of this delivery made before this activity (the run's own first one); its attempts are numbered after them. */
+    attemptsBefore?: number;
+    /**
+     * Set on a single attempt whose follow-up the caller starts itself (the run's first attempt, a
+     * local activity without retries): when it fails and may be retried, the next attempt is due this
+     * many ms later (announced on the delivery as `next_attempt_at`).
+     */
+    retryInMs?: number;
   };
 }
 

@@ -6,8 +6,9 @@
  * Bad input fails at once (activities raise non-retryable failures typed with an error code);
  * transient faults are retried with exponential backoff. A failed run notifies `report.failed` and
  * then fails the workflow with the same code; a cancelled run exports nothing more, notifies
- * `report.cancelled` and ends Cancelled. Staging is always cleaned up. The webhook is handed to its
- * own `deliverWebhook` workflow, which may retry for a day: the run does not wait for it.
+ * `report.cancelled` and ends Cancelled. Staging is always cleaned up. The run makes the webhook's
+ * first attempt itself; retries belong to a `deliverWebhook` workflow of their own, which may retry
+ * for a day: the run does not wait for it.
  */
 import {
   ActivityCancellationType,
@@ -33,8 +34,8 @@ import type { ReportRequest, ValidatedRequest } from '../src/domain/report-reque
 import type { RunError, RunState } from '../src/domain/run-status.js';
 import { copiedReport } from '../src/domain/copied-report.js';
 import { SA_REPORT_CODE, SA_TENANT } from '../src/domain/search-attributes.js';
-import { deliveryWorkflowId, WEBHOOK_RETRY_SCHEDULE } from '../src/domain/webhook-delivery.js';
-import type { deliverWebhook } from './deliver-webhook.js';
+import { deliveryWorkflowId, FINAL_DELIVERY_ERRORS, retryDelayMs, WEBHOOK_RETRY_SCHEDULE } from '../src/domain/webhook-delivery.js';
+import { recordDelivery, undelivered, type deliverWebhook } from './deliver-webhook.js';
 import { DELIVER_WEBHOOK_WORKFLOW } from './messages.js';
 import { pinnedTo, workerLost } from './pinned-stages.js';
 import { toRunError } from './run-error.js';
@@ -100,6 +101,17 @@ const { notify } = proxyActivities<ReportActivities>({
 const WEBHOOK_DELIVERY_PATCH = 'webhook-delivery-workflow';
 /** Patch id of naming the run's webhook delivery after its execution (see `sendWebhook`). */
 const DELIVERY_ID_FROM_RUN_PATCH = 'delivery-id-from-run';
+/**
+ * The run's own first webhook attempt: a local activity without retries, made inside the workflow
+ * task that ends the run, so a receiver that answers at once hears of the report without a child
+ * workflow, an activity task or another workflow task in between (see `sendWebhook`).
+ */
+const { notify: notifyOnce } = proxyLocalActivities<ReportActivities>({
+  startToCloseTimeout: WEBHOOK_RETRY_SCHEDULE.attemptTimeoutMs,
+  retry: { maximumAttempts: 1 },
+});
+/** Patch id of the run making its webhook's first attempt itself (see `sendWebhook`). */
+const FIRST_WEBHOOK_ATTEMPT_PATCH = 'webhook-first-attempt-in-run';
 const CLEANUP: ActivityOptions = { startToCloseTimeout: '1 minute', retry: TRANSIENT };
 const { cleanupStaging } = proxyActivities<ReportActivities>(CLEANUP);
 /** Patch id of running a run's data stages on the worker that staged its rows (see `dataStages`). */
@@ -127,7 +139,15 @@ const RECORD_RUN_STATE_PATCH = 'record-run-state';
 const { recordRunState } = proxyLocalActivities<ReportActivities>({ startToCloseTimeout: '10 seconds', retry: TRANSIENT });
 
 /** What a run does that runs started by earlier releases did not, each behind a patch (Temporal's versioning). */
-type Feature = 'recordRunState' | 'cancelBetweenStages' | 'withdraw' | 'webhookDelivery' | 'pinnedStages' | 'inlineOneActivity' | 'copiedSkipsRender';
+type Feature =
+  | 'recordRunState'
+  | 'cancelBetweenStages'
+  | 'withdraw'
+  | 'webhookDelivery'
+  | 'pinnedStages'
+  | 'inlineOneActivity'
+  | 'copiedSkipsRender'
+  | 'firstWebhookAttempt';
 
 /** Each feature's patch id, in the order new runs decide them. */
 const FEATURE_PATCHES: Record<Feature, string> = {
@@ -145,6 +165,8 @@ const FEATURE_PATCHES: Record<Feature, string> = {
   inlineOneActivity: INLINE_ONE_ACTIVITY_PATCH,
   /** A report the query stage wrote (a CSV PostgreSQL printed) goes to the export without a render activity. */
   copiedSkipsRender: COPIED_SKIPS_RENDER_PATCH,
+  /** The run makes its webhook's first attempt itself; a `deliverWebhook` child makes the retries, if any. */
+  firstWebhookAttempt: FIRST_WEBHOOK_ATTEMPT_PATCH,
 };
 
 /**
@@ -435,21 +457,45 @@ async function tell(
 }
 
 /**
- * Starts the event's delivery as a `deliverWebhook` child that outlives this run (parent close policy
- * ABANDON), so a receiver that is down for hours delays neither the run's end nor its staging cleanup
- * nor a subscription's next run. Resolves once the child has started; its outcome is recorded on the
- * request's deliveries. Runs started before the patch send it themselves (replaying their history).
+ * Delivers the event. With `firstWebhookAttempt`, the run makes the first attempt itself (a local
+ * activity, see `notifyOnce`) and records the delivery DELIVERED, or FAILED when the receiver refused it
+ * for good; only an attempt that may be retried hands the event to a `deliverWebhook` child that makes
+ * the rest of the schedule's attempts. The child outlives this run (parent close policy ABANDON), so a
+ * receiver that is down for hours delays neither the run's end nor its staging cleanup nor a
+ * subscription's next run; it resolves once the child has started, and the child's outcome is recorded on
+ * the request's deliveries. Runs started before `firstWebhookAttempt` hand every attempt to the child;
+ * runs started before `webhookDelivery` send it themselves (replaying their history).
  */
 async function sendWebhook(f: RunFeatures, input: NotifyInput): Promise<unknown> {
   if (!has(f, 'webhookDelivery')) return notify(input);
   const { request, ...event } = input;
+  const executionId = workflowInfo().runId;
   // The run's own delivery is named after the execution, not a random id: the tracing interceptors
   // draw span ids from the same seeded random source as uuid4(), so with a uuid4() a history made with
   // tracing off would not replay with it on (or on a worker set the other way). One run sends one event.
-  const deliveryId = patched(DELIVERY_ID_FROM_RUN_PATCH) ? workflowInfo().runId : uuid4();
+  // Runs with `firstWebhookAttempt` do so without asking the older patch: a patch asked between local
+  // activities of one workflow task does not replay in place (see `RunFeatures`).
+  const firstAttempt = has(f, 'firstWebhookAttempt');
+  const deliveryId = firstAttempt || patched(DELIVERY_ID_FROM_RUN_PATCH) ? executionId : uuid4();
+  const schedule = WEBHOOK_RETRY_SCHEDULE;
+  const delivery = { id: deliveryId, redelivery: false, linkSignedAt: event.occurredAt, executionId };
+  let attemptsMade = 0;
+  let firstAttemptAt: string | undefined;
+  if (firstAttempt) {
+    const record = { deliveryId, tenantId: request.tenantId, requestId: request.id, event, redelivery: false, executionId };
+    firstAttemptAt = new Date().toISOString();
+    try {
+      await notifyOnce({ request, ...event, delivery: { ...delivery, retryInMs: retryDelayMs(schedule, 1) } });
+      return await recordDelivery({ ...record, status: 'DELIVERED', deliveredAt: new Date().toISOString() });
+    } catch (err) {
+      const error = undelivered(err, schedule.totalMs);
+      if ((FINAL_DELIVERY_ERRORS as readonly string[]).includes(error.code)) return await recordDelivery({ ...record, status: 'FAILED', error });
+      attemptsMade = 1;
+    }
+  }
   return startChild<typeof deliverWebhook>(DELIVER_WEBHOOK_WORKFLOW, {
     workflowId: deliveryWorkflowId(request.id, deliveryId),
-    args: [{ deliveryId, request, event, redelivery: false, linkSignedAt: event.occurredAt, executionId: workflowInfo().runId, schedule: WEBHOOK_RETRY_SCHEDULE }],
+    args: [{ deliveryId, request, event, redelivery: false, linkSignedAt: event.occurredAt, executionId, schedule, ...(attemptsMade ? { attemptsMade, firstAttemptAt } : {}) }],
     parentClosePolicy: ParentClosePolicy.ABANDON,
     typedSearchAttributes: [
       { key: SA_TENANT, value: request.tenantId },

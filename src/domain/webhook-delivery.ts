@@ -1,7 +1,8 @@
 /**
- * Webhook deliveries: one event of a finished run sent to `notify.webhook_url` by its own
- * `deliverWebhook` workflow, retried on the schedule below until the receiver takes it, refuses it
- * for good, or the schedule runs out. The run's own status never waits for its delivery.
+ * Webhook deliveries: one event of a finished run sent to `notify.webhook_url`, retried on the
+ * schedule below until the receiver takes it, refuses it for good, or the schedule runs out. The run
+ * makes the first attempt itself as it ends; the retries, and every attempt of a redelivery, belong to
+ * a `deliverWebhook` workflow of their own. The run's own status never waits for its delivery.
  * Sandbox-safe.
  */
 import type { ExportedReport } from './artifacts.js';
@@ -103,6 +104,20 @@ export function attemptOffsetsMs(schedule: WebhookRetrySchedule): number[] {
   }
 }
 
+/**
+ * The rest of `schedule` once `attemptsMade` attempts have failed, for the next attempt scheduled
+ * `elapsedMs` after the first one: the schedule of the attempts from there on, whose retries wait what
+ * the whole schedule's later retries wait (its first retry waits `retryDelayMs(schedule, attemptsMade + 1)`)
+ * and which end when the whole schedule would. Undefined when that next attempt would start past
+ * `totalMs`. With `attemptsMade` 0, `schedule` itself.
+ */
+export function scheduleAfter(schedule: WebhookRetrySchedule, attemptsMade: number, elapsedMs: number): WebhookRetrySchedule | undefined {
+  if (attemptsMade <= 0) return schedule;
+  const totalMs = schedule.totalMs - elapsedMs;
+  if (totalMs <= 0) return undefined;
+  return { ...schedule, initialIntervalMs: retryDelayMs(schedule, attemptsMade + 1), totalMs };
+}
+
 /** What the `deliverWebhook` workflow is started with (by the report run, or by the redeliver API). */
 export interface WebhookDeliveryInput {
   /** The delivery's id (UUID); also part of its workflow id. */
@@ -119,6 +134,15 @@ export interface WebhookDeliveryInput {
   /** Temporal run id of the report run that sent it; a redelivery has none. */
   executionId?: string;
   schedule: WebhookRetrySchedule;
+  /**
+   * Attempts made before this workflow began: the report run makes the first one itself as it ends,
+   * and starts this workflow only when that one failed and may be retried. The workflow then waits the
+   * schedule's delay after them, numbers its attempts after them, and keeps to the schedule's total
+   * counted from `firstAttemptAt`. Absent (or 0) for a delivery that makes every attempt itself.
+   */
+  attemptsMade?: number;
+  /** ISO-8601 instant the first of `attemptsMade` began (workflow time). */
+  firstAttemptAt?: string;
 }
 
 /** One attempt's outcome, as the notify activity records it. */

@@ -1,12 +1,13 @@
 /**
  * The production webhook retry schedule, as Temporal will follow it: its intervals, how many attempts
  * a receiver that never answers gets, and the total span; and the next-attempt time each failed
- * attempt announces on its delivery (computed from the retry policy Temporal hands the activity).
+ * attempt announces on its delivery (computed from the retry policy Temporal hands the activity); and
+ * the same schedule when the run makes the first attempt and a `deliverWebhook` workflow the rest.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nextAttemptAt } from '../../activities/delivery-attempt.js';
-import { attemptOffsetsMs, retryDelayMs, WEBHOOK_RETRY_SCHEDULE } from '../../src/domain/webhook-delivery.js';
+import { attemptOffsetsMs, retryDelayMs, scheduleAfter, WEBHOOK_RETRY_SCHEDULE } from '../../src/domain/webhook-delivery.js';
 
 const S = 1_000;
 const MIN = 60 * S;
@@ -46,4 +47,27 @@ void test('a failed attempt announces the next one, and none once the schedule w
   assert.equal(nextAttemptAt(info(33, t0), t0 + 23 * H + 25 * MIN + 15 * S), undefined);
   assert.equal(nextAttemptAt({ ...info(5, t0), retryPolicy: { ...info(5, t0).retryPolicy, maximumAttempts: 5 } }, t0), undefined);
   assert.equal(nextAttemptAt({ ...info(1, t0), retryPolicy: undefined }, t0), undefined);
+});
+
+void test('a delivery whose first attempt the run made keeps the whole schedule: the same waits, the same last attempt, the same announcements', () => {
+  const whole = attemptOffsetsMs(WEBHOOK_RETRY_SCHEDULE);
+  // The run's attempt fails at +0; the delivery workflow waits the first gap, then schedules the rest.
+  const wait = retryDelayMs(WEBHOOK_RETRY_SCHEDULE, 1);
+  const rest = scheduleAfter(WEBHOOK_RETRY_SCHEDULE, 1, wait)!;
+  assert.deepEqual({ initial: rest.initialIntervalMs, total: rest.totalMs }, { initial: 10 * S, total: 24 * H - 5 * S });
+  assert.deepEqual([0, ...attemptOffsetsMs(rest).map((t) => wait + t)], whole);
+  // Its attempt n is attempt n + 1 of the whole, and announces the whole schedule's next one.
+  const t0 = Date.parse('2026-03-01T10:00:00Z');
+  const restInfo = (attempt: number) => ({
+    attempt,
+    scheduledTimestampMs: t0 + wait,
+    scheduleToCloseTimeoutMs: rest.totalMs,
+    retryPolicy: { initialInterval: rest.initialIntervalMs, backoffCoefficient: 2, maximumInterval: rest.maximumIntervalMs },
+  });
+  assert.equal(nextAttemptAt(restInfo(1), t0 + wait), '2026-03-01T10:00:15.000Z');
+  assert.equal(nextAttemptAt(restInfo(3), t0 + 35 * S), '2026-03-01T10:01:15.000Z');
+  assert.equal(nextAttemptAt(restInfo(32), t0 + 23 * H + 25 * MIN + 15 * S), undefined);
+  // Nothing made yet: the schedule itself; a next attempt past the total: none.
+  assert.equal(scheduleAfter(WEBHOOK_RETRY_SCHEDULE, 0, 0), WEBHOOK_RETRY_SCHEDULE);
+  assert.equal(scheduleAfter(WEBHOOK_RETRY_SCHEDULE, 1, 24 * H), undefined);
 });

@@ -138,6 +138,8 @@ export interface ReceivedWebhook {
   rawBody: string;
   /** The status the receiver answered with. */
   status: number;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 /**
@@ -157,7 +159,7 @@ export class WebhookReceiver {
       req.on('end', () => {
         const rawBody = Buffer.concat(chunks).toString('utf8');
         res.statusCode = this.statuses.shift() ?? this.defaultStatus;
-        this.received.push({ headers: req.headers, event: JSON.parse(rawBody) as WebhookEvent, rawBody, status: res.statusCode });
+        this.received.push({ headers: req.headers, event: JSON.parse(rawBody) as WebhookEvent, rawBody, status: res.statusCode, at: Date.now() });
         res.end();
       });
     });

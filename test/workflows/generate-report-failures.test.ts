@@ -11,7 +11,7 @@ import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temp
 import { SA_STAGE, SA_STATUS } from '../../src/domain/search-attributes.js';
 import { statusQuery } from '../../workflows/messages.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
-import { activityAttempts, invoiceRequest, settledDelivery, withHarness } from './harness.js';
+import { activityAttempts, deliveryHandles, invoiceRequest, withHarness } from './harness.js';
 
 const temporal = useTemporalTestServer();
 
@@ -35,12 +35,12 @@ void test('an unknown report code fails after one attempt with REPORT_CODE_UNKNO
     assert.equal(err.cause.type, 'REPORT_CODE_UNKNOWN');
     assert.equal(err.cause.nonRetryable, true);
     assert.equal(err.cause.message, 'Unknown report code "NO_SUCH_REPORT".');
-    assert.deepEqual(await activityAttempts(handle), { validateRequest: 1, cleanupStaging: 1 });
+    // The run sends the webhook itself, once: taken at the first attempt, it needs no delivery workflow.
+    assert.deepEqual(await activityAttempts(handle), { validateRequest: 1, notify: 1, cleanupStaging: 1 });
     assert.equal(h.db.streamCalls, 0);
-    // The webhook is sent by the run's delivery workflow, once.
-    const { delivery, failure } = await settledDelivery(h.client, handle);
-    assert.equal(failure, undefined);
-    assert.deepEqual(await activityAttempts(delivery), { notify: 1 });
+    assert.deepEqual(await deliveryHandles(h.client, handle), []);
+    const [d] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries ?? [];
+    assert.deepEqual([d?.status, d?.attempts, d?.lastHttpStatus, d?.eventId], ['DELIVERED', 1, 204, `${request.id}:report.failed`]);
 
     const state = await handle.query(statusQuery);
     assert.equal(state.status, 'FAILED');
@@ -132,7 +132,7 @@ void test('cancelling a run during a slow render aborts the renderer, exports no
       assert.equal(described.status.name, 'CANCELLED');
       assert.equal(described.typedSearchAttributes.get(SA_STATUS), 'CANCELLED');
 
-      assert.equal((await settledDelivery(h.client, handle)).failure, undefined);
+      assert.deepEqual(await deliveryHandles(h.client, handle), []);
       assert.deepEqual(h.receiver.received.map((r) => r.event.event_id), [`${request.id}:report.cancelled`]);
       assert.equal(h.receiver.received[0]!.event.status, 'CANCELLED');
       assert.ok(stopMs < 5000, `cancel took ${stopMs} ms to take effect`);
@@ -153,11 +153,10 @@ void test('a webhook answering 4xx is not retried, the delivery FAILS with WEBHO
       const handle = await h.start(request);
       const result = await handle.result();
       assert.equal(result.status, 'SUCCEEDED');
-      const { delivery, failure } = await settledDelivery(h.client, handle);
-      assert.ok(failure?.cause instanceof ApplicationFailure);
-      assert.equal(failure.cause.type, 'WEBHOOK_REJECTED');
+      // The run's own attempt was refused for good: no retry, and no delivery workflow to make one.
+      assert.deepEqual(await deliveryHandles(h.client, handle), []);
       assert.equal(h.receiver.received.length, 1);
-      assert.equal((await activityAttempts(delivery)).notify, 1);
+      assert.equal((await activityAttempts(handle)).notify, 1);
       const record = (await h.records.getRequest('acme', request.id))!;
       assert.equal(record.status, 'SUCCEEDED');
       assert.deepEqual(record.notifyError, {

@@ -150,11 +150,16 @@ void test('the webhook receives report.succeeded once delivered, with a stable e
       const { delivery, failure } = await settledDelivery(h.client, handle);
       assert.equal(failure, undefined);
 
-      // First POST got a 503 and was retried; both carry the same event id and body.
+      // The run's own POST got a 503; its delivery workflow retried it, as attempt 2 of the same
+      // delivery. Both carry the same event id and body.
       assert.equal(h.receiver.received.length, 2);
-      assert.equal((await activityAttempts(delivery)).notify, 2);
+      assert.equal((await activityAttempts(handle)).notify, 1);
+      assert.equal((await activityAttempts(delivery)).notify, 1);
       const [recorded] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
       assert.deepEqual([recorded!.status, recorded!.attempts, recorded!.lastHttpStatus, recorded!.eventId], ['DELIVERED', 2, 204, `${request.id}:report.succeeded`]);
+      // The retry kept the schedule: it came the schedule's first wait (5 s) after the refused attempt.
+      const gapMs = h.receiver.received[1]!.at - h.receiver.received[0]!.at;
+      assert.ok(gapMs >= 5_000 && gapMs < 8_000, `retried ${gapMs} ms after the first attempt`);
       const [first, second] = h.receiver.received;
       assert.deepEqual(first!.event, second!.event);
       const { headers, event } = second!;
@@ -185,6 +190,8 @@ void test('the webhook receives report.succeeded once delivered, with a stable e
 
 void test('the recorded history of a successful run and of its webhook delivery replay without non-determinism', async () => {
   await withHarness(temporal.env, temporal.bundle, async (h) => {
+    // The first attempt is answered 503, so the run hands the retry to a delivery workflow.
+    h.receiver.statuses = [503];
     const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
     const handle = await h.start(request);
     await handle.result();

@@ -10,7 +10,10 @@
  * patch decided at the start, all stages on the shared task queue): a run that succeeded with a webhook
  * and a run cancelled in RENDER. One `bulkReport` history was recorded by the code before bulk runs could zip
  * and announce their end (main at 8d74ec8): customer 17850's invoices of 1 December 2010, as HTML, two at a
- * time, SUCCEEDED. A change that breaks replay of in-flight runs must add a patch, not edit these.
+ * time, SUCCEEDED. An inline run with a webhook and its `deliverWebhook` history were recorded by the code
+ * before runs made their webhook's first attempt themselves (main at 2baf5e4: the run's one workflow task
+ * of local activities, then the delivery child, which made every attempt). A change that breaks replay
+ * of in-flight runs must add a patch, not edit these.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,8 +30,9 @@ void test('histories recorded by earlier releases replay on today\'s workflow co
   const bundle = await bundleReportWorkflows();
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
   assert.deepEqual(files, [
-    'bulk-succeeded-before-zip.json', 'cancelled-in-render.json', 'failed-validation.json', 'scheduled-backfill.json', 'scheduled-explicit-period.json',
-    'staged-cancelled-in-render-before-pinning.json', 'staged-succeeded-before-pinning.json', 'succeeded-with-webhook.json', 'webhook-delivery.json',
+    'bulk-succeeded-before-zip.json', 'cancelled-in-render.json', 'failed-validation.json', 'inline-succeeded-with-webhook-before-first-attempt.json',
+    'scheduled-backfill.json', 'scheduled-explicit-period.json', 'staged-cancelled-in-render-before-pinning.json', 'staged-succeeded-before-pinning.json',
+    'succeeded-with-webhook.json', 'webhook-delivery-before-first-attempt.json', 'webhook-delivery.json',
   ]);
   for (const file of files) {
     const { workflowId, history } = JSON.parse(await readFile(path.join(DIR, file), 'utf8')) as { workflowId: string; history: unknown };

@@ -29,6 +29,8 @@ void test('a run recorded without tracing replays on the bundle with the tracing
     assert.equal(await bundleFitsTracing(plain, true), false);
 
     await withHarness(temporal.env, temporal.bundle, async (h) => {
+      // A first attempt answered 503 makes the run start a delivery workflow: both histories replay.
+      h.receiver.statuses = [503];
       const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
       const handle = await h.start(request);
       await handle.result();
