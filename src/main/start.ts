@@ -22,7 +22,7 @@ import { ensureChromium } from '../setup/ensure-chromium.js';
 import { DEV_TENANT, devApiKeyPath, ensureDevApiKey, ensureDevUrlSigningKey } from '../setup/api-key.js';
 import { devServerProcess } from '../temporal/dev-server.js';
 import { writeWorkflowBundle } from '../temporal/workflow-bundle.js';
-import { nodeArgsFor } from './entry-points.js';
+import { nodeArgsFor, WORKER_ENV_DEFAULTS } from './entry-points.js';
 import { createLogger } from './logger.js';
 import { ownIdentity, removePidFile, SUPERVISOR_PID_FILE, writePidFile } from './pid-files.js';
 import { stopStaleProcesses } from './stale-processes.js';
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   }
   await supervisor.start({
     name: 'worker', command: process.execPath, args: nodeArgsFor('worker'),
-    env: childEnv, cwd: config.home, readyLine: /worker ready/, readyTimeoutMs: 180_000,
+    env: { ...WORKER_ENV_DEFAULTS, ...childEnv }, cwd: config.home, readyLine: /worker ready/, readyTimeoutMs: 180_000,
   });
   await supervisor.start({
     name: 'api', command: process.execPath, args: nodeArgsFor('api'),

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdir, stat, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
@@ -70,6 +71,16 @@ describe('npm start restarts a child that dies and keeps the others running', { 
     }
     const watchdog = children.get('temporal')?.watchdog?.argv ?? [];
     assert.ok(watchdog.includes(path.join(dist, 'watchdog.js')), `the dev server's watchdog: ${watchdog.join(' ')}`);
+  });
+
+  test('the worker runs with its memory settings: a small young generation and few malloc arenas', async () => {
+    const worker = (await service.children()).get('worker')!;
+    const argv = readFileSync(`/proc/${worker.pid}/cmdline`, 'utf8').split('\0');
+    const environ = readFileSync(`/proc/${worker.pid}/environ`, 'utf8').split('\0');
+    assert.ok(argv.includes('--max-semi-space-size=2'), argv.join(' '));
+    assert.ok(environ.includes(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'}`), 'MALLOC_ARENA_MAX in the worker\'s environment');
+    const api = (await service.children()).get('api')!;
+    assert.ok(!readFileSync(`/proc/${api.pid}/cmdline`, 'utf8').includes('--max-semi-space-size'), 'the API keeps V8\'s defaults');
   });
 
   after(async () => {
