@@ -13,9 +13,16 @@ import { statusQuery } from './messages.js';
 
 export class RunStateTracker {
   readonly state: RunState = { status: 'PENDING', stage: null, stageStartedAt: {} };
+  /** Identity attributes held for the first change's upsert (`publishFirstChange`). */
+  private held: SearchAttributeUpdatePair[] = [];
 
-  /** Registers the query and publishes PENDING, with the request's identifying attributes. */
-  constructor(request: ReportRequest) {
+  /**
+   * Registers the query and publishes PENDING, with the request's identifying attributes.
+   * `publishFirstChange`: publishes nothing yet, and the first change (the run enters VALIDATE at once)
+   * carries the identity: one search-attribute upsert, one history event and one visibility write fewer.
+   * Off for runs of earlier releases, whose histories hold the PENDING upsert.
+   */
+  constructor(request: ReportRequest, options: { publishFirstChange?: boolean } = {}) {
     setHandler(statusQuery, () => this.state);
     // The starter normally sets these at start; setting them here too keeps runs started by other
     // means (CLI, schedules, tests) findable by tenant, code and customer.
@@ -24,7 +31,8 @@ export class RunStateTracker {
       { key: SA_REPORT_CODE, value: request.reportCode },
     ];
     if (request.customerId) identity.push({ key: SA_CUSTOMER, value: request.customerId });
-    this.publish(identity);
+    if (options.publishFirstChange) this.held = identity;
+    else this.publish(identity);
   }
 
   /** RUNNING in `stage`, started now (workflow time). */
@@ -67,7 +75,8 @@ export class RunStateTracker {
 
   private publish(extra: SearchAttributeUpdatePair[] = []): void {
     const { status, stage } = this.state;
-    const pairs: SearchAttributeUpdatePair[] = [...extra, { key: SA_STATUS, value: status }];
+    const pairs: SearchAttributeUpdatePair[] = [...this.held, ...extra, { key: SA_STATUS, value: status }];
+    this.held = [];
     if (stage) pairs.push({ key: SA_STAGE, value: stage });
     upsertSearchAttributes(pairs);
     setCurrentDetails(stage ? `${status} · stage ${stage}` : status);

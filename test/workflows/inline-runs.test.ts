@@ -43,6 +43,12 @@ void test('an inline run schedules no activity on the server, yet records each s
       const tasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
       // Everything, the webhook's first (here its only) attempt included, in the one workflow task.
       assert.equal(tasks, 1, 'one workflow task');
+      // One patch marker stands for every feature (each patch is a marker and a search-attribute upsert),
+      // and the state's search attributes are upserted once per stage, the identity with the first.
+      const markers = events.map((e) => e.markerRecordedEventAttributes?.markerName).filter((m) => m === 'core_patch');
+      assert.equal(markers.length, 1, 'one patch marker');
+      const upserts = events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length;
+      assert.equal(upserts, 6, 'the patch, VALIDATE, RENDER, EXPORT, SUCCEEDED, NOTIFY');
       console.log(`inline run: ${events.length} history events, ${tasks} workflow tasks, 0 activity tasks`);
 
       const state = await handle.query(statusQuery);
