@@ -189,13 +189,14 @@ void test('a receiver down for a minute (refused, then 503) gets the event once 
 const SHORT: WebhookRetrySchedule = { initialIntervalMs: 200, backoffCoefficient: 2, maximumIntervalMs: 800, totalMs: 4_000, attemptTimeoutMs: 2_000 };
 
 /** Records `request` as SUCCEEDED (as its run would) and starts its delivery with `schedule`, as the run does. */
-async function startDelivery(h: Harness, request: ReturnType<typeof invoiceRequest>, schedule: WebhookRetrySchedule) {
+async function startDelivery(h: Harness, request: ReturnType<typeof invoiceRequest>, schedule: WebhookRetrySchedule, more: Partial<WebhookDeliveryInput> = {}) {
   await records.createRequest(request);
   await records.recordRunState(request, { status: 'SUCCEEDED', stage: 'NOTIFY', completedAt: new Date().toISOString() });
   const occurredAt = new Date().toISOString();
   const input: WebhookDeliveryInput = {
     deliveryId: uuidv7(), request, redelivery: false, linkSignedAt: occurredAt, schedule,
     event: { type: 'report.succeeded', status: 'SUCCEEDED', occurredAt },
+    ...more,
   };
   return h.client.workflow.start<typeof deliverWebhook>(DELIVER_WEBHOOK_WORKFLOW, {
     taskQueue: h.config.taskQueue,
@@ -242,6 +243,21 @@ void test('a delivery stopped from outside (its workflow cancelled) is recorded 
     await assert.rejects(handle.result(), WorkflowFailedError);
     const [d] = (await records.getRequest('acme', request.id))!.webhookDeliveries!;
     assert.deepEqual([d!.status, d!.error?.code, d!.error?.message, d!.nextAttemptAt], ['FAILED', 'WEBHOOK_UNDELIVERED', 'The delivery was stopped before the webhook receiver took the event.', undefined]);
+  }, realRecordsAndSignedWebhooks);
+});
+
+void test('a delivery stopped while it waits after the run\'s own attempt is recorded FAILED and makes no attempt', { timeout: 60_000 }, async () => {
+  await withHarness(temporal.env, temporal.bundle, async (h) => {
+    const request = invoiceRequest({ id: uuidv7(), notify: { webhookUrl: h.receiver.url() } });
+    // As the run starts it after its first attempt failed: the schedule's first gap (5 s) comes first.
+    const handle = await startDelivery(h, request, WEBHOOK_RETRY_SCHEDULE, { attemptsMade: 1, firstAttemptAt: new Date().toISOString() });
+    await until('PENDING recorded', async () => ((await records.getRequest('acme', request.id))?.webhookDeliveries?.[0] ? true : undefined), 20_000);
+    await handle.cancel();
+    await assert.rejects(handle.result(), WorkflowFailedError);
+    const [d] = (await records.getRequest('acme', request.id))!.webhookDeliveries!;
+    assert.deepEqual([d!.status, d!.error?.code, d!.attempts], ['FAILED', 'WEBHOOK_UNDELIVERED', 0]);
+    assert.equal(h.receiver.received.length, 0);
+    assert.equal((await activityAttempts(handle)).notify, undefined);
   }, realRecordsAndSignedWebhooks);
 });
 
