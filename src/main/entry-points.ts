@@ -37,8 +37,8 @@ export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
  * Environment defaults of the worker process (the operator's own values win). glibc gives a
  * multi-threaded process up to 8 malloc arenas per core (mallopt(3), M_ARENA_MAX), and the worker's
  * threads (libuv's pool, V8's, the Temporal core's Tokio runtime) each keep freed memory in their own:
- * two arenas took the worker's RSS after the benchmark's runs from 288 to 260–271 MB with its
- * throughput unchanged. `npm run worker` sets the same default.
+ * with the 2 MiB young generation, two arenas took the worker's RSS after the benchmark's runs from 288
+ * to 271 MB (265–282 MB in later runs; one arena gave 224–265 MB), with its throughput unchanged. `npm run worker` sets the same default.
  */
 export const WORKER_ENV_DEFAULTS: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
