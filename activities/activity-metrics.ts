@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ReportRequest } from '../src/domain/report-request.js';
 import { ReportError } from '../src/domain/errors.js';
-import { FINAL_DELIVERY_ERRORS } from '../src/domain/webhook-delivery.js';
+import { isFinalDeliveryError } from '../src/domain/webhook-delivery.js';
 import type { RenderedFile, StagedRows } from '../src/domain/artifacts.js';
 import type { ValidatedRequest } from '../src/domain/report-request.js';
 import type { RunStateUpdate, WebhookDeliveryUpdate } from '../src/records/records.js';
@@ -32,12 +32,12 @@ export const bigQueryExportObserver: Observer<[unknown], unknown> = (metrics, _a
 export const webhookObserver: Observer<[NotifyInput], unknown> = (metrics, [input], { outcome, err }) => {
   if (!input.request.notify?.webhookUrl || outcome === 'cancelled') return;
   if (outcome === 'ok') metrics.webhookAttempt('delivered');
-  else metrics.webhookAttempt(isFinal(err, FINAL_DELIVERY_ERRORS) ? 'rejected' : 'failed');
+  else metrics.webhookAttempt(isFinalDeliveryError(codeOf(err)) ? 'rejected' : 'failed');
 };
 
 export const emailObserver: Observer<[EmailInput], unknown> = (metrics, _args, { outcome, err }) => {
   if (outcome === 'ok') metrics.email('sent');
-  else if (outcome === 'error') metrics.email(isFinal(err, ['EMAIL_REJECTED']) ? 'rejected' : 'failed');
+  else if (outcome === 'error') metrics.email(codeOf(err) === 'EMAIL_REJECTED' ? 'rejected' : 'failed');
 };
 
 /**
@@ -58,8 +58,8 @@ export const deliveryObserver: Observer<[WebhookDeliveryUpdate], unknown> = (met
   if (outcome === 'ok' && (update.status === 'DELIVERED' || update.status === 'FAILED')) metrics.webhookDelivery(update.status, update.error?.code);
 };
 
-/** True when `err` carries one of `codes` (an ApplicationFailure's type, or a ReportError's code). */
-function isFinal(err: unknown, codes: readonly string[]): boolean {
+/** The error code `err` carries (an ApplicationFailure's type, or a ReportError's code), if any. */
+function codeOf(err: unknown): string | undefined {
   const code = err instanceof ApplicationFailure ? err.type : err instanceof ReportError ? err.code : undefined;
-  return typeof code === 'string' && codes.includes(code);
+  return code ?? undefined;
 }

@@ -17,6 +17,7 @@ import type { ReportActivities } from '../activities/index.js';
 import type { RunError } from '../src/domain/run-status.js';
 import {
   FINAL_DELIVERY_ERRORS,
+  isFinalDeliveryError,
   retryDelayMs,
   scheduleAfter,
   type DeliveryStatus,
@@ -92,7 +93,7 @@ export async function recordDelivery(update: WebhookDeliveryUpdate): Promise<voi
 /** A final refusal keeps its code (`WEBHOOK_REJECTED`, `WEBHOOK_ADDRESS_REFUSED`); anything else means the schedule ran out. */
 export function undelivered(err: unknown, totalMs: number): RunError {
   const refused = toRunError(err, 'NOTIFY');
-  if ((FINAL_DELIVERY_ERRORS as readonly string[]).includes(refused.code)) return refused;
+  if (isFinalDeliveryError(refused.code)) return refused;
   return {
     code: 'WEBHOOK_UNDELIVERED',
     message: `The webhook receiver did not take the event within ${span(totalMs)} of attempts; the delivery shows its last answer or error.`,

@@ -34,7 +34,7 @@ import type { ReportRequest, ValidatedRequest } from '../src/domain/report-reque
 import type { RunError, RunState } from '../src/domain/run-status.js';
 import { copiedReport } from '../src/domain/copied-report.js';
 import { SA_REPORT_CODE, SA_TENANT } from '../src/domain/search-attributes.js';
-import { deliveryWorkflowId, FINAL_DELIVERY_ERRORS, retryDelayMs, WEBHOOK_RETRY_SCHEDULE } from '../src/domain/webhook-delivery.js';
+import { deliveryWorkflowId, isFinalDeliveryError, retryDelayMs, WEBHOOK_RETRY_SCHEDULE } from '../src/domain/webhook-delivery.js';
 import { recordDelivery, undelivered, type deliverWebhook } from './deliver-webhook.js';
 import { DELIVER_WEBHOOK_WORKFLOW } from './messages.js';
 import { pinnedTo, workerLost } from './pinned-stages.js';
@@ -507,7 +507,7 @@ async function sendWebhook(f: RunFeatures, input: NotifyInput): Promise<unknown>
       return await recordDelivery({ ...record, status: 'DELIVERED', deliveredAt: new Date().toISOString() });
     } catch (err) {
       const error = undelivered(err, schedule.totalMs);
-      if ((FINAL_DELIVERY_ERRORS as readonly string[]).includes(error.code)) return await recordDelivery({ ...record, status: 'FAILED', error });
+      if (isFinalDeliveryError(error.code)) return await recordDelivery({ ...record, status: 'FAILED', error });
       attemptsMade = 1;
     }
   }

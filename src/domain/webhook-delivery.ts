@@ -86,6 +86,11 @@ export const WEBHOOK_RETRY_SCHEDULE: WebhookRetrySchedule = {
  */
 export const FINAL_DELIVERY_ERRORS = ['WEBHOOK_REJECTED', 'WEBHOOK_ADDRESS_REFUSED'] as const;
 
+/** True when an attempt that failed with error type `code` ends its delivery (one of `FINAL_DELIVERY_ERRORS`). */
+export function isFinalDeliveryError(code: string | undefined): boolean {
+  return (FINAL_DELIVERY_ERRORS as readonly (string | undefined)[]).includes(code);
+}
+
 /** The wait in ms between attempt `attempt` (1-based) failing and the next one starting, before the total bound. */
 export function retryDelayMs(schedule: Pick<WebhookRetrySchedule, 'initialIntervalMs' | 'backoffCoefficient' | 'maximumIntervalMs'>, attempt: number): number {
   return Math.min(schedule.initialIntervalMs * schedule.backoffCoefficient ** (attempt - 1), schedule.maximumIntervalMs);

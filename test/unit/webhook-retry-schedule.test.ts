@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nextAttemptAt } from '../../activities/delivery-attempt.js';
-import { attemptOffsetsMs, retryDelayMs, scheduleAfter, WEBHOOK_RETRY_SCHEDULE } from '../../src/domain/webhook-delivery.js';
+import { attemptOffsetsMs, isFinalDeliveryError, retryDelayMs, scheduleAfter, WEBHOOK_RETRY_SCHEDULE } from '../../src/domain/webhook-delivery.js';
 
 const S = 1_000;
 const MIN = 60 * S;
@@ -70,4 +70,9 @@ void test('a delivery whose first attempt the run made keeps the whole schedule:
   // Nothing made yet: the schedule itself; a next attempt past the total: none.
   assert.equal(scheduleAfter(WEBHOOK_RETRY_SCHEDULE, 0, 0), WEBHOOK_RETRY_SCHEDULE);
   assert.equal(scheduleAfter(WEBHOOK_RETRY_SCHEDULE, 1, 24 * H), undefined);
+});
+
+void test('only a refusal for good ends a delivery (WEBHOOK_REJECTED, WEBHOOK_ADDRESS_REFUSED); an error without a code (5xx, timeout, refused connection) is retried', () => {
+  assert.deepEqual(['WEBHOOK_REJECTED', 'WEBHOOK_ADDRESS_REFUSED'].map(isFinalDeliveryError), [true, true]);
+  assert.deepEqual(['WEBHOOK_UNDELIVERED', 'INTERNAL', undefined].map(isFinalDeliveryError), [false, false, false]);
 });
