@@ -35,6 +35,13 @@ export interface ScheduledReportInput {
    */
   periodParameters?: { from: string; to: string };
   /**
+   * `inline` when the report definition (not a tenant template) says `run_mode: inline`, as the catalog
+   * said when the snapshot was written: each run's request carries it (`ReportRequest.runMode`), so the
+   * run validates in a local activity and a one-page report is one workflow task, as the API's are.
+   * Absent on snapshots written before it existed: those runs validate in an activity of their own.
+   */
+  runMode?: 'inline';
+  /**
    * The schedule's catch-up window and backfill ranges: a scheduled run that begins later than the
    * window after its nominal time ends MISSED unless a backfill asked for it. Absent on manual runs
    * and on runs of schedules written before it existed (then only Temporal's own window applies).

@@ -367,11 +367,15 @@ function unlessUnavailable(err: unknown): undefined {
 /** How far back missed periods are looked for, in days. */
 const MISSED_LOOK_BACK_DAYS = 400;
 
-/** The snapshot a schedule's runs are started with; with `catalog`, the report's period parameter names. */
+/** The snapshot a schedule's runs are started with; with `catalog`, the report's period parameter names and its run mode. */
 export function snapshot(row: Subscription, catalog?: Catalog): ScheduledReportInput {
-  const period = catalog?.get(row.template.reportCode)?.period;
+  const definition = catalog?.get(row.template.reportCode);
+  const period = definition?.period;
+  // A tenant template's definition is its own (always staged), read when the run begins.
+  const inline = row.template.templateId === undefined && definition?.run_mode === 'inline';
   return {
     subscriptionId: row.id, tenantId: row.tenantId, schedule: row.schedule, timezone: row.timezone, template: row.template,
     ...(period ? { periodParameters: { from: period.from_parameter, to: period.to_parameter } } : {}),
+    ...(inline ? { runMode: 'inline' as const } : {}),
   };
 }

@@ -155,6 +155,8 @@ void test('create stores the subscription and its schedule; pause, resume, patch
     const handle = env.client.schedule.getHandle(`subscription-${id}`);
     const described = await handle.describe();
     assert.equal(described.spec.timezone, 'Europe/Oslo');
+    // This catalog's INVOICE says `run_mode: inline` (as the shipped one does): each run's report validates in a local activity too.
+    assert.equal(actionInput(described)?.runMode, 'inline');
     // The next runs the API shows are the schedule's times that produce a report: of the spec's days 28–31, only each month's last day at 06:00 Oslo.
     const got = await call(api, 'GET', `/report-subscriptions/${id}`);
     const local = (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
@@ -196,7 +198,7 @@ void test('create stores the subscription and its schedule; pause, resume, patch
     assert.equal((await call(api, 'DELETE', `/report-subscriptions/${id}`)).status, 204);
     await assert.rejects(handle.describe(), ScheduleNotFoundError);
     assert.equal((await call(api, 'GET', `/report-subscriptions/${id}`)).status, 404);
-  });
+  }, invoiceCatalog('inline'));
 });
 
 void test('reading needs SUBSCRIPTION.VIEW, every change SUBSCRIPTION.MANAGE', async () => {

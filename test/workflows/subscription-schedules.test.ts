@@ -16,8 +16,8 @@ import type { SubscriptionSchedule } from '../../src/domain/subscription-schedul
 import { SubscriptionSchedules } from '../../src/temporal/schedules.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 import type { Row } from '../../src/data/database.js';
-import { FakeDatabase } from './fakes.js';
-import { withHarness as withReportHarness, type Harness } from './harness.js';
+import { FakeDatabase, invoiceCatalog } from './fakes.js';
+import { activityAttempts, withHarness as withReportHarness, type Harness } from './harness.js';
 
 const temporal = useTemporalTestServer();
 
@@ -32,9 +32,10 @@ class NoSubscriptionRows extends FakeDatabase {
   }
 }
 
-function withHarness(e: TestWorkflowEnvironment, b: WorkflowBundleWithSourceMap, fn: (h: Harness) => Promise<void>): Promise<void> {
+function withHarness(e: TestWorkflowEnvironment, b: WorkflowBundleWithSourceMap, fn: (h: Harness) => Promise<void>, setup?: (h: Harness) => void): Promise<void> {
   return withReportHarness(e, b, fn, (h) => {
     h.db = new NoSubscriptionRows();
+    setup?.(h);
   });
 }
 
@@ -217,4 +218,44 @@ void test('pause, resume, trigger and delete change the Temporal Schedule', asyn
     await assert.rejects(handle.describe(), ScheduleNotFoundError);
     assert.equal(await schedules.describe(weekly.subscriptionId), undefined);
   });
+});
+
+void test('a scheduled run of an inline report is three workflow tasks and no activity task, its report run one', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const schedules = new SubscriptionSchedules(temporal.env.client, { taskQueue: h.config.taskQueue });
+      // As `snapshot()` writes it for a definition with `run_mode: inline`.
+      const daily: ScheduledReportInput = { ...subscription({ frequency: 'DAILY', timeOfDay: '06:00' }, 'Europe/Oslo'), runMode: 'inline' };
+      await schedules.upsert(daily, { paused: false });
+      await schedules.trigger(daily.subscriptionId);
+      const [run] = await scheduledRuns(temporal.env.client, daily.subscriptionId, 1);
+      assert.deepEqual([run!.outcome, run!.runStatus], ['RAN', 'SUCCEEDED']);
+      assert.equal(exportedPeriods(h, await h.exportedFiles(), daily.subscriptionId).length, 1);
+
+      const parents = [];
+      for await (const wf of temporal.env.client.workflow.list({ query: `WorkflowType = 'scheduledReport' AND TemporalScheduledById = '${scheduleIdOf(daily.subscriptionId)}'` })) parents.push(wf);
+      assert.equal(parents.length, 1);
+      const parent = parents[0]!;
+      const parentHandle = temporal.env.client.workflow.getHandle(parent.workflowId, parent.runId);
+      const parentEvents = (await parentHandle.fetchHistory()).events ?? [];
+      // Start the child; hear it started; hear it finished, record the outcome (a local activity) and end.
+      assert.equal(parentEvents.filter((e) => e.workflowTaskCompletedEventAttributes).length, 3);
+      assert.equal(parentEvents.filter((e) => e.activityTaskScheduledEventAttributes).length, 0);
+      assert.deepEqual(await activityAttempts(parentHandle), { recordRunOutcome: 1 });
+      assert.equal(parentEvents.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length, 1, 'one patch, the ledger included');
+
+      const child = temporal.env.client.workflow.getHandle(run!.runId!);
+      const childEvents = (await child.fetchHistory()).events ?? [];
+      assert.equal(childEvents.filter((e) => e.workflowTaskCompletedEventAttributes).length, 1);
+      assert.equal(childEvents.filter((e) => e.activityTaskScheduledEventAttributes).length, 0);
+      assert.deepEqual(await activityAttempts(child), { validateRequest: 1, produceReport: 1 });
+      console.log(`scheduled inline run: ${parentEvents.length} + ${childEvents.length} history events`);
+      await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await parentHandle.fetchHistory(), parent.workflowId);
+    },
+    (h) => {
+      h.catalog = invoiceCatalog('inline');
+    },
+  );
 });
