@@ -11,6 +11,7 @@ import pg from 'pg';
 import { goalRows, type Figures } from '../../bench/goals.js';
 import { measure, percentile, summarise } from '../../bench/lib/stats.js';
 import { latencyCell } from '../../bench/lib/table.js';
+import { idleRss } from '../../bench/lib/worker-memory.js';
 import { fullCsvSql } from '../../bench/peers/pg-copy.js';
 
 test('measure runs warm-up then measured operations, never more than `concurrency` at once, and counts only the measured ones', async () => {
@@ -83,4 +84,15 @@ test('the COPY peer exports the INVOICE_LINES query with the full period written
   assert.match(sql, /invoice_date < '2012-01-01T00:00:00\.000\+00:00'::timestamptz/);
   assert.match(sql, /\(NULL::int IS NULL OR customer_id = NULL::int\)/);
   assert.match(sql, /ORDER BY invoice_date, line_no/);
+});
+
+void test('idle RSS: the first sample and the one at the end of the idle span, however flat the samples between', async () => {
+  const samples = (values: number[]) => {
+    let i = 0;
+    return () => values[i++]! * 1e6;
+  };
+  // As measured: flat from 5 to 10 s, then V8's memory reducer gives back ~50 MB.
+  const idle = await idleRss(1, { everyMs: 1, forMs: 6, read: samples([286, 285, 237, 237, 237, 238]) });
+  assert.deepEqual(idle, { firstBytes: 286e6, lastBytes: 238e6 });
+  assert.deepEqual(await idleRss(1, { everyMs: 5, forMs: 1, read: samples([300]) }), { firstBytes: 300e6, lastBytes: 300e6 });
 });
