@@ -6,7 +6,10 @@
  * - invoice PDF, POST → `report.succeeded` webhook at a local receiver, at 1 request at a time
  *   (p50/p95/max, PDFs/s) and at 8 concurrent clients (PDFs/s, p50/p95), after a warm-up;
  * - the full INVOICE_LINES CSV (541,909 rows), POST → webhook: `--csv-runs` runs (3) after a warm-up, median;
- * - the worker process's resident memory: idle at start, 5 s and 30 s after the runs (`idleRss`), peak (VmHWM).
+ * - the worker process's resident memory: idle at start, 5 s and 30 s after the runs (`idleRss`), peak (VmHWM);
+ * - where the CPU went during the 8-concurrent invoices, in CPU ms per PDF: Chromium, the worker's main,
+ *   workflow and other threads, the Temporal server, the API, the database, the benchmark itself, the rest
+ *   of the machine (bench/lib/process-cpu.ts).
  * With `--peers`, in the same run (bench/peers/, installed on first use):
  * - PostgreSQL's `COPY (<the report's query>) TO STDOUT (FORMAT csv)` of the same rows (on the embedded
  *   engine too, when its socket server takes COPY; else it says why it is skipped);
@@ -22,11 +25,12 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/settings.js';
 import { findChromium } from '../src/render/pdf/find-chromium.js';
 import { ApiClient } from '../test/helpers/api-client.js';
-import { PROJECT_ROOT } from '../test/helpers/service.js';
+import { PROJECT_ROOT, type RunningService } from '../test/helpers/service.js';
 import { goalRows, type Figures } from './goals.js';
 import { buildInvoicePages, type InvoiceTemplate } from './invoice-pages.js';
 import { commitLine, machineLine, startBenchService } from './lib/bench-service.js';
 import { measure, percentile, type MeasureOptions, type Summary } from './lib/stats.js';
+import { cpuSnapshot, splitCpu, type CpuSnapshot, type ServicePids } from './lib/process-cpu.js';
 import { fixed, markdownTable } from './lib/table.js';
 import { startWebhookReceiver } from './lib/webhook-receiver.js';
 import { idleRss, megabytes, processMemory, workerPid } from './lib/worker-memory.js';
@@ -113,6 +117,7 @@ async function runBench(): Promise<void> {
   let template: InvoiceTemplate | undefined;
   let copy: (Omit<CopyFigure, 'ms'> & { ms: number[] }) | string | undefined;
   let copyLoad = '';
+  let cpuRows: string[][] | undefined;
   try {
     const api = new ApiClient(service.apiUrl, service.apiKey);
     const pid = await workerPid(service);
@@ -121,7 +126,9 @@ async function runBench(): Promise<void> {
     log('reportflow: invoice PDFs, 1 at a time…');
     const c1 = await recorded(rows, () => measureInvoices(api, hook, sequential), (r) => pdfRow(rfName, r.summary));
     log('reportflow: invoice PDFs, 8 concurrent…');
-    const c8 = await recorded(rows, () => measureInvoices(api, hook, concurrent), (r) => pdfRow(rfName, r.summary));
+    const cpu = await cpuObserver(service, pid);
+    const c8 = await recorded(rows, () => measureInvoices(api, hook, { ...concurrent, observe: cpu }), (r) => pdfRow(rfName, r.summary));
+    cpuRows = cpu.perRun(c8.summary.runs);
     log('reportflow: full CSV…');
     const csv = await recorded(rows, () => measureFullCsv(api, hook, csvRuns), (r) => [
       `reportflow full CSV, POST → webhook (${r.rows.toLocaleString('en')} rows, ${megabytes(r.sizeBytes)} MB)`, '1', String(csvRuns), secondsOf(r.ms),
@@ -169,7 +176,36 @@ async function runBench(): Promise<void> {
   log(`end: ${new Date().toISOString()}, ${machineLine()}\n`);
   log(markdownTable(['figure', 'concurrency', 'runs', 'result', 'load average'], rows));
   log('');
+  log(`Where the CPU went while reportflow made invoice PDFs 8 at a time (${os.cpus().length} cores: at full use, ${os.cpus().length} × 1000 ÷ the total = the most PDFs/s they allow):`);
+  log(markdownTable(['part', 'CPU ms per PDF', 'share'], cpuRows ?? []));
+  log('');
   log(markdownTable(['goal (issue 11)', 'measured', 'target', 'verdict'], goalRows(figures)));
+}
+
+/**
+ * Snapshots every process's CPU (and the worker's threads') as the measured runs start and end;
+ * `perRun(n)` gives the split as table rows: part, CPU ms per run, share of the total.
+ */
+async function cpuObserver(service: RunningService, worker: number) {
+  const children = await service.children();
+  const pids: ServicePids = {
+    worker, bench: process.pid, api: children.get('api')?.pid, temporal: children.get('temporal')?.pid, embeddedDb: children.get('embedded-db')?.pid,
+  };
+  let before: CpuSnapshot | undefined;
+  let after: CpuSnapshot | undefined;
+  return {
+    start: () => void (before = cpuSnapshot(worker)),
+    end: () => void (after = cpuSnapshot(worker)),
+    perRun(runs: number): string[][] {
+      if (!before || !after) return [];
+      const shares = splitCpu(before, after, pids);
+      const total = shares.reduce((sum, s) => sum + s.ms, 0);
+      return [
+        ...shares.map((s) => [s.part, fixed(s.ms / runs, 1), `${Math.round((100 * s.ms) / total)} %`]),
+        ['total', fixed(total / runs, 1), '100 %'],
+      ];
+    },
+  };
 }
 
 /** PostgreSQL's COPY of the full CSV: one warm-up, then `runs` in a row; ms of each, rows and bytes of the last. */

@@ -43,6 +43,8 @@ export interface MeasureOptions {
   warmup: number;
   /** Operations measured. */
   runs: number;
+  /** Called as the measured operations start (the warm-up has drained) and once they have all ended. */
+  observe?: { start(): void; end(): void };
 }
 
 /**
@@ -55,13 +57,16 @@ export async function measure(options: MeasureOptions, op: (i: number, slot: num
   const { concurrency, warmup, runs } = options;
   await forEachConcurrently(warmup, concurrency, op);
   const latencies: number[] = [];
+  options.observe?.start();
   const t0 = performance.now();
   await forEachConcurrently(runs, concurrency, async (i, slot) => {
     const start = performance.now();
     await op(warmup + i, slot);
     latencies.push(performance.now() - start);
   });
-  return summarise(concurrency, latencies, performance.now() - t0);
+  const wallMs = performance.now() - t0;
+  options.observe?.end();
+  return summarise(concurrency, latencies, wallMs);
 }
 
 /**
