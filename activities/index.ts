@@ -20,6 +20,7 @@ import { queryDataActivity } from './query-data.js';
 import { renderActivity } from './render.js';
 import { recordRunOutcomeActivity } from './subscription-outcome.js';
 import { recordRunStateActivity } from './record-run-state.js';
+import { startRunActivity } from './start-run.js';
 import { recordDeliveryActivity } from './record-delivery.js';
 import { failingAsReportErrors } from './to-failure.js';
 import { observed } from './observe.js';
@@ -56,6 +57,11 @@ export function createActivities(deps: ActivityDeps) {
   };
   return {
     validateRequest: report(validateActivity(deps)),
+    // Not observed itself: its record and its validation are, each under its own name.
+    startRun: startRunActivity(
+      observed(deps, recordRunStateActivity(deps), runStateObserver, 'recordRunState'),
+      report(validateActivity(deps), undefined, 'validateRequest'),
+    ),
     ...stagesOn(deps.staging),
     // Not observed itself: its three stages are, each under its own name.
     produceReport: failingAsReportErrors(produceReportActivity(deps, stagesOn)),

@@ -12,6 +12,7 @@
  */
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
   CancellationScope,
@@ -60,6 +61,15 @@ const remoteValidate = proxyActivities<ReportActivities>({ startToCloseTimeout: 
 // For requests the API marked inline (`request.runMode`): validation as a local activity, no server
 // round trip. Others keep it an activity of its own, so a slow data check shows VALIDATE and can be cancelled.
 const localValidate = proxyLocalActivities<ReportActivities>({ startToCloseTimeout: '30 seconds', retry: TRANSIENT }).validateRequest;
+/**
+ * Runs with `startRun`: an inline run's first record and its validation as one local activity, with a
+ * short retry budget of its own (~3 s); past it the run falls back to the two steps and their full
+ * retries (see `startInline`).
+ */
+const localStartRun = proxyLocalActivities<ReportActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
+}).startRun;
 /** Patch id of local validation and of deciding every patch at the start (see `runFeatures`). */
 const LOCAL_VALIDATE_PATCH = 'local-validate';
 
@@ -179,6 +189,8 @@ const FEATURE_PATCHES: Record<Feature, string> = {
 interface RunFeatures {
   localValidate: boolean;
   decided?: Record<Feature, boolean>;
+  /** Runs started since `RUN_FEATURES_2_PATCH`: an inline run records its start and validates in one local activity. */
+  startRun?: boolean;
 }
 
 /**
@@ -188,16 +200,26 @@ interface RunFeatures {
  * started since ask this one patch instead (asked first thing, before the run's first command: for the
  * runs started before it, a patch that is not in their history adds no command). They also skip the
  * PENDING upsert the VALIDATE one follows at once (see `RunStateTracker`). A feature added
- * later gets its own patch, decided after this one.
+ * later gets a new all-features patch asked before this one (`RUN_FEATURES_2_PATCH`), so a new run
+ * still asks one patch.
  */
 const ALL_FEATURES_PATCH = 'run-features-1';
+/**
+ * Patch id standing for everything `ALL_FEATURES_PATCH` stands for, and `startRun`. Asked first: a run
+ * started before it has no such marker, so asking it adds no command, and that run then asks
+ * `ALL_FEATURES_PATCH` where it always did.
+ */
+const RUN_FEATURES_2_PATCH = 'run-features-2';
 
-/** `allFeatures`: the run asked `ALL_FEATURES_PATCH` and has it. */
-function runFeatures(allFeatures: boolean): RunFeatures {
+/**
+ * `allFeatures`: the run asked `RUN_FEATURES_2_PATCH` or `ALL_FEATURES_PATCH` and has it; `startRun`:
+ * it has `RUN_FEATURES_2_PATCH`. Runs with neither ask their patches here, where they always did.
+ */
+function runFeatures(allFeatures: boolean, startRun: boolean): RunFeatures {
   if (allFeatures) {
     const decided = {} as Record<Feature, boolean>;
     for (const feature of Object.keys(FEATURE_PATCHES)) decided[feature as Feature] = true;
-    return { localValidate: true, decided };
+    return { localValidate: true, decided, startRun };
   }
   if (!patched(LOCAL_VALIDATE_PATCH)) return { localValidate: false };
   const decided = {} as Record<Feature, boolean>;
@@ -217,15 +239,20 @@ function has(f: RunFeatures, feature: Feature): boolean {
  *   CancelledFailure when it is cancelled.
  */
 export async function generateReport(request: ReportRequest): Promise<RunState> {
-  const allFeatures = patched(ALL_FEATURES_PATCH);
+  // The all-features patches first thing, before any command (see RUN_FEATURES_2_PATCH).
+  const features2 = patched(RUN_FEATURES_2_PATCH);
+  const allFeatures = features2 || patched(ALL_FEATURES_PATCH);
   const run = new RunStateTracker(request, { publishFirstChange: allFeatures });
   run.enter('VALIDATE');
-  const f = runFeatures(allFeatures);
+  const f = runFeatures(allFeatures, features2);
   let validated: ValidatedRequest | undefined;
   const progress: DataStageProgress = { workers: [] };
   try {
-    await record(f, run, request);
-    validated = await (f.localValidate && request.runMode === 'inline' ? localValidate : remoteValidate)(request);
+    if (f.startRun && request.runMode === 'inline') validated = await startInline(f, run, request);
+    else {
+      await record(f, run, request);
+      validated = await (f.localValidate && request.runMode === 'inline' ? localValidate : remoteValidate)(request);
+    }
     const { local, deliveries } = await dataStages(f, run, request, validated, progress);
     // An export that completed although the run was cancelled meanwhile: the cancel wins, and the
     // delivered files are taken back, so a 202 to the cancel never ends in a SUCCEEDED run.
@@ -396,6 +423,28 @@ async function withdraw(f: RunFeatures, run: RunStateTracker, request: ReportReq
       log.error('delivered files could not be withdrawn', { requestId: request.id, error: String(err) });
     }
   });
+}
+
+/**
+ * An inline run's first record (RUNNING in VALIDATE) and its validation, as one local activity
+ * (`startRun`). A fault it still meets after its few attempts (the records or the data checks'
+ * database) sends the run to the two steps it replaces, each with its full retries, so a run fares no
+ * worse than before: `record` lets the run go on without its record, validation's faults end it only
+ * when they outlast those retries.
+ * @throws what validation throws: ApplicationFailure (non-retryable, the error code) for a bad request.
+ */
+async function startInline(f: RunFeatures, run: RunStateTracker, request: ReportRequest): Promise<ValidatedRequest> {
+  const { status, stage } = run.state;
+  try {
+    return await localStartRun(request, { status, stage });
+  } catch (err) {
+    // Only a fault that outlasted the attempts; a bad request (non-retryable) or a cancel ends here.
+    const failure = err instanceof ActivityFailure ? err.cause : err;
+    if (isCancellation(err) || (failure instanceof ApplicationFailure && failure.nonRetryable)) throw err;
+    log.warn('the start of an inline run in one step failed; recording and validating one by one', { error: String(failure) });
+    await record(f, run, request);
+    return localValidate(request);
+  }
 }
 
 /**

@@ -12,7 +12,9 @@
  * and announce their end (main at 8d74ec8): customer 17850's invoices of 1 December 2010, as HTML, two at a
  * time, SUCCEEDED. An inline run with a webhook and its `deliverWebhook` history were recorded by the code
  * before runs made their webhook's first attempt themselves (main at 2baf5e4: the run's one workflow task
- * of local activities, then the delivery child, which made every attempt). A change that breaks replay
+ * of local activities, then the delivery child, which made every attempt). An inline run with a webhook
+ * was recorded by the code before an inline run's start was one local activity (main at 4607ea0: one patch,
+ * `run-features-1`, for every feature; its first record and its validation two local activities). A change that breaks replay
  * of in-flight runs must add a patch, not edit these.
  */
 import { test } from 'node:test';
@@ -30,7 +32,7 @@ void test('histories recorded by earlier releases replay on today\'s workflow co
   const bundle = await bundleReportWorkflows();
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
   assert.deepEqual(files, [
-    'bulk-succeeded-before-zip.json', 'cancelled-in-render.json', 'failed-validation.json', 'inline-succeeded-with-webhook-before-first-attempt.json',
+    'bulk-succeeded-before-zip.json', 'cancelled-in-render.json', 'failed-validation.json', 'inline-succeeded-with-webhook-before-first-attempt.json', 'inline-succeeded-with-webhook-run-features-1.json',
     'scheduled-backfill.json', 'scheduled-explicit-period.json', 'staged-cancelled-in-render-before-pinning.json', 'staged-succeeded-before-pinning.json',
     'succeeded-with-webhook.json', 'webhook-delivery-before-first-attempt.json', 'webhook-delivery.json',
   ]);

@@ -7,15 +7,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { SA_STAGE, SA_STATUS } from '../../src/domain/search-attributes.js';
+import type { RecordStore } from '../../src/records/records.js';
 import { statusQuery } from '../../workflows/messages.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 import { invoiceCatalog } from './fakes.js';
 import { activityAttempts, deliveryHandles, invoiceRequest, withHarness } from './harness.js';
 
 const temporal = useTemporalTestServer();
+
+/** The run states `records` is asked to write from now on, as `STATUS STAGE`. */
+function recordedStates(records: RecordStore): string[] {
+  const seen: string[] = [];
+  const write = records.recordRunState.bind(records);
+  records.recordRunState = async (request, update) => {
+    seen.push(`${update.status} ${update.stage}`);
+    return write(request, update);
+  };
+  return seen;
+}
 
 const inline = (h: { catalog: unknown }): void => {
   h.catalog = invoiceCatalog('inline');
@@ -28,6 +40,7 @@ void test('an inline run schedules no activity on the server, yet records each s
     async (h) => {
       // As the API starts it: the catalog says inline, so validation is local too.
       const request = invoiceRequest({ runMode: 'inline', notify: { webhookUrl: h.receiver.url() } });
+      const recorded = recordedStates(h.records);
       const handle = await h.start(request);
       const result = await handle.result();
       assert.equal(result.status, 'SUCCEEDED');
@@ -37,9 +50,11 @@ void test('an inline run schedules no activity on the server, yet records each s
       const events = (await handle.fetchHistory()).events ?? [];
       const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).length;
       assert.equal(scheduled, 0, 'no activity task on the server for an inline run');
-      // Validation and the data stages are in the history (as local activity markers), once each.
+      // The start (its first record and validation), the data stages and the webhook's attempt are in the
+      // history as local activity markers, once each; the records saw the run start, end and notify.
       const attempts = await activityAttempts(handle);
-      assert.deepEqual(attempts, { validateRequest: 1, produceReport: 1, notify: 1 });
+      assert.deepEqual(attempts, { startRun: 1, produceReport: 1, notify: 1 });
+      assert.deepEqual(recorded, ['RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
       const tasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
       // Everything, the webhook's first (here its only) attempt included, in the one workflow task.
       assert.equal(tasks, 1, 'one workflow task');
@@ -140,6 +155,55 @@ void test('a run of an inline report started without knowing it (a subscription\
       assert.deepEqual(scheduled, ['validateRequest']);
       const attempts = await activityAttempts(handle);
       assert.deepEqual(attempts, { validateRequest: 1, produceReport: 1 });
+    },
+    inline,
+  );
+});
+
+void test('an inline run whose data check fails ends at its one start step, FAILED in VALIDATE with the check\'s code', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const request = invoiceRequest({ runMode: 'inline', parameterValues: [{ name: 'invoice_id', value: '999999' }] });
+      const recorded = recordedStates(h.records);
+      const handle = await h.start(request);
+      const err = await handle.result().then(() => assert.fail('the run succeeded'), (e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
+      assert.equal(err.cause.type, 'INVOICE_NOT_FOUND');
+      const state = await handle.query(statusQuery);
+      assert.deepEqual([state.status, state.stage, state.error?.code], ['FAILED', 'VALIDATE', 'INVOICE_NOT_FOUND']);
+      assert.deepEqual(await activityAttempts(handle), { startRun: 1, cleanupStaging: 1 }, 'not retried: a bad request fails for good');
+      assert.deepEqual(recorded, ['RUNNING VALIDATE', 'FAILED VALIDATE']);
+    },
+    inline,
+  );
+});
+
+void test('an inline run whose start step keeps failing to record goes on in two steps: recorded, validated, SUCCEEDED', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const request = invoiceRequest({ runMode: 'inline' });
+      // The records refuse the run's first three writes (the start step's three attempts), as a database blip would.
+      const write = h.records.recordRunState.bind(h.records);
+      let refused = 0;
+      h.records.recordRunState = async (req, update) => {
+        if (refused < 3) {
+          refused++;
+          throw new Error('connection terminated unexpectedly');
+        }
+        return write(req, update);
+      };
+      const recorded = recordedStates(h.records);
+      const handle = await h.start(request);
+      const result = await handle.result();
+      assert.equal(result.status, 'SUCCEEDED');
+      assert.deepEqual(await activityAttempts(handle), { startRun: 3, validateRequest: 1, produceReport: 1 });
+      assert.deepEqual(recorded, ['RUNNING VALIDATE', 'RUNNING VALIDATE', 'RUNNING VALIDATE', 'RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
+      assert.equal((await h.records.getRequest('acme', request.id))!.status, 'SUCCEEDED');
+      await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
     },
     inline,
   );
