@@ -55,13 +55,13 @@ export function createActivities(deps: ActivityDeps) {
       exportReport: report(exportActivity(on), localExportObserver, 'exportReport'),
     };
   };
+  // Named as the activities they are, so inside startRun they are timed and counted under these names too.
+  const validateRequest = report(validateActivity(deps), undefined, 'validateRequest');
+  const recordRunState = observed(deps, recordRunStateActivity(deps), runStateObserver, 'recordRunState');
   return {
-    validateRequest: report(validateActivity(deps)),
+    validateRequest,
     // Not observed itself: its record and its validation are, each under its own name.
-    startRun: startRunActivity(
-      observed(deps, recordRunStateActivity(deps), runStateObserver, 'recordRunState'),
-      report(validateActivity(deps), undefined, 'validateRequest'),
-    ),
+    startRun: startRunActivity(recordRunState, validateRequest),
     ...stagesOn(deps.staging),
     // Not observed itself: its three stages are, each under its own name.
     produceReport: failingAsReportErrors(produceReportActivity(deps, stagesOn)),
@@ -75,7 +75,7 @@ export function createActivities(deps: ActivityDeps) {
     zipBulk: report(zipBulkActivity(deps)),
     recordRunOutcome: observed(deps, recordRunOutcomeActivity(deps)),
     currentTemplateVersion: observed(deps, templateVersionActivity(deps)),
-    recordRunState: observed(deps, recordRunStateActivity(deps), runStateObserver),
+    recordRunState,
     recordWebhookDelivery: observed(deps, recordDeliveryActivity(deps), deliveryObserver),
   };
 }
