@@ -79,6 +79,7 @@ async function main(): Promise<void> {
     onBrowserEvent: (event) => {
       metrics.browserEvent(event);
       if (event.type === 'disconnected') browserLog.warn(event, 'browser disconnected');
+      else if (event.type === 'relaunch-failed') browserLog.error(event, 'browser relaunch after a crash failed; the next render tries again');
       else browserLog.info(event, `browser ${event.type}`);
     },
   });

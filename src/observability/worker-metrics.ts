@@ -90,7 +90,7 @@ export class WorkerMetrics {
   }
 
   /** Feeds the browser pool's events (`onBrowserEvent`): a disconnect is a crash, a retirement without one a recycle. */
-  browserEvent(event: { type: 'launched' | 'retired' | 'disconnected'; pid: number | undefined }): void {
+  browserEvent(event: { type: string; pid: number | undefined }): void {
     if (event.type === 'disconnected') {
       this.lastCrashedPid = event.pid;
       this.browserRestarts.inc({ reason: 'crashed' });

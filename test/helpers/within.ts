@@ -18,3 +18,15 @@ export async function within<T>(ms: number, what: string, promise: Promise<T>): 
     clearTimeout(timer);
   }
 }
+
+/**
+ * Polls `probe` every `intervalMs` until it returns a value other than `undefined`, and returns that value.
+ * @throws Error `<what> did not happen within <ms> ms` when `ms` pass first.
+ */
+export async function pollUntil<T>(ms: number, what: string, probe: () => T | undefined | Promise<T | undefined>, intervalMs = 100): Promise<T> {
+  for (const deadline = Date.now() + ms; ; await new Promise((r) => setTimeout(r, intervalMs))) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) throw new Error(`${what} did not happen within ${ms} ms`);
+  }
+}

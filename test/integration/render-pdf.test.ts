@@ -18,6 +18,7 @@ import { findChromium } from '../../src/render/pdf/find-chromium.js';
 import { pdfPageCount } from '../../src/render/pdf/page-count.js';
 import { PdfRenderer } from '../../src/render/pdf-renderer.js';
 import { createTemplateEngine } from '../../src/render/template-engine.js';
+import { pollUntil } from '../helpers/within.js';
 import { TEMPLATES_DIR, fixture, renderInput, shippedCatalog, tempDir, validated } from '../fixtures/render-fixtures.js';
 
 const run = promisify(execFile);
@@ -251,12 +252,44 @@ test('the browser is replaced after pdfRestartAfterRenders renders and relaunche
   for (let i = 0; i < 3; i++) await renderer.render(invoiceInput('536365', 'en'));
   assert.equal(pool.stats().launches, 2, 'renders 1-2 on the first browser, 3 on the second');
 
-  process.kill(pool.stats().pid!, 'SIGKILL');
-  await new Promise((r) => setTimeout(r, 200));
+  const crashed = pool.stats().pid!;
+  process.kill(crashed, 'SIGKILL');
+  // Relaunched at once, before any render asks for it.
+  const relaunched = await pollUntil(15_000, 'a relaunch without a render', () => {
+    const { pid } = pool.stats();
+    return pid !== undefined && pid !== crashed ? pid : undefined;
+  });
+  assert.equal(pool.stats().launches, 3);
   const output = await renderer.render(invoiceInput('536365', 'en'));
   assert.equal(output.pages, 1);
-  assert.equal(pool.stats().launches, 3, 'a crashed browser is relaunched');
-  assert.ok(events.includes('disconnected'));
+  assert.equal(pool.stats().launches, 3, 'the render used the relaunched browser');
+  assert.equal(pool.stats().pid, relaunched);
+  assert.deepEqual(events.filter((e) => e === 'disconnected' || e === 'launched'), ['launched', 'launched', 'disconnected', 'launched']);
+});
+
+test('a crash loop is bounded: a relaunched browser that dies before any render is not relaunched eagerly again', async () => {
+  const events: string[] = [];
+  const pool = new BrowserPool({
+    executablePath: () => findChromium({ chromiumPath: undefined, home: process.cwd() })!.path, maxConcurrentPages: 1, restartAfterRenders: 0,
+    onEvent: (e) => events.push(e.type),
+  });
+  extraPools.push(pool);
+  const renderer = new PdfRenderer({ engine: createTemplateEngine({ templatesDir: TEMPLATES_DIR }), maxRows: 100, now, pool });
+  await renderer.render(invoiceInput('536365', 'en'));
+  const first = pool.stats().pid!;
+  process.kill(first, 'SIGKILL');
+  const second = await pollUntil(15_000, 'the relaunch after the first crash', () => {
+    const { pid } = pool.stats();
+    return pid !== undefined && pid !== first ? pid : undefined;
+  });
+  process.kill(second, 'SIGKILL');
+  await pollUntil(15_000, 'the second disconnect', () => (events.filter((e) => e === 'disconnected').length === 2 ? true : undefined));
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(pool.stats().pid, undefined, 'no browser is launched while none is asked for');
+  assert.equal(pool.stats().launches, 2);
+  // The next render launches one as usual.
+  assert.equal((await renderer.render(invoiceInput('536365', 'en'))).pages, 1);
+  assert.equal(pool.stats().launches, 3);
 });
 
 test('aborting a render closes its page at once and throws an AbortError', async () => {

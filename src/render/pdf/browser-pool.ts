@@ -2,7 +2,9 @@
  * One shared Chromium per worker process, supervised like a process (as gotenberg does): launched
  * lazily on the first render, a new page per render, at most `maxConcurrentPages` pages at once
  * (the rest wait), restarted after `restartAfterRenders` renders to bound memory growth, relaunched
- * when it crashed or disconnected, and closed on shutdown.
+ * at once when it crashed or disconnected (so the next render does not pay the launch), and closed on
+ * shutdown. A crash loop is bounded: a browser relaunched after a crash that dies again before serving
+ * a render is not relaunched eagerly a second time; the next render launches one (and fails if it cannot).
  *
  * A retiring browser finishes the renders it has before it is closed; new renders go to its successor.
  *
@@ -74,7 +76,9 @@ export interface BrowserPoolOptions {
 export type BrowserPoolEvent =
   | { type: 'launched'; pid: number | undefined; launchMs: number }
   | { type: 'retired'; pid: number | undefined; renders: number }
-  | { type: 'disconnected'; pid: number | undefined };
+  | { type: 'disconnected'; pid: number | undefined }
+  /** The relaunch after a crash failed; the next render tries again (and fails with the launch's error if it cannot). */
+  | { type: 'relaunch-failed'; pid: undefined; error: string };
 
 /** Figures for tests and logs. */
 export interface BrowserPoolStats {
@@ -102,6 +106,8 @@ interface Generation {
   renders: number;
   active: number;
   retired: boolean;
+  /** Launched eagerly after its predecessor crashed, not for a render. */
+  eager: boolean;
   /** A fresh, locked-down page waiting for the next render. */
   spare?: Promise<Page>;
   /** Pages that rendered cleanly and wait for the next render, with the renders each has served. */
@@ -229,13 +235,29 @@ export class BrowserPool {
     const live = this.live;
     if (live && live.browser.connected && !live.retired) return live;
     if (live) this.retire(live);
-    this.launching ??= this.launch().finally(() => {
+    return this.startLaunch(false);
+  }
+
+  /** The launch under way, or a new one. */
+  private startLaunch(eager: boolean): Promise<Generation> {
+    this.launching ??= this.launch(eager).finally(() => {
       this.launching = undefined;
     });
     return this.launching;
   }
 
-  private async launch(): Promise<Generation> {
+  /**
+   * After `crashed` disconnected while live: a successor now, unless the pool is closed, one is live or
+   * launching already, or `crashed` was itself an eager relaunch that never rendered (a crash loop).
+   */
+  private relaunchAfterCrash(crashed: Generation): void {
+    if (this.closed || this.live || this.launching || (crashed.eager && crashed.renders === 0)) return;
+    this.startLaunch(true).catch((err: unknown) => {
+      this.options.onEvent?.({ type: 'relaunch-failed', pid: undefined, error: err instanceof Error ? err.message : String(err) });
+    });
+  }
+
+  private async launch(eager: boolean): Promise<Generation> {
     const started = Date.now();
     // The profile directory names this process, so a browser it leaves behind can be told from a live one's.
     const userDataDir = await mkdtemp(path.join(os.tmpdir(), profileDirPrefix(process.pid)));
@@ -258,7 +280,7 @@ export class BrowserPool {
       throw err;
     }
     this.launches++;
-    const gen: Generation = { browser, userDataDir, pid: browser.process()?.pid, renders: 0, active: 0, retired: false, idle: [] };
+    const gen: Generation = { browser, userDataDir, pid: browser.process()?.pid, renders: 0, active: 0, retired: false, eager, idle: [] };
     this.generations.add(gen);
     if (this.closed) {
       // close() ran while we were launching.
@@ -267,9 +289,11 @@ export class BrowserPool {
     }
     browser.once('disconnected', () => {
       if (!this.generations.has(gen)) return; // closed by us
+      const wasLive = this.live === gen;
       this.options.onEvent?.({ type: 'disconnected', pid: gen.pid });
       this.retire(gen);
       if (gen.active === 0) void this.dispose(gen);
+      if (wasLive) this.relaunchAfterCrash(gen);
     });
     this.live = gen;
     this.options.onEvent?.({ type: 'launched', pid: gen.pid, launchMs: Date.now() - started });
