@@ -11,7 +11,7 @@ import type { ValidatedRequest } from '../src/domain/report-request.js';
 import type { RunStateUpdate, WebhookDeliveryUpdate } from '../src/records/records.js';
 import type { EmailInput } from './notify-email.js';
 import type { ExportToBucketInput } from './export-to-bucket.js';
-import type { NotifyInput } from './notify.js';
+import type { NotifyAnswer, NotifyInput } from './notify.js';
 import type { Observer } from './observe.js';
 
 /** Rows and bytes of each rendered file. */
@@ -28,11 +28,17 @@ export const bucketExportObserver: Observer<[ExportToBucketInput], unknown> = (m
 
 export const bigQueryExportObserver: Observer<[unknown], unknown> = (metrics, _args, { outcome }) => metrics.exported('BIGQUERY', outcome);
 
-/** Each webhook POST (a request without a webhook sends none). */
-export const webhookObserver: Observer<[NotifyInput], unknown> = (metrics, [input], { outcome, err }) => {
+/**
+ * Each webhook POST (a request without a webhook sends none). A delivered attempt that stored its
+ * delivery DELIVERED (`recorded`) also ends that delivery: its workflow writes nothing more (see
+ * `deliveryObserver`, which counts the ends written by `recordWebhookDelivery`).
+ */
+export const webhookObserver: Observer<[NotifyInput], NotifyAnswer | undefined> = (metrics, [input], { outcome, err, result }) => {
   if (!input.request.notify?.webhookUrl || outcome === 'cancelled') return;
-  if (outcome === 'ok') metrics.webhookAttempt('delivered');
-  else metrics.webhookAttempt(isFinalDeliveryError(codeOf(err)) ? 'rejected' : 'failed');
+  if (outcome === 'ok') {
+    metrics.webhookAttempt('delivered');
+    if (result?.recorded) metrics.webhookDelivery('DELIVERED');
+  } else metrics.webhookAttempt(isFinalDeliveryError(codeOf(err)) ? 'rejected' : 'failed');
 };
 
 export const emailObserver: Observer<[EmailInput], unknown> = (metrics, _args, { outcome, err }) => {

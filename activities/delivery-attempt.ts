@@ -5,7 +5,7 @@
  * given by the caller of a single attempt).
  * Best effort: a record that cannot be written is logged, never turned into a failed (and so
  * repeated) attempt; the workflow that asked for it (the run, or its `deliverWebhook` workflow) records
- * the final outcome in any case.
+ * the final outcome in any case, unless told it is stored already (see `NotifyAnswer.recorded`).
  */
 import type { Info } from '@temporalio/activity';
 import { ReportError } from '../src/domain/errors.js';
@@ -15,14 +15,17 @@ import type { DeliveryAttempt, WebhookDeliveryUpdate } from '../src/records/reco
 import type { ActivityDeps } from './deps.js';
 import type { NotifyInput } from './notify.js';
 
-/** `outcome`: the answer of a delivered attempt, or the error of one that was not. */
+/**
+ * `outcome`: the answer of a delivered attempt, or the error of one that was not.
+ * @returns true when the attempt is stored on its delivery, false when the write failed (logged).
+ */
 export async function recordAttempt(
   deps: Pick<ActivityDeps, 'records' | 'logger'>,
   input: NotifyInput,
   delivery: NonNullable<NotifyInput['delivery']>,
   info: Pick<Info, 'attempt' | 'retryPolicy' | 'scheduledTimestampMs' | 'scheduleToCloseTimeoutMs'>,
   outcome: { answer: WebhookAnswer } | { err: unknown },
-): Promise<void> {
+): Promise<boolean> {
   const { request, type, status, occurredAt, report, error, bulk } = input;
   const now = new Date();
   const base: Omit<WebhookDeliveryUpdate, 'status'> = {
@@ -49,8 +52,10 @@ export async function recordAttempt(
   }
   try {
     await deps.records.recordWebhookDelivery(update);
+    return true;
   } catch (err) {
     deps.logger.warn({ err, deliveryId: delivery.id, requestId: request.id }, 'webhook delivery attempt not recorded');
+    return false;
   }
 }
 

@@ -41,14 +41,23 @@ export interface NotifyInput extends RunOutcomeEvent {
 }
 
 /**
+ * The receiver's answer to a delivered attempt. `recorded`: the attempt is stored on its delivery as
+ * DELIVERED (a delivery never leaves DELIVERED), so the caller need not write that again; absent when the
+ * write failed, when there is no delivery, and in the results of activities of earlier versions.
+ */
+export interface NotifyAnswer extends WebhookAnswer {
+  recorded?: true;
+}
+
+/**
  * Does nothing (and returns undefined) when the request has no webhook. A bulk run's event (`bulk`
  * set) has its own body (activities/bulk-webhook-event.ts), sent and recorded the same way.
- * @returns the receiver's answer.
+ * @returns the receiver's answer, with `recorded` when the attempt is stored DELIVERED on `input.delivery`.
  * @throws ReportError('WEBHOOK_REJECTED' | 'WEBHOOK_ADDRESS_REFUSED') when the receiver refuses the event
  *   for good (→ non-retryable); WebhookAttemptError on 5xx, 408, 429, timeouts and network faults (retried).
  */
 export function notifyActivity(deps: Pick<ActivityDeps, 'notifier' | 'config' | 'signer' | 'records' | 'logger'>) {
-  return async function notify(input: NotifyInput): Promise<WebhookAnswer | undefined> {
+  return async function notify(input: NotifyInput): Promise<NotifyAnswer | undefined> {
     const url = input.request.notify?.webhookUrl;
     if (!url) return undefined;
     const event = input.bulk ? bulkWebhookEvent(input, deps.config) : webhookEvent(input, deps.config, deps.signer);
@@ -57,8 +66,8 @@ export function notifyActivity(deps: Pick<ActivityDeps, 'notifier' | 'config' | 
     const info = Context.current().info;
     try {
       const answer = await deps.notifier.send(url, event);
-      await recordAttempt(deps, input, delivery, info, { answer });
-      return answer;
+      const recorded = await recordAttempt(deps, input, delivery, info, { answer });
+      return recorded ? { ...answer, recorded } : answer;
     } catch (err) {
       await recordAttempt(deps, input, delivery, info, { err });
       throw err;

@@ -64,7 +64,8 @@ export async function deliverWebhook(input: WebhookDeliveryInput): Promise<Webho
     });
     const delivery = { id: deliveryId, redelivery, linkSignedAt, ...(executionId ? { executionId } : {}), ...(attemptsMade > 0 ? { attemptsBefore: attemptsMade } : {}) };
     const answer = await notify({ request, ...event, delivery });
-    await recordDelivery({ ...base, status: 'DELIVERED', deliveredAt: new Date().toISOString() });
+    // An attempt that stored the delivery DELIVERED itself needs no second write (see the run's first attempt).
+    if (!answer?.recorded) await recordDelivery({ ...base, status: 'DELIVERED', deliveredAt: new Date().toISOString() });
     return { status: 'DELIVERED', ...(answer ? { httpStatus: answer.httpStatus } : {}) };
   } catch (err) {
     const cancelled = isCancellation(err);

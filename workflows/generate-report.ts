@@ -525,8 +525,8 @@ async function tell(
 
 /**
  * Delivers the event. With `firstWebhookAttempt`, the run makes the first attempt itself (a local
- * activity, see `notifyOnce`) and records the delivery DELIVERED, or FAILED when the receiver refused it
- * for good; only an attempt that may be retried hands the event to a `deliverWebhook` child that makes
+ * activity, see `notifyOnce`) and records the delivery DELIVERED (unless that attempt stored it so
+ * already), or FAILED when the receiver refused it for good; only an attempt that may be retried hands the event to a `deliverWebhook` child that makes
  * the rest of the schedule's attempts. The child outlives this run (parent close policy ABANDON), so a
  * receiver that is down for hours delays neither the run's end nor its staging cleanup nor a
  * subscription's next run; it resolves once the child has started, and the child's outcome is recorded on
@@ -552,7 +552,11 @@ async function sendWebhook(f: RunFeatures, input: NotifyInput): Promise<unknown>
     const record = { deliveryId, tenantId: request.tenantId, requestId: request.id, event, redelivery: false, executionId };
     firstAttemptAt = new Date().toISOString();
     try {
-      await notifyOnce({ request, ...event, delivery: { ...delivery, retryInMs: retryDelayMs(schedule, 1) } });
+      const answer = await notifyOnce({ request, ...event, delivery: { ...delivery, retryInMs: retryDelayMs(schedule, 1) } });
+      // Stored DELIVERED by the attempt itself: nothing more to write (one local activity, one workflow
+      // activation fewer). Without `recorded` (that write failed, or the result is from an earlier
+      // version's history) the run records it, as it always did; either way the choice replays from the result.
+      if (answer?.recorded) return answer;
       return await recordDelivery({ ...record, status: 'DELIVERED', deliveredAt: new Date().toISOString() });
     } catch (err) {
       const error = undelivered(err, schedule.totalMs);

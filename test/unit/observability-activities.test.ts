@@ -10,10 +10,13 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { pino } from 'pino';
 import { observed } from '../../activities/observe.js';
-import { emailObserver, runStateObserver } from '../../activities/activity-metrics.js';
+import { deliveryObserver, emailObserver, runStateObserver, webhookObserver } from '../../activities/activity-metrics.js';
+import { notifyActivity } from '../../activities/notify.js';
+import { recordDeliveryActivity } from '../../activities/record-delivery.js';
 import { currentLogContext } from '../../src/observability/log-context.js';
 import { WorkerMetrics } from '../../src/observability/worker-metrics.js';
 import type { ReportRequest } from '../../src/domain/report-request.js';
+import { MemoryRecordStore } from '../helpers/memory-record-store.js';
 import { parseSamples, sample } from '../helpers/prometheus-text.js';
 
 const request: ReportRequest = {
@@ -96,4 +99,37 @@ test('the Chromium pool\'s gauges are read when scraped, and a crash is not also
   assert.equal(s.get('reportflow_render_queue_depth'), 2);
   assert.equal(s.get(sample('reportflow_chromium_restarts_total', { reason: 'recycled' })), 1);
   assert.equal(s.get(sample('reportflow_chromium_restarts_total', { reason: 'crashed' })), 1);
+});
+
+test('a delivered webhook attempt that stored its delivery ends it (counted once, recorded); one whose write failed leaves that to its workflow', async () => {
+  const metrics = new WorkerMetrics(['INVOICE']);
+  const records = new MemoryRecordStore();
+  const logger = pino({ level: 'silent' });
+  const config = { publicUrl: 'https://reports.example.test', apiHost: '127.0.0.1', apiPort: 8080, notifyUrlTtlSeconds: 3600 };
+  const notifier = { send: async () => ({ httpStatus: 204 }) };
+  const deps = { notifier, config, records, logger } as unknown as Parameters<typeof notifyActivity>[0];
+  const notify = observed({ metrics }, notifyActivity(deps), webhookObserver);
+  const record = observed({ metrics }, recordDeliveryActivity({ records }), deliveryObserver);
+  const withHook = { ...request, notify: { webhookUrl: 'https://hooks.example.test/x' } };
+  const input = (id: string) => ({ request: withHook, type: 'report.succeeded', status: 'SUCCEEDED', occurredAt: '2026-01-01T00:00:00Z', delivery: { id, redelivery: false, linkSignedAt: '2026-01-01T00:00:00Z', retryInMs: 5000 } }) as const;
+  const env = new MockActivityEnvironment({ attempt: 1 });
+
+  await records.createRequest(withHook);
+  const stored = await env.run(notify, input('d-stored'));
+  assert.deepEqual(stored, { httpStatus: 204, recorded: true });
+  const [delivery] = (await records.getRequest('acme', 'req-1'))?.webhookDeliveries ?? [];
+  assert.deepEqual([delivery?.id, delivery?.status, delivery?.attempts, delivery?.lastHttpStatus], ['d-stored', 'DELIVERED', 1, 204]);
+
+  // The records refuse the attempt's write: the answer says nothing was stored, and the workflow's own write ends it.
+  const write = records.recordWebhookDelivery.bind(records);
+  records.recordWebhookDelivery = async () => { throw new Error('connection terminated unexpectedly'); };
+  const unstored = await env.run(notify, input('d-unstored'));
+  assert.deepEqual(unstored, { httpStatus: 204 });
+  records.recordWebhookDelivery = write;
+  assert.deepEqual((await records.getRequest('acme', 'req-1'))?.webhookDeliveries?.map((d) => d.id), ['d-stored']);
+  await record({ deliveryId: 'd-unstored', tenantId: 'acme', requestId: 'req-1', event: { type: 'report.succeeded', status: 'SUCCEEDED', occurredAt: '2026-01-01T00:00:00Z' }, redelivery: false, status: 'DELIVERED', deliveredAt: '2026-01-01T00:00:01Z' });
+
+  const s = await samples(metrics);
+  assert.equal(s.get(sample('reportflow_webhook_attempts_total', { outcome: 'delivered' })), 2);
+  assert.equal(s.get(sample('reportflow_webhook_deliveries_total', { status: 'delivered', error_code: 'none' })), 2, 'each delivery ended once');
 });

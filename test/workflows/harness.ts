@@ -171,9 +171,9 @@ const RECORDING = new Set(['recordRunState', 'recordWebhookDelivery']);
 
 /**
  * Activity type → attempts started, from a run's history, local activities included but the
- * recording ones (e.g. `{ validateRequest: 1 }`).
+ * recording ones (e.g. `{ validateRequest: 1 }`); with `recording`, those too.
  */
-export async function activityAttempts(handle: { fetchHistory(): Promise<History> }): Promise<Record<string, number>> {
+export async function activityAttempts(handle: { fetchHistory(): Promise<History> }, options: { recording?: boolean } = {}): Promise<Record<string, number>> {
   const history = await handle.fetchHistory();
   const typeByScheduledId = new Map<string, string>();
   const attempts: Record<string, number> = {};
@@ -189,7 +189,7 @@ export async function activityAttempts(handle: { fetchHistory(): Promise<History
     if (data) {
       const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string; activityType?: string; attempt?: number };
       const type = parsed.activity_type ?? parsed.activityType ?? '?';
-      if (!RECORDING.has(type)) count(type, parsed.attempt ?? 1);
+      if (options.recording || !RECORDING.has(type)) count(type, parsed.attempt ?? 1);
     }
   }
   return attempts;

@@ -52,9 +52,12 @@ void test('an inline run schedules no activity on the server, yet records each s
       assert.equal(scheduled, 0, 'no activity task on the server for an inline run');
       // The start (its first record and validation), the data stages and the webhook's attempt are in the
       // history as local activity markers, once each; the records saw the run start, end and notify.
-      const attempts = await activityAttempts(handle);
-      assert.deepEqual(attempts, { startRun: 1, produceReport: 1, notify: 1 });
+      const attempts = await activityAttempts(handle, { recording: true });
+      // The final state is one write; the webhook's attempt stored its delivery DELIVERED itself: no second write of it.
+      assert.deepEqual(attempts, { startRun: 1, produceReport: 1, recordRunState: 1, notify: 1 });
       assert.deepEqual(recorded, ['RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
+      const [delivery, ...more] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
+      assert.deepEqual([delivery!.status, delivery!.attempts, delivery!.lastHttpStatus, more.length], ['DELIVERED', 1, 204, 0]);
       const tasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
       // Everything, the webhook's first (here its only) attempt included, in the one workflow task.
       assert.equal(tasks, 1, 'one workflow task');
@@ -175,6 +178,33 @@ void test('an inline run whose data check fails ends at its one start step, FAIL
       assert.deepEqual([state.status, state.stage, state.error?.code], ['FAILED', 'VALIDATE', 'INVOICE_NOT_FOUND']);
       assert.deepEqual(await activityAttempts(handle), { startRun: 1, cleanupStaging: 1 }, 'not retried: a bad request fails for good');
       assert.deepEqual(recorded, ['RUNNING VALIDATE', 'FAILED VALIDATE']);
+    },
+    inline,
+  );
+});
+
+void test('a webhook attempt that could not store its delivery leaves the DELIVERED write to the run, which makes it', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const request = invoiceRequest({ runMode: 'inline', notify: { webhookUrl: h.receiver.url() } });
+      // The records refuse the first delivery write (the attempt's own, best effort), as a database blip would.
+      const write = h.records.recordWebhookDelivery.bind(h.records);
+      const writes: string[] = [];
+      h.records.recordWebhookDelivery = async (update) => {
+        writes.push(update.status);
+        if (writes.length === 1) throw new Error('connection terminated unexpectedly');
+        return write(update);
+      };
+      const handle = await h.start(request);
+      assert.equal((await handle.result()).status, 'SUCCEEDED');
+      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startRun: 1, produceReport: 1, recordRunState: 1, notify: 1, recordWebhookDelivery: 1 });
+      assert.deepEqual(writes, ['DELIVERED', 'DELIVERED']);
+      const [delivery, ...more] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
+      assert.deepEqual([delivery!.status, more.length], ['DELIVERED', 0]);
+      assert.equal(h.receiver.received.length, 1, 'one POST');
+      await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
     },
     inline,
   );
