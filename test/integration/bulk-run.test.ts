@@ -159,16 +159,19 @@ void test('with zip and notify, a bulk request ends with one ZIP of exactly its 
       const zipFile = path.join(root, 'bulk.zip');
       await writeFile(zipFile, file.bytes);
       const zip = await openZip(zipFile);
-      const entries = [...zip.names].sort();
-      const records = await Promise.all(keys.map(async ({ invoice_no }) => (await stack.records.getReport('acme', `${id}:${invoice_no}`))!));
-      assert.deepEqual(entries, records.map((r) => r.fileName).sort(), 'one PDF per invoice of the keys, nothing else');
-      assert.equal(entries.length, keys.length);
-      for (const r of records) {
-        const bytes = await buffer(await zip.open(r.fileName));
-        assert.equal(createHash('sha256').update(bytes).digest('hex'), r.sha256, `${r.fileName} is the file its record describes`);
-        assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+      try {
+        const entries = [...zip.names].sort();
+        const records = await Promise.all(keys.map(async ({ invoice_no }) => (await stack.records.getReport('acme', `${id}:${invoice_no}`))!));
+        assert.deepEqual(entries, records.map((r) => r.fileName).sort(), 'one PDF per invoice of the keys, nothing else');
+        assert.equal(entries.length, keys.length);
+        for (const r of records) {
+          const bytes = await buffer(await zip.open(r.fileName));
+          assert.equal(createHash('sha256').update(bytes).digest('hex'), r.sha256, `${r.fileName} is the file its record describes`);
+          assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+        }
+      } finally {
+        zip.close();
       }
-      zip.close();
 
       // One completion event, with the counts and the ZIP, under the stable event id; recorded as delivered once.
       const events = await settledEvents(receiver.events);
