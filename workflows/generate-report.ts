@@ -527,10 +527,10 @@ async function tell(
  * Delivers the event. With `firstWebhookAttempt`, the run makes the first attempt itself (a local
  * activity, see `notifyOnce`) and records the delivery DELIVERED (unless that attempt stored it so
  * already), or FAILED when the receiver refused it for good; only an attempt that may be retried hands
- * the event to a `deliverWebhook` child that makes the rest of the schedule's attempts. The child outlives this run (parent close policy ABANDON), so a
- * receiver that is down for hours delays neither the run's end nor its staging cleanup nor a
- * subscription's next run; it resolves once the child has started, and the child's outcome is recorded on
- * the request's deliveries. Runs started before `firstWebhookAttempt` hand every attempt to the child;
+ * the event to a `deliverWebhook` child that makes the rest of the schedule's attempts. The child
+ * outlives this run (parent close policy ABANDON), so a receiver that is down for hours delays neither
+ * the run's end nor its staging cleanup nor a subscription's next run; it resolves once the child has
+ * started, and the child's outcome is recorded on the request's deliveries. Runs started before `firstWebhookAttempt` hand every attempt to the child;
  * runs started before `webhookDelivery` send it themselves (replaying their history).
  */
 async function sendWebhook(f: RunFeatures, input: NotifyInput): Promise<unknown> {

@@ -13,23 +13,13 @@ import { SA_REPORT_CODE, SA_STAGE, SA_STATUS, SA_TENANT } from '../../src/domain
 import type { RunState } from '../../src/domain/run-status.js';
 import { statusQuery } from '../../workflows/messages.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
+import { pollUntil } from '../helpers/within.js';
 import { Readable } from 'node:stream';
 import { CsvRenderer } from '../../src/render/csv-renderer.js';
 import { INVOICES, stubRenderers } from './fakes.js';
 import { activityAttempts, invoiceRequest, settledDelivery, withHarness } from './harness.js';
 
 const temporal = useTemporalTestServer();
-
-/** Polls `fn` every 100 ms until it returns a value that is not undefined, for at most `timeoutMs`. */
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 void test('a run goes RUNNING through each stage to SUCCEEDED and exports the file it reports', async () => {
   await withHarness(temporal.env, temporal.bundle, async (h) => {
@@ -39,7 +29,7 @@ void test('a run goes RUNNING through each stage to SUCCEEDED and exports the fi
     const handle = await h.start(request);
 
     // Held in RENDER by the gate: the query shows the stage, and the earlier stages' start times.
-    const during = await eventually(async () => {
+    const during = await pollUntil(10_000, 'the run in RENDER', async () => {
       const s = await handle.query(statusQuery);
       return s.stage === 'RENDER' ? s : undefined;
     });
@@ -127,7 +117,7 @@ void test('a finished run is findable by its search attributes', async () => {
     assert.equal(described.typedSearchAttributes.get(SA_TENANT), 'tenant-sa');
 
     // Visibility is eventually consistent: poll the list briefly.
-    const found = await eventually(async () => {
+    const found = await pollUntil(10_000, 'the run in the visibility list', async () => {
       const ids: string[] = [];
       for await (const wf of h.client.workflow.list({ query: `ReportCode="INVOICE" AND ReportStatus="SUCCEEDED" AND ReportTenant="tenant-sa"` })) ids.push(wf.workflowId);
       return ids.includes(request.id) ? ids : undefined;

@@ -29,6 +29,7 @@ import type { generateReport } from '../../workflows/generate-report.js';
 import { GENERATE_REPORT_WORKFLOW } from '../../workflows/messages.js';
 import { MemoryRecordStore } from '../helpers/memory-record-store.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
+import { pollUntil } from '../helpers/within.js';
 import { FakeDatabase, invoiceCatalog, StubRenderer, stubRenderers } from './fakes.js';
 import { invoiceRequest } from './harness.js';
 
@@ -155,16 +156,6 @@ function stagesOf(seen: Seen[], id: string): { activity: string; worker: string 
   return seen.filter((s) => s.requestId === id && DATA_STAGES.includes(s.activity)).map(({ activity, worker }) => ({ activity, worker }));
 }
 
-/** Polls `fn` every 50 ms until it returns a value that is not undefined, for at most `timeoutMs`. */
-async function eventually<T>(fn: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ;) {
-    const value = fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 void test('every data stage of a run executes on the worker whose query staged its rows, and its staging is removed there', { timeout: 120_000 }, async (t) => {
   await withFleet(async ({ members, seen, config }) => {
     const handles = await Promise.all(Array.from({ length: 8 }, () => start(config)));
@@ -186,7 +177,7 @@ void test('when the worker holding a run\'s staged rows shuts down mid-render, t
   await withFleet(async ({ members, seen, config }) => {
     for (const m of members) m.renderer.block = true;
     const handle = await start(config);
-    const pinned = await eventually(() => members.find((m) => m.renderer.renders > 0));
+    const pinned = await pollUntil(20_000, 'a render on one worker', () => members.find((m) => m.renderer.renders > 0), 50);
     const other = members.find((m) => m !== pinned)!;
     other.renderer.block = false;
     const startedMs = Date.now();
