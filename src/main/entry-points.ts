@@ -24,14 +24,26 @@ export function entryPath(entry: EntryPoint): string {
 }
 
 /**
- * V8 flags of the worker process. `--max-semi-space-size=2` (MiB) caps the young generation, where
- * every run's short-lived objects (rows, CSV chunks, workflow activations) are born: V8 lets it grow to
- * tens of MiB on a machine with a large heap limit, and RSS keeps what it grew to. Measured with `npm run
- * bench` on PostgreSQL (worker RSS after the runs / peak): default 394–400 / 461–470 MB; 4 MiB 315 / 339;
- * 2 MiB 288 / 307, with invoice throughput and the full CSV unchanged within the noise.
- * `npm run worker` (package.json) passes the same flags.
+ * V8 flags of the worker process. `npm run worker` (package.json) passes the same flags.
+ *
+ * `--max-semi-space-size=2` (MiB) caps the young generation, where every run's short-lived objects
+ * (rows, CSV chunks, workflow activations) are born: V8 lets it grow to tens of MiB on a machine with a
+ * large heap limit, and RSS keeps what it grew to. Measured with `npm run bench` on PostgreSQL (worker
+ * RSS after the runs / peak): default 394–400 / 461–470 MB; 4 MiB 315 / 339; 2 MiB 288 / 307, with
+ * invoice throughput and the full CSV unchanged within the noise.
+ *
+ * `--heap-growing-percent=25` lets the old generation grow to 1.25 × what the last full collection left
+ * before the next one, where V8 picks a factor up to 4 on a large machine when a run allocates fast.
+ * Rows staged through the worker (the embedded engine's CSV, XLSX, XML) are promoted out of the small young
+ * generation, and the old generation then grew from ~45 to ~200 MiB between collections: the worker peaked
+ * at 440–491 MB on the embedded engine's full CSV. Measured with `npm run bench` (worker RSS 30 s after
+ * the runs / peak, the flags tried in turn on one evening): embedded default 269–284 / 440–491 MB, 1.25
+ * 289–290 / 291–292; PostgreSQL default 227–231 / 279–286, 1.25 221 / 262–266; 1.5 gave 237 / 309 embedded
+ * but 247–250 / 298–300 on PostgreSQL. The cost is more full collections: the embedded full CSV took 19.7–23.9
+ * s against 14.2–21.4 s (a noisy machine); invoice PDFs and PostgreSQL's CSV (COPY, no staging) moved
+ * within the noise.
  */
-export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
+export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=25'];
 
 /**
  * Environment defaults of the worker process (the operator's own values win). glibc gives a

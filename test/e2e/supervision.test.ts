@@ -19,6 +19,7 @@ import { ApiClient } from '../helpers/api-client.js';
 import { PROJECT_ROOT, startService, type RunningService } from '../helpers/service.js';
 import type { PidFile } from '../../src/main/pid-files.js';
 import { isAlive } from '../../src/platform/process-alive.js';
+import { WORKER_NODE_FLAGS } from '../../src/main/entry-points.js';
 
 const CHILDREN = ['temporal', 'embedded-db', 'worker', 'api'] as const;
 /** Quick restarts; a crash loop after 2 restarts within a minute. */
@@ -73,14 +74,15 @@ describe('npm start restarts a child that dies and keeps the others running', { 
     assert.ok(watchdog.includes(path.join(dist, 'watchdog.js')), `the dev server's watchdog: ${watchdog.join(' ')}`);
   });
 
-  test('the worker runs with its memory settings: a small young generation and few malloc arenas', async () => {
+  test('the worker runs with its memory settings: a small young generation, a slow-growing old one and few malloc arenas', async () => {
     const worker = (await service.children()).get('worker')!;
     const argv = readFileSync(`/proc/${worker.pid}/cmdline`, 'utf8').split('\0');
     const environ = readFileSync(`/proc/${worker.pid}/environ`, 'utf8').split('\0');
-    assert.ok(argv.includes('--max-semi-space-size=2'), argv.join(' '));
+    for (const flag of WORKER_NODE_FLAGS) assert.ok(argv.includes(flag), `${flag}: ${argv.join(' ')}`);
     assert.ok(environ.includes(`MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '2'}`), 'MALLOC_ARENA_MAX in the worker\'s environment');
     const api = (await service.children()).get('api')!;
-    assert.ok(!readFileSync(`/proc/${api.pid}/cmdline`, 'utf8').includes('--max-semi-space-size'), 'the API keeps V8\'s defaults');
+    const apiArgv = readFileSync(`/proc/${api.pid}/cmdline`, 'utf8').split('\0');
+    for (const flag of WORKER_NODE_FLAGS) assert.ok(!apiArgv.includes(flag), `the API keeps V8's defaults: ${apiArgv.join(' ')}`);
   });
 
   after(async () => {
