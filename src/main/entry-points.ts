@@ -36,12 +36,13 @@ export function entryPath(entry: EntryPoint): string {
  * before the next one, where V8 picks a factor up to 4 on a large machine when a run allocates fast.
  * Rows staged through the worker (the embedded engine's CSV, XLSX, XML) are promoted out of the small young
  * generation, and the old generation then grew from ~45 to ~200 MiB between collections: the worker peaked
- * at 440–491 MB on the embedded engine's full CSV. Measured with `npm run bench` (worker RSS 30 s after
- * the runs / peak, the flags tried in turn on one evening): embedded default 269–284 / 440–491 MB, 1.25
- * 289–290 / 291–292; PostgreSQL default 227–231 / 279–286, 1.25 221 / 262–266; 1.5 gave 237 / 309 embedded
- * but 247–250 / 298–300 on PostgreSQL. The cost is more full collections: the embedded full CSV took 19.7–23.9
- * s against 14.2–21.4 s (a noisy machine); invoice PDFs and PostgreSQL's CSV (COPY, no staging) moved
- * within the noise.
+ * at 473–491 MB on the embedded engine's full CSV. Measured with `npm run bench` (worker RSS 30 s after
+ * the runs / peak, one run each, the flags tried in turn on one night): embedded default 269–284 / 473–491
+ * MB, 1.25 289–290 / 291–292; PostgreSQL default 227–231 / 279–286, 1.25 221 / 262–266; 1.5 gave 237 / 309
+ * embedded but 247–250 / 298–300 on PostgreSQL. The cost is more full collections: the embedded full CSV
+ * took 22.5–23.9 s against 14.2–20.2 s, and `npm run bench -- --bulk 1000` on PostgreSQL (peak 268 MB
+ * against 385–454) 181.6–182.9 s against 151.5–178.0 s, on a noisy machine; invoice PDFs and PostgreSQL's
+ * CSV (COPY, no staging) moved within the noise. README "Benchmark" has every run.
  */
 export const WORKER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=25'];
 
