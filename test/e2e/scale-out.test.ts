@@ -395,7 +395,9 @@ for (const variant of VARIANTS) {
       }
       // With nothing killed, every stage finds its run's staged files on the worker it runs on: a run that
       // succeeds only after stages failed elsewhere and were retried until one landed there is no design.
-      assert.deepEqual(share.filter((s) => s.failed > 0), [], 'no stage attempt failed on a healthy fleet');
+      // Which stage failed where: the error-outcome counters that moved, by worker.
+      const failedStages = workers.flatMap((w, i) => [...afterRuns[i]!].filter(([key, value]) => key.startsWith('reportflow_stage_duration_seconds_count{') && key.includes('outcome="error"') && value > (before[i]!.get(key) ?? 0)).map(([key]) => `${w.role.name}: ${key}`));
+      assert.deepEqual(share.filter((s) => s.failed > 0), [], `no stage attempt failed on a healthy fleet: ${failedStages.join('; ')}`);
       // No worker wrote a report into its own disk: the bucket is the store.
       for (const w of workers) assert.deepEqual(await filesUnder(path.join(w.role.varDir, 'reports')), [], `${w.role.name} kept no report on its disk`);
     });
