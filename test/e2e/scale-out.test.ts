@@ -396,7 +396,7 @@ for (const variant of VARIANTS) {
       // With nothing killed, every stage finds its run's staged files on the worker it runs on: a run that
       // succeeds only after stages failed elsewhere and were retried until one landed there is no design.
       // Which stage failed where: the error-outcome counters that moved, by worker.
-      const failedStages = workers.flatMap((w, i) => [...afterRuns[i]!].filter(([key, value]) => key.startsWith('reportflow_stage_duration_seconds_count{') && key.includes('outcome="error"') && value > (before[i]!.get(key) ?? 0)).map(([key]) => `${w.role.name}: ${key}`));
+      const failedStages = workers.flatMap((w, i) => [...stageCounters(before[i]!, afterRuns[i]!, 'error').keys()].map((key) => `${w.role.name}: ${key}`));
       assert.deepEqual(share.filter((s) => s.failed > 0), [], `no stage attempt failed on a healthy fleet: ${failedStages.join('; ')}`);
       // No worker wrote a report into its own disk: the bucket is the store.
       for (const w of workers) assert.deepEqual(await filesUnder(path.join(w.role.varDir, 'reports')), [], `${w.role.name} kept no report on its disk`);
@@ -505,11 +505,19 @@ for (const variant of VARIANTS) {
 }
 
 /** Stage attempts (activities and local activities) a worker ran between two scrapes; `outcome`: only those that ended so. */
+/** The stage-attempt counters (of `outcome` when given) that moved between the samples, and by how much. */
+function stageCounters(before: Samples, after: Samples, outcome?: 'ok' | 'error'): Map<string, number> {
+  const moved = new Map<string, number>();
+  for (const [key, value] of after) {
+    const delta = value - (before.get(key) ?? 0);
+    if (delta !== 0 && key.startsWith('reportflow_stage_duration_seconds_count{') && (!outcome || key.includes(`outcome="${outcome}"`))) moved.set(key, delta);
+  }
+  return moved;
+}
+
 function stageAttempts(before: Samples, after: Samples, outcome?: 'ok' | 'error'): number {
   let n = 0;
-  for (const [key, value] of after) {
-    if (key.startsWith('reportflow_stage_duration_seconds_count{') && (!outcome || key.includes(`outcome="${outcome}"`))) n += value - (before.get(key) ?? 0);
-  }
+  for (const delta of stageCounters(before, after, outcome).values()) n += delta;
   return n;
 }
 
