@@ -374,6 +374,7 @@ for (const variant of VARIANTS) {
 
     test(`${variant.step === 1 ? 'all 100' : 'a third (34)'} of the mixed reports SUCCEEDED, and each of the three workers ran some`, async () => {
       const before = await Promise.all(workers.map((w) => scrape(w.metricsUrl)));
+      const logMarks = workers.map((w) => w.role.output.length);
       const { ids, finals, failed } = await runAll(api, asks);
       // The next test downloads the runs that succeeded, even when some did not.
       for (const [i, ask] of asks.entries()) {
@@ -396,8 +397,11 @@ for (const variant of VARIANTS) {
       // With nothing killed, every stage finds its run's staged files on the worker it runs on: a run that
       // succeeds only after stages failed elsewhere and were retried until one landed there is no design.
       // Which stage failed where: the error-outcome counters that moved, by worker.
+      // Which stage failed where, and why: the error-outcome counters that moved, and the warnings and
+      // errors those workers logged meanwhile.
       const failedStages = workers.flatMap((w, i) => [...stageCounters(before[i]!, afterRuns[i]!, 'error').keys()].map((key) => `${w.role.name}: ${key}`));
-      assert.deepEqual(share.filter((s) => s.failed > 0), [], `no stage attempt failed on a healthy fleet: ${failedStages.join('; ')}`);
+      const why = workers.flatMap((w, i) => (share[i]!.failed > 0 ? warningsSince(w.role, logMarks[i]!) : []));
+      assert.deepEqual(share.filter((s) => s.failed > 0), [], `no stage attempt failed on a healthy fleet: ${failedStages.join('; ')}\n${why.join('\n')}`);
       // No worker wrote a report into its own disk: the bucket is the store.
       for (const w of workers) assert.deepEqual(await filesUnder(path.join(w.role.varDir, 'reports')), [], `${w.role.name} kept no report on its disk`);
     });
@@ -504,7 +508,6 @@ for (const variant of VARIANTS) {
   });
 }
 
-/** Stage attempts (activities and local activities) a worker ran between two scrapes; `outcome`: only those that ended so. */
 /** The stage-attempt counters (of `outcome` when given) that moved between the samples, and by how much. */
 function stageCounters(before: Samples, after: Samples, outcome?: 'ok' | 'error'): Map<string, number> {
   const moved = new Map<string, number>();
@@ -515,10 +518,26 @@ function stageCounters(before: Samples, after: Samples, outcome?: 'ok' | 'error'
   return moved;
 }
 
+/** Stage attempts (activities and local activities) a worker ran between two scrapes; `outcome`: only those that ended so. */
 function stageAttempts(before: Samples, after: Samples, outcome?: 'ok' | 'error'): number {
   let n = 0;
   for (const delta of stageCounters(before, after, outcome).values()) n += delta;
   return n;
+}
+
+/**
+ * The warning and error lines (pino level ≥ 40) `role` printed after its first `from` lines, each cut to
+ * 1,000 characters, at most 30, prefixed with its name.
+ */
+function warningsSince(role: RoleProcess, from: number): string[] {
+  const level = (line: string) => {
+    try {
+      return Number((JSON.parse(line) as { level?: unknown }).level) || 0;
+    } catch {
+      return 50; // not a log line: a crash's stack trace, say
+    }
+  };
+  return role.output.slice(from).filter((line) => level(line) >= 40).slice(0, 30).map((line) => `${role.name}: ${line.slice(0, 1000)}`);
 }
 
 function renderedBytes(samples: Samples): number {
