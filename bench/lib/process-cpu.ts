@@ -5,17 +5,24 @@
  * each process belongs to. On a machine whose cores are all busy, the sum per PDF bounds the throughput:
  * cores × 1000 / (CPU ms per PDF) PDFs/s.
  *
- * A process that started and exited between the two readings is not seen (its time is lost, not
- * misattributed); a thread that exited is counted in its process's total but in no thread row.
+ * A process that exited between the two readings counts through its parent: Linux adds a reaped child's
+ * whole CPU time to its parent's cutime and cstime (fields 16 and 17), so each process's children time
+ * is counted too, less what a reaped child had already spent at the first reading. This matters for
+ * Chromium, whose full browser starts a print-compositor process for each PDF (~30 ms of CPU each, seen
+ * nowhere else). A thread that exited is counted in its process's total but in no thread row.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** One process or thread: its name (`comm`, e.g. `chromium`, `postgres`, `MainThread`), parent PID and CPU ms so far. */
+/**
+ * One process or thread: its name (`comm`, e.g. `chromium`, `postgres`, `MainThread`), parent PID, CPU ms
+ * so far, and (processes) the CPU ms of its children it has reaped.
+ */
 export interface CpuEntry {
   comm: string;
   ppid: number;
   cpuMs: number;
+  childrenMs?: number;
 }
 
 /** CPU so far of every process (by PID) and of each thread of one process (by TID), in ms. */
@@ -47,9 +54,9 @@ export function parseStat(line: string, ticks: number): CpuEntry | undefined {
   const close = line.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
   const fields = line.slice(close + 2).split(' ');
-  const [ppid, utime, stime] = [Number(fields[1]), Number(fields[11]), Number(fields[12])];
-  if (![ppid, utime, stime].every(Number.isFinite)) return undefined;
-  return { comm: line.slice(open + 1, close), ppid, cpuMs: ((utime + stime) * 1000) / ticks };
+  const [ppid, utime, stime, cutime, cstime] = [1, 11, 12, 13, 14].map((i) => Number(fields[i])) as [number, number, number, number, number];
+  if (![ppid, utime, stime, cutime, cstime].every(Number.isFinite)) return undefined;
+  return { comm: line.slice(open + 1, close), ppid, cpuMs: ((utime + stime) * 1000) / ticks, childrenMs: ((cutime + cstime) * 1000) / ticks };
 }
 
 function readEntries(dir: string): Map<number, CpuEntry> {
@@ -126,6 +133,18 @@ export function splitCpu(before: CpuSnapshot, after: CpuSnapshot, pids: ServiceP
     }
     return after.processes.get(pid)?.comm === 'postgres' ? CPU_PARTS.database : CPU_PARTS.other;
   };
+  // Reaped children count where their parent does (the worker's, e.g. a recycled browser, as Chromium).
+  const childrenPart = (pid: number) => (roleOf(pid) === 'worker' ? CPU_PARTS.chromium : roleOf(pid));
+  for (const [pid, now] of after.processes) {
+    add(childrenPart(pid), (now.childrenMs ?? 0) - (before.processes.get(pid)?.childrenMs ?? 0));
+  }
+  // A child reaped meanwhile is in its parent's children time whole: take off what it had spent before.
+  for (const [pid, then] of before.processes) {
+    if (!after.processes.has(pid) && after.processes.has(then.ppid)) {
+      const part = childrenPart(then.ppid);
+      ms.set(part, (ms.get(part) ?? 0) - then.cpuMs - (then.childrenMs ?? 0));
+    }
+  }
   for (const [pid, now] of after.processes) {
     const spent = now.cpuMs - (before.processes.get(pid)?.cpuMs ?? 0);
     const role = roleOf(pid);

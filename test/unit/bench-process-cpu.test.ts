@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { measure } from '../../bench/lib/stats.js';
 import { CPU_PARTS, parseStat, splitCpu, type CpuEntry, type CpuSnapshot } from '../../bench/lib/process-cpu.js';
 
-test('parseStat reads comm (spaces and parentheses included), the parent PID and utime + stime in ms', () => {
-  // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
-  const line = '4242 (Web Content (x)) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 9999 1000 100';
-  assert.deepEqual(parseStat(line, 100), { comm: 'Web Content (x)', ppid: 17, cpuMs: 3000 });
-  assert.deepEqual(parseStat(line, 1000), { comm: 'Web Content (x)', ppid: 17, cpuMs: 300 });
+test('parseStat reads comm (spaces and parentheses included), the parent PID, utime + stime and cutime + cstime in ms', () => {
+  // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime …
+  const line = '4242 (Web Content (x)) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 50 30 10 20 0 12 0 9999 1000 100';
+  assert.deepEqual(parseStat(line, 100), { comm: 'Web Content (x)', ppid: 17, cpuMs: 3000, childrenMs: 400 });
+  assert.deepEqual(parseStat(line, 1000), { comm: 'Web Content (x)', ppid: 17, cpuMs: 300, childrenMs: 40 });
   assert.equal(parseStat('garbage', 100), undefined);
 });
 
@@ -39,6 +39,28 @@ test('splitCpu: Chromium under the worker, the worker by thread, the server, API
     // The supervisor (pid 10, the parent of all), sshd and a Chromium that is not the worker's.
     [CPU_PARTS.other]: 5 + 7 + 3,
   });
+});
+
+test('splitCpu: children reaped meanwhile count where their parent does, less what they had spent before', () => {
+  const proc = (entries: [number, string, number, number, number][]) => new Map<number, CpuEntry>(entries.map(([pid, comm, ppid, cpuMs, childrenMs]) => [pid, { comm, ppid, cpuMs, childrenMs }]));
+  const before: CpuSnapshot = {
+    // The browser (21) has a renderer (22) that will exit; the worker (20) a browser it will recycle (26).
+    processes: proc([[20, 'node', 10, 1000, 0], [21, 'chromium', 20, 500, 100], [22, 'chromium', 21, 70, 0], [26, 'chromium', 20, 200, 50], [30, 'temporal', 10, 0, 0]]),
+    threads: proc([[20, 'MainThread', 10, 1000, 0]]),
+  };
+  const after: CpuSnapshot = {
+    // Meanwhile the browser reaped the renderer (70 before, 80 in all) and three print compositors that
+    // started and ended between the readings (30 ms each); the worker reaped the old browser (200 + 50
+    // before, 300 + 60 in all).
+    processes: proc([[20, 'node', 10, 1100, 360], [21, 'chromium', 20, 600, 100 + 80 + 90], [30, 'temporal', 10, 10, 0]]),
+    threads: proc([[20, 'MainThread', 10, 1100, 0]]),
+  };
+  const shares = new Map(splitCpu(before, after, { worker: 20, temporal: 30, bench: 60 }).map((s) => [s.part, s.ms]));
+  // The browser 100, its renderer 10 and the compositors 90; the recycled browser 100 + 10.
+  assert.equal(shares.get(CPU_PARTS.chromium), 100 + 10 + 90 + 110);
+  assert.equal(shares.get(CPU_PARTS.workerMain), 100);
+  assert.equal(shares.get(CPU_PARTS.temporal), 10);
+  assert.equal(shares.get(CPU_PARTS.other), 0);
 });
 
 test('measure calls observe.start after the warm-up and observe.end after the last measured operation', async () => {
