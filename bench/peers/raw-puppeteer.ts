@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { CHROMIUM_ARGS } from '../../src/render/pdf/browser-pool.js';
+import { headlessModeFor } from '../../src/render/pdf/find-chromium.js';
 import { printPage } from '../../src/render/pdf-renderer.js';
 import type { InvoicePage } from '../invoice-pages.js';
 
@@ -24,10 +25,10 @@ export interface RawPuppeteer {
 
 const PRINT_TIMEOUT_MS = 120_000;
 
-/** Launches Chromium (`chromiumPath`) as reportflow's pool does. @throws Error when it cannot start. */
+/** Launches Chromium (`chromiumPath`) as reportflow's pool does (a headless shell in its own mode). @throws Error when it cannot start. */
 export async function startRawPuppeteer(chromiumPath: string, mode: PageMode): Promise<RawPuppeteer> {
   const userDataDir = await mkdtemp(path.join(tmpdir(), 'reportflow-bench-chromium-'));
-  const browser: Browser = await puppeteer.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS], headless: true, pipe: true, userDataDir });
+  const browser: Browser = await puppeteer.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS], headless: headlessModeFor(chromiumPath), pipe: true, userDataDir });
   const pages = new Map<number, Page>();
   return {
     async print(invoice, slot) {

@@ -3,7 +3,8 @@
  *
  * Order (README "What `npm start` installs"): a configured or installed browser found by `findChromium`
  * (PUPPETEER_EXECUTABLE_PATH, CHROMIUM_PATH, /usr/bin/chromium, …, macOS applications, the project's
- * browser cache); else, on Debian/Ubuntu as root, `apt-get install chromium`; else Chrome for Testing's
+ * browser cache); else, on Debian/Ubuntu as root, `apt-get install chromium-headless-shell` (or `chromium`
+ * where the distribution has no headless shell); else Chrome for Testing's
  * chrome-headless-shell (stable channel) downloaded with @puppeteer/browsers into `<home>/.tools/browsers`,
  * which needs internet access. `npm install` itself never downloads a browser (puppeteer-core).
  */
@@ -23,19 +24,21 @@ export async function ensureChromium(config: Config, pathEnv: string | undefined
   const apt = await whichOnPath('apt-get', pathEnv);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (apt && existsSync('/etc/debian_version') && isRoot) {
-    log('No Chromium found: installing Debian\'s chromium package with apt-get');
+    log('No Chromium found: installing Debian\'s chromium-headless-shell package with apt-get');
     const aptEnv = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    // A fresh machine has no package lists yet: update once and try again.
-    if ((await runCommand(apt, ['install', '-y', '--no-install-recommends', 'chromium'], { env: aptEnv })) !== 0) {
+    const aptInstall = (pkg: string) => runCommand(apt, ['install', '-y', '--no-install-recommends', pkg], { env: aptEnv });
+    // A fresh machine has no package lists yet: update once and try again; a distribution without the
+    // headless shell gets the full browser.
+    if ((await aptInstall('chromium-headless-shell')) !== 0) {
       await runCommand(apt, ['update']);
-      await runCommand(apt, ['install', '-y', '--no-install-recommends', 'chromium'], { env: aptEnv });
+      if ((await aptInstall('chromium-headless-shell')) !== 0) await aptInstall('chromium');
     }
   } else {
     await downloadHeadlessShell(config.home, log);
   }
   const after = findChromium(config);
   if (after) return after;
-  throw new Error('No Chromium for PDF rendering: install Chromium or Chrome (on Debian/Ubuntu `apt-get install chromium`), or run `npx @puppeteer/browsers install chrome-headless-shell@stable --path .tools/browsers`, or set PUPPETEER_EXECUTABLE_PATH.');
+  throw new Error('No Chromium for PDF rendering: install Chromium or Chrome (on Debian `apt-get install chromium-headless-shell`), or run `npx @puppeteer/browsers install chrome-headless-shell@stable --path .tools/browsers`, or set PUPPETEER_EXECUTABLE_PATH.');
 }
 
 /** Downloads the stable chrome-headless-shell into the project's browser cache; logs, never throws (the caller looks again). */

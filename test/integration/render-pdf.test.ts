@@ -14,7 +14,7 @@ import puppeteer from 'puppeteer-core';
 import type { ReportDefinition } from '../../src/catalog/report-definition.js';
 import { createRenderers, type Rendering } from '../../src/render/index.js';
 import { BrowserPool } from '../../src/render/pdf/browser-pool.js';
-import { findChromium } from '../../src/render/pdf/find-chromium.js';
+import { findChromium, headlessModeFor } from '../../src/render/pdf/find-chromium.js';
 import { pdfPageCount } from '../../src/render/pdf/page-count.js';
 import { PdfRenderer } from '../../src/render/pdf-renderer.js';
 import { createTemplateEngine } from '../../src/render/template-engine.js';
@@ -204,7 +204,8 @@ test('the page makes no network request, whatever the template or data asks for'
     assert.equal(requests + connections, 0);
 
     // Control: a browser without our flags and page hygiene does reach the probe, so the probe works.
-    const plain = await puppeteer.launch({ executablePath: findChromium({ chromiumPath: undefined, home: process.cwd() })!.path, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    const browserPath = findChromium({ chromiumPath: undefined, home: process.cwd() })!.path;
+    const plain = await puppeteer.launch({ executablePath: browserPath, headless: headlessModeFor(browserPath), args: ['--no-sandbox', '--disable-gpu'] });
     try {
       const page = await plain.newPage();
       await page.setContent(readFileSync(path.join(dir, 'NET', 'page.hbs'), 'utf8'), { waitUntil: 'load' });
@@ -238,6 +239,25 @@ test('concurrent renders share one browser process, at most pdfMaxConcurrentPage
   const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(process.pid)]);
   const children = stdout.split('\n').map((s) => s.trim()).filter(Boolean);
   assert.ok(children.includes(String(stats.pid)), 'the browser is our child process');
+});
+
+test('both Debian browsers print the invoice alike: the headless shell the worker prefers, and the full browser it falls back to', async () => {
+  const shell = findChromium({ chromiumPath: undefined, home: process.cwd() })!.path;
+  assert.equal(shell, '/usr/lib/chromium/chromium-headless-shell', 'CI installs chromium-headless-shell (README: Development)');
+  const texts: string[] = [];
+  // Debian's /usr/bin/chromium is a script that execs /usr/lib/chromium/chromium.
+  for (const [executable, binary] of [[shell, shell], ['/usr/bin/chromium', '/usr/lib/chromium/chromium']] as const) {
+    const pool = new BrowserPool({ executablePath: () => executable, maxConcurrentPages: 1, restartAfterRenders: 0 });
+    extraPools.push(pool);
+    const renderer = new PdfRenderer({ engine: createTemplateEngine({ templatesDir: TEMPLATES_DIR }), maxRows: 100, now, pool });
+    const input = invoiceInput('536365', 'en');
+    assert.equal((await renderer.render(input)).pages, 1);
+    const { stdout: cmdline } = await run('ps', ['-o', 'args=', '-p', String(pool.stats().pid)]);
+    assert.equal(cmdline.split(' ')[0], binary, `the pool launched ${executable}`);
+    texts.push(await pdfText(input.outPath));
+  }
+  assert.match(texts[0]!, /Invoice number\s+536365/);
+  assert.equal(texts[0], texts[1]);
 });
 
 test('the browser is replaced after pdfRestartAfterRenders renders and relaunched after a crash', async () => {

@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Browser, computeExecutablePath, detectBrowserPlatform } from '@puppeteer/browsers';
-import { browserCacheDir, findChromium } from '../../src/render/pdf/find-chromium.js';
+import { browserCacheDir, findChromium, headlessModeFor } from '../../src/render/pdf/find-chromium.js';
 
 const only = (...present: string[]) => (file: string) => present.includes(file);
 const HOME = '/nowhere/reportflow';
@@ -15,6 +15,21 @@ test('a configured path wins over everything else', () => {
 
 test('a configured path that does not exist is an error, not a silent fallback', () => {
   assert.throws(() => findChromium({ chromiumPath: '/nope/chrome', home: HOME }, only('/usr/bin/chromium')), /PUPPETEER_EXECUTABLE_PATH.*\/nope\/chrome/);
+});
+
+test('Debian\'s headless shell (its binary, not the package\'s wrapper script) wins over the full browser', () => {
+  const shell = '/usr/lib/chromium/chromium-headless-shell';
+  assert.deepEqual(findChromium({ chromiumPath: undefined, home: HOME }, only('/usr/bin/chromium', shell, '/usr/bin/chromium-headless-shell')), { path: shell, source: 'system' });
+  assert.deepEqual(findChromium({ chromiumPath: undefined, home: HOME }, only('/usr/bin/chromium', '/usr/bin/chromium-headless-shell')), { path: '/usr/bin/chromium', source: 'system' });
+});
+
+test('a headless shell launches in its own mode, a full browser in the new headless mode', () => {
+  assert.equal(headlessModeFor('/usr/lib/chromium/chromium-headless-shell'), 'shell');
+  assert.equal(headlessModeFor('/x/.tools/browsers/chrome-headless-shell/linux-1/chrome-headless-shell-linux64/chrome-headless-shell'), 'shell');
+  assert.equal(headlessModeFor('/c/browsers/chrome-headless-shell-win64/chrome-headless-shell.exe'), 'shell');
+  assert.equal(headlessModeFor('/usr/bin/chromium'), true);
+  assert.equal(headlessModeFor('/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'), true);
+  assert.equal(headlessModeFor('/usr/bin/chromium-headless-shell-wrapper'), true);
 });
 
 test('installed browsers are tried in order: chromium, chromium-browser, google-chrome, google-chrome-stable, then macOS applications', () => {

@@ -22,6 +22,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type LaunchOptions, type Page } from 'puppeteer-core';
+import { headlessModeFor } from './find-chromium.js';
 import { profileDirPrefix } from './orphaned-browsers.js';
 import { Semaphore } from './semaphore.js';
 
@@ -263,9 +264,10 @@ export class BrowserPool {
     const userDataDir = await mkdtemp(path.join(os.tmpdir(), profileDirPrefix(process.pid)));
     let browser: Browser;
     try {
+      const executable = this.options.executablePath();
       browser = await puppeteer.launch({
-        ...this.command(this.options.executablePath(), userDataDir),
-        headless: true,
+        ...this.command(executable, userDataDir),
+        headless: headlessModeFor(executable),
         userDataDir,
         // DevTools over the process's own pipes, not a TCP port any local process could drive.
         pipe: true,
@@ -310,7 +312,7 @@ export class BrowserPool {
     if (this.options.dieWithParent === false || process.platform !== 'linux' || !existsSync(SETPRIV)) {
       return { executablePath: chromium, args: [...CHROMIUM_ARGS] };
     }
-    const chromiumArgs = puppeteer.defaultArgs({ headless: true, args: [...CHROMIUM_ARGS], userDataDir });
+    const chromiumArgs = puppeteer.defaultArgs({ headless: headlessModeFor(chromium), args: [...CHROMIUM_ARGS], userDataDir });
     return { executablePath: SETPRIV, ignoreDefaultArgs: true, args: ['--pdeathsig', 'KILL', '--', chromium, ...chromiumArgs] };
   }
 
