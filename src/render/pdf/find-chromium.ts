@@ -17,11 +17,13 @@ export interface FoundChromium {
 
 /**
  * Installed browsers, in lookup order: Debian's headless shell first (package `chromium-headless-shell`,
- * the same Chromium build without the desktop browser around it: on the benchmark's invoice it printed
- * 28–34 PDFs/s at 57–71 ms of machine CPU each, against the full browser's 17–20 PDFs/s at 101–117 ms,
- * 8 pages reused at once on 2 cores, because the full browser's new headless mode starts a print-compositor
- * process for every PDF; Puppeteer's own advice for PDF and screenshot work), then the full browsers of
- * Debian/Ubuntu, then macOS applications. The headless shell is named by its binary, not by the package's
+ * the same Chromium build without the desktop browser around it; Puppeteer's own advice for PDF and
+ * screenshot work), because the full browser's new headless mode starts a print-compositor process for
+ * every PDF. In `npm run bench -- --peers` on PostgreSQL (2026-12-07, 2 cores, the same commit run with
+ * `PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium` and then without): Chromium's CPU per invoice PDF at 8
+ * concurrent 85.5 → 54.0 ms, reportflow 10.05 → 11.42 PDFs/s, p50 one at a time 167 → 138 ms; raw
+ * Puppeteer with page reuse 18.1 → 43.7 PDFs/s. Then the full browsers of Debian/Ubuntu, then macOS
+ * applications. The headless shell is named by its binary, not by the package's
  * `/usr/bin/chromium-headless-shell`: that script runs it as a child without `exec`, so a kill signal for
  * the browser (the pool's `--pdeathsig`) would stop the script and leave the browser running.
  */
