@@ -2,7 +2,7 @@
  * Makes sure a Chromium is available for PDF rendering before the worker starts.
  *
  * Order (README "What `npm start` installs"): a configured or installed browser found by `findChromium`
- * (PUPPETEER_EXECUTABLE_PATH, CHROMIUM_PATH, /usr/bin/chromium, …, macOS applications, the project's
+ * (PUPPETEER_EXECUTABLE_PATH, CHROMIUM_PATH, Debian's headless shell, /usr/bin/chromium, …, macOS applications, the project's
  * browser cache); else, on Debian/Ubuntu as root, `apt-get install chromium-headless-shell` (or `chromium`
  * where the distribution has no headless shell); else Chrome for Testing's
  * chrome-headless-shell (stable channel) downloaded with @puppeteer/browsers into `<home>/.tools/browsers`,
