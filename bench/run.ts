@@ -280,9 +280,10 @@ function jsreportBrowsers(concurrency: number): number {
   return Math.min(concurrency, args['jsreport-browsers'] ? positive(args['jsreport-browsers'], '--jsreport-browsers') : config.pdfMaxConcurrentPages);
 }
 
+/** `<its --version line> (<path>)`: which binary every PDF of the run printed with (a headless shell or a full browser). */
 function chromiumVersion(chromiumPath: string): string {
   try {
-    return execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${execFileSync(chromiumPath, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()} (${chromiumPath})`;
   } catch {
     return chromiumPath;
   }
