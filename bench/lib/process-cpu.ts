@@ -134,20 +134,18 @@ export function splitCpu(before: CpuSnapshot, after: CpuSnapshot, pids: ServiceP
     return after.processes.get(pid)?.comm === 'postgres' ? CPU_PARTS.database : CPU_PARTS.other;
   };
   // Reaped children count where their parent does (the worker's, e.g. a recycled browser, as Chromium).
-  const childrenPart = (pid: number) => (roleOf(pid) === 'worker' ? CPU_PARTS.chromium : roleOf(pid));
-  for (const [pid, now] of after.processes) {
-    add(childrenPart(pid), (now.childrenMs ?? 0) - (before.processes.get(pid)?.childrenMs ?? 0));
-  }
+  const childrenPart = (role: string) => (role === 'worker' ? CPU_PARTS.chromium : role);
   // A child reaped meanwhile is in its parent's children time whole: take off what it had spent before.
   for (const [pid, then] of before.processes) {
     if (!after.processes.has(pid) && after.processes.has(then.ppid)) {
-      const part = childrenPart(then.ppid);
+      const part = childrenPart(roleOf(then.ppid));
       ms.set(part, (ms.get(part) ?? 0) - then.cpuMs - (then.childrenMs ?? 0));
     }
   }
   for (const [pid, now] of after.processes) {
     const spent = now.cpuMs - (before.processes.get(pid)?.cpuMs ?? 0);
     const role = roleOf(pid);
+    add(childrenPart(role), (now.childrenMs ?? 0) - (before.processes.get(pid)?.childrenMs ?? 0));
     if (role !== 'worker') {
       add(role, spent);
       continue;
