@@ -25,8 +25,7 @@ import path from 'node:path';
 import { collectionHelpers } from '../../src/render/helpers/collection-helpers.js';
 import { formatHelpers } from '../../src/render/helpers/format-helpers.js';
 import { labelHelpers } from '../../src/render/helpers/label-helper.js';
-import { CHROMIUM_ARGS } from '../../src/render/pdf/browser-pool.js';
-import { headlessModeFor } from '../../src/render/pdf/find-chromium.js';
+import { chromiumLaunchOptions } from '../../src/render/pdf/browser-pool.js';
 import type { InvoicePage, InvoiceTemplate } from '../invoice-pages.js';
 import { TEMPLATES_DIR } from '../invoice-pages.js';
 import { PROJECT_ROOT } from '../../test/helpers/service.js';
@@ -76,7 +75,7 @@ export async function startJsreport(options: { concurrency: number; browsers: nu
       numberOfWorkers: 1,
       // The same binary and mode as reportflow's pool (jsreport asks for the old headless mode, which
       // Chromium ≥ 132 has only in its headless shell; given a full Chromium it gets the new mode).
-      launchOptions: { executablePath: options.chromiumPath, args: [...CHROMIUM_ARGS], headless: headlessModeFor(options.chromiumPath) },
+      launchOptions: chromiumLaunchOptions(options.chromiumPath),
     },
   });
   jsreport.use((requirePeer('@jsreport/jsreport-handlebars') as () => unknown)());

@@ -9,8 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { CHROMIUM_ARGS } from '../../src/render/pdf/browser-pool.js';
-import { headlessModeFor } from '../../src/render/pdf/find-chromium.js';
+import { chromiumLaunchOptions } from '../../src/render/pdf/browser-pool.js';
 import { printPage } from '../../src/render/pdf-renderer.js';
 import type { InvoicePage } from '../invoice-pages.js';
 
@@ -28,7 +27,7 @@ const PRINT_TIMEOUT_MS = 120_000;
 /** Launches Chromium (`chromiumPath`) as reportflow's pool does (a headless shell in its own mode). @throws Error when it cannot start. */
 export async function startRawPuppeteer(chromiumPath: string, mode: PageMode): Promise<RawPuppeteer> {
   const userDataDir = await mkdtemp(path.join(tmpdir(), 'reportflow-bench-chromium-'));
-  const browser: Browser = await puppeteer.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS], headless: headlessModeFor(chromiumPath), pipe: true, userDataDir });
+  const browser: Browser = await puppeteer.launch({ ...chromiumLaunchOptions(chromiumPath), pipe: true, userDataDir });
   const pages = new Map<number, Page>();
   return {
     async print(invoice, slot) {

@@ -35,7 +35,7 @@ const SETPRIV = '/usr/bin/setpriv';
  * stops requests, but `<link rel=preconnect>` and iframe navigations still open TCP connections below
  * it; with nothing resolvable, a report page cannot reach any server (no SSRF from templates or data).
  */
-export const CHROMIUM_ARGS = [
+const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -54,6 +54,22 @@ export const CHROMIUM_ARGS = [
   '--hide-scrollbars',
   '--host-resolver-rules=MAP * ~NOTFOUND',
 ] as const;
+
+/** How reportflow launches a browser binary: Puppeteer's `executablePath`, `args` and `headless`. */
+export interface ChromiumLaunch {
+  executablePath: string;
+  args: string[];
+  headless: true | 'shell';
+}
+
+/**
+ * The launch options of `executable` with `CHROMIUM_ARGS`, a headless shell in its own mode (see
+ * `headlessModeFor`). The pool launches this way, and so do the benchmark's peers, so that they print
+ * with the same browser in the same mode.
+ */
+export function chromiumLaunchOptions(executable: string): ChromiumLaunch {
+  return { executablePath: executable, args: [...CHROMIUM_ARGS], headless: headlessModeFor(executable) };
+}
 
 export interface BrowserPoolOptions {
   /** The browser binary; called at each launch, so a missing browser fails the render, not the worker's start. */
@@ -264,10 +280,10 @@ export class BrowserPool {
     const userDataDir = await mkdtemp(path.join(os.tmpdir(), profileDirPrefix(process.pid)));
     let browser: Browser;
     try {
-      const executable = this.options.executablePath();
+      const chromium = chromiumLaunchOptions(this.options.executablePath());
       browser = await puppeteer.launch({
-        ...this.command(executable, userDataDir),
-        headless: headlessModeFor(executable),
+        ...this.command(chromium, userDataDir),
+        headless: chromium.headless,
         userDataDir,
         // DevTools over the process's own pipes, not a TCP port any local process could drive.
         pipe: true,
@@ -308,12 +324,12 @@ export class BrowserPool {
    * so the PID is the browser's; when the browser's main process dies its children exit too, measured:
    * the whole tree of 10 processes gone within 2 s of a SIGKILL to the worker).
    */
-  private command(chromium: string, userDataDir: string): Pick<LaunchOptions, 'executablePath' | 'args' | 'ignoreDefaultArgs'> {
+  private command(chromium: ChromiumLaunch, userDataDir: string): Pick<LaunchOptions, 'executablePath' | 'args' | 'ignoreDefaultArgs'> {
     if (this.options.dieWithParent === false || process.platform !== 'linux' || !existsSync(SETPRIV)) {
-      return { executablePath: chromium, args: [...CHROMIUM_ARGS] };
+      return { executablePath: chromium.executablePath, args: chromium.args };
     }
-    const chromiumArgs = puppeteer.defaultArgs({ headless: headlessModeFor(chromium), args: [...CHROMIUM_ARGS], userDataDir });
-    return { executablePath: SETPRIV, ignoreDefaultArgs: true, args: ['--pdeathsig', 'KILL', '--', chromium, ...chromiumArgs] };
+    const chromiumArgs = puppeteer.defaultArgs({ headless: chromium.headless, args: chromium.args, userDataDir });
+    return { executablePath: SETPRIV, ignoreDefaultArgs: true, args: ['--pdeathsig', 'KILL', '--', chromium.executablePath, ...chromiumArgs] };
   }
 
   /** Takes `gen` out of service; it is closed once its last page is done. */
