@@ -15,6 +15,7 @@ import { exportToBigQueryActivity } from './export-to-bigquery.js';
 import { exportToBucketActivity } from './export-to-bucket.js';
 import { emailActivity } from './notify-email.js';
 import { notifyActivity } from './notify.js';
+import { produceBulkDocumentsActivity } from './produce-bulk-documents.js';
 import { produceReportActivity } from './produce-report.js';
 import { queryDataActivity } from './query-data.js';
 import { renderActivity } from './render.js';
@@ -39,6 +40,7 @@ export type { EmailInput } from './notify-email.js';
 export type { RunOutcomeInput } from './subscription-outcome.js';
 export type { WithdrawInput, WithdrawResult } from './withdraw.js';
 export type { BulkKeysInput, BulkKeysPage } from './bulk-keys.js';
+export type { BulkBatchInput } from './produce-bulk-documents.js';
 export type { ZipBulkInput } from './zip-bulk.js';
 export type { TemplateVersion, TemplateVersionInput } from './template-version.js';
 
@@ -58,13 +60,21 @@ export function createActivities(deps: ActivityDeps) {
   // Named as the activities they are, so inside startRun they are timed and counted under these names too.
   const validateRequest = report(validateActivity(deps), undefined, 'validateRequest');
   const recordRunState = observed(deps, recordRunStateActivity(deps), runStateObserver, 'recordRunState');
+  // Not observed themselves: their steps are, each under its own name.
+  const startRun = startRunActivity(recordRunState, validateRequest);
+  const produceReport = failingAsReportErrors(produceReportActivity(deps, stagesOn));
   return {
     validateRequest,
-    // Not observed itself: its record and its validation are, each under its own name.
-    startRun: startRunActivity(recordRunState, validateRequest),
+    startRun,
     ...stagesOn(deps.staging),
-    // Not observed itself: its three stages are, each under its own name.
-    produceReport: failingAsReportErrors(produceReportActivity(deps, stagesOn)),
+    produceReport,
+    produceBulkDocuments: report(produceBulkDocumentsActivity({
+      records: deps.records, startRun, produceReport, recordRunState,
+      withdraw: async (request) => {
+        await deps.records.removeReport(request.tenantId, request.id);
+        await deps.destination.withdraw({ tenantId: request.tenantId, reportCode: request.reportCode, requestId: request.id });
+      },
+    })),
     exportToBucket: report(exportToBucketActivity(deps), bucketExportObserver),
     exportToBigQuery: report(exportToBigQueryActivity(deps), bigQueryExportObserver),
     notify: report(notifyActivity(deps), webhookObserver),

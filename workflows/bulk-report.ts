@@ -1,17 +1,28 @@
 /**
  * A bulk run: one document per key of the report's keys query (e.g. every invoice of a month), each a
- * `generateReport` child workflow with id `<bulk id>:<key>`, so each document is made, delivered and
- * recorded once, and shows in the request list like any run (its `metadata.bulk_request_id` names the
- * bulk run). Deterministic orchestration only.
+ * report request with id `<bulk id>:<key>`, so each document is made, delivered and recorded once, and
+ * shows in the request list like any run (its `metadata.bulk_request_id` names the bulk run).
+ * Deterministic orchestration only.
+ *
+ * How documents are made:
+ * - Of a report whose definition runs inline (`template.runMode`, e.g. the invoice): in batches of
+ *   `BULK_BATCH_DOCUMENTS`, each one `produceBulkDocuments` activity that makes, delivers and records its
+ *   documents as an inline run would (activities/produce-bulk-documents.ts). A document costs no
+ *   workflow of its own: 2.0 × the documents/s of child workflows (README "Benchmark", `--bulk 1000`).
+ *   Behind patch `bulk-document-batches`.
+ * - Of any other report (staged: large documents): each a `generateReport` child workflow, visible in
+ *   the Web UI with its stages, retried and cancelled on its own.
  *
  * - Keys come a page at a time (`bulkKeys`, keyset-paged), so history holds a page, not every key.
- * - At most `concurrency` documents are in production at once (a sliding window).
+ * - At most `concurrency` documents are in production at once (a sliding window of children; or of
+ *   batches, each making `concurrency ÷ open batches` documents at once).
  * - Progress: the `bulkState` query (exact), and the `ReportBulkTotal` / `ReportBulkDone` search
  *   attributes (updated once per page and at the end) for the Web UI and visibility queries.
  * - History stays bounded: after `DOCUMENTS_PER_EXECUTION` documents, or when Temporal suggests it, the
  *   run waits for its open documents and continues as new with its counts and cursor.
- * - A cancel stops starting documents and cancels the open ones (their runs take back what they
- *   delivered, as any cancelled run does); the bulk run ends CANCELLED with its counts.
+ * - A cancel stops starting documents and cancels the open ones. A child run takes back what it
+ *   delivered, as any cancelled run does. A batch stops its documents in production the same way, records
+ *   them CANCELLED and returns its counts. The bulk run ends CANCELLED with its counts.
  * - A document that fails does not stop the others; the bulk run ends FAILED when any failed.
  * - With `zip`, a run that was not cancelled ends by zipping its SUCCEEDED documents (`zipBulk`); only
  *   the ZIP's key, size and digest enter history. With `notify.webhookUrl`, it then sends ONE event,
@@ -20,8 +31,11 @@
  *   that have either, so histories of earlier bulk runs replay unchanged.
  */
 import {
+  ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ChildWorkflowFailure,
   continueAsNew,
   isCancellation,
@@ -35,7 +49,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ReportActivities } from '../activities/index.js';
-import { bulkDocumentId, documentParameters, MAX_LISTED_FAILURES, type BulkRequest, type BulkState } from '../src/domain/bulk-request.js';
+import { bulkDocumentRequest, MAX_LISTED_FAILURES, type BulkBatchResult, type BulkRequest, type BulkState } from '../src/domain/bulk-request.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
 import type { RunState } from '../src/domain/run-status.js';
 import { SA_BULK_DONE, SA_BULK_TOTAL, SA_CUSTOMER, SA_REPORT_CODE, SA_STATUS, SA_TENANT } from '../src/domain/search-attributes.js';
@@ -68,6 +82,25 @@ const { zipBulk } = proxyActivities<ReportActivities>({
 const BULK_FINISH_PATCH = 'bulk-zip-and-notify';
 
 /**
+ * Documents per `produceBulkDocuments` activity: a page of keys is 8 batches. Larger batches cost fewer
+ * activity tasks; smaller ones lose less to a batch's tail (its last documents, when its other slots are
+ * idle) and redo less when an attempt fails.
+ */
+export const BULK_BATCH_DOCUMENTS = 25;
+/** Patch id of making an inline report's documents in batches, not as child workflows (see `batched`). */
+const BULK_BATCHES_PATCH = 'bulk-document-batches';
+// A batch heartbeats every second while it runs, and the worker sends one at most every second
+// (`maxHeartbeatThrottleInterval`, src/temporal/worker.ts): a cancel reaches the batch within about a
+// second. A worker that dies mid-batch is noticed within the heartbeat timeout; the retry carries on
+// from the records.
+const { produceBulkDocuments } = proxyActivities<ReportActivities>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/**
  * @param request the bulk request; `request.id` is also the workflow id.
  * @param carried the counts and cursor of the execution this one continues (continue-as-new).
  * @returns the final state: SUCCEEDED, or FAILED when any document failed (the others are made all the same).
@@ -78,18 +111,31 @@ export async function bulkReport(request: BulkRequest, carried?: BulkState): Pro
   setHandler(bulkStateQuery, () => state);
   const open = new Set<Promise<void>>();
   let startedHere = 0;
+  const batches = batched(request);
   try {
     let page = await bulkKeys({ request, limit: KEYS_PAGE, ...(state.cursor !== undefined ? { after: state.cursor } : {}), ...(state.total === undefined ? { count: true } : {}) });
     if (page.total !== undefined) state.total = page.total;
     progress(state);
     for (;;) {
-      for (const key of page.keys) {
-        while (open.size >= request.concurrency) await Promise.race(open);
-        const done: Promise<void> = runDocument(request, key, state).finally(() => open.delete(done));
-        open.add(done);
-        state.started++;
-        startedHere++;
-        state.cursor = key;
+      if (batches) {
+        for (let i = 0; i < page.keys.length; i += BULK_BATCH_DOCUMENTS) {
+          const keys = page.keys.slice(i, i + BULK_BATCH_DOCUMENTS);
+          while (open.size >= batches.open) await Promise.race(open);
+          const done: Promise<void> = runBatch(request, keys, batches.concurrency, state).finally(() => open.delete(done));
+          open.add(done);
+          state.started += keys.length;
+          startedHere += keys.length;
+          state.cursor = keys[keys.length - 1];
+        }
+      } else {
+        for (const key of page.keys) {
+          while (open.size >= request.concurrency) await Promise.race(open);
+          const done: Promise<void> = runDocument(request, key, state).finally(() => open.delete(done));
+          open.add(done);
+          state.started++;
+          startedHere++;
+          state.cursor = key;
+        }
       }
       if (page.keys.length < KEYS_PAGE) break;
       if (startedHere >= DOCUMENTS_PER_EXECUTION || workflowInfo().continueAsNewSuggested) {
@@ -101,6 +147,8 @@ export async function bulkReport(request: BulkRequest, carried?: BulkState): Pro
       progress(state);
     }
     await Promise.all(open);
+    // A batch cancelled in production returns (with its counts) instead of failing: the cancel is still the run's end.
+    if (batches && CancellationScope.current().consideredCancelled) throw new CancelledFailure('The bulk run was cancelled.');
     state.status = state.failed > 0 ? 'FAILED' : 'SUCCEEDED';
     // Inside the try: a cancel while the ZIP is made ends the run CANCELLED, and that is what it announces.
     await finish(request, state);
@@ -171,15 +219,52 @@ async function announce(request: BulkRequest, state: BulkState): Promise<void> {
   });
 }
 
-/** Makes the document of `key` and counts how it ended. Never throws but for this workflow's own cancel. */
+/**
+ * How this run makes documents in batches: `open` batches at once, each making `concurrency` documents
+ * at once (together at most the request's `concurrency`); undefined when it starts child workflows
+ * (a report that is not inline, or a run started before batches, whose history has no such patch).
+ * Two batches at least when the concurrency allows: one's tail overlaps the other's full slots, and a
+ * second worker can take a share.
+ */
+function batched(request: BulkRequest): { open: number; concurrency: number } | undefined {
+  if (request.template.runMode !== 'inline' || !patched(BULK_BATCHES_PATCH)) return undefined;
+  const open = Math.min(request.concurrency, Math.max(2, Math.ceil(request.concurrency / 8)));
+  return { open, concurrency: Math.max(1, Math.floor(request.concurrency / open)) };
+}
+
+/**
+ * Makes the documents of `keys` in one `produceBulkDocuments` activity and counts how they ended. A batch
+ * cancelled in production returns its counts (the documents it did not make as cancelled); one cancelled
+ * before it started counts every document cancelled. A batch that fails after its retries counts its
+ * documents failed with its error code (some may have been made: their records say so). Never throws but
+ * for this workflow's own cancel.
+ */
+async function runBatch(bulk: BulkRequest, keys: string[], concurrency: number, state: BulkState): Promise<void> {
+  try {
+    count(state, await produceBulkDocuments({ bulk, keys, concurrency }));
+  } catch (err) {
+    if (isCancellation(err)) {
+      count(state, { succeeded: 0, failed: 0, cancelled: keys.length, failures: [] });
+      throw err;
+    }
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    const code = cause instanceof ApplicationFailure ? (cause.type ?? 'INTERNAL') : 'INTERNAL';
+    count(state, { succeeded: 0, failed: keys.length, cancelled: 0, failures: keys.map((key) => ({ key, requestId: bulkDocumentRequest(bulk, key).id, code })) });
+  }
+}
+
+/** Adds a batch's counts to the run's, and its failures while the list has room. */
+function count(state: BulkState, batch: BulkBatchResult): void {
+  state.succeeded += batch.succeeded;
+  state.failed += batch.failed;
+  state.cancelled += batch.cancelled;
+  state.failures.push(...batch.failures.slice(0, MAX_LISTED_FAILURES - state.failures.length));
+}
+
+/** Makes the document of `key` as a child workflow and counts how it ended. Never throws but for this workflow's own cancel. */
 async function runDocument(bulk: BulkRequest, key: string, state: BulkState): Promise<void> {
-  const id = bulkDocumentId(bulk.id, key);
-  const request: ReportRequest = {
-    ...bulk.template,
-    parameterValues: documentParameters(bulk, key),
-    metadata: { ...bulk.template.metadata, bulk_request_id: bulk.id },
-    id, tenantId: bulk.tenantId, requestedAt: bulk.requestedAt,
-  };
+  const request = bulkDocumentRequest(bulk, key);
+  const { id } = request;
   try {
     const child = await startChild<(r: ReportRequest) => Promise<RunState>>(GENERATE_REPORT_WORKFLOW, {
       workflowId: id,

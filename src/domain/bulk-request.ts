@@ -3,7 +3,7 @@
  * report run of its own. What the API hands the `bulkReport` workflow, what it reports back, and how
  * its documents are named. Sandbox-safe.
  */
-import type { ParameterValue, ReportPeriod } from './report-request.js';
+import type { ParameterValue, ReportPeriod, ReportRequest } from './report-request.js';
 import type { ReportTemplate } from './subscription-run.js';
 
 /** Workflow type of a bulk run. */
@@ -11,7 +11,7 @@ export const BULK_REPORT_WORKFLOW = 'bulkReport';
 
 /** Documents of one bulk run in production at once, unless the request says otherwise. */
 export const DEFAULT_BULK_CONCURRENCY = 8;
-/** The most a request may ask for: each is a running child workflow holding a worker slot at times. */
+/** The most a request may ask for: each is a running child workflow, or a document of a batch activity, holding a Chromium page at times. */
 export const MAX_BULK_CONCURRENCY = 64;
 
 export interface BulkRequest {
@@ -31,7 +31,7 @@ export interface BulkRequest {
   keyParameters: Record<string, string | number | boolean | null>;
   /** The keys query's period (from its period parameters, in `template.timezone`), when it has one. */
   period?: ReportPeriod;
-  /** Documents in production at once (child workflows), 1 to `MAX_BULK_CONCURRENCY`. */
+  /** Documents in production at once (child workflows, or documents of the open batches), 1 to `MAX_BULK_CONCURRENCY`. */
   concurrency: number;
   /**
    * Where the bulk run's one completion event goes (`bulk_request.succeeded|failed|cancelled`); webhook
@@ -94,11 +94,36 @@ export interface BulkState {
 export const MAX_LISTED_FAILURES = 20;
 
 /**
+ * How one batch of a bulk run's documents ended (`produceBulkDocuments`). Counts are documents of the
+ * batch: `cancelled` are those it did not make because the bulk run was cancelled meanwhile.
+ */
+export interface BulkBatchResult {
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  /** The batch's failures, at most `MAX_LISTED_FAILURES`, in the order they ended. */
+  failures: BulkFailure[];
+}
+
+/**
  * Id of the document of `key` in bulk run `bulkId`: `<bulkId>:<key>`, also its report request id,
  * so a document is made once per bulk run however often its start is retried.
  */
 export function bulkDocumentId(bulkId: string, key: string): string {
   return `${bulkId}:${key}`;
+}
+
+/**
+ * The report request of the document of `key`: the bulk run's template with the key filled in, id
+ * `bulkDocumentId`, the bulk run's tenant and time, and `metadata.bulk_request_id` naming the bulk run.
+ */
+export function bulkDocumentRequest(bulk: BulkRequest, key: string): ReportRequest {
+  return {
+    ...bulk.template,
+    parameterValues: documentParameters(bulk, key),
+    metadata: { ...bulk.template.metadata, bulk_request_id: bulk.id },
+    id: bulkDocumentId(bulk.id, key), tenantId: bulk.tenantId, requestedAt: bulk.requestedAt,
+  };
 }
 
 /** The report request of one document (everything but its id, tenant and time, which `bulkDocumentId` and the bulk give). */

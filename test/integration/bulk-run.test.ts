@@ -10,11 +10,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { loadConfig } from '../../src/config/settings.js';
 import { cliRunner } from '../helpers/cli-runner.js';
 import { pdfText } from '../helpers/pdf-text.js';
@@ -79,6 +80,24 @@ async function settledEvents(events: Json[], timeoutMs = 60_000): Promise<Json[]
   return [...events];
 }
 
+/** Starts a bulk request for the day's invoices, one document at a time, announcing its end to `webhookUrl`. */
+async function startOneAtATime(stack: RealStack, webhookUrl: string): Promise<{ created: { body: Json }; id: string }> {
+  const created = await stack.call('POST', '/v1/report-bulk-requests', { report_code: 'INVOICE', format: 'PDF', timezone: 'Europe/London', parameter_values: DAY, concurrency: 1, notify: { webhook_url: webhookUrl } });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  return { created, id: created.body.id as string };
+}
+
+/** A cancelled bulk run `id` that ended as `done`: it cannot be cancelled again, and sent one cancelled event with its counts. */
+async function assertCancelledEnd(stack: RealStack, id: string, done: Json, received: Json[]): Promise<void> {
+  assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 404, 'an ended bulk run cannot be cancelled');
+  const events = await settledEvents(received);
+  assert.deepEqual(
+    events.map((e) => [e.event_id, e.status, e.total, e.ended, e.succeeded, e.failed, e.cancelled]),
+    [[`${id}:bulk_request.cancelled`, 'CANCELLED', done.total, done.ended, done.succeeded, done.failed, done.cancelled]],
+    'one cancelled event with the counts',
+  );
+}
+
 /** The requests of bulk run `id`, by the search the bulk view names. */
 async function documents(stack: RealStack, view: Json): Promise<Json[]> {
   const found = await stack.call('POST', '/v1/report-generate-requests/search', { ...view.documents_search, limit: 100 });
@@ -109,6 +128,8 @@ void test('a bulk request makes one PDF per invoice of the period, each its own 
 
     const docs = await documents(stack, done);
     assert.deepEqual(docs.map((d) => d.id).sort(), invoices.map((n) => `${id}:${n}`).sort(), 'one request per invoice, named after the bulk run and the key');
+    // An inline report's documents are made in batches (activities), not as a workflow each.
+    await assert.rejects(temporal.env.client.workflow.getHandle(String(docs[0]!.id)).describe(), WorkflowNotFoundError);
     for (const doc of docs) {
       const invoice = String(doc.id).slice(id.length + 1);
       assert.deepEqual([doc.status, doc.report_code, doc.format, doc.metadata], ['SUCCEEDED', 'INVOICE', 'PDF', { run: 'month-end', bulk_request_id: id }]);
@@ -204,15 +225,78 @@ void test('a bulk request without zip has no ZIP to download, and refuses emails
   });
 });
 
-void test('a cancelled bulk request makes no more documents and ends CANCELLED with its counts', { timeout: 300_000 }, async () => {
+void test('a cancelled bulk request of an inline report stops the document in production, makes no more, and ends CANCELLED with its counts', { timeout: 300_000 }, async () => {
   const stack = await realStack({ temporal, db: retail.db, root: path.join(retail.root, 'cancel'), templatesDir: TEMPLATES });
   const receiver = await webhookReceiver();
   try {
     await stack.run(async () => {
       const invoices = await invoicesOfDay();
-      const created = await stack.call('POST', '/v1/report-bulk-requests', { report_code: 'INVOICE', format: 'PDF', timezone: 'Europe/London', parameter_values: DAY, concurrency: 1, notify: { webhook_url: receiver.url } });
-      assert.equal(created.status, 202, JSON.stringify(created.body));
-      const id = created.body.id as string;
+      const { created, id } = await startOneAtATime(stack, receiver.url);
+      // The documents are made in one batch (an activity): wait for its first, then hold the next one's
+      // query (a table lock) while the cancel reaches the batch, so the cancel lands mid-batch for sure.
+      for (const deadline = Date.now() + 120_000; !(await documents(stack, created.body)).some((d) => d.status === 'SUCCEEDED');) {
+        assert.ok(Date.now() < deadline, 'a first document within 2 minutes');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((r) => (locked = r));
+      const holder = retail.db.transaction(async (tx) => {
+        await tx.query('LOCK TABLE retail.invoice_line IN ACCESS EXCLUSIVE MODE');
+        locked();
+        await released;
+      });
+      await lockTaken;
+      try {
+        assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 202);
+        // A running activity learns of a cancel from the answer to a heartbeat (sent at most once a second).
+        await new Promise((r) => setTimeout(r, 4_000));
+      } finally {
+        release();
+        await holder;
+      }
+      const done = await until(stack, id, (v) => v.status !== 'RUNNING');
+      assert.equal(done.status, 'CANCELLED', JSON.stringify(done));
+      assert.ok(done.succeeded >= 1 && done.succeeded < invoices.length, `some made, not all (${done.succeeded} of ${invoices.length})`);
+      assert.ok(done.cancelled >= 1, `the documents not made count as cancelled (${done.cancelled})`);
+      assert.deepEqual([done.failed, done.succeeded + done.cancelled, done.ended, done.total], [0, invoices.length, invoices.length, invoices.length], JSON.stringify(done));
+      const docs = await documents(stack, done);
+      const statuses = JSON.stringify(docs.map((d) => [d.id, d.status]));
+      // The document in production when the cancel came (its query held by the lock) was stopped and
+      // recorded CANCELLED; none was started after it.
+      assert.equal(docs.filter((d) => d.status === 'SUCCEEDED').length, done.succeeded, statuses);
+      assert.equal(docs.filter((d) => d.status === 'CANCELLED').length, 1, statuses);
+      assert.equal(docs.length, done.succeeded + 1, `a record per document made, and the one stopped: ${statuses}`);
+      for (const doc of docs) {
+        const file = await stack.download(`/v1/reports/${String(doc.id)}/download`);
+        if (doc.status === 'CANCELLED') {
+          assert.equal(file.status, 409, `${String(doc.id)} was cancelled: no file to download (REPORT_NOT_READY, as for any cancelled run)`);
+          assert.equal(await stack.records.getReport('acme', String(doc.id)), undefined, 'and no report record');
+          continue;
+        }
+        assert.equal(file.status, 200, `${String(doc.id)} can be downloaded`);
+        assert.ok((await pdfText(file.bytes)).includes(String(doc.id).slice(id.length + 1)), `${String(doc.id)} shows its invoice`);
+      }
+      await assertCancelledEnd(stack, id, done, receiver.events);
+    });
+  } finally {
+    await receiver.close();
+  }
+});
+
+void test('a staged report\'s bulk request makes each document a child workflow; a cancel cancels those in production and ends CANCELLED with its counts', { timeout: 300_000 }, async () => {
+  // The shipped invoice without `run_mode: inline`: its documents are child workflows, one per key.
+  const templatesDir = path.join(retail.root, 'staged-templates');
+  await cp(TEMPLATES, templatesDir, { recursive: true });
+  const definition = path.join(templatesDir, 'INVOICE', 'report.json');
+  await writeFile(definition, (await readFile(definition, 'utf8')).replace(/"run_mode": "inline",/, ''));
+  const stack = await realStack({ temporal, db: retail.db, root: path.join(retail.root, 'cancel-staged'), templatesDir });
+  const receiver = await webhookReceiver();
+  try {
+    await stack.run(async () => {
+      const invoices = await invoicesOfDay();
+      const { created, id } = await startOneAtATime(stack, receiver.url);
       await until(stack, id, (v) => v.succeeded >= 1);
       assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 202);
       const done = await until(stack, id, (v) => v.status !== 'RUNNING');
@@ -230,13 +314,7 @@ void test('a cancelled bulk request makes no more documents and ends CANCELLED w
       }
       assert.equal(docs.filter((d) => d.status === 'SUCCEEDED').length, done.succeeded, `the records agree with the counts: ${JSON.stringify(docs.map((d) => [d.id, d.status]))}`);
       assert.ok(docs.length <= done.started, 'no document beyond those started');
-      assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 404, 'an ended bulk run cannot be cancelled');
-      const events = await settledEvents(receiver.events);
-      assert.deepEqual(
-        events.map((e) => [e.event_id, e.status, e.total, e.ended, e.succeeded, e.failed, e.cancelled]),
-        [[`${id}:bulk_request.cancelled`, 'CANCELLED', done.total, done.ended, done.succeeded, done.failed, done.cancelled]],
-        'one cancelled event with the counts',
-      );
+      await assertCancelledEnd(stack, id, done, receiver.events);
     });
   } finally {
     await receiver.close();

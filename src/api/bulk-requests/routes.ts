@@ -49,6 +49,8 @@ export function reportBulkRoutes(deps: Pick<ApiDeps, 'catalog' | 'config' | 'des
       const asRequest = toReportRequest(fields as CreateRequestBody, ids, { timezone: deps.config.defaultTimeZone ?? 'UTC' });
       const validated = validateBulkRequest(deps.catalog, asRequest);
       const { id, tenantId, requestedAt, parameterValues, ...template } = asRequest;
+      // An inline report's documents are made in batches, not as a workflow each (workflows/bulk-report.ts).
+      if (deps.catalog.get(template.reportCode)?.run_mode === 'inline') template.runMode = 'inline';
       const request: BulkRequest = {
         id, tenantId, requestedAt,
         template: { ...template, parameterValues: [] },
