@@ -296,7 +296,7 @@ void test('a staged report\'s bulk request makes each document a child workflow;
   try {
     await stack.run(async () => {
       const invoices = await invoicesOfDay();
-      const { created, id } = await startOneAtATime(stack, receiver.url);
+      const { id } = await startOneAtATime(stack, receiver.url);
       await until(stack, id, (v) => v.succeeded >= 1);
       assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 202);
       const done = await until(stack, id, (v) => v.status !== 'RUNNING');
