@@ -2,7 +2,9 @@
  * `npm run bench -- --bulk N`: a bulk run of N invoice PDFs (one `POST /v1/report-bulk-requests` over the
  * first period of the Online Retail data holding N invoices), POST → status no longer RUNNING, in
  * documents/s, beside the same service's single-request figures in the same run: invoice PDFs one at a
- * time and 8 concurrent, POST → `report.succeeded` webhook. Also the worker's peak RSS (VmHWM).
+ * time and 8 concurrent, POST → `report.succeeded` webhook. Also the worker's peak RSS (VmHWM). With
+ * `--peers`, also jsreport-core at 8 concurrent on the same invoice HTML, after the service has stopped
+ * (bench/peers/jsreport.ts), and the bulk run's ratio to it.
  */
 import pg from 'pg';
 import { ApiClient } from '../test/helpers/api-client.js';
@@ -12,6 +14,8 @@ import { fixed, markdownTable } from './lib/table.js';
 import { startWebhookReceiver } from './lib/webhook-receiver.js';
 import { megabytes, processMemory, workerPid } from './lib/worker-memory.js';
 import { BENCH_LOCALE, checkSucceeded, measureInvoices } from './reportflow-runs.js';
+import { buildInvoicePages, type InvoiceTemplate } from './invoice-pages.js';
+import type { Summary } from './lib/stats.js';
 
 export interface BulkBenchOptions {
   /** Invoices the bulk run makes (at least; the period ends on the day that reaches it). */
@@ -20,6 +24,8 @@ export interface BulkBenchOptions {
   concurrency: number;
   databaseUrl: string | undefined;
   log: (line: string) => void;
+  /** The peer to measure after the service stopped, on the bench's invoice pages (with `--peers`), and its table name. */
+  peer?: { name: string; measure: (template: InvoiceTemplate) => Promise<Summary> };
 }
 
 /** First day of the bulk period: the start of the Online Retail data. */
@@ -33,6 +39,7 @@ export async function runBulkBench(options: BulkBenchOptions): Promise<void> {
   log(`start: ${new Date().toISOString()}, ${machineLine()}`);
   const hook = await startWebhookReceiver();
   const service = await startBenchService(options.databaseUrl);
+  let stopped = false;
   try {
     const api = new ApiClient(service.apiUrl, service.apiKey);
     const pid = await workerPid(service);
@@ -64,16 +71,23 @@ export async function runBulkBench(options: BulkBenchOptions): Promise<void> {
     if (view.status !== 'SUCCEEDED') throw new Error(`bulk run ended ${String(view.status)}: ${JSON.stringify(view)}`);
     const docs = Number(view.succeeded);
     const memory = processMemory(pid);
+    const template = options.peer ? await buildInvoicePages(service.databaseUrl) : undefined;
+    // The peer runs alone on the machine, as in `npm run bench -- --peers`.
+    await service.stop();
+    stopped = true;
+    const peer = options.peer && template ? await options.peer.measure(template) : undefined;
     log(`end: ${new Date().toISOString()}, ${machineLine()}\n`);
     const bulkPerSecond = docs / (wallMs / 1000);
     log(markdownTable(['figure', 'documents', 'wall', 'documents/s', 'ratio to single, 1 at a time'], [
       ['invoice PDF, single requests, 1 at a time (POST → webhook)', String(c1.summary.runs), `${fixed(c1.summary.wallMs / 1000, 1)} s`, fixed(c1.summary.perSecond, 2), '1.00'],
       ['invoice PDF, single requests, 8 concurrent (POST → webhook)', String(c8.summary.runs), `${fixed(c8.summary.wallMs / 1000, 1)} s`, fixed(c8.summary.perSecond, 2), fixed(c8.summary.perSecond / c1.summary.perSecond, 2)],
       [`invoice PDFs, one bulk request, concurrency ${options.concurrency} (POST → SUCCEEDED)`, String(docs), `${fixed(wallMs / 1000, 1)} s`, fixed(bulkPerSecond, 2), fixed(bulkPerSecond / c1.summary.perSecond, 2)],
+      ...(peer && options.peer ? [[`${options.peer.name}, 8 concurrent, same invoice HTML`, String(peer.runs), `${fixed(peer.wallMs / 1000, 1)} s`, fixed(peer.perSecond, 2), fixed(peer.perSecond / c1.summary.perSecond, 2)]] : []),
     ]));
+    if (peer && options.peer) log(`\nbulk documents/s ÷ ${options.peer.name} PDFs/s at 8 concurrent: ${fixed(bulkPerSecond / peer.perSecond, 2)} ×`);
     log(`\nworker RSS now / peak (VmHWM): ${megabytes(memory.rssBytes)} / ${megabytes(memory.peakBytes)} MB`);
   } finally {
-    await service.stop();
+    if (!stopped) await service.stop();
     hook.close();
   }
 }

@@ -17,7 +17,7 @@
  * - raw Puppeteer on reportflow's HTML: a new page per PDF, and page reuse, at 1 and 8.
  * The peers run after the service has stopped, so they have the machine to themselves.
  * `--subscriptions N` instead measures N subscriptions due at the same minute (bench/subscriptions.ts);
- * `--bulk N` a bulk run of N invoice PDFs beside single requests (bench/bulk.ts).
+ * `--bulk N` a bulk run of N invoice PDFs beside single requests (bench/bulk.ts; with `--peers`, and jsreport-core at 8).
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -51,7 +51,7 @@ const HELP = `npm run bench [-- options]
   --subscriptions N       instead: N subscriptions due at the same minute (see bench/subscriptions.ts)
   --due-in S              with --subscriptions: seconds from the first creation to the due minute at least (default: estimated)
   --timeout S             with --subscriptions: give up S seconds after the due time (default 900)
-  --bulk N                instead: one bulk request of N invoice PDFs, beside single requests (see bench/bulk.ts)
+  --bulk N                instead: one bulk request of N invoice PDFs, beside single requests (see bench/bulk.ts); with --peers also jsreport-core at 8 concurrent
   --bulk-concurrency N    with --bulk: documents in production at once (default 8)
 Set DATABASE_URL to run reportflow on that PostgreSQL instead of the embedded engine.`;
 
@@ -86,7 +86,14 @@ if (args.subscriptions !== undefined) {
     log,
   });
 } else if (args.bulk !== undefined) {
-  await runBulkBench({ count: positive(args.bulk, '--bulk'), concurrency: positive(args['bulk-concurrency'], '--bulk-concurrency'), databaseUrl: config.databaseUrl, log });
+  const chromium = args.peers ? findChromium(config)?.path : undefined;
+  if (args.peers && !chromium) throw new Error('no Chromium found for the peers (set PUPPETEER_EXECUTABLE_PATH)');
+  if (args.peers) ensurePeersInstalled(log);
+  const concurrent: MeasureOptions = { concurrency: 8, warmup: 16, runs: positive(args['concurrent-runs']!, '--concurrent-runs') };
+  await runBulkBench({
+    count: positive(args.bulk, '--bulk'), concurrency: positive(args['bulk-concurrency'], '--bulk-concurrency'), databaseUrl: config.databaseUrl, log,
+    ...(chromium ? { peer: { name: `jsreport-core (${jsreportBrowsers(8)} Chromium)`, measure: (template: InvoiceTemplate) => measureJsreport(concurrent, chromium, template) } } : {}),
+  });
 } else {
   await runBench();
 }
