@@ -17,11 +17,13 @@
  *   per 0.8 × the heartbeat timeout, and a cancel is learnt from the answer to one) and honours
  *   cancellation: no document is started after a cancel, and those in production stop (their stages
  *   honour the cancel as in any run), take back what they had delivered and are recorded CANCELLED. The
- *   batch then returns its counts, the documents it did not make counted `cancelled`. It returns rather than throws: a first version threw a CancelledFailure with the
+ *   batch then returns its counts, the documents it did not make counted `cancelled`. That is for a cancel
+ *   the workflow asked for only: when the activity is stopped for another reason (its worker shutting
+ *   down, a timeout, a pause or reset) the attempt fails, and the retry makes what this one did not. It returns rather than throws: a first version threw a CancelledFailure with the
  *   counts as details, and the workflow found no counts there (test/integration/bulk-run.test.ts, SDK
  *   1.24 on the CLI's dev server; not looked into further), while a result always arrives.
  */
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { bulkDocumentRequest, MAX_LISTED_FAILURES, type BulkBatchResult, type BulkRequest } from '../src/domain/bulk-request.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
@@ -63,7 +65,8 @@ const CANCELLED_ERROR: RunError = { code: 'RUN_CANCELLED', message: 'The run was
 /**
  * @returns the batch's counts (every key counted once: succeeded, failed, or cancelled when the activity
  *   was cancelled before making it).
- * @throws a transient fault of a document (retried by the activity's retry policy), after the others in production ended.
+ * @throws a transient fault of a document (retried by the activity's retry policy), after the others in
+ *   production ended; the stop's CancelledFailure (retried) when stopped other than by the workflow's cancel.
  */
 export function produceBulkDocumentsActivity(steps: BulkDocumentSteps) {
   return async function produceBulkDocuments(input: BulkBatchInput): Promise<BulkBatchResult> {
@@ -73,12 +76,14 @@ export function produceBulkDocumentsActivity(steps: BulkDocumentSteps) {
     const result: BulkBatchResult = { succeeded: 0, failed: 0, cancelled: 0, failures: [] };
     let next = 0;
     let fault: unknown;
+    // Asked by the workflow (the bulk run was cancelled), not a worker shutdown, timeout, pause or reset.
+    const cancelled = () => context.cancellationSignal.aborted && context.cancellationDetails?.cancelRequested === true;
     const slot = async () => {
       while (next < input.keys.length && fault === undefined && !context.cancellationSignal.aborted) {
         const key = input.keys[next++]!;
         const request = bulkDocumentRequest(input.bulk, key);
         try {
-          const outcome = await makeDocument(steps, request, retry, context.cancellationSignal);
+          const outcome = await makeDocument(steps, request, retry, cancelled);
           if (outcome.status === 'SUCCEEDED') result.succeeded++;
           else if (outcome.status === 'CANCELLED') result.cancelled++;
           else {
@@ -98,16 +103,17 @@ export function produceBulkDocumentsActivity(steps: BulkDocumentSteps) {
       clearInterval(beat);
     }
     if (fault !== undefined) throw fault;
+    if (context.cancellationSignal.aborted && !cancelled()) throw new CancelledFailure(`Stopped (${String(context.cancellationSignal.reason)}) before the batch ended; retried.`);
     result.cancelled += input.keys.length - next;
     return result;
   };
 }
 
 /**
- * Makes one document and records its end; one stopped by the cancel (`cancelled` aborted) is taken back.
+ * Makes one document and records its end; one stopped by the workflow's cancel (`cancelled()`) is taken back.
  * @throws a transient fault (nothing recorded as ended).
  */
-async function makeDocument(steps: BulkDocumentSteps, request: ReportRequest, retry: boolean, cancelled: AbortSignal): Promise<Outcome> {
+async function makeDocument(steps: BulkDocumentSteps, request: ReportRequest, retry: boolean, cancelled: () => boolean): Promise<Outcome> {
   if (retry) {
     const recorded = await steps.records.getRequest(request.tenantId, request.id);
     if (recorded?.status === 'SUCCEEDED') return { status: 'SUCCEEDED' };
@@ -120,7 +126,7 @@ async function makeDocument(steps: BulkDocumentSteps, request: ReportRequest, re
     await steps.produceReport({ request, validated, keepStaging: false });
   } catch (err) {
     const error = reportErrorOf(err);
-    if (!error && cancelled.aborted) {
+    if (!error && cancelled()) {
       await steps.withdraw(request);
       await steps.recordRunState(request, { status: 'CANCELLED', stage, error: CANCELLED_ERROR, completedAt: new Date().toISOString() });
       return { status: 'CANCELLED' };

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { produceBulkDocumentsActivity, type BulkBatchInput, type BulkDocumentSteps } from '../../activities/produce-bulk-documents.js';
 import type { BulkRequest } from '../../src/domain/bulk-request.js';
@@ -94,9 +94,17 @@ void test('a transient fault fails the attempt after the documents in production
 
 void test('a cancel stops the document in production (taken back, recorded CANCELLED), starts no more, and returns the counts', async () => {
   const env = new MockActivityEnvironment({ attempt: 1 });
-  const fake = fakeSteps({ onProduce: (key) => { if (key === '2') env.cancel(); } });
+  const fake = fakeSteps({ onProduce: (key) => { if (key === '2') env.cancel('CANCELLED', new ActivityCancellationDetails({ cancelRequested: true })); } });
   const result = await env.run(produceBulkDocumentsActivity(fake.steps), input(['1', '2', '3', '4', '5'], 1));
   assert.deepEqual(result, { succeeded: 1, failed: 0, cancelled: 4, failures: [] });
   assert.deepEqual(fake.produced, ['b1:1']);
   assert.deepEqual(fake.writes.filter(([id]) => id !== 'b1:1'), [['b1:2', 'RUNNING'], ['b1:2', 'WITHDRAWN'], ['b1:2', 'CANCELLED RUN_CANCELLED QUERY_DATA']], 'nothing of the documents after it');
+});
+
+void test('stopped by its worker shutting down, the batch fails the attempt and records no document as cancelled (the retry makes them)', async () => {
+  const env = new MockActivityEnvironment({ attempt: 1 });
+  const fake = fakeSteps({ onProduce: (key) => { if (key === '2') env.cancel('WORKER_SHUTDOWN', new ActivityCancellationDetails({ workerShutdown: true })); } });
+  await assert.rejects(env.run(produceBulkDocumentsActivity(fake.steps), input(['1', '2', '3', '4', '5'], 1)), CancelledFailure);
+  assert.deepEqual(fake.produced, ['b1:1']);
+  assert.deepEqual(fake.writes.filter(([id]) => id !== 'b1:1'), [['b1:2', 'RUNNING']], 'document 2 stays RUNNING, neither withdrawn nor CANCELLED');
 });
