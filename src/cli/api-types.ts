@@ -2209,7 +2209,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description RUN_FINISHED: the run has already ended. */
+                /** @description RUN_FINISHED: the run has already ended. RUN_IN_BULK_BATCH: the run is a document a bulk run makes in a batch; cancel the bulk request. */
                 409: {
                     headers: {
                         [name: string]: unknown;

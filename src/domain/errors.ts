@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   EMAIL_REJECTED: { httpStatus: 502, retryable: false, description: 'The SMTP server refused a recipient or the message for good (5xx); other recipients are still sent theirs.' },
   IDEMPOTENCY_KEY_REUSED: { httpStatus: 409, retryable: false, description: 'The `Idempotency-Key` was used before (within its lifetime) with a different request body.' },
   RUN_FINISHED: { httpStatus: 409, retryable: false, description: 'The run has already finished, so it cannot be cancelled.' },
+  RUN_IN_BULK_BATCH: { httpStatus: 409, retryable: false, description: 'The run is a document of a bulk run that makes it in a batch with others (an inline report): it cannot be cancelled alone; cancel the bulk request (`metadata.bulk_request_id`).' },
   GENERATE_AT_INVALID: { httpStatus: 400, retryable: false, description: '`generate_at` is in the past (more than 1 minute) or more than 366 days ahead.' },
   SIGNED_URL_INVALID: { httpStatus: 403, retryable: false, description: 'The download URL\'s signature does not match (the URL was changed, or the file was replaced since).' },
   SIGNED_URL_EXPIRED: { httpStatus: 403, retryable: false, description: 'The download URL has expired; ask for a new one with `GET /v1/reports/{id}/download-url`.' },

@@ -12,7 +12,7 @@ import { FINAL_STATUSES, type Page, type RecordStore, type RequestQuery } from '
 import type { RunGateway } from '../temporal/report-runs.js';
 import { checkRequest, type RequestCheckDeps } from './check-request.js';
 import { idempotencyClaim, idempotencyKeyReused } from './idempotency.js';
-import { notRedeliverable, runFinished, runNotFound } from './request-errors.js';
+import { notRedeliverable, runFinished, runInBulkBatch, runNotFound } from './request-errors.js';
 import { RUN_ID_PATTERN, uuidv7 } from './request-id.js';
 import { currentState, stateOfRecord, stateOfRun, type RequestState } from './request-state.js';
 
@@ -135,13 +135,17 @@ export class ReportRequestService {
   /**
    * Asks the run to cancel (its activities stop; nothing is exported afterwards).
    * @returns the state after asking (the state before when it cannot be read again).
-   * @throws like `get`; RUN_FINISHED (409) when the run had already ended.
+   * @throws like `get`; RUN_FINISHED (409) when the run had already ended; RUN_IN_BULK_BATCH (409) for a
+   *   document a bulk run makes in a batch (no run of its own: the bulk request is what is cancelled).
    */
   async cancel(tenantId: string, id: string, log?: RequestLog): Promise<RequestState> {
     const before = await this.get(tenantId, id);
     if (FINAL_STATUSES.includes(before.status)) throw runFinished(before.status);
     const runId = before.request.id;
     const asked = await this.deps.runs.cancel(tenantId, runId);
+    // A bulk document made in a batch (activities/produce-bulk-documents.ts) has no workflow to cancel.
+    const bulkId = before.request.metadata?.['bulk_request_id'];
+    if (!asked && bulkId && before.request.runMode === 'inline') throw runInBulkBatch(bulkId);
     const after = await this.get(tenantId, runId).catch(() => before);
     if (!asked && after.status !== 'CANCELLED' && FINAL_STATUSES.includes(after.status)) throw runFinished(after.status);
     log?.info({ runId, tenantId }, 'run cancel requested');

@@ -14,6 +14,12 @@ export function runFinished(status: RunStatus): ReportError {
   ]);
 }
 
+/** 409 RUN_IN_BULK_BATCH: a document made in a bulk run's batch has no run of its own to cancel. */
+export function runInBulkBatch(bulkId: string): ReportError {
+  const message = `The run is a document of bulk request ${bulkId}, made in a batch with others; cancel the bulk request instead.`;
+  return new ReportError('RUN_IN_BULK_BATCH', message, [{ field: 'id', code: 'RUN_IN_BULK_BATCH', message }]);
+}
+
 /** 409 WEBHOOK_NOT_REDELIVERABLE: nothing to send again (no webhook, run not finished, no event recorded). */
 export function notRedeliverable(message: string): ReportError {
   return new ReportError('WEBHOOK_NOT_REDELIVERABLE', message, [{ field: 'id', code: 'WEBHOOK_NOT_REDELIVERABLE', message }]);

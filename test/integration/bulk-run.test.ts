@@ -249,6 +249,15 @@ void test('a cancelled bulk request of an inline report stops the document in pr
       });
       await lockTaken;
       try {
+        // The document held by the lock is RUNNING, with no workflow of its own: it cannot be cancelled alone.
+        let held: Json | undefined;
+        for (const deadline = Date.now() + 30_000; !held; await new Promise((r) => setTimeout(r, 20))) {
+          held = (await documents(stack, created.body)).find((d) => d.status === 'RUNNING');
+          assert.ok(held || Date.now() < deadline, 'the next document is RUNNING within 30 s');
+        }
+        const alone = await stack.call('POST', `/v1/report-generate-requests/${String(held.id)}/cancel`);
+        assert.deepEqual([alone.status, alone.body.error?.code], [409, 'RUN_IN_BULK_BATCH'], JSON.stringify(alone.body));
+        assert.ok(String(alone.body.error?.message).includes(id), 'the error names the bulk request to cancel');
         assert.equal((await stack.call('POST', `/v1/report-bulk-requests/${id}/cancel`)).status, 202);
         // A running activity learns of a cancel from the answer to a heartbeat (sent at most once a second).
         await new Promise((r) => setTimeout(r, 4_000));

@@ -150,7 +150,7 @@ export function reportRequestRoutes(deps: Pick<ApiDeps, 'catalog' | 'db' | 'runs
 
     app.post<{ Params: { id: string } }>('/report-generate-requests/:id/cancel', {
       config: { permission: 'REPORT_GENERATE_REQUEST.CANCEL' },
-      schema: { tags: TAGS, summary: 'Cancel a run: its activities stop and nothing is exported afterwards', params: ID_PARAMS, response: { 202: REQUEST_VIEW, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID, 409: 'RUN_FINISHED: the run has already ended.' }) } },
+      schema: { tags: TAGS, summary: 'Cancel a run: its activities stop and nothing is exported afterwards', params: ID_PARAMS, response: { 202: REQUEST_VIEW, ...errorResponses({ body: true }, { 404: NOT_FOUND_BY_ID, 409: 'RUN_FINISHED: the run has already ended. RUN_IN_BULK_BATCH: the run is a document a bulk run makes in a batch; cancel the bulk request.' }) } },
     }, async (req, reply) => {
       return reply.code(202).send(requestToWire(await service.cancel(req.tenantId, req.params.id, req.log), links));
     });
