@@ -82,8 +82,8 @@ export class PgRecordStore implements RecordStore {
     if (query.createdTo) where.add((p) => `q.created_at < ${p}::timestamptz`, query.createdTo);
     if (query.metadata && Object.keys(query.metadata).length) where.add((p) => `q.metadata @> ${p}::jsonb`, JSON.stringify(query.metadata));
     // As `runOrigin` reads them: a subscription run recorded before requests carried these has its subscription in its id.
-    if (query.runTypes?.length) where.add((p) => `COALESCE(q.request->>'runType', CASE WHEN position(':' in q.id) > 1 THEN 'SCHEDULED' ELSE 'MANUAL' END) = ANY(${p}::text[])`, query.runTypes);
-    if (query.reportSubscriptionId !== undefined) where.add((p) => `COALESCE(q.request->>'reportSubscriptionId', CASE WHEN position(':' in q.id) > 1 THEN split_part(q.id, ':', 1) END) = ${p}`, query.reportSubscriptionId);
+    if (query.runTypes?.length) where.add((p) => `COALESCE(q.request->>'runType', CASE WHEN position(':' in q.id) > 1 AND NOT q.metadata ? 'bulk_request_id' THEN 'SCHEDULED' ELSE 'MANUAL' END) = ANY(${p}::text[])`, query.runTypes);
+    if (query.reportSubscriptionId !== undefined) where.add((p) => `COALESCE(q.request->>'reportSubscriptionId', CASE WHEN position(':' in q.id) > 1 AND NOT q.metadata ? 'bulk_request_id' THEN split_part(q.id, ':', 1) END) = ${p}`, query.reportSubscriptionId);
     const page = await this.page(query, where, (w) => `
       SELECT ${REQUEST_COLUMNS}, ${REPORT_COLUMNS('r', 'r_')}
       FROM reportflow.report_requests q LEFT JOIN reportflow.reports r ON r.request_id = q.id

@@ -128,12 +128,18 @@ void test('a bulk request makes one PDF per invoice of the period, each its own 
 
     const docs = await documents(stack, done);
     assert.deepEqual(docs.map((d) => d.id).sort(), invoices.map((n) => `${id}:${n}`).sort(), 'one request per invoice, named after the bulk run and the key');
+    const scheduled = await stack.call('POST', '/v1/report-generate-requests/search', { ...done.documents_search, run_type: ['SCHEDULED', 'BACKFILL'] });
+    assert.equal(scheduled.body.total, 0, 'no document lists as a subscription\'s run');
+    const manual = await stack.call('POST', '/v1/report-generate-requests/search', { ...done.documents_search, run_type: ['MANUAL'] });
+    assert.equal(manual.body.total, invoices.length, 'every document lists as MANUAL');
     // An inline report's documents are made in batches (activities), not as a workflow each.
     await assert.rejects(temporal.env.client.workflow.getHandle(String(docs[0]!.id)).describe(), WorkflowNotFoundError);
     for (const doc of docs) {
       const invoice = String(doc.id).slice(id.length + 1);
       assert.deepEqual([doc.status, doc.report_code, doc.format, doc.metadata], ['SUCCEEDED', 'INVOICE', 'PDF', { run: 'month-end', bulk_request_id: id }]);
       assert.deepEqual(doc.parameter_values, [{ name: 'invoice_id', value: invoice }]);
+      // Asked for through the API, not by a subscription (though its id has the `<a>:<b>` shape of a subscription's run).
+      assert.deepEqual([doc.run_type, doc.report_subscription_id], ['MANUAL', null]);
       const file = await stack.download(`/v1/reports/${String(doc.id)}/download`);
       assert.equal(file.status, 200);
       const text = await pdfText(file.bytes);

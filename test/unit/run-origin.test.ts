@@ -19,6 +19,10 @@ void test('an older record is a SCHEDULED run of the subscription in its id, or 
   assert.deepEqual(runOrigin({ id: SUB }), { runType: 'MANUAL', reportSubscriptionId: null });
 });
 
+void test('a bulk run\'s document is MANUAL, of no subscription, though its id is `<bulk id>:<key>`', () => {
+  assert.deepEqual(runOrigin({ id: `${SUB}:536365`, metadata: { bulk_request_id: SUB } }), { runType: 'MANUAL', reportSubscriptionId: null });
+});
+
 void test('a run\'s parameter values carry its period under the definition\'s names, replacing any given', () => {
   const period = { from: '2025-03-01T00:00:00.000+01:00', to: '2025-04-01T00:00:00.000+02:00', fromDate: '2025-03-01', toDate: '2025-03-31' };
   const given = [{ name: 'customer_id', value: '12347' }, { name: 'from_date', value: '2000-01-01' }];
