@@ -13,15 +13,14 @@
  * - A document whose request is bad for good (a `ReportError`: e.g. no data for its key) is recorded
  *   FAILED with its code and counted; the others go on. Any other fault (database, browser) fails the
  *   attempt once the documents in production have ended, and the retry carries on where it stopped.
- * - Heartbeats every `HEARTBEAT_EVERY_MS` while it runs (its counts as details; the SDK sends at most one
- *   per 0.8 × the heartbeat timeout, and a cancel is learnt from the answer to one) and honours
- *   cancellation: no document is started after a cancel, and those in production stop (their stages
- *   honour the cancel as in any run), take back what they had delivered and are recorded CANCELLED. The
- *   batch then returns its counts, the documents it did not make counted `cancelled`. That is for a cancel
- *   the workflow asked for only: when the activity is stopped for another reason (its worker shutting
- *   down, a timeout, a pause or reset) the attempt fails, and the retry makes what this one did not. It returns rather than throws: a first version threw a CancelledFailure with the
- *   counts as details, and the workflow found no counts there (test/integration/bulk-run.test.ts, SDK
- *   1.24 on the CLI's dev server; not looked into further), while a result always arrives.
+ * - Heartbeats every `HEARTBEAT_EVERY_MS` while it runs, with its counts as details. The worker sends at most
+ *   one a second (`maxHeartbeatThrottleInterval`), and a cancel is learnt from the answer to one.
+ * - A cancel the workflow asked for: no document is started after it, and those in production stop (their
+ *   stages honour the cancel as in any run), take back what they had delivered and are recorded CANCELLED.
+ *   The batch then returns its counts, the documents it did not make counted `cancelled`. It returns
+ *   rather than throws, so the counts reach the workflow as a plain result.
+ * - Stopped for another reason (its worker shutting down, a timeout, a pause or reset): the attempt fails,
+ *   and the retry makes what this one did not.
  */
 import { CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
