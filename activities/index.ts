@@ -28,7 +28,7 @@ import { observed } from './observe.js';
 import { bigQueryExportObserver, bucketExportObserver, deliveryObserver, emailObserver, localExportObserver, renderObserver, runStateObserver, webhookObserver } from './activity-metrics.js';
 import { templateVersionActivity } from './template-version.js';
 import { validateActivity } from './validate.js';
-import { withdrawActivity } from './withdraw.js';
+import { withdrawActivity, withdrawFromStore } from './withdraw.js';
 import { zipBulkActivity } from './zip-bulk.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -70,10 +70,7 @@ export function createActivities(deps: ActivityDeps) {
     produceReport,
     produceBulkDocuments: report(produceBulkDocumentsActivity({
       records: deps.records, startRun, produceReport, recordRunState,
-      withdraw: async (request) => {
-        await deps.records.removeReport(request.tenantId, request.id);
-        await deps.destination.withdraw({ tenantId: request.tenantId, reportCode: request.reportCode, requestId: request.id });
-      },
+      withdraw: (request) => withdrawFromStore(deps, request),
     })),
     exportToBucket: report(exportToBucketActivity(deps), bucketExportObserver),
     exportToBigQuery: report(exportToBigQueryActivity(deps), bigQueryExportObserver),

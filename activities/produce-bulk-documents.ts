@@ -26,7 +26,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { bulkDocumentRequest, MAX_LISTED_FAILURES, type BulkBatchResult, type BulkRequest } from '../src/domain/bulk-request.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
-import type { RunError, Stage } from '../src/domain/run-status.js';
+import { runCancelledError, type RunError, type Stage } from '../src/domain/run-status.js';
 import type { RecordStore, RunStateUpdate } from '../src/records/records.js';
 import type { ProduceReportInput, ProducedReport } from './produce-report.js';
 import { toFailure } from './to-failure.js';
@@ -57,9 +57,6 @@ export interface BulkDocumentSteps {
 const HEARTBEAT_EVERY_MS = 1_000;
 
 type Outcome = { status: 'SUCCEEDED' } | { status: 'CANCELLED' } | { status: 'FAILED'; code: string };
-
-/** A cancelled document's error, as a cancelled run records it. */
-const CANCELLED_ERROR: RunError = { code: 'RUN_CANCELLED', message: 'The run was cancelled before it finished.', errors: [] };
 
 /**
  * @returns the batch's counts (every key counted once: succeeded, failed, or cancelled when the activity
@@ -127,7 +124,7 @@ async function makeDocument(steps: BulkDocumentSteps, request: ReportRequest, re
     const error = reportErrorOf(err);
     if (!error && cancelled()) {
       await steps.withdraw(request);
-      await steps.recordRunState(request, { status: 'CANCELLED', stage, error: CANCELLED_ERROR, completedAt: new Date().toISOString() });
+      await steps.recordRunState(request, { status: 'CANCELLED', stage, error: runCancelledError(), completedAt: new Date().toISOString() });
       return { status: 'CANCELLED' };
     }
     if (!error) throw err;

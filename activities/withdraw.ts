@@ -48,6 +48,16 @@ export function withdrawActivity(deps: Pick<ActivityDeps, 'destination' | 'recor
   };
 }
 
+/**
+ * Takes back the request's file in the report store (its LOCAL folder or store object, temporary files
+ * included) and its report record; idempotent. The record goes first: once it is gone the API no longer
+ * offers a file that is about to disappear. @throws database and I/O faults (retried by the caller's activity).
+ */
+export async function withdrawFromStore(deps: Pick<ActivityDeps, 'destination' | 'records'>, request: ReportRequest): Promise<void> {
+  await deps.records.removeReport(request.tenantId, request.id);
+  await deps.destination.withdraw({ tenantId: request.tenantId, reportCode: request.reportCode, requestId: request.id });
+}
+
 /** Withdraws each kind of delivery in turn (see the module comment); `progress` heartbeats. */
 async function withdrawAll(
   deps: Pick<ActivityDeps, 'destination' | 'records' | 'buckets'>,
@@ -56,9 +66,7 @@ async function withdrawAll(
   ctx: Context,
 ): Promise<WithdrawResult> {
   const { request, fileName, period } = input;
-  // The record first: once it is gone the API no longer offers a file that is about to disappear.
-  await deps.records.removeReport(request.tenantId, request.id);
-  await deps.destination.withdraw({ tenantId: request.tenantId, reportCode: request.reportCode, requestId: request.id });
+  await withdrawFromStore(deps, request);
   const objects: string[] = [];
   let bigQueryRows = 0;
   for (const [index, location] of (request.exportLocations ?? []).entries()) {

@@ -7,7 +7,7 @@ import { setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporal
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { ExportedReport } from '../src/domain/artifacts.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
-import type { RunError, RunState, Stage } from '../src/domain/run-status.js';
+import { runCancelledError, type RunError, type RunState, type Stage } from '../src/domain/run-status.js';
 import { SA_CUSTOMER, SA_REPORT_CODE, SA_STAGE, SA_STATUS, SA_TENANT } from '../src/domain/search-attributes.js';
 import { statusQuery } from './messages.js';
 
@@ -64,7 +64,7 @@ export class RunStateTracker {
 
   cancelled(): void {
     this.state.status = 'CANCELLED';
-    this.state.error = { code: 'RUN_CANCELLED', message: 'The run was cancelled before it finished.', errors: [] };
+    this.state.error = runCancelledError();
     this.publish();
   }
 

@@ -26,6 +26,11 @@ export interface RunError {
   errors: FieldError[];
 }
 
+/** The error of a run cancelled before it finished (recorded, queried and shown alike wherever a run ends CANCELLED). */
+export function runCancelledError(): RunError {
+  return { code: 'RUN_CANCELLED', message: 'The run was cancelled before it finished.', errors: [] };
+}
+
 /** What the `status` query returns and what the workflow returns when it ends. */
 export interface RunState {
   status: RunStatus;

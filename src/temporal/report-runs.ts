@@ -11,7 +11,7 @@ import { DELIVER_WEBHOOK_WORKFLOW, GENERATE_REPORT_WORKFLOW, statusQuery } from 
 import { ReportError, isErrorCode } from '../domain/errors.js';
 import type { ExportedReport } from '../domain/artifacts.js';
 import type { ReportRequest } from '../domain/report-request.js';
-import { RUN_STATUSES, STAGES, type FieldError, type RunError, type RunState, type RunStatus, type Stage } from '../domain/run-status.js';
+import { runCancelledError, RUN_STATUSES, STAGES, type FieldError, type RunError, type RunState, type RunStatus, type Stage } from '../domain/run-status.js';
 import { SA_CUSTOMER, SA_REPORT_CODE, SA_STAGE, SA_STATUS, SA_TENANT } from '../domain/search-attributes.js';
 import { runSummary } from '../domain/summary.js';
 import { deliveryWorkflowId, type WebhookDeliveryInput } from '../domain/webhook-delivery.js';
@@ -169,7 +169,7 @@ export class ReportRuns implements RunGateway {
       case 'CANCELLED':
       case 'TERMINATED':
         // Terminated runs were stopped from outside (an operator): to the client that is a cancellation.
-        return withoutUndefined({ request, status: 'CANCELLED', stage: fallback.stage, completedAt, error: { code: 'RUN_CANCELLED', message: 'The run was cancelled before it finished.', errors: [] } });
+        return withoutUndefined({ request, status: 'CANCELLED', stage: fallback.stage, completedAt, error: runCancelledError() });
       default:
         return withoutUndefined({ request, status: 'FAILED', stage: fallback.stage, completedAt, error: { code: 'INTERNAL', message: 'The run did not finish in time.', errors: [] } });
     }
