@@ -86,16 +86,27 @@ if (args.subscriptions !== undefined) {
     log,
   });
 } else if (args.bulk !== undefined) {
-  const chromium = args.peers ? findChromium(config)?.path : undefined;
-  if (args.peers && !chromium) throw new Error('no Chromium found for the peers (set PUPPETEER_EXECUTABLE_PATH)');
-  if (args.peers) ensurePeersInstalled(log);
-  const concurrent: MeasureOptions = { concurrency: 8, warmup: 16, runs: positive(args['concurrent-runs']!, '--concurrent-runs') };
+  const chromium = args.peers ? peersChromium() : undefined;
+  const concurrent = concurrentOptions();
   await runBulkBench({
     count: positive(args.bulk, '--bulk'), concurrency: positive(args['bulk-concurrency'], '--bulk-concurrency'), databaseUrl: config.databaseUrl, log,
     ...(chromium ? { peer: { name: `jsreport-core (${jsreportBrowsers(8)} Chromium)`, measure: (template: InvoiceTemplate) => measureJsreport(concurrent, chromium, template) } } : {}),
   });
 } else {
   await runBench();
+}
+
+/** The 8-concurrent measurement (`--concurrent-runs` after 16 warm-up runs). */
+function concurrentOptions(): MeasureOptions {
+  return { concurrency: 8, warmup: 16, runs: positive(args['concurrent-runs']!, '--concurrent-runs') };
+}
+
+/** The Chromium the peers print with, once they are installed (`--peers`). @throws Error when there is none. */
+function peersChromium(): string {
+  const chromium = findChromium(config)?.path;
+  if (!chromium) throw new Error('no Chromium found for the peers (set PUPPETEER_EXECUTABLE_PATH)');
+  ensurePeersInstalled(log);
+  return chromium;
 }
 
 function positive(raw: string, name: string): number {
@@ -107,10 +118,8 @@ function positive(raw: string, name: string): number {
 async function runBench(): Promise<void> {
   const sequential: MeasureOptions = { concurrency: 1, warmup: 5, runs: positive(args.runs!, '--runs') };
   const csvRuns = positive(args['csv-runs']!, '--csv-runs');
-  const concurrent: MeasureOptions = { concurrency: 8, warmup: 16, runs: positive(args['concurrent-runs']!, '--concurrent-runs') };
-  const chromium = findChromium(config)?.path;
-  if (args.peers && !chromium) throw new Error('no Chromium found for the peers (set PUPPETEER_EXECUTABLE_PATH)');
-  if (args.peers) ensurePeersInstalled(log);
+  const concurrent = concurrentOptions();
+  const chromium = args.peers ? peersChromium() : findChromium(config)?.path;
   const engine = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite';
   log(`reportflow bench · ${commitLine(PROJECT_ROOT)} · ${engine} · Node ${process.version}${chromium ? ` · ${chromiumVersion(chromium)}` : ''}`);
   log(`start: ${new Date().toISOString()}, ${machineLine()}`);
