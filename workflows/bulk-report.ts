@@ -49,7 +49,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ReportActivities } from '../activities/index.js';
-import { bulkDocumentRequest, MAX_LISTED_FAILURES, type BulkBatchResult, type BulkRequest, type BulkState } from '../src/domain/bulk-request.js';
+import { bulkDocumentId, bulkDocumentRequest, MAX_LISTED_FAILURES, type BulkBatchResult, type BulkRequest, type BulkState } from '../src/domain/bulk-request.js';
 import type { ReportRequest } from '../src/domain/report-request.js';
 import type { RunState } from '../src/domain/run-status.js';
 import { SA_BULK_DONE, SA_BULK_TOTAL, SA_CUSTOMER, SA_REPORT_CODE, SA_STATUS, SA_TENANT } from '../src/domain/search-attributes.js';
@@ -249,7 +249,7 @@ async function runBatch(bulk: BulkRequest, keys: string[], concurrency: number, 
     }
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     const code = cause instanceof ApplicationFailure ? (cause.type ?? 'INTERNAL') : 'INTERNAL';
-    count(state, { succeeded: 0, failed: keys.length, cancelled: 0, failures: keys.map((key) => ({ key, requestId: bulkDocumentRequest(bulk, key).id, code })) });
+    count(state, { succeeded: 0, failed: keys.length, cancelled: 0, failures: keys.map((key) => ({ key, requestId: bulkDocumentId(bulk.id, key), code })) });
   }
 }
 
