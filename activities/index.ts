@@ -16,6 +16,8 @@ import { exportToBucketActivity } from './export-to-bucket.js';
 import { emailActivity } from './notify-email.js';
 import { notifyActivity } from './notify.js';
 import { produceBulkDocumentsActivity } from './produce-bulk-documents.js';
+import type { ReportRequest } from '../src/domain/report-request.js';
+import { settleBulkDocumentsActivity } from './settle-bulk-documents.js';
 import { produceReportActivity } from './produce-report.js';
 import { queryDataActivity } from './query-data.js';
 import { renderActivity } from './render.js';
@@ -41,6 +43,7 @@ export type { RunOutcomeInput } from './subscription-outcome.js';
 export type { WithdrawInput, WithdrawResult } from './withdraw.js';
 export type { BulkKeysInput, BulkKeysPage } from './bulk-keys.js';
 export type { BulkBatchInput } from './produce-bulk-documents.js';
+export type { SettleBatchInput } from './settle-bulk-documents.js';
 export type { ZipBulkInput } from './zip-bulk.js';
 export type { TemplateVersion, TemplateVersionInput } from './template-version.js';
 
@@ -63,15 +66,14 @@ export function createActivities(deps: ActivityDeps) {
   // Not observed themselves: their steps are, each under its own name.
   const startRun = startRunActivity(recordRunState, validateRequest);
   const produceReport = failingAsReportErrors(produceReportActivity(deps, stagesOn));
+  const bulkSteps = { records: deps.records, startRun, produceReport, recordRunState, withdraw: (request: ReportRequest) => withdrawFromStore(deps, request) };
   return {
     validateRequest,
     startRun,
     ...stagesOn(deps.staging),
     produceReport,
-    produceBulkDocuments: report(produceBulkDocumentsActivity({
-      records: deps.records, startRun, produceReport, recordRunState,
-      withdraw: (request) => withdrawFromStore(deps, request),
-    })),
+    produceBulkDocuments: report(produceBulkDocumentsActivity(bulkSteps)),
+    settleBulkDocuments: report(settleBulkDocumentsActivity(bulkSteps)),
     exportToBucket: report(exportToBucketActivity(deps), bucketExportObserver),
     exportToBigQuery: report(exportToBigQueryActivity(deps), bigQueryExportObserver),
     notify: report(notifyActivity(deps), webhookObserver),

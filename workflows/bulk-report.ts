@@ -23,7 +23,9 @@
  * - A cancel stops starting documents and cancels the open ones. A child run takes back what it
  *   delivered, as any cancelled run does. A batch stops its documents in production the same way, records
  *   them CANCELLED and returns its counts. The bulk run ends CANCELLED with its counts.
- * - A document that fails does not stop the others; the bulk run ends FAILED when any failed.
+ * - A document that fails does not stop the others; the bulk run ends FAILED when any failed. A batch
+ *   that fails for good (after its retries) is settled from its documents' records: each counted as it
+ *   ended, and none left RUNNING or without a record (`settleBulkDocuments`, behind `bulk-batch-settle`).
  * - With `zip`, a run that was not cancelled ends by zipping its SUCCEEDED documents (`zipBulk`); only
  *   the ZIP's key, size and digest enter history. With `notify.webhookUrl`, it then sends ONE event,
  *   `bulk_request.succeeded|failed|cancelled`, through a `deliverWebhook` child it does not wait for
@@ -99,6 +101,18 @@ const { produceBulkDocuments } = proxyActivities<ReportActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
+
+/**
+ * After a batch failed for good: how each of its documents ended, from the records; those left RUNNING
+ * or never started are recorded FAILED with the batch's error (activities/settle-bulk-documents.ts).
+ * A few database reads and writes: retried as a batch is.
+ */
+const { settleBulkDocuments } = proxyActivities<ReportActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
+});
+/** Patch id of settling a batch that failed for good from its documents' records (see `runBatch`). */
+const BULK_SETTLE_PATCH = 'bulk-batch-settle';
 
 /**
  * @param request the bulk request; `request.id` is also the workflow id.
@@ -235,9 +249,11 @@ function batched(request: BulkRequest): { open: number; concurrency: number } | 
 /**
  * Makes the documents of `keys` in one `produceBulkDocuments` activity and counts how they ended. A batch
  * cancelled in production returns its counts (the documents it did not make as cancelled); one cancelled
- * before it started counts every document cancelled. A batch that fails after its retries counts its
- * documents failed with its error code (some may have been made: their records say so). Never throws but
- * for this workflow's own cancel.
+ * before it started counts every document cancelled. A batch that fails after its retries is settled
+ * (`settleBulkDocuments`, not cancellable: it is the batch's bookkeeping): each document counted as its
+ * record says, those it had not finished recorded FAILED with its error code. Only when that too fails
+ * after its retries, or in runs started before `BULK_SETTLE_PATCH`, are all the batch's documents counted
+ * failed with its code. Never throws but for this workflow's own cancel.
  */
 async function runBatch(bulk: BulkRequest, keys: string[], concurrency: number, state: BulkState): Promise<void> {
   try {
@@ -249,6 +265,15 @@ async function runBatch(bulk: BulkRequest, keys: string[], concurrency: number, 
     }
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     const code = cause instanceof ApplicationFailure ? (cause.type ?? 'INTERNAL') : 'INTERNAL';
+    if (patched(BULK_SETTLE_PATCH)) {
+      const error = { code, message: cause?.message ?? String(err) };
+      try {
+        count(state, await CancellationScope.nonCancellable(() => settleBulkDocuments({ bulk, keys, error })));
+        return;
+      } catch {
+        // The records could not be read after the retries either: count the batch failed, as before.
+      }
+    }
     count(state, { succeeded: 0, failed: keys.length, cancelled: 0, failures: keys.map((key) => ({ key, requestId: bulkDocumentId(bulk.id, key), code })) });
   }
 }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { CombinedWorkerRunError, type Worker } from '@temporalio/worker';
 import { pino } from 'pino';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type ReportActivities } from '../../activities/index.js';
 import { ApiKeys } from '../../src/api/auth.js';
 import { buildApiServer } from '../../src/api/server.js';
 import { loadCatalog } from '../../src/catalog/load-catalog.js';
@@ -52,6 +52,11 @@ export interface RealStackOptions {
   integrations?: Integrations;
   /** Serve `/v1/report-subscriptions` too, with real Temporal Schedules on the stack's task queue. */
   subscriptions?: boolean;
+  /**
+   * Wraps the real activities the worker runs, e.g. to make one fail for good as a fault that outlasts
+   * its retries would (the retries themselves take minutes), and see what the workflow does then.
+   */
+  activities?: (real: ReportActivities) => ReportActivities;
 }
 
 export interface RealStack {
@@ -91,7 +96,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
   // The report store the settings choose (the reports directory unless `reportStoreIntegration` is set).
   const destination = reportStoreFor(config, buckets);
   const rendering = await createRenderers(config, { templatesDir: options.templatesDir });
-  const activities = createActivities({
+  const realActivities = createActivities({
     config, catalog, db: options.db, records, destination,
     staging: new LocalStaging(config.stagingDir),
     renderers: rendering.renderers,
@@ -121,6 +126,7 @@ export async function realStack(options: RealStackOptions): Promise<RealStack> {
         }
       : {}),
   });
+  const activities = options.activities ? options.activities(realActivities) : realActivities;
   const worker = await createReportWorker({ config, activities, connection: options.temporal.env.nativeConnection, workflowBundle: options.temporal.bundle });
   return {
     config, records, rendering, worker,

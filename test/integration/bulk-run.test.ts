@@ -5,7 +5,8 @@
  * holding that invoice, as many as SQL counts; the progress while it runs; a cancel stops the rest;
  * bad requests are 400 naming the field; another tenant sees nothing; with `zip` the ZIP holds exactly
  * the documents (each entry the bytes its report record describes); with `notify` a real HTTP receiver
- * gets exactly one completion event with the counts.
+ * gets exactly one completion event with the counts; a batch that fails for good leaves every document
+ * with a final record, counted as that record says.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { bulkDocumentRequest, MAX_LISTED_FAILURES } from '../../src/domain/bulk-request.js';
 import { loadConfig } from '../../src/config/settings.js';
 import { cliRunner } from '../helpers/cli-runner.js';
 import { pdfText } from '../helpers/pdf-text.js';
@@ -298,6 +301,62 @@ void test('a cancelled bulk request of an inline report stops the document in pr
   } finally {
     await receiver.close();
   }
+});
+
+void test('a batch that fails for good leaves no document RUNNING or without a record: those it made stay SUCCEEDED, the others end FAILED with its code', { timeout: 300_000 }, async () => {
+  let failedBatch: string[] | undefined;
+  const stack = await realStack({
+    temporal, db: retail.db, root: path.join(retail.root, 'failed-batch'), templatesDir: TEMPLATES,
+    // The first batch makes its first two documents, leaves the third in production (RUNNING), then fails
+    // as its last attempt would after a fault outlasting its 20 (~14 minutes of retries). The others run as they are.
+    activities: (real) => ({
+      ...real,
+      async produceBulkDocuments(input) {
+        if (failedBatch) return real.produceBulkDocuments(input);
+        failedBatch = input.keys;
+        await real.produceBulkDocuments({ ...input, keys: input.keys.slice(0, 2) });
+        await real.recordRunState(bulkDocumentRequest(input.bulk, input.keys[2]!), { status: 'RUNNING', stage: 'VALIDATE' });
+        throw ApplicationFailure.create({ type: 'UNAVAILABLE', message: 'The database went away.', nonRetryable: true });
+      },
+    }),
+  });
+  await stack.run(async () => {
+    const invoices = await invoicesOfDay();
+    const created = await stack.call('POST', '/v1/report-bulk-requests', { report_code: 'INVOICE', format: 'PDF', timezone: 'Europe/London', parameter_values: DAY, concurrency: 4 });
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    const id = created.body.id as string;
+    const done = await until(stack, id, (v) => v.status !== 'RUNNING');
+    assert.ok(failedBatch && failedBatch.length > 3, 'the failing batch had documents it never reached');
+    const made = failedBatch.slice(0, 2);
+    const unmade = failedBatch.slice(2);
+    assert.deepEqual(
+      [done.status, done.total, done.ended, done.succeeded, done.failed, done.cancelled],
+      ['FAILED', invoices.length, invoices.length, invoices.length - unmade.length, unmade.length, 0],
+      `the two documents the failed batch made count as succeeded: ${JSON.stringify(done)}`,
+    );
+    assert.deepEqual(
+      done.failures.map((f: Json) => [f.request_id, f.code]),
+      unmade.slice(0, MAX_LISTED_FAILURES).map((key) => [`${id}:${key}`, 'UNAVAILABLE']),
+      'the failures name the documents the batch did not finish, with its code',
+    );
+
+    const docs = await documents(stack, { documents_search: done.documents_search });
+    assert.equal(docs.length, invoices.length, 'every document has a record, those the batch never started too');
+    assert.deepEqual(docs.filter((d) => d.status === 'RUNNING').map((d) => d.id), [], 'none is left RUNNING');
+    for (const doc of docs) {
+      const key = String(doc.id).slice(id.length + 1);
+      const download = await stack.download(`/v1/reports/${String(doc.id)}/download`);
+      if (unmade.includes(key)) {
+        assert.deepEqual([doc.status, doc.error?.code], ['FAILED', 'UNAVAILABLE'], JSON.stringify(doc));
+        assert.equal(download.status, 409, `no file of the FAILED ${key}`);
+      } else {
+        assert.equal(doc.status, 'SUCCEEDED', JSON.stringify(doc));
+        assert.equal(download.status, 200);
+        assert.ok((await pdfText(download.bytes)).includes(key), `the PDF of ${key} shows its number`);
+      }
+    }
+    assert.ok(made.every((key) => docs.some((d) => d.id === `${id}:${key}` && d.status === 'SUCCEEDED')), 'what the failed batch made stays made');
+  });
 });
 
 void test('a staged report\'s bulk request makes each document a child workflow; a cancel cancels those in production and ends CANCELLED with its counts', { timeout: 300_000 }, async () => {

@@ -1,6 +1,7 @@
 /**
  * The bulk batch activity with fake steps (the real ones run in test/integration/bulk-run.test.ts):
- * what it records per document, what a retry skips, how a transient fault and a cancel end an attempt.
+ * what it records per document, what a retry skips, how a transient fault and a cancel end an attempt;
+ * and how a batch that failed for good is settled from its documents' records.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import { Context } from '@temporalio/activity';
 import { ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { produceBulkDocumentsActivity, type BulkBatchInput, type BulkDocumentSteps } from '../../activities/produce-bulk-documents.js';
+import { settleBulkDocumentsActivity } from '../../activities/settle-bulk-documents.js';
 import type { BulkRequest } from '../../src/domain/bulk-request.js';
 import type { ReportRequest } from '../../src/domain/report-request.js';
 import type { RequestRecord, RunStateUpdate } from '../../src/records/records.js';
@@ -107,4 +109,19 @@ void test('stopped by its worker shutting down, the batch fails the attempt and 
   await assert.rejects(env.run(produceBulkDocumentsActivity(fake.steps), input(['1', '2', '3', '4', '5'], 1)), CancelledFailure);
   assert.deepEqual(fake.produced, ['b1:1']);
   assert.deepEqual(fake.writes.filter(([id]) => id !== 'b1:1'), [['b1:2', 'RUNNING']], 'document 2 stays RUNNING, neither withdrawn nor CANCELLED');
+});
+
+void test('a batch that failed for good is settled: ended documents counted as recorded, the unfinished and the unstarted withdrawn and recorded FAILED', async () => {
+  const fake = fakeSteps({ recorded: { 'b1:1': 'SUCCEEDED', 'b1:2': 'FAILED', 'b1:3': 'RUNNING', 'b1:4': 'CANCELLED' } });
+  const settle = settleBulkDocumentsActivity(fake.steps);
+  const result = await new MockActivityEnvironment().run(settle, { bulk: BULK, keys: ['1', '2', '3', '4', '5'], error: { code: 'UNAVAILABLE', message: 'The database is down.' } });
+  assert.deepEqual(result, {
+    succeeded: 1, failed: 3, cancelled: 1,
+    failures: [{ key: '2', requestId: 'b1:2', code: 'NO_DATA' }, { key: '3', requestId: 'b1:3', code: 'UNAVAILABLE' }, { key: '5', requestId: 'b1:5', code: 'UNAVAILABLE' }],
+  });
+  assert.deepEqual(fake.writes, [
+    ['b1:3', 'WITHDRAWN'], ['b1:3', 'FAILED UNAVAILABLE VALIDATE'],
+    ['b1:5', 'WITHDRAWN'], ['b1:5', 'FAILED UNAVAILABLE VALIDATE'],
+  ], 'only the documents without a final record are written, each taken back first');
+  assert.deepEqual(fake.produced, [], 'settling makes no document');
 });
