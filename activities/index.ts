@@ -7,6 +7,7 @@
  * The workflow imports this module as a type only: `proxyActivities<ReportActivities>(…)`.
  */
 import { bulkKeysActivity } from './bulk-keys.js';
+import { concludeRunActivity } from './conclude-run.js';
 import { cleanupActivity } from './cleanup.js';
 import type { ActivityDeps } from './deps.js';
 import type { LocalStaging } from '../src/staging/local-staging.js';
@@ -34,7 +35,7 @@ import { withdrawActivity, withdrawFromStore } from './withdraw.js';
 import { zipBulkActivity } from './zip-bulk.js';
 
 export type { ActivityDeps } from './deps.js';
-export type { NotifyInput } from './notify.js';
+export type { NotifyAnswer, NotifyInput } from './notify.js';
 export type { ProduceReportInput, ProducedReport } from './produce-report.js';
 export type { ExportToBucketInput } from './export-to-bucket.js';
 export type { ExportToBigQueryInput } from './export-to-bigquery.js';
@@ -43,6 +44,7 @@ export type { RunOutcomeInput } from './subscription-outcome.js';
 export type { WithdrawInput, WithdrawResult } from './withdraw.js';
 export type { BulkKeysInput, BulkKeysPage } from './bulk-keys.js';
 export type { BulkBatchInput } from './produce-bulk-documents.js';
+export type { ConcludeRunInput, ConcludeRunResult } from './conclude-run.js';
 export type { SettleBatchInput } from './settle-bulk-documents.js';
 export type { ZipBulkInput } from './zip-bulk.js';
 export type { TemplateVersion, TemplateVersionInput } from './template-version.js';
@@ -66,6 +68,7 @@ export function createActivities(deps: ActivityDeps) {
   // Not observed themselves: their steps are, each under its own name.
   const startRun = startRunActivity(recordRunState, validateRequest);
   const produceReport = failingAsReportErrors(produceReportActivity(deps, stagesOn));
+  const notify = report(notifyActivity(deps), webhookObserver);
   const bulkSteps = { records: deps.records, startRun, produceReport, recordRunState, withdraw: (request: ReportRequest) => withdrawFromStore(deps, request) };
   return {
     validateRequest,
@@ -76,7 +79,9 @@ export function createActivities(deps: ActivityDeps) {
     settleBulkDocuments: report(settleBulkDocumentsActivity(bulkSteps)),
     exportToBucket: report(exportToBucketActivity(deps), bucketExportObserver),
     exportToBigQuery: report(exportToBigQueryActivity(deps), bigQueryExportObserver),
-    notify: report(notifyActivity(deps), webhookObserver),
+    notify,
+    // Not observed itself: its two steps are.
+    concludeRun: concludeRunActivity(recordRunState, notify),
     sendEmail: report(emailActivity(deps), emailObserver),
     cleanupStaging: report(cleanupActivity(deps)),
     withdrawReport: report(withdrawActivity(deps)),

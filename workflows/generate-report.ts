@@ -28,7 +28,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { ExportToBucketInput, NotifyInput, ProducedReport, ReportActivities } from '../activities/index.js';
+import type { ExportToBucketInput, NotifyAnswer, NotifyInput, ProducedReport, ReportActivities } from '../activities/index.js';
 import type { RenderedFile, StagedRows, StagingWorker } from '../src/domain/artifacts.js';
 import type { ExportedReport } from '../src/domain/artifacts.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
@@ -41,6 +41,9 @@ import { DELIVER_WEBHOOK_WORKFLOW } from './messages.js';
 import { pinnedTo, workerLost } from './pinned-stages.js';
 import { toRunError } from './run-error.js';
 import { RunStateTracker } from './run-state-tracker.js';
+
+/** A run's state as the service's records hold it (the update `recordRunState` writes). */
+type RunStateUpdate = Parameters<ReportActivities['recordRunState']>[1];
 
 /**
  * Transient faults (database, browser, disk, network): back off 1 s, 2 s, 4 s … up to 1 minute apart,
@@ -120,6 +123,15 @@ const { notify: notifyOnce } = proxyLocalActivities<ReportActivities>({
   startToCloseTimeout: WEBHOOK_RETRY_SCHEDULE.attemptTimeoutMs,
   retry: { maximumAttempts: 1 },
 });
+/**
+ * Runs with `concludeRun` whose only notification is a webhook: the final record and that first attempt
+ * as one local activity (`concludeRun`), with the first attempt's timeout and no retries: when the record
+ * cannot be written it sends nothing, and the run takes the two steps one by one (see `sendWebhook`).
+ */
+const { concludeRun: concludeOnce } = proxyLocalActivities<ReportActivities>({
+  startToCloseTimeout: WEBHOOK_RETRY_SCHEDULE.attemptTimeoutMs,
+  retry: { maximumAttempts: 1 },
+});
 /** Patch id of the run making its webhook's first attempt itself (see `sendWebhook`). */
 const FIRST_WEBHOOK_ATTEMPT_PATCH = 'webhook-first-attempt-in-run';
 const CLEANUP: ActivityOptions = { startToCloseTimeout: '1 minute', retry: TRANSIENT };
@@ -191,6 +203,8 @@ interface RunFeatures {
   decided?: Record<Feature, boolean>;
   /** Runs started since `RUN_FEATURES_2_PATCH`: an inline run records its start and validates in one local activity. */
   startRun?: boolean;
+  /** Runs started since `RUN_FEATURES_3_PATCH`: a run told of by a webhook alone records its end and makes the first attempt in one local activity. */
+  concludeRun?: boolean;
 }
 
 /**
@@ -210,16 +224,22 @@ const ALL_FEATURES_PATCH = 'run-features-1';
  * `ALL_FEATURES_PATCH` where it always did.
  */
 const RUN_FEATURES_2_PATCH = 'run-features-2';
+/**
+ * Patch id standing for everything `RUN_FEATURES_2_PATCH` stands for, and `concludeRun`. Asked first, as
+ * that one is (a run started before it has no such marker, and then asks the older ones where it did).
+ */
+const RUN_FEATURES_3_PATCH = 'run-features-3';
 
 /**
- * `allFeatures`: the run asked `RUN_FEATURES_2_PATCH` or `ALL_FEATURES_PATCH` and has it; `startRun`:
- * it has `RUN_FEATURES_2_PATCH`. Runs with neither ask their patches here, where they always did.
+ * `allFeatures`: the run asked `RUN_FEATURES_3_PATCH`, `RUN_FEATURES_2_PATCH` or `ALL_FEATURES_PATCH`
+ * and has it; `startRun`: it has `RUN_FEATURES_3_PATCH` or `RUN_FEATURES_2_PATCH`; `concludeRun`: it has
+ * `RUN_FEATURES_3_PATCH`. Runs with none ask their patches here, where they always did.
  */
-function runFeatures(allFeatures: boolean, startRun: boolean): RunFeatures {
+function runFeatures(allFeatures: boolean, startRun: boolean, concludeRun: boolean): RunFeatures {
   if (allFeatures) {
     const decided = {} as Record<Feature, boolean>;
     for (const feature of Object.keys(FEATURE_PATCHES)) decided[feature as Feature] = true;
-    return { localValidate: true, decided, startRun };
+    return { localValidate: true, decided, startRun, concludeRun };
   }
   if (!patched(LOCAL_VALIDATE_PATCH)) return { localValidate: false };
   const decided = {} as Record<Feature, boolean>;
@@ -239,12 +259,13 @@ function has(f: RunFeatures, feature: Feature): boolean {
  *   CancelledFailure when it is cancelled.
  */
 export async function generateReport(request: ReportRequest): Promise<RunState> {
-  // The all-features patches first thing, before any command (see RUN_FEATURES_2_PATCH).
-  const features2 = patched(RUN_FEATURES_2_PATCH);
+  // The all-features patches first thing, before any command (see RUN_FEATURES_2_PATCH), newest first.
+  const features3 = patched(RUN_FEATURES_3_PATCH);
+  const features2 = features3 || patched(RUN_FEATURES_2_PATCH);
   const allFeatures = features2 || patched(ALL_FEATURES_PATCH);
   const run = new RunStateTracker(request, { publishFirstChange: allFeatures });
   run.enter('VALIDATE');
-  const f = runFeatures(allFeatures, features2);
+  const f = runFeatures(allFeatures, features2, features3);
   let validated: ValidatedRequest | undefined;
   const progress: DataStageProgress = { workers: [] };
   try {
@@ -259,25 +280,22 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
     throwIfCancelled(f);
     const report: ExportedReport = deliveries.length ? { ...local, deliveries } : local;
     run.succeeded(report);
-    await record(f, run, request);
     // The file is out: a cancel arriving now cannot undo that, so the receiver still hears of it.
-    await CancellationScope.nonCancellable(() => tell(f, run, request, 'report.succeeded', { report }));
+    await conclude(f, run, request, 'report.succeeded', { report });
     if (run.state.notifyError) await record(f, run, request);
     return run.state;
   } catch (err) {
     if (isCancellation(err)) {
       await withdraw(f, run, request, progress, validated);
       run.cancelled();
-      await record(f, run, request);
-      await CancellationScope.nonCancellable(() => tell(f, run, request, 'report.cancelled', { error: run.state.error }));
+      await conclude(f, run, request, 'report.cancelled', { error: run.state.error });
       throw err;
     }
     const error = toRunError(err, run.state.stage);
     if (error.code === 'INTERNAL') log.error('report run failed', { stage: run.state.stage, error: String(err) });
     await withdraw(f, run, request, progress, validated);
     run.failed(error);
-    await record(f, run, request);
-    await CancellationScope.nonCancellable(() => tell(f, run, request, 'report.failed', { error }));
+    await conclude(f, run, request, 'report.failed', { error });
     throw ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true, details: [error.errors] });
   } finally {
     await CancellationScope.nonCancellable(() => cleanUp(request, validated, progress));
@@ -455,21 +473,44 @@ async function startInline(f: RunFeatures, run: RunStateTracker, request: Report
 async function record(f: RunFeatures, run: RunStateTracker, request: ReportRequest): Promise<void> {
   // Runs started before records existed replay without these calls (their history has no markers).
   if (!has(f, 'recordRunState')) return;
+  await writeState(request, stateUpdate(run));
+}
+
+/** The run's state as `recordRunState` writes it (with `completedAt`, workflow time, once it is final). */
+function stateUpdate(run: RunStateTracker): RunStateUpdate {
   const { status, stage, error, notifyError } = run.state;
   const final = status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED';
+  return {
+    status,
+    stage,
+    ...(error ? { error } : {}),
+    ...(notifyError ? { notifyError } : {}),
+    ...(final ? { completedAt: new Date().toISOString() } : {}),
+  };
+}
+
+/** Writes `update` (a `recordRunState` local activity with its retries), even in a cancelled scope; a failure is logged. */
+async function writeState(request: ReportRequest, update: RunStateUpdate): Promise<void> {
   await CancellationScope.nonCancellable(async () => {
     try {
-      await recordRunState(request, {
-        status,
-        stage,
-        ...(error ? { error } : {}),
-        ...(notifyError ? { notifyError } : {}),
-        ...(final ? { completedAt: new Date().toISOString() } : {}),
-      });
+      await recordRunState(request, update);
     } catch (err) {
-      log.warn('run state not recorded', { status, error: String(err) });
+      log.warn('run state not recorded', { status: update.status, error: String(err) });
     }
   });
+}
+
+/**
+ * Records the run's end, then tells of it (the webhook and emails, if any), even in a cancelled scope.
+ * A run with `concludeRun` whose only notification is a webhook does both in the webhook's first
+ * attempt (see `sendWebhook`): one local activity, one workflow activation fewer.
+ */
+async function conclude(f: RunFeatures, run: RunStateTracker, request: ReportRequest, type: NotifyInput['type'], outcome: { report?: ExportedReport; error?: RunError }): Promise<void> {
+  const webhookAlone = !!request.notify?.webhookUrl && (request.notify.emails ?? []).length === 0;
+  const inOne = f.concludeRun === true && webhookAlone && has(f, 'recordRunState') && has(f, 'firstWebhookAttempt');
+  if (!inOne) await record(f, run, request);
+  const state = inOne ? stateUpdate(run) : undefined;
+  await CancellationScope.nonCancellable(() => tell(f, run, request, type, outcome, state));
 }
 
 /**
@@ -495,13 +536,17 @@ async function exportToBuckets(
   return results.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof exportToBucket>>>).value);
 }
 
-/** Sends the webhook and the emails, if the request has them. Best effort: a failure is recorded, never thrown. */
+/**
+ * Sends the webhook and the emails, if the request has them. Best effort: a failure is recorded, never
+ * thrown. `recordFirst`: the run's end, not yet recorded, to record with the webhook's first attempt.
+ */
 async function tell(
   f: RunFeatures,
   run: RunStateTracker,
   request: ReportRequest,
   type: NotifyInput['type'],
   outcome: { report?: ExportedReport; error?: RunError },
+  recordFirst?: RunStateUpdate,
 ): Promise<void> {
   const emails = request.notify?.emails ?? [];
   if (!request.notify?.webhookUrl && emails.length === 0) return;
@@ -510,7 +555,7 @@ async function tell(
   if (status === 'SUCCEEDED') run.enterNotify();
   const input: NotifyInput = { request, type, status, occurredAt: new Date().toISOString(), ...outcome };
   const sends = [
-    ...(request.notify?.webhookUrl ? [{ what: 'webhook', done: sendWebhook(f, input) }] : []),
+    ...(request.notify?.webhookUrl ? [{ what: 'webhook', done: sendWebhook(f, input, recordFirst) }] : []),
     ...emails.map((recipient) => ({ what: 'email', done: sendEmail({ ...input, recipient }) })),
   ];
   const results = await Promise.allSettled(sends.map((s) => s.done));
@@ -533,7 +578,7 @@ async function tell(
  * started, and the child's outcome is recorded on the request's deliveries. Runs started before `firstWebhookAttempt` hand every attempt to the child;
  * runs started before `webhookDelivery` send it themselves (replaying their history).
  */
-async function sendWebhook(f: RunFeatures, input: NotifyInput): Promise<unknown> {
+async function sendWebhook(f: RunFeatures, input: NotifyInput, recordFirst?: RunStateUpdate): Promise<unknown> {
   if (!has(f, 'webhookDelivery')) return notify(input);
   const { request, ...event } = input;
   const executionId = workflowInfo().runId;
@@ -552,13 +597,15 @@ async function sendWebhook(f: RunFeatures, input: NotifyInput): Promise<unknown>
     const record = { deliveryId, tenantId: request.tenantId, requestId: request.id, event, redelivery: false, executionId };
     firstAttemptAt = new Date().toISOString();
     try {
-      const answer = await notifyOnce({ request, ...event, delivery: { ...delivery, retryInMs: retryDelayMs(schedule, 1) } });
+      const answer = await firstWebhookAttempt({ request, ...event, delivery: { ...delivery, retryInMs: retryDelayMs(schedule, 1) } }, recordFirst);
       // Stored DELIVERED by the attempt itself: nothing more to write (one local activity, one workflow
       // activation fewer). Without `recorded` (that write failed, or the result is from an earlier
       // version's history) the run records it, as it always did; either way the choice replays from the result.
       if (answer?.recorded) return answer;
       return await recordDelivery({ ...record, status: 'DELIVERED', deliveredAt: new Date().toISOString() });
     } catch (err) {
+      // The attempt failed after the record was written, most likely; a write again is harmless (an upsert).
+      if (recordFirst) await writeState(request, recordFirst);
       const error = undelivered(err, schedule.totalMs);
       if (isFinalDeliveryError(error.code)) return await recordDelivery({ ...record, status: 'FAILED', error });
       attemptsMade = 1;
@@ -574,4 +621,18 @@ async function sendWebhook(f: RunFeatures, input: NotifyInput): Promise<unknown>
     ],
     staticSummary: `${event.type} webhook of ${request.id}`,
   });
+}
+
+/**
+ * The webhook's first attempt (`notifyOnce`); with `recordFirst`, after recording the run's end in the
+ * same local activity (`concludeOnce`). When that record could not be written, nothing was sent: the
+ * run records it with the record's own retries, then makes the attempt.
+ * @throws what the attempt throws (the receiver refused, timed out or was unreachable).
+ */
+async function firstWebhookAttempt(send: NotifyInput, recordFirst: RunStateUpdate | undefined): Promise<NotifyAnswer | undefined> {
+  if (!recordFirst) return notifyOnce(send);
+  const concluded = await concludeOnce({ state: recordFirst, notify: send });
+  if (concluded.recorded) return concluded.answer;
+  await writeState(send.request, recordFirst);
+  return notifyOnce(send);
 }

@@ -44,7 +44,7 @@ void test('a receiver answering 500 twice then 200 gets the signed event three t
         assert.equal(verify(SECRET, header, r.rawBody, now + 3600), false, 'an old signature fails');
       }
       // The run made the first attempt; its delivery workflow the two retries.
-      assert.equal((await activityAttempts(handle)).notify, 1);
+      assert.equal((await activityAttempts(handle)).concludeRun, 1);
       assert.equal((await activityAttempts(delivery)).notify, 2);
     },
     (h) => {

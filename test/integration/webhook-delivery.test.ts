@@ -176,7 +176,7 @@ void test('a receiver down for a minute (refused, then 503) gets the event once 
       );
       const restMs = Number(scheduled.scheduleToCloseTimeout!.seconds) * 1000;
       assert.ok(restMs > 86_400_000 - 10_000 && restMs <= 86_400_000 - 5_000, `the rest of the 24 h: ${restMs} ms`);
-      assert.equal((await activityAttempts(h.client.workflow.getHandle(id))).notify, 1);
+      assert.equal((await activityAttempts(h.client.workflow.getHandle(id))).concludeRun, 1);
       assert.equal((await activityAttempts(handle)).notify, delivered.attempts - 1);
     } finally {
       await receiver.stop();

@@ -35,8 +35,9 @@ void test('an unknown report code fails after one attempt with REPORT_CODE_UNKNO
     assert.equal(err.cause.type, 'REPORT_CODE_UNKNOWN');
     assert.equal(err.cause.nonRetryable, true);
     assert.equal(err.cause.message, 'Unknown report code "NO_SUCH_REPORT".');
-    // The run sends the webhook itself, once: taken at the first attempt, it needs no delivery workflow.
-    assert.deepEqual(await activityAttempts(handle), { validateRequest: 1, notify: 1, cleanupStaging: 1 });
+    // The run records its end and sends the webhook itself, once, in one local activity: taken at the
+    // first attempt, it needs no delivery workflow.
+    assert.deepEqual(await activityAttempts(handle), { validateRequest: 1, concludeRun: 1, cleanupStaging: 1 });
     assert.equal(h.db.streamCalls, 0);
     assert.deepEqual(await deliveryHandles(h.client, handle), []);
     const [d] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries ?? [];
@@ -156,7 +157,7 @@ void test('a webhook answering 4xx is not retried, the delivery FAILS with WEBHO
       // The run's own attempt was refused for good: no retry, and no delivery workflow to make one.
       assert.deepEqual(await deliveryHandles(h.client, handle), []);
       assert.equal(h.receiver.received.length, 1);
-      assert.equal((await activityAttempts(handle)).notify, 1);
+      assert.equal((await activityAttempts(handle)).concludeRun, 1);
       const record = (await h.records.getRequest('acme', request.id))!;
       assert.equal(record.status, 'SUCCEEDED');
       assert.deepEqual(record.notifyError, {

@@ -143,7 +143,7 @@ void test('the webhook receives report.succeeded once delivered, with a stable e
       // The run's own POST got a 503; its delivery workflow retried it, as attempt 2 of the same
       // delivery. Both carry the same event id and body.
       assert.equal(h.receiver.received.length, 2);
-      assert.equal((await activityAttempts(handle)).notify, 1);
+      assert.equal((await activityAttempts(handle)).concludeRun, 1);
       assert.equal((await activityAttempts(delivery)).notify, 1);
       const [recorded] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
       assert.deepEqual([recorded!.status, recorded!.attempts, recorded!.lastHttpStatus, recorded!.eventId], ['DELIVERED', 2, 204, `${request.id}:report.succeeded`]);

@@ -53,8 +53,9 @@ void test('an inline run schedules no activity on the server, yet records each s
       // The start (its first record and validation), the data stages and the webhook's attempt are in the
       // history as local activity markers, once each; the records saw the run start, end and notify.
       const attempts = await activityAttempts(handle, { recording: true });
-      // The final state is one write; the webhook's attempt stored its delivery DELIVERED itself: no second write of it.
-      assert.deepEqual(attempts, { startRun: 1, produceReport: 1, recordRunState: 1, notify: 1 });
+      // The final state and the webhook's attempt are one local activity (concludeRun), which stored the
+      // delivery DELIVERED itself: no second write of it.
+      assert.deepEqual(attempts, { startRun: 1, produceReport: 1, concludeRun: 1 });
       assert.deepEqual(recorded, ['RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
       const [delivery, ...more] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
       assert.deepEqual([delivery!.status, delivery!.attempts, delivery!.lastHttpStatus, more.length], ['DELIVERED', 1, 204, 0]);
@@ -199,10 +200,38 @@ void test('a webhook attempt that could not store its delivery leaves the DELIVE
       };
       const handle = await h.start(request);
       assert.equal((await handle.result()).status, 'SUCCEEDED');
-      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startRun: 1, produceReport: 1, recordRunState: 1, notify: 1, recordWebhookDelivery: 1 });
+      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startRun: 1, produceReport: 1, concludeRun: 1, recordWebhookDelivery: 1 });
       assert.deepEqual(writes, ['DELIVERED', 'DELIVERED']);
       const [delivery, ...more] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
       assert.deepEqual([delivery!.status, more.length], ['DELIVERED', 0]);
+      assert.equal(h.receiver.received.length, 1, 'one POST');
+      await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
+    },
+    inline,
+  );
+});
+
+void test('a run whose end cannot be recorded with its webhook attempt sends nothing then, records it with retries, then sends it once', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const request = invoiceRequest({ runMode: 'inline', notify: { webhookUrl: h.receiver.url() } });
+      // The records refuse the first write of the final state (the one inside concludeRun), as a database blip would.
+      const record = h.records.recordRunState.bind(h.records);
+      const finals: string[] = [];
+      h.records.recordRunState = async (req, update) => {
+        if (update.status !== 'RUNNING') {
+          finals.push(`${update.status} at ${h.receiver.received.length} POSTs`);
+          if (finals.length === 1) throw new Error('connection terminated unexpectedly');
+        }
+        return record(req, update);
+      };
+      const handle = await h.start(request);
+      assert.equal((await handle.result()).status, 'SUCCEEDED');
+      assert.deepEqual(finals, ['SUCCEEDED at 0 POSTs', 'SUCCEEDED at 0 POSTs'], 'the end is recorded before the receiver hears of it');
+      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startRun: 1, produceReport: 1, concludeRun: 1, recordRunState: 1, notify: 1 });
+      assert.equal((await h.records.getRequest('acme', request.id))!.status, 'SUCCEEDED');
       assert.equal(h.receiver.received.length, 1, 'one POST');
       await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
     },
