@@ -604,8 +604,6 @@ async function sendWebhook(f: RunFeatures, input: NotifyInput, recordFirst?: Run
       if (answer?.recorded) return answer;
       return await recordDelivery({ ...record, status: 'DELIVERED', deliveredAt: new Date().toISOString() });
     } catch (err) {
-      // The attempt failed after the record was written, most likely; a write again is harmless (an upsert).
-      if (recordFirst) await writeState(request, recordFirst);
       const error = undelivered(err, schedule.totalMs);
       if (isFinalDeliveryError(error.code)) return await recordDelivery({ ...record, status: 'FAILED', error });
       attemptsMade = 1;
@@ -626,13 +624,33 @@ async function sendWebhook(f: RunFeatures, input: NotifyInput, recordFirst?: Run
 /**
  * The webhook's first attempt (`notifyOnce`); with `recordFirst`, after recording the run's end in the
  * same local activity (`concludeOnce`). When that record could not be written, nothing was sent: the
- * run records it with the record's own retries, then makes the attempt.
+ * run records it with the record's own retries, then makes the attempt. The end is written once: a
+ * failed attempt (an ApplicationFailure: the attempt ran, so the record before it was written) is not
+ * followed by a second write, which would count the run's end twice in the metrics; only an activity
+ * that failed otherwise (timed out, its worker lost) leaves the record to the run.
  * @throws what the attempt throws (the receiver refused, timed out or was unreachable).
  */
 async function firstWebhookAttempt(send: NotifyInput, recordFirst: RunStateUpdate | undefined): Promise<NotifyAnswer | undefined> {
   if (!recordFirst) return notifyOnce(send);
-  const concluded = await concludeOnce({ state: recordFirst, notify: send });
+  let concluded: Awaited<ReturnType<typeof concludeOnce>>;
+  try {
+    concluded = await concludeOnce({ state: recordFirst, notify: send });
+  } catch (err) {
+    if (!failedInActivity(err)) await writeState(send.request, recordFirst);
+    throw err;
+  }
   if (concluded.recorded) return concluded.answer;
   await writeState(send.request, recordFirst);
   return notifyOnce(send);
+}
+
+/**
+ * True when an activity's own code failed (an ApplicationFailure in the cause chain: a local activity's
+ * failure may come wrapped in an ActivityFailure or bare), false when it timed out or was stopped.
+ */
+function failedInActivity(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof ApplicationFailure) return true;
+  }
+  return false;
 }

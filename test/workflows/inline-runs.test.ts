@@ -14,7 +14,7 @@ import type { RecordStore } from '../../src/records/records.js';
 import { statusQuery } from '../../workflows/messages.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
 import { invoiceCatalog } from './fakes.js';
-import { activityAttempts, deliveryHandles, invoiceRequest, withHarness } from './harness.js';
+import { activityAttempts, deliveryHandles, invoiceRequest, settledDelivery, withHarness } from './harness.js';
 
 const temporal = useTemporalTestServer();
 
@@ -234,6 +234,27 @@ void test('a run whose end cannot be recorded with its webhook attempt sends not
       assert.equal((await h.records.getRequest('acme', request.id))!.status, 'SUCCEEDED');
       assert.equal(h.receiver.received.length, 1, 'one POST');
       await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
+    },
+    inline,
+  );
+});
+
+void test('a run whose webhook\'s first attempt fails records its end once, before that attempt, and leaves the retries to its delivery', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const request = invoiceRequest({ runMode: 'inline', notify: { webhookUrl: h.receiver.url() } });
+      h.receiver.statuses.push(503);
+      const recorded = recordedStates(h.records);
+      const handle = await h.start(request);
+      assert.equal((await handle.result()).status, 'SUCCEEDED');
+      const { failure } = await settledDelivery(h.client, handle);
+      assert.equal(failure, undefined);
+      assert.deepEqual(h.receiver.received.map((r) => r.status), [503, 204], 'the run\'s attempt, then its delivery\'s retry');
+      // One write of the end: a second would count the run's end twice in reportflow_runs_finished_total.
+      assert.deepEqual(recorded, ['RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
+      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startRun: 1, produceReport: 1, concludeRun: 1 });
     },
     inline,
   );
