@@ -259,11 +259,15 @@ void test('a cancelled bulk request of an inline report stops the document in pr
       await lockTaken;
       try {
         // The document held by the lock is RUNNING, with no workflow of its own: it cannot be cancelled alone.
-        let held: Json | undefined;
-        for (const deadline = Date.now() + 30_000; !held; await new Promise((r) => setTimeout(r, 20))) {
-          held = (await documents(stack, created.body)).find((d) => d.status === 'RUNNING');
-          assert.ok(held || Date.now() < deadline, 'the next document is RUNNING within 30 s');
+        // A document past its query when the lock was taken may still finish: wait until a query waits on
+        // the lock, so that the one document in production (one at a time) is the held one.
+        for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 20))) {
+          const [waiting] = await retail.db.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%invoice_line%'");
+          if (Number(waiting?.n) > 0) break;
+          assert.ok(Date.now() < deadline, 'the next document\'s query waits on the lock within 30 s');
         }
+        const held = (await documents(stack, created.body)).find((d) => d.status === 'RUNNING');
+        assert.ok(held, 'the held document is RUNNING');
         const alone = await stack.call('POST', `/v1/report-generate-requests/${String(held.id)}/cancel`);
         assert.deepEqual([alone.status, alone.body.error?.code], [409, 'RUN_IN_BULK_BATCH'], JSON.stringify(alone.body));
         assert.ok(String(alone.body.error?.message).includes(id), 'the error names the bulk request to cancel');
