@@ -14,10 +14,10 @@
  * before runs made their webhook's first attempt themselves (main at 2baf5e4: the run's one workflow task
  * of local activities, then the delivery child, which made every attempt). An inline run with a webhook
  * was recorded by the code before an inline run's start was one local activity (main at 4607ea0: one patch,
- * `run-features-1`, for every feature; its first record and its validation two local activities). An inline run
-with a webhook was recorded by the code before a run's end was one local activity (main at 588b231:
-`run-features-2`; its final record and the webhook's first attempt two local activities). A change that breaks replay
- * of in-flight runs must add a patch, not edit these.
+ * `run-features-1`, for every feature; its first record and its validation two local activities). An
+ * inline run with a webhook was recorded by the code before a run's end was one local activity (main at
+ * 588b231: `run-features-2`; its final record and the webhook's first attempt two local activities). A
+ * change that breaks replay of in-flight runs must add a patch, not edit these.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
