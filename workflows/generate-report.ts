@@ -39,7 +39,7 @@ import { deliveryWorkflowId, isFinalDeliveryError, retryDelayMs, WEBHOOK_RETRY_S
 import { recordDelivery, undelivered, type deliverWebhook } from './deliver-webhook.js';
 import { DELIVER_WEBHOOK_WORKFLOW } from './messages.js';
 import { pinnedTo, workerLost } from './pinned-stages.js';
-import { toRunError } from './run-error.js';
+import { applicationFailureIn, toRunError } from './run-error.js';
 import { RunStateTracker } from './run-state-tracker.js';
 
 /** A run's state as the service's records hold it (the update `recordRunState` writes). */
@@ -636,21 +636,11 @@ async function firstWebhookAttempt(send: NotifyInput, recordFirst: RunStateUpdat
   try {
     concluded = await concludeOnce({ state: recordFirst, notify: send });
   } catch (err) {
-    if (!failedInActivity(err)) await writeState(send.request, recordFirst);
+    // An ApplicationFailure is the activity's own code failing: the attempt ran, after the record.
+    if (!applicationFailureIn(err)) await writeState(send.request, recordFirst);
     throw err;
   }
   if (concluded.recorded) return concluded.answer;
   await writeState(send.request, recordFirst);
   return notifyOnce(send);
-}
-
-/**
- * True when an activity's own code failed (an ApplicationFailure in the cause chain: a local activity's
- * failure may come wrapped in an ActivityFailure or bare), false when it timed out or was stopped.
- */
-function failedInActivity(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof ApplicationFailure) return true;
-  }
-  return false;
 }

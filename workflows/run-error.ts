@@ -19,8 +19,17 @@ export function toRunError(err: unknown, stage: Stage | null): RunError {
 
 /** The first `ApplicationFailure` in the cause chain whose type is one of reportflow's error codes. */
 function reportFailure(err: unknown): ApplicationFailure | undefined {
+  return applicationFailureIn(err, (failure) => !!failure.type && isErrorCode(failure.type));
+}
+
+/**
+ * The first `ApplicationFailure` in `err`'s cause chain (at most 10 deep) that `accept` takes (any, by
+ * default). A failure may come wrapped (an ActivityFailure, a ChildWorkflowFailure) or bare (a local
+ * activity's own failure reaches the workflow as the ApplicationFailure itself).
+ */
+export function applicationFailureIn(err: unknown, accept: (failure: ApplicationFailure) => boolean = () => true): ApplicationFailure | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
-    if (e instanceof ApplicationFailure && e.type && isErrorCode(e.type)) return e;
+    if (e instanceof ApplicationFailure && accept(e)) return e;
   }
   return undefined;
 }
