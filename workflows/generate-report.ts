@@ -203,7 +203,11 @@ interface RunFeatures {
   decided?: Record<Feature, boolean>;
   /** Runs started since `RUN_FEATURES_2_PATCH`: an inline run records its start and validates in one local activity. */
   startRun?: boolean;
-  /** Runs started since `RUN_FEATURES_3_PATCH`: a run told of by a webhook alone records its end and makes the first attempt in one local activity. */
+  /**
+   * Runs started since `RUN_FEATURES_3_PATCH`: a run told of by a webhook alone records its end and makes
+   * the first attempt in one local activity. Only ever true with every feature of `decided` (records, the
+   * run's own first attempt) true too.
+   */
   concludeRun?: boolean;
 }
 
@@ -507,7 +511,7 @@ async function writeState(request: ReportRequest, update: RunStateUpdate): Promi
  */
 async function conclude(f: RunFeatures, run: RunStateTracker, request: ReportRequest, type: NotifyInput['type'], outcome: { report?: ExportedReport; error?: RunError }): Promise<void> {
   const webhookAlone = !!request.notify?.webhookUrl && (request.notify.emails ?? []).length === 0;
-  const inOne = f.concludeRun === true && webhookAlone && has(f, 'recordRunState') && has(f, 'firstWebhookAttempt');
+  const inOne = f.concludeRun === true && webhookAlone;
   if (!inOne) await record(f, run, request);
   const state = inOne ? stateUpdate(run) : undefined;
   await CancellationScope.nonCancellable(() => tell(f, run, request, type, outcome, state));
