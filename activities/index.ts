@@ -24,6 +24,7 @@ import { queryDataActivity } from './query-data.js';
 import { renderActivity } from './render.js';
 import { recordRunOutcomeActivity } from './subscription-outcome.js';
 import { recordRunStateActivity } from './record-run-state.js';
+import { startAndProduceActivity } from './start-and-produce.js';
 import { startRunActivity } from './start-run.js';
 import { recordDeliveryActivity } from './record-delivery.js';
 import { failingAsReportErrors } from './to-failure.js';
@@ -45,6 +46,7 @@ export type { WithdrawInput, WithdrawResult } from './withdraw.js';
 export type { BulkKeysInput, BulkKeysPage } from './bulk-keys.js';
 export type { BulkBatchInput } from './produce-bulk-documents.js';
 export type { ConcludeRunInput, ConcludeRunResult } from './conclude-run.js';
+export type { StartAndProduceInput, StartAndProduceResult } from './start-and-produce.js';
 export type { SettleBatchInput } from './settle-bulk-documents.js';
 export type { ZipBulkInput } from './zip-bulk.js';
 export type { TemplateVersion, TemplateVersionInput } from './template-version.js';
@@ -75,6 +77,8 @@ export function createActivities(deps: ActivityDeps) {
     startRun,
     ...stagesOn(deps.staging),
     produceReport,
+    // Not observed itself: its steps are.
+    startAndProduce: startAndProduceActivity(startRun, produceReport),
     produceBulkDocuments: report(produceBulkDocumentsActivity(bulkSteps)),
     settleBulkDocuments: report(settleBulkDocumentsActivity(bulkSteps)),
     exportToBucket: report(exportToBucketActivity(deps), bucketExportObserver),

@@ -28,7 +28,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { ExportToBucketInput, NotifyAnswer, NotifyInput, ProducedReport, ReportActivities } from '../activities/index.js';
+import type { ExportToBucketInput, NotifyAnswer, NotifyInput, ProducedReport, ReportActivities, StartAndProduceResult } from '../activities/index.js';
 import type { RenderedFile, StagedRows, StagingWorker } from '../src/domain/artifacts.js';
 import type { ExportedReport } from '../src/domain/artifacts.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
@@ -73,6 +73,17 @@ const localStartRun = proxyLocalActivities<ReportActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
 }).startRun;
+/**
+ * Runs with `startAndProduce`: an inline run's start (record, validation) and its data stages (query,
+ * render, store export) as one local activity, with the same short retry budget as `startRun` (~3 s);
+ * past it the run falls back to the steps one by one, each with its full retries (see
+ * `startAndProduceInline`). The data stages' timeout, and a cancel waits for the render to stop.
+ */
+const localStartAndProduce = proxyLocalActivities<ReportActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+}).startAndProduce;
 /** Patch id of local validation and of deciding every patch at the start (see `runFeatures`). */
 const LOCAL_VALIDATE_PATCH = 'local-validate';
 
@@ -209,6 +220,11 @@ interface RunFeatures {
    * run's own first attempt) true too.
    */
   concludeRun?: boolean;
+  /**
+   * Runs started since `RUN_FEATURES_4_PATCH`: an inline run's start and data stages are one local
+   * activity (`startAndProduce`). Only ever true with `startRun` and `concludeRun` true too.
+   */
+  startAndProduce?: boolean;
 }
 
 /**
@@ -233,17 +249,23 @@ const RUN_FEATURES_2_PATCH = 'run-features-2';
  * that one is (a run started before it has no such marker, and then asks the older ones where it did).
  */
 const RUN_FEATURES_3_PATCH = 'run-features-3';
+/**
+ * Patch id standing for everything `RUN_FEATURES_3_PATCH` stands for, and `startAndProduce`. Asked first,
+ * as that one is.
+ */
+const RUN_FEATURES_4_PATCH = 'run-features-4';
 
 /**
- * `allFeatures`: the run asked `RUN_FEATURES_3_PATCH`, `RUN_FEATURES_2_PATCH` or `ALL_FEATURES_PATCH`
- * and has it; `startRun`: it has `RUN_FEATURES_3_PATCH` or `RUN_FEATURES_2_PATCH`; `concludeRun`: it has
- * `RUN_FEATURES_3_PATCH`. Runs with none ask their patches here, where they always did.
+ * `allFeatures`: the run asked one of the all-features patches (`RUN_FEATURES_4_PATCH` …
+ * `ALL_FEATURES_PATCH`) and has it; `startRun`: it has `RUN_FEATURES_2_PATCH` or a later one;
+ * `concludeRun`: `RUN_FEATURES_3_PATCH` or a later one; `startAndProduce`: `RUN_FEATURES_4_PATCH`. Runs
+ * with none ask their patches here, where they always did.
  */
-function runFeatures(allFeatures: boolean, startRun: boolean, concludeRun: boolean): RunFeatures {
+function runFeatures(allFeatures: boolean, startRun: boolean, concludeRun: boolean, startAndProduce: boolean): RunFeatures {
   if (allFeatures) {
     const decided = {} as Record<Feature, boolean>;
     for (const feature of Object.keys(FEATURE_PATCHES)) decided[feature as Feature] = true;
-    return { localValidate: true, decided, startRun, concludeRun };
+    return { localValidate: true, decided, startRun, concludeRun, startAndProduce };
   }
   if (!patched(LOCAL_VALIDATE_PATCH)) return { localValidate: false };
   const decided = {} as Record<Feature, boolean>;
@@ -264,21 +286,24 @@ function has(f: RunFeatures, feature: Feature): boolean {
  */
 export async function generateReport(request: ReportRequest): Promise<RunState> {
   // The all-features patches first thing, before any command (see RUN_FEATURES_2_PATCH), newest first.
-  const features3 = patched(RUN_FEATURES_3_PATCH);
+  const features4 = patched(RUN_FEATURES_4_PATCH);
+  const features3 = features4 || patched(RUN_FEATURES_3_PATCH);
   const features2 = features3 || patched(RUN_FEATURES_2_PATCH);
   const allFeatures = features2 || patched(ALL_FEATURES_PATCH);
   const run = new RunStateTracker(request, { publishFirstChange: allFeatures });
   run.enter('VALIDATE');
-  const f = runFeatures(allFeatures, features2, features3);
+  const f = runFeatures(allFeatures, features2, features3, features4);
   let validated: ValidatedRequest | undefined;
   const progress: DataStageProgress = { workers: [] };
   try {
-    if (f.startRun && request.runMode === 'inline') validated = await startInline(f, run, request);
+    let produced: ProducedReport | undefined;
+    if (f.startAndProduce && request.runMode === 'inline') ({ validated, produced } = await startAndProduceInline(f, run, request, progress));
+    else if (f.startRun && request.runMode === 'inline') validated = await startInline(f, run, request);
     else {
       await record(f, run, request);
       validated = await (f.localValidate && request.runMode === 'inline' ? localValidate : remoteValidate)(request);
     }
-    const { local, deliveries } = await dataStages(f, run, request, validated, progress);
+    const { local, deliveries } = await dataStages(f, run, request, validated, progress, produced);
     // An export that completed although the run was cancelled meanwhile: the cancel wins, and the
     // delivered files are taken back, so a 202 to the cancel never ends in a SUCCEEDED run.
     throwIfCancelled(f);
@@ -330,9 +355,9 @@ interface DataStageProgress {
  * `DATA_STAGE_STARTS` starts). Inline runs: see `inlineDataStages` (runs of earlier releases ran their
  * stages as three local activities, unpinned).
  */
-async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportRequest, validated: ValidatedRequest, progress: DataStageProgress) {
+async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportRequest, validated: ValidatedRequest, progress: DataStageProgress, produced?: ProducedReport) {
   const inline = validated.runMode === 'inline';
-  if (inline && has(f, 'inlineOneActivity')) return inlineDataStages(f, run, request, validated, progress);
+  if (inline && has(f, 'inlineOneActivity')) return inlineDataStages(f, run, request, validated, progress, produced);
   for (let start = 1; ; start++) {
     const { queryData, renderReport, exportReport } = inline ? INLINE : STAGED;
     enter(f, run, 'QUERY_DATA');
@@ -363,15 +388,16 @@ async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportR
  * meanwhile (the bulk of its time). Bucket and BigQuery exports read the staging, so they run on the
  * worker that produced it (pinned, as a staged run's stages are); when that worker is lost first, the
  * stages start over (at most `DATA_STAGE_STARTS` starts). A run without them leaves no staging behind.
+ * `first`: what `startAndProduce` already produced, the first start's result.
  */
-async function inlineDataStages(f: RunFeatures, run: RunStateTracker, request: ReportRequest, validated: ValidatedRequest, progress: DataStageProgress) {
+async function inlineDataStages(f: RunFeatures, run: RunStateTracker, request: ReportRequest, validated: ValidatedRequest, progress: DataStageProgress, first?: ProducedReport) {
   const keepStaging = (request.exportLocations ?? []).length > 0;
   progress.stagingRemoved = !keepStaging;
   for (let start = 1; ; start++) {
     enter(f, run, 'RENDER');
     let produced: ProducedReport;
     try {
-      produced = await INLINE.produceReport({ request, validated, keepStaging });
+      produced = start === 1 && first ? first : await INLINE.produceReport({ request, validated, keepStaging });
     } catch (err) {
       // Its export may have delivered before the failure: let the withdrawal look.
       progress.exportBegun = true;
@@ -467,6 +493,54 @@ async function startInline(f: RunFeatures, run: RunStateTracker, request: Report
     await record(f, run, request);
     return localValidate(request);
   }
+}
+
+/**
+ * An inline run's start and data stages as one local activity (`startAndProduce`): its first record
+ * (RUNNING in VALIDATE), validation, and query → render → store export. The run shows VALIDATE meanwhile
+ * (the activity tells the workflow nothing until it ends), and RENDER, then EXPORT, once it returns.
+ * - A request validation refuses comes back as the refusal: the run fails in VALIDATE, and as nothing was
+ *   exported it withdraws nothing.
+ * - A final failure of the data stages, or a cancel, ends the run in RENDER; its store export may have
+ *   delivered, so the withdrawal looks.
+ * - A fault that outlasts the activity's few attempts sends the run to the steps one by one, each with its
+ *   full retries (`startInline`'s two steps, then `inlineDataStages`), so a run fares no worse than before.
+ * @returns the validated request, and what the data stages produced unless the run fell back.
+ * @throws ApplicationFailure (non-retryable, the error code) for a refused request or a final fault;
+ *   the cancel.
+ */
+async function startAndProduceInline(
+  f: RunFeatures,
+  run: RunStateTracker,
+  request: ReportRequest,
+  progress: DataStageProgress,
+): Promise<{ validated: ValidatedRequest; produced?: ProducedReport }> {
+  const { status, stage } = run.state;
+  const keepStaging = (request.exportLocations ?? []).length > 0;
+  // Each attempt removes its own staging unless bucket exports still read it.
+  progress.stagingRemoved = !keepStaging;
+  let result: StartAndProduceResult;
+  try {
+    result = await localStartAndProduce({ request, running: { status, stage }, keepStaging });
+  } catch (err) {
+    // An attempt may have exported before failing: let the withdrawal look.
+    progress.exportBegun = true;
+    const failure = applicationFailureIn(err);
+    if (isCancellation(err) || failure?.nonRetryable) {
+      run.enter('RENDER');
+      throw err;
+    }
+    log.warn('the start and data stages of an inline run in one step failed; taking them one by one', { error: String(failure ?? err) });
+    await record(f, run, request);
+    return { validated: await localValidate(request) };
+  }
+  if ('refused' in result) {
+    const { code, message, errors } = result.refused;
+    throw ApplicationFailure.create({ type: code, message, nonRetryable: true, details: [errors] });
+  }
+  // Exported to the store: a cancel that arrived meanwhile takes it back.
+  progress.exportBegun = true;
+  return result;
 }
 
 /**

@@ -137,8 +137,8 @@ describe('operations: metrics, traces and logs of real runs', { timeout: 900_000
     const names = chain.map((s) => `${s.service}: ${s.name}`);
     assert.equal(chain.at(-1)?.service, 'reportflow-api', `the render span's ancestry reaches the API: ${names.join(' ← ')}`);
     assert.match(chain.at(-1)!.name, /POST|report-generate-requests/, names.join(' ← '));
-    // An invoice is an inline run: its stages are spans inside the one local activity `produceReport`.
-    for (const expected of ['chromium.render', 'renderReport', 'RunActivity:produceReport', 'RunWorkflow:generateReport', 'StartWorkflow:generateReport']) {
+    // An invoice is an inline run: its stages are spans inside the one local activity `startAndProduce`.
+    for (const expected of ['chromium.render', 'renderReport', 'RunActivity:startAndProduce', 'RunWorkflow:generateReport', 'StartWorkflow:generateReport']) {
       assert.ok(chain.some((s) => s.name === expected), `${expected} in ${names.join(' ← ')}`);
     }
     const traceId = chain[0]!.traceId;

@@ -1,7 +1,9 @@
 /**
- * Inline runs (`run_mode: inline`, e.g. one invoice): query, render and export are one local activity
- * (`produceReport`) of the workflow task, so a run costs no activity round trip to the server and a
- * retry starts from the query on whichever worker runs it; a cancel still aborts the render.
+ * Inline runs (`run_mode: inline`, e.g. one invoice): the first record, validation, query, render and
+ * export are one local activity (`startAndProduce`) of the workflow task, so a run costs no activity round
+ * trip to the server and a retry starts from the record on whichever worker runs it; a cancel still
+ * aborts the render. Past the step's few attempts the run takes the steps one by one (`startRun`'s two,
+ * then `produceReport`), each with its full retries.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import { ReportError } from '../../src/domain/errors.js';
 import { SA_STAGE, SA_STATUS } from '../../src/domain/search-attributes.js';
 import type { RecordStore } from '../../src/records/records.js';
 import { statusQuery } from '../../workflows/messages.js';
@@ -55,7 +58,7 @@ void test('an inline run schedules no activity on the server, yet records each s
       const attempts = await activityAttempts(handle, { recording: true });
       // The final state and the webhook's attempt are one local activity (concludeRun), which stored the
       // delivery DELIVERED itself: no second write of it.
-      assert.deepEqual(attempts, { startRun: 1, produceReport: 1, concludeRun: 1 });
+      assert.deepEqual(attempts, { startAndProduce: 1, concludeRun: 1 });
       assert.deepEqual(recorded, ['RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
       const [delivery, ...more] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
       assert.deepEqual([delivery!.status, delivery!.attempts, delivery!.lastHttpStatus, more.length], ['DELIVERED', 1, 204, 0]);
@@ -96,7 +99,7 @@ void test('an inline query that loses its connection is retried from the query a
       assert.equal(result.report!.rows, 5);
       assert.equal(h.db.streamCalls, 2);
       const attempts = await activityAttempts(handle);
-      assert.equal(attempts.produceReport, 2);
+      assert.equal(attempts.startAndProduce, 2);
       assert.equal(h.renderer.renders, 1, 'the failed attempt rendered nothing');
       assert.equal((await h.exportedFiles()).length, 1);
     },
@@ -177,7 +180,8 @@ void test('an inline run whose data check fails ends at its one start step, FAIL
       assert.equal(err.cause.type, 'INVOICE_NOT_FOUND');
       const state = await handle.query(statusQuery);
       assert.deepEqual([state.status, state.stage, state.error?.code], ['FAILED', 'VALIDATE', 'INVOICE_NOT_FOUND']);
-      assert.deepEqual(await activityAttempts(handle), { startRun: 1, cleanupStaging: 1 }, 'not retried: a bad request fails for good');
+      // Nothing was staged or exported: no cleanup, no withdrawal.
+      assert.deepEqual(await activityAttempts(handle), { startAndProduce: 1 }, 'not retried: a bad request fails for good');
       assert.deepEqual(recorded, ['RUNNING VALIDATE', 'FAILED VALIDATE']);
     },
     inline,
@@ -200,7 +204,7 @@ void test('a webhook attempt that could not store its delivery leaves the DELIVE
       };
       const handle = await h.start(request);
       assert.equal((await handle.result()).status, 'SUCCEEDED');
-      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startRun: 1, produceReport: 1, concludeRun: 1, recordWebhookDelivery: 1 });
+      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startAndProduce: 1, concludeRun: 1, recordWebhookDelivery: 1 });
       assert.deepEqual(writes, ['DELIVERED', 'DELIVERED']);
       const [delivery, ...more] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
       assert.deepEqual([delivery!.status, more.length], ['DELIVERED', 0]);
@@ -230,7 +234,7 @@ void test('a run whose end cannot be recorded with its webhook attempt sends not
       const handle = await h.start(request);
       assert.equal((await handle.result()).status, 'SUCCEEDED');
       assert.deepEqual(finals, ['SUCCEEDED at 0 POSTs', 'SUCCEEDED at 0 POSTs'], 'the end is recorded before the receiver hears of it');
-      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startRun: 1, produceReport: 1, concludeRun: 1, recordRunState: 1, notify: 1 });
+      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startAndProduce: 1, concludeRun: 1, recordRunState: 1, notify: 1 });
       assert.equal((await h.records.getRequest('acme', request.id))!.status, 'SUCCEEDED');
       assert.equal(h.receiver.received.length, 1, 'one POST');
       await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
@@ -254,7 +258,7 @@ void test('a run whose webhook\'s first attempt fails records its end once, befo
       assert.deepEqual(h.receiver.received.map((r) => r.status), [503, 204], 'the run\'s attempt, then its delivery\'s retry');
       // One write of the end: a second would count the run's end twice in reportflow_runs_finished_total.
       assert.deepEqual(recorded, ['RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
-      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startRun: 1, produceReport: 1, concludeRun: 1 });
+      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startAndProduce: 1, concludeRun: 1 });
     },
     inline,
   );
@@ -280,11 +284,70 @@ void test('an inline run whose start step keeps failing to record goes on in two
       const handle = await h.start(request);
       const result = await handle.result();
       assert.equal(result.status, 'SUCCEEDED');
-      assert.deepEqual(await activityAttempts(handle), { startRun: 3, validateRequest: 1, produceReport: 1 });
+      assert.deepEqual(await activityAttempts(handle), { startAndProduce: 3, validateRequest: 1, produceReport: 1 });
       assert.deepEqual(recorded, ['RUNNING VALIDATE', 'RUNNING VALIDATE', 'RUNNING VALIDATE', 'RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
       assert.equal((await h.records.getRequest('acme', request.id))!.status, 'SUCCEEDED');
       await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
     },
     inline,
+  );
+});
+
+void test('an inline run whose data stages keep failing past the one step\'s attempts goes on step by step and exports once', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const request = invoiceRequest({ runMode: 'inline' });
+      const recorded = recordedStates(h.records);
+      const handle = await h.start(request);
+      const result = await handle.result();
+      assert.equal(result.status, 'SUCCEEDED');
+      assert.equal(result.report!.rows, 5);
+      // The one step's three attempts each lost the query; then the record (the fourth RUNNING below),
+      // validation and the data stages one by one.
+      assert.deepEqual(await activityAttempts(handle), { startAndProduce: 3, validateRequest: 1, produceReport: 1 });
+      assert.equal(h.db.streamCalls, 4);
+      assert.equal(h.renderer.renders, 1);
+      assert.deepEqual(await h.exportedFiles(), [`acme/INVOICE/${request.id}/${result.report!.fileName}`]);
+      assert.deepEqual(recorded, ['RUNNING VALIDATE', 'RUNNING VALIDATE', 'RUNNING VALIDATE', 'RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
+      assert.equal(existsSync(path.join(h.config.stagingDir, request.id)), false);
+      await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
+    },
+    (h) => {
+      inline(h);
+      h.db.failStreams = 3;
+    },
+  );
+});
+
+void test('an inline run whose render fails for good ends FAILED in RENDER with its code, not retried, and takes back what it may have exported', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const request = invoiceRequest({ runMode: 'inline' });
+      const recorded = recordedStates(h.records);
+      const handle = await h.start(request);
+      const err = await handle.result().then(() => assert.fail('the run succeeded'), (e: unknown) => e);
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
+      assert.equal(err.cause.type, 'TEMPLATE_RENDER_FAILED');
+      const state = await handle.query(statusQuery);
+      assert.deepEqual([state.status, state.stage, state.error?.code], ['FAILED', 'RENDER', 'TEMPLATE_RENDER_FAILED']);
+      assert.equal((await handle.describe()).typedSearchAttributes.get(SA_STAGE), 'RENDER');
+      assert.equal(h.renderer.renders, 1, 'a final fault is not retried');
+      // The one step's staging went with its attempt; the withdrawal looks for an export (an activity).
+      assert.deepEqual(await activityAttempts(handle), { startAndProduce: 1, withdrawReport: 1 });
+      assert.deepEqual(recorded, ['RUNNING VALIDATE', 'FAILED RENDER']);
+      assert.deepEqual(await h.exportedFiles(), []);
+      assert.equal(existsSync(path.join(h.config.stagingDir, request.id)), false);
+    },
+    (h) => {
+      inline(h);
+      h.renderer.render = async () => {
+        h.renderer.renders++;
+        throw new ReportError('TEMPLATE_RENDER_FAILED', 'The template failed on row 1: missing helper "money".');
+      };
+    },
   );
 });

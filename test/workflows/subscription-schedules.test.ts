@@ -250,7 +250,7 @@ void test('a scheduled run of an inline report is three workflow tasks and no ac
       const childEvents = (await child.fetchHistory()).events ?? [];
       assert.equal(childEvents.filter((e) => e.workflowTaskCompletedEventAttributes).length, 1);
       assert.equal(childEvents.filter((e) => e.activityTaskScheduledEventAttributes).length, 0);
-      assert.deepEqual(await activityAttempts(child), { startRun: 1, produceReport: 1 });
+      assert.deepEqual(await activityAttempts(child), { startAndProduce: 1 });
       console.log(`scheduled inline run: ${parentEvents.length} + ${childEvents.length} history events`);
       await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await parentHandle.fetchHistory(), parent.workflowId);
     },
