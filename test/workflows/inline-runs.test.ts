@@ -88,27 +88,43 @@ void test('an inline run schedules no activity on the server, yet records each s
   );
 });
 
-void test('an inline query that loses its connection is retried from the query and the run exports the full file once', async () => {
-  await withHarness(
-    temporal.env,
-    temporal.bundle,
-    async (h) => {
-      const handle = await h.start(invoiceRequest({ runMode: 'inline' }));
-      const result = await handle.result();
-      assert.equal(result.status, 'SUCCEEDED');
-      assert.equal(result.report!.rows, 5);
-      assert.equal(h.db.streamCalls, 2);
-      const attempts = await activityAttempts(handle);
-      assert.equal(attempts.startAndProduce, 2);
-      assert.equal(h.renderer.renders, 1, 'the failed attempt rendered nothing');
-      assert.equal((await h.exportedFiles()).length, 1);
-    },
-    (h) => {
-      inline(h);
-      h.db.failStreams = 1;
-    },
-  );
-});
+/**
+ * The query loses its connection `fails` times. Once: the one step's retry starts again from the record.
+ * Three times: past the step's three attempts, the record (the fourth RUNNING), validation and the data
+ * stages run one by one, each with its full retries. Either way one render and one exported file.
+ */
+const LOST_QUERIES = [
+  { fails: 1, attempts: { startAndProduce: 2 }, recorded: ['RUNNING VALIDATE', 'RUNNING VALIDATE', 'SUCCEEDED EXPORT'] },
+  { fails: 3, attempts: { startAndProduce: 3, validateRequest: 1, produceReport: 1 }, recorded: ['RUNNING VALIDATE', 'RUNNING VALIDATE', 'RUNNING VALIDATE', 'RUNNING VALIDATE', 'SUCCEEDED EXPORT'] },
+];
+
+for (const lost of LOST_QUERIES) {
+  void test(`an inline query that loses its connection ${lost.fails} time(s) is retried from the query and the run exports the full file once`, async () => {
+    await withHarness(
+      temporal.env,
+      temporal.bundle,
+      async (h) => {
+        const request = invoiceRequest({ runMode: 'inline' });
+        const recorded = recordedStates(h.records);
+        const handle = await h.start(request);
+        const result = await handle.result();
+        assert.equal(result.status, 'SUCCEEDED');
+        assert.equal(result.report!.rows, 5);
+        assert.equal(h.db.streamCalls, lost.fails + 1);
+        assert.deepEqual(await activityAttempts(handle), lost.attempts);
+        assert.equal(h.renderer.renders, 1, 'the failed attempts rendered nothing');
+        assert.deepEqual(await h.exportedFiles(), [`acme/INVOICE/${request.id}/${result.report!.fileName}`]);
+        assert.deepEqual(recorded, lost.recorded);
+        assert.equal(existsSync(path.join(h.config.stagingDir, request.id)), false);
+        await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
+      },
+      (h) => {
+        inline(h);
+        h.db.failStreams = lost.fails;
+      },
+    );
+  });
+}
 
 void test('cancelling an inline run during its render aborts the renderer, exports nothing and ends CANCELLED', async () => {
   await withHarness(
@@ -290,34 +306,6 @@ void test('an inline run whose start step keeps failing to record goes on in two
       await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
     },
     inline,
-  );
-});
-
-void test('an inline run whose data stages keep failing past the one step\'s attempts goes on step by step and exports once', async () => {
-  await withHarness(
-    temporal.env,
-    temporal.bundle,
-    async (h) => {
-      const request = invoiceRequest({ runMode: 'inline' });
-      const recorded = recordedStates(h.records);
-      const handle = await h.start(request);
-      const result = await handle.result();
-      assert.equal(result.status, 'SUCCEEDED');
-      assert.equal(result.report!.rows, 5);
-      // The one step's three attempts each lost the query; then the record (the fourth RUNNING below),
-      // validation and the data stages one by one.
-      assert.deepEqual(await activityAttempts(handle), { startAndProduce: 3, validateRequest: 1, produceReport: 1 });
-      assert.equal(h.db.streamCalls, 4);
-      assert.equal(h.renderer.renders, 1);
-      assert.deepEqual(await h.exportedFiles(), [`acme/INVOICE/${request.id}/${result.report!.fileName}`]);
-      assert.deepEqual(recorded, ['RUNNING VALIDATE', 'RUNNING VALIDATE', 'RUNNING VALIDATE', 'RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
-      assert.equal(existsSync(path.join(h.config.stagingDir, request.id)), false);
-      await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
-    },
-    (h) => {
-      inline(h);
-      h.db.failStreams = 3;
-    },
   );
 });
 
