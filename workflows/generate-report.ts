@@ -338,7 +338,8 @@ interface DataStageProgress {
   workers: StagingWorker[];
   /**
    * True once the data stages may have delivered something though the run's stage no longer says EXPORT
-   * (an earlier start of them had begun exporting; an inline run's one activity failed).
+   * (an earlier start of them had begun exporting; an inline run's one activity failed; `startAndProduce`
+   * returned, its store export done, before the run entered EXPORT).
    */
   exportBegun?: boolean;
   /** True when the data stages removed their staging themselves (an inline run without bucket exports). */
