@@ -12,7 +12,6 @@
  */
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
   CancellationScope,
@@ -392,7 +391,7 @@ async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportR
  * `first`: what `startAndProduce` already produced, the first start's result.
  */
 async function inlineDataStages(f: RunFeatures, run: RunStateTracker, request: ReportRequest, validated: ValidatedRequest, progress: DataStageProgress, first?: ProducedReport) {
-  const keepStaging = (request.exportLocations ?? []).length > 0;
+  const keepStaging = keepsStaging(request);
   progress.stagingRemoved = !keepStaging;
   for (let start = 1; ; start++) {
     enter(f, run, 'RENDER');
@@ -474,6 +473,20 @@ async function withdraw(f: RunFeatures, run: RunStateTracker, request: ReportReq
   });
 }
 
+/** Whether an inline run keeps its staging after its data stages: its bucket and BigQuery exports read it. */
+function keepsStaging(request: ReportRequest): boolean {
+  return (request.exportLocations ?? []).length > 0;
+}
+
+/**
+ * Whether `err`, the failure of an inline run's one-step local activity (`startRun`, `startAndProduce`)
+ * after its few attempts, ends the run: a cancel, or a non-retryable ApplicationFailure (a bad request, a
+ * final fault). Any other fault outlasted the quick attempts only, and the run takes the steps one by one.
+ */
+function endsRun(err: unknown): boolean {
+  return isCancellation(err) || applicationFailureIn(err)?.nonRetryable === true;
+}
+
 /**
  * An inline run's first record (RUNNING in VALIDATE) and its validation, as one local activity
  * (`startRun`). A fault it still meets after its few attempts (the records or the data checks'
@@ -487,10 +500,8 @@ async function startInline(f: RunFeatures, run: RunStateTracker, request: Report
   try {
     return await localStartRun(request, { status, stage });
   } catch (err) {
-    // Only a fault that outlasted the attempts; a bad request (non-retryable) or a cancel ends here.
-    const failure = err instanceof ActivityFailure ? err.cause : err;
-    if (isCancellation(err) || (failure instanceof ApplicationFailure && failure.nonRetryable)) throw err;
-    log.warn('the start of an inline run in one step failed; recording and validating one by one', { error: String(failure) });
+    if (endsRun(err)) throw err;
+    log.warn('the start of an inline run in one step failed; recording and validating one by one', { error: String(applicationFailureIn(err) ?? err) });
     await record(f, run, request);
     return localValidate(request);
   }
@@ -517,7 +528,7 @@ async function startAndProduceInline(
   progress: DataStageProgress,
 ): Promise<{ validated: ValidatedRequest; produced?: ProducedReport }> {
   const { status, stage } = run.state;
-  const keepStaging = (request.exportLocations ?? []).length > 0;
+  const keepStaging = keepsStaging(request);
   // Each attempt removes its own staging unless bucket exports still read it.
   progress.stagingRemoved = !keepStaging;
   let result: StartAndProduceResult;
@@ -526,12 +537,11 @@ async function startAndProduceInline(
   } catch (err) {
     // An attempt may have exported before failing: let the withdrawal look.
     progress.exportBegun = true;
-    const failure = applicationFailureIn(err);
-    if (isCancellation(err) || failure?.nonRetryable) {
+    if (endsRun(err)) {
       run.enter('RENDER');
       throw err;
     }
-    log.warn('the start and data stages of an inline run in one step failed; taking them one by one', { error: String(failure ?? err) });
+    log.warn('the start and data stages of an inline run in one step failed; taking them one by one', { error: String(applicationFailureIn(err) ?? err) });
     await record(f, run, request);
     return { validated: await localValidate(request) };
   }
