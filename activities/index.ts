@@ -46,7 +46,7 @@ export type { WithdrawInput, WithdrawResult } from './withdraw.js';
 export type { BulkKeysInput, BulkKeysPage } from './bulk-keys.js';
 export type { BulkBatchInput } from './produce-bulk-documents.js';
 export type { ConcludeRunInput, ConcludeRunResult } from './conclude-run.js';
-export type { StartAndProduceInput, StartAndProduceResult } from './start-and-produce.js';
+export type { ConcludedInStep, StartAndProduceInput, StartAndProduceResult } from './start-and-produce.js';
 export type { SettleBatchInput } from './settle-bulk-documents.js';
 export type { ZipBulkInput } from './zip-bulk.js';
 export type { TemplateVersion, TemplateVersionInput } from './template-version.js';
@@ -71,6 +71,7 @@ export function createActivities(deps: ActivityDeps) {
   const startRun = startRunActivity(recordRunState, validateRequest);
   const produceReport = failingAsReportErrors(produceReportActivity(deps, stagesOn));
   const notify = report(notifyActivity(deps), webhookObserver);
+  const concludeRun = concludeRunActivity(recordRunState, notify);
   const bulkSteps = { records: deps.records, startRun, produceReport, recordRunState, withdraw: (request: ReportRequest) => withdrawFromStore(deps, request) };
   return {
     validateRequest,
@@ -78,14 +79,14 @@ export function createActivities(deps: ActivityDeps) {
     ...stagesOn(deps.staging),
     produceReport,
     // Not observed itself: its steps are.
-    startAndProduce: startAndProduceActivity(startRun, produceReport),
+    startAndProduce: startAndProduceActivity(startRun, produceReport, concludeRun),
     produceBulkDocuments: report(produceBulkDocumentsActivity(bulkSteps)),
     settleBulkDocuments: report(settleBulkDocumentsActivity(bulkSteps)),
     exportToBucket: report(exportToBucketActivity(deps), bucketExportObserver),
     exportToBigQuery: report(exportToBigQueryActivity(deps), bigQueryExportObserver),
     notify,
     // Not observed itself: its two steps are.
-    concludeRun: concludeRunActivity(recordRunState, notify),
+    concludeRun,
     sendEmail: report(emailActivity(deps), emailObserver),
     cleanupStaging: report(cleanupActivity(deps)),
     withdrawReport: report(withdrawActivity(deps)),

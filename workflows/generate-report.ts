@@ -27,7 +27,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { ExportToBucketInput, NotifyAnswer, NotifyInput, ProducedReport, ReportActivities, StartAndProduceResult } from '../activities/index.js';
+import type { ConcludedInStep, ExportToBucketInput, NotifyAnswer, NotifyInput, ProducedReport, ReportActivities, StartAndProduceResult } from '../activities/index.js';
 import type { RenderedFile, StagedRows, StagingWorker } from '../src/domain/artifacts.js';
 import type { ExportedReport } from '../src/domain/artifacts.js';
 import type { ReportRequest, ValidatedRequest } from '../src/domain/report-request.js';
@@ -296,7 +296,8 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
   const progress: DataStageProgress = { workers: [] };
   try {
     let produced: ProducedReport | undefined;
-    if (f.startAndProduce && request.runMode === 'inline') ({ validated, produced } = await startAndProduceInline(f, run, request, progress));
+    let concluded: ConcludedInStep | undefined;
+    if (f.startAndProduce && request.runMode === 'inline') ({ validated, produced, concluded } = await startAndProduceInline(f, run, request, progress));
     else if (f.startRun && request.runMode === 'inline') validated = await startInline(f, run, request);
     else {
       await record(f, run, request);
@@ -304,12 +305,13 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
     }
     const { local, deliveries } = await dataStages(f, run, request, validated, progress, produced);
     // An export that completed although the run was cancelled meanwhile: the cancel wins, and the
-    // delivered files are taken back, so a 202 to the cancel never ends in a SUCCEEDED run.
-    throwIfCancelled(f);
+    // delivered files are taken back, so a 202 to the cancel never ends in a SUCCEEDED run. Unless the
+    // step announced the run already (it checks for a cancel first): that success stands.
+    if (!progress.announced) throwIfCancelled(f);
     const report: ExportedReport = deliveries.length ? { ...local, deliveries } : local;
     run.succeeded(report);
     // The file is out: a cancel arriving now cannot undo that, so the receiver still hears of it.
-    await conclude(f, run, request, 'report.succeeded', { report });
+    await conclude(f, run, request, 'report.succeeded', { report }, concluded);
     if (run.state.notifyError) await record(f, run, request);
     return run.state;
   } catch (err) {
@@ -343,6 +345,11 @@ interface DataStageProgress {
   exportBegun?: boolean;
   /** True when the data stages removed their staging themselves (an inline run without bucket exports). */
   stagingRemoved?: boolean;
+  /**
+   * True once `startAndProduce` recorded the run SUCCEEDED and made the webhook's first attempt: the
+   * receiver may have heard of the report, so a cancel that comes now no longer wins.
+   */
+  announced?: boolean;
 }
 
 /**
@@ -393,8 +400,10 @@ async function dataStages(f: RunFeatures, run: RunStateTracker, request: ReportR
 async function inlineDataStages(f: RunFeatures, run: RunStateTracker, request: ReportRequest, validated: ValidatedRequest, progress: DataStageProgress, first?: ProducedReport) {
   const keepStaging = keepsStaging(request);
   progress.stagingRemoved = !keepStaging;
+  // A run the step announced already goes on to its end whatever comes (see `announced`).
+  const next = (stage: 'RENDER' | 'EXPORT'): void => (progress.announced ? run.enter(stage) : enter(f, run, stage));
   for (let start = 1; ; start++) {
-    enter(f, run, 'RENDER');
+    next('RENDER');
     let produced: ProducedReport;
     try {
       produced = start === 1 && first ? first : await INLINE.produceReport({ request, validated, keepStaging });
@@ -405,7 +414,7 @@ async function inlineDataStages(f: RunFeatures, run: RunStateTracker, request: R
     }
     const { staged, rendered, local } = produced;
     progress.rendered = rendered;
-    enter(f, run, 'EXPORT');
+    next('EXPORT');
     if (!keepStaging) return { local, deliveries: [] };
     const worker = staged.worker;
     if (worker && !progress.workers.some((w) => w.taskQueue === worker.taskQueue)) progress.workers.push(worker);
@@ -517,7 +526,12 @@ async function startInline(f: RunFeatures, run: RunStateTracker, request: Report
  *   delivered, so the withdrawal looks.
  * - A fault that outlasts the activity's few attempts sends the run to the steps one by one, each with its
  *   full retries (`startInline`'s two steps, then `inlineDataStages`), so a run fares no worse than before.
- * @returns the validated request, and what the data stages produced unless the run fell back.
+ * - A run told of by a webhook alone and without bucket exports is also ended by the step (its SUCCEEDED
+ *   record and the webhook's first attempt, `concluded`), unless a cancel reached it first. This needs no
+ *   patch: the run's path after the step follows the step's result, which its history holds. A run
+ *   started before, replayed, finds no `concluded` in it and ends itself (`concludeRun`) as it did.
+ * @returns the validated request, what the data stages produced unless the run fell back, and how the
+ *   step ended the run, if it did.
  * @throws ApplicationFailure (non-retryable, the error code) for a refused request or a final fault;
  *   the cancel.
  */
@@ -526,14 +540,19 @@ async function startAndProduceInline(
   run: RunStateTracker,
   request: ReportRequest,
   progress: DataStageProgress,
-): Promise<{ validated: ValidatedRequest; produced?: ProducedReport }> {
+): Promise<{ validated: ValidatedRequest; produced?: ProducedReport; concluded?: ConcludedInStep }> {
   const { status, stage } = run.state;
   const keepStaging = keepsStaging(request);
   // Each attempt removes its own staging unless bucket exports still read it.
   progress.stagingRemoved = !keepStaging;
+  // The delivery is named as `sendWebhook` names the run's own (after the execution).
+  const executionId = workflowInfo().runId;
+  const conclude = !keepStaging && webhookAlone(request)
+    ? { delivery: { id: executionId, executionId, retryInMs: retryDelayMs(WEBHOOK_RETRY_SCHEDULE, 1) } }
+    : undefined;
   let result: StartAndProduceResult;
   try {
-    result = await localStartAndProduce({ request, running: { status, stage }, keepStaging });
+    result = await localStartAndProduce({ request, running: { status, stage }, keepStaging, ...(conclude ? { conclude } : {}) });
   } catch (err) {
     // An attempt may have exported before failing: let the withdrawal look.
     progress.exportBegun = true;
@@ -549,8 +568,9 @@ async function startAndProduceInline(
     const { code, message, errors } = result.refused;
     throw ApplicationFailure.create({ type: code, message, nonRetryable: true, details: [errors] });
   }
-  // Exported to the store: a cancel that arrived meanwhile takes it back.
+  // Exported to the store: a cancel that arrived meanwhile takes it back, unless the step announced the run.
   progress.exportBegun = true;
+  progress.announced = result.concluded?.recorded === true;
   return result;
 }
 
@@ -594,12 +614,25 @@ async function writeState(request: ReportRequest, update: RunStateUpdate): Promi
  * A run with `concludeRun` whose only notification is a webhook does both in the webhook's first
  * attempt (see `sendWebhook`): one local activity, one workflow activation fewer.
  */
-async function conclude(f: RunFeatures, run: RunStateTracker, request: ReportRequest, type: NotifyInput['type'], outcome: { report?: ExportedReport; error?: RunError }): Promise<void> {
-  const webhookAlone = !!request.notify?.webhookUrl && (request.notify.emails ?? []).length === 0;
-  const inOne = f.concludeRun === true && webhookAlone;
-  if (!inOne) await record(f, run, request);
-  const state = inOne ? stateUpdate(run) : undefined;
-  await CancellationScope.nonCancellable(() => tell(f, run, request, type, outcome, state));
+async function conclude(
+  f: RunFeatures,
+  run: RunStateTracker,
+  request: ReportRequest,
+  type: NotifyInput['type'],
+  outcome: { report?: ExportedReport; error?: RunError },
+  concluded?: ConcludedInStep,
+): Promise<void> {
+  // Ended by `startAndProduce` already: recorded, and the webhook's first attempt made.
+  const made = concluded?.recorded ? concluded : undefined;
+  const inOne = f.concludeRun === true && webhookAlone(request);
+  if (!inOne && !made) await record(f, run, request);
+  const state = inOne && !made ? stateUpdate(run) : undefined;
+  await CancellationScope.nonCancellable(() => tell(f, run, request, type, outcome, state, made));
+}
+
+/** Whether the run's only notification is a webhook (no emails). */
+function webhookAlone(request: ReportRequest): boolean {
+  return !!request.notify?.webhookUrl && (request.notify.emails ?? []).length === 0;
 }
 
 /**
@@ -628,6 +661,7 @@ async function exportToBuckets(
 /**
  * Sends the webhook and the emails, if the request has them. Best effort: a failure is recorded, never
  * thrown. `recordFirst`: the run's end, not yet recorded, to record with the webhook's first attempt.
+ * `made`: the webhook's first attempt, made (at `made.occurredAt`, the event's time) by `startAndProduce`.
  */
 async function tell(
   f: RunFeatures,
@@ -636,15 +670,16 @@ async function tell(
   type: NotifyInput['type'],
   outcome: { report?: ExportedReport; error?: RunError },
   recordFirst?: RunStateUpdate,
+  made?: Extract<ConcludedInStep, { recorded: true }>,
 ): Promise<void> {
   const emails = request.notify?.emails ?? [];
   if (!request.notify?.webhookUrl && emails.length === 0) return;
   const status = run.state.status as NotifyInput['status'];
   // Notifying is a stage of a successful run; after a failure or cancel the stage that ended it stays shown.
   if (status === 'SUCCEEDED') run.enterNotify();
-  const input: NotifyInput = { request, type, status, occurredAt: new Date().toISOString(), ...outcome };
+  const input: NotifyInput = { request, type, status, occurredAt: made?.occurredAt ?? new Date().toISOString(), ...outcome };
   const sends = [
-    ...(request.notify?.webhookUrl ? [{ what: 'webhook', done: sendWebhook(f, input, recordFirst) }] : []),
+    ...(request.notify?.webhookUrl ? [{ what: 'webhook', done: sendWebhook(f, input, recordFirst, made) }] : []),
     ...emails.map((recipient) => ({ what: 'email', done: sendEmail({ ...input, recipient }) })),
   ];
   const results = await Promise.allSettled(sends.map((s) => s.done));
@@ -667,7 +702,7 @@ async function tell(
  * started, and the child's outcome is recorded on the request's deliveries. Runs started before `firstWebhookAttempt` hand every attempt to the child;
  * runs started before `webhookDelivery` send it themselves (replaying their history).
  */
-async function sendWebhook(f: RunFeatures, input: NotifyInput, recordFirst?: RunStateUpdate): Promise<unknown> {
+async function sendWebhook(f: RunFeatures, input: NotifyInput, recordFirst?: RunStateUpdate, made?: Extract<ConcludedInStep, { recorded: true }>): Promise<unknown> {
   if (!has(f, 'webhookDelivery')) return notify(input);
   const { request, ...event } = input;
   const executionId = workflowInfo().runId;
@@ -684,9 +719,9 @@ async function sendWebhook(f: RunFeatures, input: NotifyInput, recordFirst?: Run
   let firstAttemptAt: string | undefined;
   if (firstAttempt) {
     const record = { deliveryId, tenantId: request.tenantId, requestId: request.id, event, redelivery: false, executionId };
-    firstAttemptAt = new Date().toISOString();
+    firstAttemptAt = made?.occurredAt ?? new Date().toISOString();
     try {
-      const answer = await firstWebhookAttempt({ request, ...event, delivery: { ...delivery, retryInMs: retryDelayMs(schedule, 1) } }, recordFirst);
+      const answer = made ? madeAttempt(made) : await firstWebhookAttempt({ request, ...event, delivery: { ...delivery, retryInMs: retryDelayMs(schedule, 1) } }, recordFirst);
       // Stored DELIVERED by the attempt itself: nothing more to write (one local activity, one workflow
       // activation fewer). Without `recorded` (that write failed, or the result is from an earlier
       // version's history) the run records it, as it always did; either way the choice replays from the result.
@@ -708,6 +743,16 @@ async function sendWebhook(f: RunFeatures, input: NotifyInput, recordFirst?: Run
     ],
     staticSummary: `${event.type} webhook of ${request.id}`,
   });
+}
+
+/**
+ * The receiver's answer to the first attempt `startAndProduce` made.
+ * @throws the attempt's failure, re-created (an ApplicationFailure with its type and retryability).
+ */
+function madeAttempt(made: Extract<ConcludedInStep, { recorded: true }>): NotifyAnswer | undefined {
+  if ('answer' in made) return made.answer;
+  const { type, message, nonRetryable } = made.failure;
+  throw ApplicationFailure.create({ ...(type ? { type } : {}), message, nonRetryable });
 }
 
 /**

@@ -144,8 +144,8 @@ describe('operations: metrics, traces and logs of real runs', { timeout: 900_000
     const traceId = chain[0]!.traceId;
     assert.ok(otlp.spans.some((s) => s.traceId === traceId && s.name === 'db.stream' && String(s.attributes['db.query.text']).includes('SELECT')), 'the query stage\'s database query is in the same trace');
     assert.ok(otlp.spans.some((s) => s.traceId === traceId && s.name === 'export LOCAL'), 'the export call is in the same trace');
-    // The PDF run had a webhook: the run's concludeRun activity (its final record and the webhook's first
-    // attempt, taken) and the POST join the trace. Their spans may go out in a later export batch than the
+    // The PDF run had a webhook: its one local activity (startAndProduce, which also records the run's end
+    // and makes the webhook's first attempt, taken) and the POST join the trace. Their spans may go out in a later export batch than the
     // metric the setup waited for: wait (bounded) until the POST's trace holds the API request and that activity.
     const deliveryTrace = () => {
       const post = otlp.spans.find((s) => String(s.attributes['url.full'] ?? '').endsWith('/hook'));
@@ -153,12 +153,12 @@ describe('operations: metrics, traces and logs of real runs', { timeout: 900_000
     };
     let pdfTrace = deliveryTrace();
     for (const until = Date.now() + 30_000; Date.now() < until; pdfTrace = deliveryTrace()) {
-      if (pdfTrace.some((s) => s.service === 'reportflow-api') && pdfTrace.some((s) => s.name === 'RunActivity:concludeRun') && pdfTrace.some((s) => String(s.attributes['url.full'] ?? '').endsWith('/hook'))) break;
+      if (pdfTrace.some((s) => s.service === 'reportflow-api') && pdfTrace.some((s) => s.name === 'RunActivity:startAndProduce') && pdfTrace.some((s) => String(s.attributes['url.full'] ?? '').endsWith('/hook'))) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     const spanNames = (spans: ReceivedSpan[]) => spans.map((s) => s.name).join(', ');
     assert.ok(pdfTrace.some((s) => s.service === 'reportflow-api' && /POST/.test(s.name)), `the webhook delivery belongs to the API request's trace: ${spanNames(pdfTrace)}`);
-    assert.ok(pdfTrace.some((s) => s.name === 'RunActivity:concludeRun'), spanNames(pdfTrace));
+    assert.ok(pdfTrace.some((s) => s.name === 'RunActivity:startAndProduce'), spanNames(pdfTrace));
     assert.ok(pdfTrace.some((s) => String(s.attributes['url.full'] ?? '').endsWith('/hook')), `the webhook POST is a span: ${spanNames(pdfTrace)}`);
   });
 

@@ -92,7 +92,8 @@ export class FakeDatabase implements Database {
 
 /**
  * A CSV renderer reading the real staged rows. `gate`: awaited before writing (lets a test look at
- * the run mid-render). `slow`: never finishes on its own; heartbeats until aborted.
+ * the run mid-render). `slow`: never finishes on its own; heartbeats until aborted. `finishesAfterAbort`
+ * (with `slow`): then writes its file all the same, as a render whose output was complete when the cancel came.
  */
 export class StubRenderer implements Renderer {
   readonly contentType = 'text/csv';
@@ -101,6 +102,7 @@ export class StubRenderer implements Renderer {
   sawAbort = false;
   gate: Promise<void> | undefined;
   slow = false;
+  finishesAfterAbort = false;
 
   async render(input: RenderInput): Promise<{ pages?: number }> {
     this.renders++;
@@ -110,13 +112,18 @@ export class StubRenderer implements Renderer {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       this.sawAbort = true;
+      if (this.finishesAfterAbort) return this.write(input);
       // What a real renderer throws when its browser page is closed under it: not a CancelledFailure.
       throw new Error('Protocol error: Target closed');
     }
     if (this.gate) await this.gate;
+    return this.write(input, input.signal);
+  }
+
+  private async write(input: RenderInput, signal?: AbortSignal): Promise<{ pages?: number }> {
     const lines = [input.columns.map((c) => c.name).join(',')];
     let done = 0;
-    for await (const row of readNdjson(input.rowsPath, input.signal)) {
+    for await (const row of readNdjson(input.rowsPath, signal)) {
       lines.push(input.columns.map((c) => JSON.stringify(row[c.name] ?? '')).join(','));
       input.onProgress(++done);
     }

@@ -11,6 +11,7 @@ import { ApplicationFailure, CancelledFailure, WorkflowFailedError } from '@temp
 import { SA_STAGE, SA_STATUS } from '../../src/domain/search-attributes.js';
 import { statusQuery } from '../../workflows/messages.js';
 import { useTemporalTestServer } from '../helpers/temporal.js';
+import { invoiceCatalog } from './fakes.js';
 import { activityAttempts, deliveryHandles, invoiceRequest, withHarness } from './harness.js';
 
 const temporal = useTemporalTestServer();
@@ -145,35 +146,40 @@ void test('cancelling a run during a slow render aborts the renderer, exports no
   );
 });
 
-void test('a webhook answering 4xx is not retried, the delivery FAILS with WEBHOOK_REJECTED and the report still succeeds', async () => {
-  await withHarness(
-    temporal.env,
-    temporal.bundle,
-    async (h) => {
-      const request = invoiceRequest({ notify: { webhookUrl: h.receiver.url() } });
-      const handle = await h.start(request);
-      const result = await handle.result();
-      assert.equal(result.status, 'SUCCEEDED');
-      // The run's own attempt was refused for good: no retry, and no delivery workflow to make one.
-      assert.deepEqual(await deliveryHandles(h.client, handle), []);
-      assert.equal(h.receiver.received.length, 1);
-      assert.equal((await activityAttempts(handle)).concludeRun, 1);
-      const record = (await h.records.getRequest('acme', request.id))!;
-      assert.equal(record.status, 'SUCCEEDED');
-      assert.deepEqual(record.notifyError, {
-        code: 'WEBHOOK_REJECTED',
-        message: 'The webhook receiver answered 410 to report.succeeded.',
-        errors: [{ field: 'notify.webhook_url', code: 'WEBHOOK_REJECTED', message: 'answered 410' }],
-      });
-      const [d] = record.webhookDeliveries ?? [];
-      assert.deepEqual([d?.status, d?.attempts, d?.lastHttpStatus, d?.nextAttemptAt, d?.error?.code], ['FAILED', 1, 410, undefined, 'WEBHOOK_REJECTED']);
-      assert.equal((await h.exportedFiles()).length, 1);
-    },
-    (h) => {
-      h.receiver.statuses = [410];
-    },
-  );
-});
+for (const runMode of ['staged', 'inline'] as const) {
+  void test(`a webhook answering 4xx is not retried, the delivery FAILS with WEBHOOK_REJECTED and the report still succeeds (${runMode} run)`, async () => {
+    await withHarness(
+      temporal.env,
+      temporal.bundle,
+      async (h) => {
+        const request = invoiceRequest({ ...(runMode === 'inline' ? { runMode } : {}), notify: { webhookUrl: h.receiver.url() } });
+        const handle = await h.start(request);
+        const result = await handle.result();
+        assert.equal(result.status, 'SUCCEEDED');
+        // The run's own attempt was refused for good: no retry, and no delivery workflow to make one.
+        assert.deepEqual(await deliveryHandles(h.client, handle), []);
+        assert.equal(h.receiver.received.length, 1);
+        // A staged run makes it at its end (concludeRun); an inline run in its one step (startAndProduce).
+        const attempts = await activityAttempts(handle);
+        assert.deepEqual([attempts.concludeRun, attempts.startAndProduce], runMode === 'inline' ? [undefined, 1] : [1, undefined]);
+        const record = (await h.records.getRequest('acme', request.id))!;
+        assert.equal(record.status, 'SUCCEEDED');
+        assert.deepEqual(record.notifyError, {
+          code: 'WEBHOOK_REJECTED',
+          message: 'The webhook receiver answered 410 to report.succeeded.',
+          errors: [{ field: 'notify.webhook_url', code: 'WEBHOOK_REJECTED', message: 'answered 410' }],
+        });
+        const [d] = record.webhookDeliveries ?? [];
+        assert.deepEqual([d?.status, d?.attempts, d?.lastHttpStatus, d?.nextAttemptAt, d?.error?.code], ['FAILED', 1, 410, undefined, 'WEBHOOK_REJECTED']);
+        assert.equal((await h.exportedFiles()).length, 1);
+      },
+      (h) => {
+        h.receiver.statuses = [410];
+        if (runMode === 'inline') h.catalog = invoiceCatalog('inline');
+      },
+    );
+  });
+}
 
 void test('every long stage heartbeats within 30 s (a dead worker\'s export is retried within its heartbeat timeout, not after 5 minutes)', async () => {
   await withHarness(temporal.env, temporal.bundle, async (h) => {

@@ -18,8 +18,10 @@
  * inline run with a webhook was recorded by the code before a run's end was one local activity (main at
  * 588b231: `run-features-2`; its final record and the webhook's first attempt two local activities). An
  * inline run with a webhook was recorded by the code before an inline run's start and data stages were one
- * local activity (main at 942576f: `run-features-3`; `startRun` and `produceReport` two). A change that
- * breaks replay of in-flight runs must add a patch, not edit these.
+ * local activity (main at 942576f: `run-features-3`; `startRun` and `produceReport` two). An inline run
+ * with a webhook was recorded by the code before that local activity also ended the run (main at
+ * c5f67f6: `run-features-4`; `startAndProduce`, then `concludeRun`). A change that breaks replay of
+ * in-flight runs must add a patch, not edit these.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,7 +39,7 @@ void test('histories recorded by earlier releases replay on today\'s workflow co
   const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
   assert.deepEqual(files, [
     'bulk-succeeded-before-zip.json', 'cancelled-in-render.json', 'failed-validation.json', 'inline-succeeded-with-webhook-before-first-attempt.json', 'inline-succeeded-with-webhook-run-features-1.json', 'inline-succeeded-with-webhook-run-features-2.json',
-    'inline-succeeded-with-webhook-run-features-3.json',
+    'inline-succeeded-with-webhook-run-features-3.json', 'inline-succeeded-with-webhook-run-features-4.json',
     'scheduled-backfill.json', 'scheduled-explicit-period.json', 'staged-cancelled-in-render-before-pinning.json', 'staged-succeeded-before-pinning.json',
     'succeeded-with-webhook.json', 'webhook-delivery-before-first-attempt.json', 'webhook-delivery.json',
   ]);

@@ -56,9 +56,9 @@ void test('an inline run schedules no activity on the server, yet records each s
       // The start (its first record and validation), the data stages and the webhook's attempt are in the
       // history as local activity markers, once each; the records saw the run start, end and notify.
       const attempts = await activityAttempts(handle, { recording: true });
-      // The final state and the webhook's attempt are one local activity (concludeRun), which stored the
-      // delivery DELIVERED itself: no second write of it.
-      assert.deepEqual(attempts, { startAndProduce: 1, concludeRun: 1 });
+      // The whole run is one local activity (startAndProduce): the start, the data stages, the final state
+      // and the webhook's attempt, which stored the delivery DELIVERED itself (no second write of it).
+      assert.deepEqual(attempts, { startAndProduce: 1 });
       assert.deepEqual(recorded, ['RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
       const [delivery, ...more] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
       assert.deepEqual([delivery!.status, delivery!.attempts, delivery!.lastHttpStatus, more.length], ['DELIVERED', 1, 204, 0]);
@@ -165,6 +165,38 @@ void test('cancelling an inline run during its render aborts the renderer, expor
   );
 });
 
+void test('an inline run cancelled while its render ends anyway is not announced SUCCEEDED: its file is taken back and the webhook says cancelled', async () => {
+  await withHarness(
+    temporal.env,
+    temporal.bundle,
+    async (h) => {
+      const request = invoiceRequest({ runMode: 'inline', notify: { webhookUrl: h.receiver.url() } });
+      const handle = await h.start(request);
+      for (let i = 0; h.renderer.renders === 0; i++) {
+        assert.ok(i < 100, 'the render never started');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await handle.cancel();
+      const err = await handle.result().then(
+        () => assert.fail('the run succeeded'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, `expected a cancel, got ${String(err)}`);
+      assert.equal(h.renderer.sawAbort, true);
+      // The step saw the cancel before ending the run: no SUCCEEDED record or event; the run's own end instead.
+      assert.deepEqual(h.receiver.received.map((r) => r.event.type), ['report.cancelled']);
+      assert.equal((await h.records.getRequest('acme', request.id))!.status, 'CANCELLED');
+      assert.deepEqual(await h.exportedFiles(), []);
+      await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
+    },
+    (h) => {
+      inline(h);
+      h.renderer.slow = true;
+      h.renderer.finishesAfterAbort = true;
+    },
+  );
+});
+
 void test('a run of an inline report started without knowing it (a subscription\'s) validates in an activity of its own, then runs its stages inline', async () => {
   await withHarness(
     temporal.env,
@@ -220,7 +252,7 @@ void test('a webhook attempt that could not store its delivery leaves the DELIVE
       };
       const handle = await h.start(request);
       assert.equal((await handle.result()).status, 'SUCCEEDED');
-      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startAndProduce: 1, concludeRun: 1, recordWebhookDelivery: 1 });
+      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startAndProduce: 1, recordWebhookDelivery: 1 });
       assert.deepEqual(writes, ['DELIVERED', 'DELIVERED']);
       const [delivery, ...more] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
       assert.deepEqual([delivery!.status, more.length], ['DELIVERED', 0]);
@@ -231,33 +263,40 @@ void test('a webhook attempt that could not store its delivery leaves the DELIVE
   );
 });
 
-void test('a run whose end cannot be recorded with its webhook attempt sends nothing then, records it with retries, then sends it once', async () => {
-  await withHarness(
-    temporal.env,
-    temporal.bundle,
-    async (h) => {
-      const request = invoiceRequest({ runMode: 'inline', notify: { webhookUrl: h.receiver.url() } });
-      // The records refuse the first write of the final state (the one inside concludeRun), as a database blip would.
-      const record = h.records.recordRunState.bind(h.records);
-      const finals: string[] = [];
-      h.records.recordRunState = async (req, update) => {
-        if (update.status !== 'RUNNING') {
-          finals.push(`${update.status} at ${h.receiver.received.length} POSTs`);
-          if (finals.length === 1) throw new Error('connection terminated unexpectedly');
-        }
-        return record(req, update);
-      };
-      const handle = await h.start(request);
-      assert.equal((await handle.result()).status, 'SUCCEEDED');
-      assert.deepEqual(finals, ['SUCCEEDED at 0 POSTs', 'SUCCEEDED at 0 POSTs'], 'the end is recorded before the receiver hears of it');
-      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startAndProduce: 1, concludeRun: 1, recordRunState: 1, notify: 1 });
-      assert.equal((await h.records.getRequest('acme', request.id))!.status, 'SUCCEEDED');
-      assert.equal(h.receiver.received.length, 1, 'one POST');
-      await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
-    },
-    inline,
-  );
-});
+for (const [refusals, steps] of [
+  // The step's write failed: the run ends itself with concludeRun (the record, then the attempt).
+  [1, { startAndProduce: 1, concludeRun: 1 }],
+  // concludeRun's write failed too: the record with its own retries, then the attempt.
+  [2, { startAndProduce: 1, concludeRun: 1, recordRunState: 1, notify: 1 }],
+] as const) {
+  void test(`a run whose end cannot be recorded ${refusals} time(s) with its webhook attempt sends nothing then, records it, then sends it once`, async () => {
+    await withHarness(
+      temporal.env,
+      temporal.bundle,
+      async (h) => {
+        const request = invoiceRequest({ runMode: 'inline', notify: { webhookUrl: h.receiver.url() } });
+        // The records refuse the first writes of the final state, as a database blip would.
+        const record = h.records.recordRunState.bind(h.records);
+        const finals: string[] = [];
+        h.records.recordRunState = async (req, update) => {
+          if (update.status !== 'RUNNING') {
+            finals.push(`${update.status} at ${h.receiver.received.length} POSTs`);
+            if (finals.length <= refusals) throw new Error('connection terminated unexpectedly');
+          }
+          return record(req, update);
+        };
+        const handle = await h.start(request);
+        assert.equal((await handle.result()).status, 'SUCCEEDED');
+        assert.deepEqual(finals, Array(refusals + 1).fill('SUCCEEDED at 0 POSTs'), 'the end is recorded before the receiver hears of it');
+        assert.deepEqual(await activityAttempts(handle, { recording: true }), steps);
+        assert.equal((await h.records.getRequest('acme', request.id))!.status, 'SUCCEEDED');
+        assert.equal(h.receiver.received.length, 1, 'one POST');
+        await Worker.runReplayHistory({ workflowBundle: temporal.bundle }, await handle.fetchHistory(), request.id);
+      },
+      inline,
+    );
+  });
+}
 
 void test('a run whose webhook\'s first attempt fails records its end once, before that attempt, and leaves the retries to its delivery', async () => {
   await withHarness(
@@ -274,7 +313,11 @@ void test('a run whose webhook\'s first attempt fails records its end once, befo
       assert.deepEqual(h.receiver.received.map((r) => r.status), [503, 204], 'the run\'s attempt, then its delivery\'s retry');
       // One write of the end: a second would count the run's end twice in reportflow_runs_finished_total.
       assert.deepEqual(recorded, ['RUNNING VALIDATE', 'SUCCEEDED EXPORT']);
-      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startAndProduce: 1, concludeRun: 1 });
+      assert.deepEqual(await activityAttempts(handle, { recording: true }), { startAndProduce: 1 });
+      // The retry is announced on the delivery before it is made, from the event's time.
+      const [delivery] = (await h.records.getRequest('acme', request.id))!.webhookDeliveries!;
+      assert.deepEqual([delivery!.status, delivery!.attempts], ['DELIVERED', 2]);
+      assert.equal(h.receiver.received[0]!.event.occurred_at, h.receiver.received[1]!.event.occurred_at);
     },
     inline,
   );
