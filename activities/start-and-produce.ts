@@ -55,12 +55,12 @@ export interface ValidationRefusal {
  * written (nothing was sent; the workflow ends the run itself). Otherwise the record is written and the
  * webhook's first attempt was made at `occurredAt` (ISO-8601, the event's time): `answer`, the receiver's
  * answer, or `failure`, the attempt's failure as an ApplicationFailure would carry it (`type`: the error
- * code, e.g. WEBHOOK_REJECTED; `nonRetryable`).
+ * code, e.g. WEBHOOK_REJECTED; `nonRetryable`; `details`: its details, the field errors first).
  */
 export type ConcludedInStep =
   | { recorded: false }
   | { recorded: true; occurredAt: string; answer: NotifyAnswer | undefined }
-  | { recorded: true; occurredAt: string; failure: { type?: string; message: string; nonRetryable: boolean } };
+  | { recorded: true; occurredAt: string; failure: { type?: string; message: string; nonRetryable: boolean; details?: unknown[] } };
 
 /**
  * Either the validated request and what the data stages produced (with `concluded` when `conclude` was
@@ -119,7 +119,8 @@ async function concludeInStep(
     return result.recorded ? { recorded: true, occurredAt, answer: result.answer } : { recorded: false };
   } catch (err) {
     const failure = err instanceof ApplicationFailure ? err : ApplicationFailure.fromError(err);
-    return { recorded: true, occurredAt, failure: { ...(failure.type ? { type: failure.type } : {}), message: failure.message, nonRetryable: failure.nonRetryable === true } };
+    const { type, message, details } = failure;
+    return { recorded: true, occurredAt, failure: { ...(type ? { type } : {}), message, nonRetryable: failure.nonRetryable === true, ...(details?.length ? { details: [...details] } : {}) } };
   }
 }
 

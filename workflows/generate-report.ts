@@ -747,12 +747,12 @@ async function sendWebhook(f: RunFeatures, input: NotifyInput, recordFirst?: Run
 
 /**
  * The receiver's answer to the first attempt `startAndProduce` made.
- * @throws the attempt's failure, re-created (an ApplicationFailure with its type and retryability).
+ * @throws the attempt's failure, re-created (an ApplicationFailure with its type, retryability and details).
  */
 function madeAttempt(made: Extract<ConcludedInStep, { recorded: true }>): NotifyAnswer | undefined {
   if ('answer' in made) return made.answer;
-  const { type, message, nonRetryable } = made.failure;
-  throw ApplicationFailure.create({ ...(type ? { type } : {}), message, nonRetryable });
+  const { type, message, nonRetryable, details } = made.failure;
+  throw ApplicationFailure.create({ ...(type ? { type } : {}), message, nonRetryable, ...(details ? { details } : {}) });
 }
 
 /**

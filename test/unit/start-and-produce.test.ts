@@ -98,10 +98,11 @@ void test('given conclude, records the run SUCCEEDED and makes the webhook attem
 });
 
 void test('given conclude, a failed webhook attempt is answered with its code and retryability; a record not written says so', async () => {
-  const refused = ApplicationFailure.create({ type: 'WEBHOOK_REJECTED', message: 'answered 410', nonRetryable: true });
+  const fieldErrors = [{ field: 'notify.webhook_url', code: 'WEBHOOK_REJECTED', message: 'answered 410' }];
+  const refused = ApplicationFailure.create({ type: 'WEBHOOK_REJECTED', message: 'answered 410', nonRetryable: true, details: [fieldErrors] });
   const down = new WebhookAttemptError('answered 503', 'answered 503', 503);
   const cases: [ConcludeRunResult | Error, unknown][] = [
-    [refused, { type: 'WEBHOOK_REJECTED', message: 'answered 410', nonRetryable: true }],
+    [refused, { type: 'WEBHOOK_REJECTED', message: 'answered 410', nonRetryable: true, details: [fieldErrors] }],
     [down, { type: 'WebhookAttemptError', message: 'answered 503', nonRetryable: false }],
   ];
   for (const [outcome, failure] of cases) {
