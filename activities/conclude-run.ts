@@ -5,6 +5,9 @@
  * invoice PDF by ~6 % (see `startRun`, which does the same for a run's first two steps, and README
  * "Benchmark").
  *
+ * `startAndProduce` calls the same function at its own end for an inline run without bucket exports, so
+ * such a run is one local activity in all.
+ *
  * The order is kept: a receiver that reads the request on hearing of it finds it ended. When the
  * record cannot be written, nothing is sent and the workflow takes the two steps one by one, the record
  * with its own retries.

@@ -221,7 +221,8 @@ interface RunFeatures {
   concludeRun?: boolean;
   /**
    * Runs started since `RUN_FEATURES_4_PATCH`: an inline run's start and data stages are one local
-   * activity (`startAndProduce`). Only ever true with `startRun` and `concludeRun` true too.
+   * activity (`startAndProduce`), which also ends a run told of by a webhook alone (see
+   * `startAndProduceInline`). Only ever true with `startRun` and `concludeRun` true too.
    */
   startAndProduce?: boolean;
 }
@@ -612,7 +613,9 @@ async function writeState(request: ReportRequest, update: RunStateUpdate): Promi
 /**
  * Records the run's end, then tells of it (the webhook and emails, if any), even in a cancelled scope.
  * A run with `concludeRun` whose only notification is a webhook does both in the webhook's first
- * attempt (see `sendWebhook`): one local activity, one workflow activation fewer.
+ * attempt (see `sendWebhook`): one local activity, one workflow activation fewer. `concluded`: how
+ * `startAndProduce` ended the run; when it recorded the end, nothing is recorded or sent again here
+ * (the webhook's retries, if its attempt failed, still go to a `deliverWebhook` child).
  */
 async function conclude(
   f: RunFeatures,
