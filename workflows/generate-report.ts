@@ -297,8 +297,7 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
   const progress: DataStageProgress = { workers: [] };
   try {
     let produced: ProducedReport | undefined;
-    let concluded: ConcludedInStep | undefined;
-    if (f.startAndProduce && request.runMode === 'inline') ({ validated, produced, concluded } = await startAndProduceInline(f, run, request, progress));
+    if (f.startAndProduce && request.runMode === 'inline') ({ validated, produced } = await startAndProduceInline(f, run, request, progress));
     else if (f.startRun && request.runMode === 'inline') validated = await startInline(f, run, request);
     else {
       await record(f, run, request);
@@ -312,7 +311,7 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
     const report: ExportedReport = deliveries.length ? { ...local, deliveries } : local;
     run.succeeded(report);
     // The file is out: a cancel arriving now cannot undo that, so the receiver still hears of it.
-    await conclude(f, run, request, 'report.succeeded', { report }, concluded);
+    await conclude(f, run, request, 'report.succeeded', { report }, progress.announced);
     if (run.state.notifyError) await record(f, run, request);
     return run.state;
   } catch (err) {
@@ -333,6 +332,9 @@ export async function generateReport(request: ReportRequest): Promise<RunState> 
   }
 }
 
+/** The webhook's first attempt as `startAndProduce` made it, after recording the run's end. */
+type MadeAttempt = Extract<ConcludedInStep, { recorded: true }>;
+
 /** What the data stages got to, for the cleanup and the withdrawal after them. */
 interface DataStageProgress {
   rendered?: RenderedFile;
@@ -347,10 +349,10 @@ interface DataStageProgress {
   /** True when the data stages removed their staging themselves (an inline run without bucket exports). */
   stagingRemoved?: boolean;
   /**
-   * True once `startAndProduce` recorded the run SUCCEEDED and made the webhook's first attempt: the
-   * receiver may have heard of the report, so a cancel that comes now no longer wins.
+   * Set once `startAndProduce` recorded the run SUCCEEDED and made the webhook's first attempt: that
+   * attempt's outcome. The receiver may have heard of the report, so a cancel that comes now no longer wins.
    */
-  announced?: boolean;
+  announced?: MadeAttempt;
 }
 
 /**
@@ -528,11 +530,11 @@ async function startInline(f: RunFeatures, run: RunStateTracker, request: Report
  * - A fault that outlasts the activity's few attempts sends the run to the steps one by one, each with its
  *   full retries (`startInline`'s two steps, then `inlineDataStages`), so a run fares no worse than before.
  * - A run told of by a webhook alone and without bucket exports is also ended by the step (its SUCCEEDED
- *   record and the webhook's first attempt, `concluded`), unless a cancel reached it first. This needs no
- *   patch: the run's path after the step follows the step's result, which its history holds. A run
- *   started before, replayed, finds no `concluded` in it and ends itself (`concludeRun`) as it did.
- * @returns the validated request, what the data stages produced unless the run fell back, and how the
- *   step ended the run, if it did.
+ *   record and the webhook's first attempt, kept as `progress.announced`), unless a cancel reached it
+ *   first. This needs no patch: the run's path after the step follows the step's result, which its
+ *   history holds. A run started before, replayed, finds no `concluded` in it and ends itself
+ *   (`concludeRun`) as it did.
+ * @returns the validated request, and what the data stages produced unless the run fell back.
  * @throws ApplicationFailure (non-retryable, the error code) for a refused request or a final fault;
  *   the cancel.
  */
@@ -541,7 +543,7 @@ async function startAndProduceInline(
   run: RunStateTracker,
   request: ReportRequest,
   progress: DataStageProgress,
-): Promise<{ validated: ValidatedRequest; produced?: ProducedReport; concluded?: ConcludedInStep }> {
+): Promise<{ validated: ValidatedRequest; produced?: ProducedReport }> {
   const { status, stage } = run.state;
   const keepStaging = keepsStaging(request);
   // Each attempt removes its own staging unless bucket exports still read it.
@@ -571,7 +573,7 @@ async function startAndProduceInline(
   }
   // Exported to the store: a cancel that arrived meanwhile takes it back, unless the step announced the run.
   progress.exportBegun = true;
-  progress.announced = result.concluded?.recorded === true;
+  if (result.concluded?.recorded) progress.announced = result.concluded;
   return result;
 }
 
@@ -613,9 +615,9 @@ async function writeState(request: ReportRequest, update: RunStateUpdate): Promi
 /**
  * Records the run's end, then tells of it (the webhook and emails, if any), even in a cancelled scope.
  * A run with `concludeRun` whose only notification is a webhook does both in the webhook's first
- * attempt (see `sendWebhook`): one local activity, one workflow activation fewer. `concluded`: how
- * `startAndProduce` ended the run; when it recorded the end, nothing is recorded or sent again here
- * (the webhook's retries, if its attempt failed, still go to a `deliverWebhook` child).
+ * attempt (see `sendWebhook`): one local activity, one workflow activation fewer. `made`: the webhook's
+ * first attempt `startAndProduce` made after recording the end; then nothing is recorded or sent again
+ * here (the webhook's retries, if that attempt failed, still go to a `deliverWebhook` child).
  */
 async function conclude(
   f: RunFeatures,
@@ -623,10 +625,8 @@ async function conclude(
   request: ReportRequest,
   type: NotifyInput['type'],
   outcome: { report?: ExportedReport; error?: RunError },
-  concluded?: ConcludedInStep,
+  made?: MadeAttempt,
 ): Promise<void> {
-  // Ended by `startAndProduce` already: recorded, and the webhook's first attempt made.
-  const made = concluded?.recorded ? concluded : undefined;
   const inOne = f.concludeRun === true && webhookAlone(request);
   if (!inOne && !made) await record(f, run, request);
   const state = inOne && !made ? stateUpdate(run) : undefined;
@@ -673,7 +673,7 @@ async function tell(
   type: NotifyInput['type'],
   outcome: { report?: ExportedReport; error?: RunError },
   recordFirst?: RunStateUpdate,
-  made?: Extract<ConcludedInStep, { recorded: true }>,
+  made?: MadeAttempt,
 ): Promise<void> {
   const emails = request.notify?.emails ?? [];
   if (!request.notify?.webhookUrl && emails.length === 0) return;
@@ -705,7 +705,7 @@ async function tell(
  * started, and the child's outcome is recorded on the request's deliveries. Runs started before `firstWebhookAttempt` hand every attempt to the child;
  * runs started before `webhookDelivery` send it themselves (replaying their history).
  */
-async function sendWebhook(f: RunFeatures, input: NotifyInput, recordFirst?: RunStateUpdate, made?: Extract<ConcludedInStep, { recorded: true }>): Promise<unknown> {
+async function sendWebhook(f: RunFeatures, input: NotifyInput, recordFirst?: RunStateUpdate, made?: MadeAttempt): Promise<unknown> {
   if (!has(f, 'webhookDelivery')) return notify(input);
   const { request, ...event } = input;
   const executionId = workflowInfo().runId;
@@ -752,7 +752,7 @@ async function sendWebhook(f: RunFeatures, input: NotifyInput, recordFirst?: Run
  * The receiver's answer to the first attempt `startAndProduce` made.
  * @throws the attempt's failure, re-created (an ApplicationFailure with its type, retryability and details).
  */
-function madeAttempt(made: Extract<ConcludedInStep, { recorded: true }>): NotifyAnswer | undefined {
+function madeAttempt(made: MadeAttempt): NotifyAnswer | undefined {
   if ('answer' in made) return made.answer;
   const { type, message, nonRetryable, details } = made.failure;
   throw ApplicationFailure.create({ ...(type ? { type } : {}), message, nonRetryable, ...(details ? { details } : {}) });
