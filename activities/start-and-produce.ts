@@ -91,7 +91,7 @@ export function startAndProduceActivity(
     }
     const produced = await produceReport({ request: input.request, validated, keepStaging: input.keepStaging });
     // A cancel that reached the step: the run is not announced; the workflow takes its export back.
-    if (!input.conclude || cancelRequested()) return { validated, produced };
+    if (!input.conclude || Context.current().cancellationSignal.aborted) return { validated, produced };
     return { validated, produced, concluded: await concludeInStep(concludeRun, input.request, produced, input.conclude) };
   };
 }
@@ -121,14 +121,5 @@ async function concludeInStep(
     const failure = err instanceof ApplicationFailure ? err : ApplicationFailure.fromError(err);
     const { type, message, details } = failure;
     return { recorded: true, occurredAt, failure: { ...(type ? { type } : {}), message, nonRetryable: failure.nonRetryable === true, ...(details?.length ? { details: [...details] } : {}) } };
-  }
-}
-
-/** Whether the workflow asked the step to stop (a cancel); false outside an activity's context (unit tests). */
-function cancelRequested(): boolean {
-  try {
-    return Context.current().cancellationSignal.aborted;
-  } catch {
-    return false;
   }
 }

@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ConcludeRunInput, ConcludeRunResult } from '../../activities/conclude-run.js';
 import type { ProducedReport } from '../../activities/produce-report.js';
-import { startAndProduceActivity, type StartAndProduceInput } from '../../activities/start-and-produce.js';
+import { startAndProduceActivity, type StartAndProduceInput, type StartAndProduceResult } from '../../activities/start-and-produce.js';
 import type { ReportRequest, ValidatedRequest } from '../../src/domain/report-request.js';
 import { WebhookAttemptError } from '../../src/notifiers/notifier.js';
 
@@ -76,6 +76,11 @@ void test('a failure of the data stages is thrown as they threw it', async () =>
 
 const conclude = { delivery: { id: 'exec-1', executionId: 'exec-1', retryInMs: 5000 } };
 
+/** Runs the step as an activity (it reads its cancellation signal before concluding). */
+function inActivity(step: ReturnType<typeof startAndProduceActivity>, stepInput: StartAndProduceInput): Promise<StartAndProduceResult> {
+  return new MockActivityEnvironment().run(step, stepInput);
+}
+
 void test('given conclude, records the run SUCCEEDED and makes the webhook attempt after the data stages, with the event\'s time', async () => {
   let seen: ConcludeRunInput | undefined;
   const answer = { httpStatus: 200, recorded: true as const };
@@ -83,7 +88,7 @@ void test('given conclude, records the run SUCCEEDED and makes the webhook attem
     seen = end;
     return { recorded: true, answer };
   });
-  const result = await step({ ...input, conclude });
+  const result = await inActivity(step, { ...input, conclude });
   assert.ok('produced' in result);
   assert.ok(result.concluded?.recorded);
   assert.deepEqual(calls, ['start r1 RUNNING VALIDATE', 'produce r1 inline keepStaging=false', 'conclude SUCCEEDED EXPORT report.succeeded exec-1']);
@@ -109,12 +114,12 @@ void test('given conclude, a failed webhook attempt is answered with its code an
     const { step } = steps(undefined, async () => {
       throw outcome;
     });
-    const result = await step({ ...input, conclude });
+    const result = await inActivity(step, { ...input, conclude });
     assert.ok('produced' in result && result.concluded?.recorded && 'failure' in result.concluded);
     assert.deepEqual(result.concluded.failure, failure);
   }
   const { step } = steps(undefined, async () => ({ recorded: false }));
-  const result = await step({ ...input, conclude });
+  const result = await inActivity(step, { ...input, conclude });
   assert.ok('produced' in result);
   assert.deepEqual(result.concluded, { recorded: false });
 });
