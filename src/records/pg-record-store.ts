@@ -33,7 +33,14 @@ const FINAL_SQL = `('SUCCEEDED', 'FAILED', 'CANCELLED')`;
 export class PgRecordStore implements RecordStore {
   constructor(private readonly db: Database) {}
 
+  /**
+   * Without `idempotency` this is one statement (`INSERT … RETURNING`, atomic on its own); with it, a
+   * transaction of the key's claim and that statement. The new record is read from the INSERT itself: a
+   * request just created has no report and no webhook deliveries to join (a read back cost the API two
+   * more round trips and a BEGIN/COMMIT per request).
+   */
   async createRequest(request: ReportRequest, idempotency?: IdempotencyClaim): Promise<CreateOutcome> {
+    if (!idempotency) return { kind: 'created', record: await insertRequest(this.db, request) };
     return this.db.transaction(async (tx) => {
       if (idempotency) {
         // Claims the key, or takes over an expired one. A concurrent claim of the same key waits here
@@ -59,13 +66,7 @@ export class PgRecordStore implements RecordStore {
           return { kind: 'replayed', record: original };
         }
       }
-      await tx.query(
-        `INSERT INTO reportflow.report_requests (id, tenant_id, report_code, customer_id, status, request, metadata, generate_at, created_at)
-         VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8)`,
-        [request.id, request.tenantId, request.reportCode, request.customerId ?? null, JSON.stringify(request), JSON.stringify(request.metadata ?? {}), request.generateAt ?? null, request.requestedAt],
-      );
-      const record = await getRequest(tx, request.tenantId, request.id);
-      return { kind: 'created', record: record! };
+      return { kind: 'created', record: await insertRequest(tx, request) };
     });
   }
 
@@ -193,13 +194,18 @@ export class PgRecordStore implements RecordStore {
     return rows.length;
   }
 
+  /**
+   * One statement (an INSERT … ON CONFLICT in a CTE, and the request's UPDATE reading what it returned),
+   * so a delivery's record costs one round trip, where a transaction of the two cost four (BEGIN, INSERT,
+   * UPDATE when the delivery FAILED, COMMIT); a data-modifying CTE runs whether or not the UPDATE matches.
+   */
   async recordWebhookDelivery(update: WebhookDeliveryUpdate): Promise<void> {
     const { attempt } = update;
     // An attempt's facts replace the last ones only when it is not older than them.
     const newer = `(EXCLUDED.last_attempt_at IS NOT NULL AND EXCLUDED.attempts >= d.attempts)`;
-    await this.db.transaction(async (tx) => {
-      const [row] = await tx.query<{ status: DeliveryStatus; error: RunError | null }>(
-        `INSERT INTO reportflow.webhook_deliveries AS d
+    await this.db.query(
+      `WITH written AS (
+         INSERT INTO reportflow.webhook_deliveries AS d
            (id, request_id, tenant_id, event_id, event_type, event, redelivery, execution_id, status, attempts, last_attempt_at, next_attempt_at, last_http_status, last_error, delivered_at, error)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (id) DO UPDATE SET
@@ -213,22 +219,20 @@ export class PgRecordStore implements RecordStore {
            error = COALESCE(EXCLUDED.error, d.error),
            updated_at = now()
          WHERE d.tenant_id = EXCLUDED.tenant_id AND d.status <> 'DELIVERED' AND NOT (d.status = 'FAILED' AND EXCLUDED.status = 'PENDING')
-         RETURNING d.status, d.error`,
-        [
-          update.deliveryId, update.requestId, update.tenantId, webhookEventId(update.requestId, update.event.type), update.event.type,
-          JSON.stringify(update.event), update.redelivery, update.executionId ?? null, update.status, attempt?.number ?? 0, attempt?.at ?? null,
-          update.status === 'PENDING' ? (attempt?.nextAttemptAt ?? null) : null, attempt?.httpStatus ?? null, attempt?.error ?? null,
-          update.deliveredAt ?? null, json(update.error),
-        ],
-      );
-      if (row?.status !== 'FAILED' || !row.error || update.redelivery) return;
-      // The run's own notification failed: say so on the request, unless a newer execution took it over.
-      await tx.query(
-        `UPDATE reportflow.report_requests SET notify_error = $4, updated_at = now()
-         WHERE tenant_id = $1 AND id = $2 AND notify_error IS NULL AND ($3::text IS NULL OR execution_id IS NULL OR execution_id = $3)`,
-        [update.tenantId, update.requestId, update.executionId ?? null, JSON.stringify(row.error)],
-      );
-    });
+         RETURNING d.status, d.error
+       )
+       -- The run's own notification failed: say so on the request, unless a newer execution took it over.
+       UPDATE reportflow.report_requests q SET notify_error = written.error, updated_at = now()
+       FROM written
+       WHERE written.status = 'FAILED' AND written.error IS NOT NULL AND NOT $7::boolean
+         AND q.tenant_id = $3 AND q.id = $2 AND q.notify_error IS NULL AND ($8::text IS NULL OR q.execution_id IS NULL OR q.execution_id = $8)`,
+      [
+        update.deliveryId, update.requestId, update.tenantId, webhookEventId(update.requestId, update.event.type), update.event.type,
+        JSON.stringify(update.event), update.redelivery, update.executionId ?? null, update.status, attempt?.number ?? 0, attempt?.at ?? null,
+        update.status === 'PENDING' ? (attempt?.nextAttemptAt ?? null) : null, attempt?.httpStatus ?? null, attempt?.error ?? null,
+        update.deliveredAt ?? null, json(update.error),
+      ],
+    );
   }
 
   async latestWebhookEvent(tenantId: string, requestId: string): Promise<RunOutcomeEvent | undefined> {
@@ -277,6 +281,20 @@ class Conditions {
   sql(): string {
     return this.parts.join(' AND ');
   }
+}
+
+/**
+ * Inserts `request` as PENDING and returns its record as the INSERT wrote it (no report, no deliveries).
+ * @throws the database's error, e.g. a unique violation when the id exists.
+ */
+async function insertRequest(db: Queryable, request: ReportRequest): Promise<RequestRecord> {
+  const [row] = await db.query(
+    `INSERT INTO reportflow.report_requests AS q (id, tenant_id, report_code, customer_id, status, request, metadata, generate_at, created_at)
+     VALUES ($1, $2, $3, $4, 'PENDING', $5, $6, $7, $8)
+     RETURNING ${REQUEST_COLUMNS}`,
+    [request.id, request.tenantId, request.reportCode, request.customerId ?? null, JSON.stringify(request), JSON.stringify(request.metadata ?? {}), request.generateAt ?? null, request.requestedAt],
+  );
+  return toRequestRecord(row!);
 }
 
 async function getRequest(db: Queryable, tenantId: string, id: string): Promise<RequestRecord | undefined> {

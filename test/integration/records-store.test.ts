@@ -193,6 +193,47 @@ for (const engine of engines) {
       assert.equal((await store.getRequest(tenant, req.id))!.webhookDeliveries!.find((x) => x.id === base.deliveryId)!.status, 'FAILED');
     });
 
+    test('a new request and a delivery\'s record are one statement each; a failed delivery marks only its own execution\'s request, never through a redelivery', async () => {
+      // Round trips the store makes: every query and transaction through this wrapper is counted.
+      const calls: string[] = [];
+      const counted = new Proxy(db, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver) as unknown;
+          if (name !== 'query' && name !== 'transaction') return typeof value === 'function' ? value.bind(target) : value;
+          return (...args: unknown[]) => {
+            calls.push(name === 'query' ? String(args[0]).trim().split(/\s+/).slice(0, 3).join(' ') : 'transaction');
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+      const countedStore = new PgRecordStore(counted);
+      const tenant = `t${randomUUID().slice(0, 8)}`;
+      const req = request(tenant, { customerId: 'C-17', metadata: { po: '4711' }, notify: { webhookUrl: 'https://hooks.example.test/r' } });
+      const created = await countedStore.createRequest(req);
+      assert.equal(created.kind, 'created');
+      assert.deepEqual(calls, ['INSERT INTO reportflow.report_requests'], 'one INSERT, no transaction, no read back');
+      // The record answered is the one a read gives.
+      assert.deepEqual(created.kind === 'created' && created.record, await store.getRequest(tenant, req.id));
+      assert.deepEqual(created.kind === 'created' && [created.record.status, created.record.stage, created.record.request.metadata, created.record.report, created.record.webhookDeliveries], ['PENDING', null, { po: '4711' }, undefined, undefined]);
+
+      await store.recordRunState(req, { status: 'SUCCEEDED', stage: 'EXPORT', completedAt: '2026-03-01T10:00:00.000Z', executionId: 'exec-2' });
+      const event = { type: 'report.succeeded' as const, status: 'SUCCEEDED' as const, occurredAt: '2026-03-01T10:00:00.000Z' };
+      const undelivered = { code: 'WEBHOOK_UNDELIVERED', message: 'gave up', errors: [] };
+      const delivery = (executionId: string | undefined, redelivery: boolean) => ({ deliveryId: uuidv7(), tenantId: tenant, requestId: req.id, event, redelivery, ...(executionId ? { executionId } : {}) });
+      calls.length = 0;
+      // A redelivery that fails, and the run's delivery of an execution the request no longer belongs to.
+      await countedStore.recordWebhookDelivery({ ...delivery(undefined, true), status: 'FAILED', error: undelivered });
+      await countedStore.recordWebhookDelivery({ ...delivery('exec-1', false), status: 'FAILED', error: undelivered });
+      assert.deepEqual(calls, ['WITH written AS', 'WITH written AS'], 'one statement per delivery record');
+      let record = (await store.getRequest(tenant, req.id))!;
+      assert.deepEqual([record.webhookDeliveries!.length, record.notifyError], [2, undefined]);
+      // The current execution's own delivery failing is the request's notify error, once.
+      await countedStore.recordWebhookDelivery({ ...delivery('exec-2', false), status: 'FAILED', error: undelivered });
+      await countedStore.recordWebhookDelivery({ ...delivery('exec-2', false), status: 'FAILED', error: { ...undelivered, message: 'later' } });
+      record = (await store.getRequest(tenant, req.id))!;
+      assert.deepEqual([record.webhookDeliveries!.length, record.notifyError], [4, undelivered]);
+    });
+
     test('a failed subscription period run again (a new execution) starts its record afresh; within one execution final stays final', async () => {
       const tenant = `t${randomUUID().slice(0, 8)}`;
       const first = request(tenant, { id: `sub-2:2026-02-01`, metadata: { try: '1' } });
