@@ -37,9 +37,11 @@ export class LocalDestination implements Destination {
 
   /**
    * Copies `sourcePath` to the target's path, replacing any earlier file of the same name atomically;
-   * a `sealed` source on the same filesystem is hard-linked instead (no bytes copied: the 57.5 MB full
-   * INVOICE_LINES CSV's export took ~75 ms with copy and fsync, ~25 ms linked, probed on this machine's
-   * ext4). Temporary files of earlier, interrupted attempts (a worker killed mid-copy) are removed first.
+   * a `sealed` source on the same filesystem is flushed and hard-linked to that path instead (no bytes
+   * copied: the 57.5 MB full INVOICE_LINES CSV's export took ~75 ms with copy and fsync, ~25 ms linked,
+   * probed on this machine's ext4; and no temporary name, which cost an invoice PDF's export a link, an
+   * lstat and an unlink more). Temporary files of earlier, interrupted copies (a worker killed mid-copy)
+   * are removed first.
    * @returns the delivered file's key, `local:///<tenant>/<code>/<request id>/<file name>` (local-key.ts).
    * @throws Error on an unsafe segment (`..`, `/`, empty) or an I/O fault, AbortError when `options.signal`
    *   aborts; no temporary file is left behind either way.
@@ -49,26 +51,23 @@ export class LocalDestination implements Destination {
     const dir = path.dirname(finalPath);
     await mkdir(dir, { recursive: true });
     await this.removeTemporaries(dir, target.fileName);
+    if (options.sealed) {
+      // Flushed before it gets its name, so a crash cannot leave a named but empty file.
+      await syncFile(sourcePath);
+      options.signal?.throwIfAborted();
+      const linked = await createdOrKept(target, finalPath, () => linkedIfSameFilesystem(sourcePath, finalPath));
+      if (linked) return linked;
+    }
     const tmpPath = path.join(dir, `.${target.fileName}.${randomUUID()}.tmp`);
     try {
-      if (!(options.sealed && (await linkedIfSameFilesystem(sourcePath, tmpPath)))) await copyFile(sourcePath, tmpPath, options);
-      // Flush before the rename so a crash cannot leave a renamed but empty file.
-      const handle = await open(tmpPath, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await copyFile(sourcePath, tmpPath, options);
+      await syncFile(tmpPath);
       options.signal?.throwIfAborted();
-      // link() fails when the name exists: the first attempt to finish keeps its file (atomic create).
-      await link(tmpPath, finalPath);
-    } catch (err) {
+      const created = await createdOrKept(target, finalPath, () => link(tmpPath, finalPath).then(() => true));
+      return created!;
+    } finally {
       await rm(tmpPath, { force: true });
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { uri: keyFor(target), kept: await fileDigest(finalPath) };
-      throw err;
     }
-    await rm(tmpPath, { force: true });
-    return { uri: keyFor(target) };
   }
 
   /**
@@ -130,6 +129,33 @@ export class LocalDestination implements Destination {
    */
   pathOf(uri: string): string {
     return path.join(this.rootDir, ...segmentsOfKey(uri));
+  }
+}
+
+/** Flushes `filePath`'s bytes to disk (fsync). */
+async function syncFile(filePath: string): Promise<void> {
+  const handle = await open(filePath, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Gives the delivered file its final name with `linkIt` (link() fails when the name exists: the first
+ * attempt to finish keeps its file, an atomic create).
+ * @returns the key; with `kept`, the digest of the file an earlier attempt delivered; undefined when
+ *   `linkIt` answered false (it cannot link here).
+ * @throws `linkIt`'s other errors.
+ */
+async function createdOrKept(target: ExportTarget, finalPath: string, linkIt: () => Promise<boolean>): Promise<PutResult | undefined> {
+  try {
+    if (!(await linkIt())) return undefined;
+    return { uri: keyFor(target) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { uri: keyFor(target), kept: await fileDigest(finalPath) };
+    throw err;
   }
 }
 

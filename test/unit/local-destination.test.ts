@@ -220,6 +220,14 @@ void test('a sealed source on the same filesystem is hard-linked, not copied; an
     assert.equal((await stat(linked)).nlink, 2, 'no temporary name is left on it');
     await rm(src);
     assert.equal(await readFile(linked, 'utf8'), 'sealed bytes', 'removing the staged name keeps the report');
+    // A retried sealed export (another attempt's file) keeps the first file and reports its digest.
+    await writeFile(src, 'a later attempt');
+    const retried = await dest.put(src, target, { sealed: true });
+    assert.deepEqual(retried.kept, { sizeBytes: 12, sha256: createHash('sha256').update('sealed bytes').digest('hex') });
+    assert.equal(await readFile(linked, 'utf8'), 'sealed bytes');
+    assert.equal((await stat(src)).nlink, 1, 'the later attempt\'s file got no second name');
+    assert.deepEqual(await readdir(path.dirname(linked)), [path.basename(linked)]);
+    await rm(src);
     await writeFile(src, 'unsealed bytes');
     const other = { ...target, requestId: 'r-2' };
     const copied = dest.pathOf((await dest.put(src, other)).uri);
