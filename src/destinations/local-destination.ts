@@ -55,16 +55,19 @@ export class LocalDestination implements Destination {
       // Flushed before it gets its name, so a crash cannot leave a named but empty file.
       await syncFile(sourcePath);
       options.signal?.throwIfAborted();
-      const linked = await createdOrKept(target, finalPath, () => linkedIfSameFilesystem(sourcePath, finalPath));
-      if (linked) return linked;
+      try {
+        return await createdOrKept(target, finalPath, () => link(sourcePath, finalPath));
+      } catch (err) {
+        // Another filesystem, or one without hard links: copied below.
+        if (!CANNOT_LINK.has(String((err as NodeJS.ErrnoException).code))) throw err;
+      }
     }
     const tmpPath = path.join(dir, `.${target.fileName}.${randomUUID()}.tmp`);
     try {
       await copyFile(sourcePath, tmpPath, options);
       await syncFile(tmpPath);
       options.signal?.throwIfAborted();
-      const created = await createdOrKept(target, finalPath, () => link(tmpPath, finalPath).then(() => true));
-      return created!;
+      return await createdOrKept(target, finalPath, () => link(tmpPath, finalPath));
     } finally {
       await rm(tmpPath, { force: true });
     }
@@ -145,13 +148,12 @@ async function syncFile(filePath: string): Promise<void> {
 /**
  * Gives the delivered file its final name with `linkIt` (link() fails when the name exists: the first
  * attempt to finish keeps its file, an atomic create).
- * @returns the key; with `kept`, the digest of the file an earlier attempt delivered; undefined when
- *   `linkIt` answered false (it cannot link here).
- * @throws `linkIt`'s other errors.
+ * @returns the key; with `kept`, the digest of the file an earlier attempt delivered.
+ * @throws `linkIt`'s other errors (another filesystem: EXDEV).
  */
-async function createdOrKept(target: ExportTarget, finalPath: string, linkIt: () => Promise<boolean>): Promise<PutResult | undefined> {
+async function createdOrKept(target: ExportTarget, finalPath: string, linkIt: () => Promise<void>): Promise<PutResult> {
   try {
-    if (!(await linkIt())) return undefined;
+    await linkIt();
     return { uri: keyFor(target) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { uri: keyFor(target), kept: await fileDigest(finalPath) };
@@ -174,18 +176,3 @@ async function copyFile(sourcePath: string, targetPath: string, options: Pick<Pu
 
 /** Errors of `link` that mean "not here" (another filesystem, one without hard links, too many links): copy instead. */
 const CANNOT_LINK = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK']);
-
-/**
- * Hard-links `sourcePath` as `targetPath`.
- * @returns false when the filesystem cannot (another device, no hard links there), true when linked.
- * @throws the other errors of `link` (the source is missing: ENOENT).
- */
-async function linkedIfSameFilesystem(sourcePath: string, targetPath: string): Promise<boolean> {
-  try {
-    await link(sourcePath, targetPath);
-    return true;
-  } catch (err) {
-    if (CANNOT_LINK.has(String((err as NodeJS.ErrnoException).code))) return false;
-    throw err;
-  }
-}

@@ -42,29 +42,27 @@ export class PgRecordStore implements RecordStore {
   async createRequest(request: ReportRequest, idempotency?: IdempotencyClaim): Promise<CreateOutcome> {
     if (!idempotency) return { kind: 'created', record: await insertRequest(this.db, request) };
     return this.db.transaction(async (tx) => {
-      if (idempotency) {
-        // Claims the key, or takes over an expired one. A concurrent claim of the same key waits here
-        // for the first transaction and then finds the key taken.
-        const claimed = await tx.query<{ request_id: string }>(
-          `INSERT INTO reportflow.idempotency_keys (tenant_id, key, body_sha256, request_id, expires_at)
-           VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second')
-           ON CONFLICT (tenant_id, key) DO UPDATE
-             SET body_sha256 = EXCLUDED.body_sha256, request_id = EXCLUDED.request_id, created_at = now(), expires_at = EXCLUDED.expires_at
-             WHERE reportflow.idempotency_keys.expires_at < now()
-           RETURNING request_id`,
-          [request.tenantId, idempotency.key, idempotency.bodySha256, request.id, idempotency.ttlSeconds],
+      // Claims the key, or takes over an expired one. A concurrent claim of the same key waits here
+      // for the first transaction and then finds the key taken.
+      const claimed = await tx.query<{ request_id: string }>(
+        `INSERT INTO reportflow.idempotency_keys (tenant_id, key, body_sha256, request_id, expires_at)
+         VALUES ($1, $2, $3, $4, now() + $5 * interval '1 second')
+         ON CONFLICT (tenant_id, key) DO UPDATE
+           SET body_sha256 = EXCLUDED.body_sha256, request_id = EXCLUDED.request_id, created_at = now(), expires_at = EXCLUDED.expires_at
+           WHERE reportflow.idempotency_keys.expires_at < now()
+         RETURNING request_id`,
+        [request.tenantId, idempotency.key, idempotency.bodySha256, request.id, idempotency.ttlSeconds],
+      );
+      if (claimed[0]?.request_id !== request.id) {
+        const [held] = await tx.query<{ request_id: string; body_sha256: string }>(
+          `SELECT request_id, body_sha256 FROM reportflow.idempotency_keys WHERE tenant_id = $1 AND key = $2`,
+          [request.tenantId, idempotency.key],
         );
-        if (claimed[0]?.request_id !== request.id) {
-          const [held] = await tx.query<{ request_id: string; body_sha256: string }>(
-            `SELECT request_id, body_sha256 FROM reportflow.idempotency_keys WHERE tenant_id = $1 AND key = $2`,
-            [request.tenantId, idempotency.key],
-          );
-          if (!held) throw new Error('idempotency key vanished while being claimed');
-          if (held.body_sha256 !== idempotency.bodySha256) return { kind: 'conflict', requestId: held.request_id };
-          const original = await getRequest(tx, request.tenantId, held.request_id);
-          if (!original) throw new Error(`idempotency key names request ${held.request_id}, which has no record`);
-          return { kind: 'replayed', record: original };
-        }
+        if (!held) throw new Error('idempotency key vanished while being claimed');
+        if (held.body_sha256 !== idempotency.bodySha256) return { kind: 'conflict', requestId: held.request_id };
+        const original = await getRequest(tx, request.tenantId, held.request_id);
+        if (!original) throw new Error(`idempotency key names request ${held.request_id}, which has no record`);
+        return { kind: 'replayed', record: original };
       }
       return { kind: 'created', record: await insertRequest(tx, request) };
     });
@@ -196,8 +194,8 @@ export class PgRecordStore implements RecordStore {
 
   /**
    * One statement (an INSERT … ON CONFLICT in a CTE, and the request's UPDATE reading what it returned),
-   * so a delivery's record costs one round trip, where a transaction of the two cost four (BEGIN, INSERT,
-   * UPDATE when the delivery FAILED, COMMIT); a data-modifying CTE runs whether or not the UPDATE matches.
+   * so a delivery's record costs one round trip, where a transaction of the two cost three (BEGIN, INSERT,
+   * COMMIT) and four when the delivery FAILED; a data-modifying CTE runs whether or not the UPDATE matches.
    */
   async recordWebhookDelivery(update: WebhookDeliveryUpdate): Promise<void> {
     const { attempt } = update;
