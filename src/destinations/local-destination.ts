@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, createReadStream, createWriteStream, openSync } from 'node:fs';
-import { access, link, mkdir, open, readdir, rm, rmdir } from 'node:fs/promises';
+import { access, link, mkdir, open, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,7 +41,8 @@ export class LocalDestination implements Destination {
    * copied: the 57.5 MB full INVOICE_LINES CSV's export took ~75 ms with copy and fsync, ~25 ms linked,
    * probed on this machine's ext4; and no temporary name, which cost an invoice PDF's export a link, an
    * lstat and an unlink more). Temporary files of earlier, interrupted copies (a worker killed mid-copy)
-   * are removed first.
+   * are removed once the file has its name: removed before, one could be a racing attempt's copy under
+   * way, and two attempts retried at once could each remove the other's again and again.
    * @returns the delivered file's key, `local:///<tenant>/<code>/<request id>/<file name>` (local-key.ts).
    * @throws Error on an unsafe segment (`..`, `/`, empty) or an I/O fault, AbortError when `options.signal`
    *   aborts; no temporary file is left behind either way.
@@ -50,7 +51,12 @@ export class LocalDestination implements Destination {
     const finalPath = this.pathFor(target);
     const dir = path.dirname(finalPath);
     await mkdir(dir, { recursive: true });
+    const result = await this.deliver(sourcePath, finalPath, target, options);
     await this.removeTemporaries(dir, target.fileName);
+    return result;
+  }
+
+  private async deliver(sourcePath: string, finalPath: string, target: ExportTarget, options: PutOptions): Promise<PutResult> {
     if (options.sealed) {
       // Flushed before it gets its name, so a crash cannot leave a named but empty file.
       await syncFile(sourcePath);
@@ -62,12 +68,16 @@ export class LocalDestination implements Destination {
         if (!CANNOT_LINK.has(String((err as NodeJS.ErrnoException).code))) throw err;
       }
     }
-    const tmpPath = path.join(dir, `.${target.fileName}.${randomUUID()}.tmp`);
+    const tmpPath = path.join(path.dirname(finalPath), `.${target.fileName}.${randomUUID()}.tmp`);
     try {
       await copyFile(sourcePath, tmpPath, options);
       await syncFile(tmpPath);
       options.signal?.throwIfAborted();
       return await createdOrKept(target, finalPath, () => link(tmpPath, finalPath));
+    } catch (err) {
+      // A racing attempt that finished first removed this one's temporary file: its file stays.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (await exists(finalPath))) return { uri: keyFor(target), kept: await fileDigest(finalPath) };
+      throw err;
     } finally {
       await rm(tmpPath, { force: true });
     }
@@ -132,6 +142,17 @@ export class LocalDestination implements Destination {
    */
   pathOf(uri: string): string {
     return path.join(this.rootDir, ...segmentsOfKey(uri));
+  }
+}
+
+/** Whether `filePath` exists (any other error of `stat` than ENOENT is thrown). */
+async function exists(filePath: string): Promise<boolean> {
+  try {
+    await stat(filePath);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }
 
