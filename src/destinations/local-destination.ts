@@ -76,7 +76,7 @@ export class LocalDestination implements Destination {
       return await createdOrKept(target, finalPath, () => link(tmpPath, finalPath));
     } catch (err) {
       // A racing attempt that finished first removed this one's temporary file: its file stays.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (await exists(finalPath))) return { uri: keyFor(target), kept: await fileDigest(finalPath) };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && (await exists(finalPath))) return kept(target, finalPath);
       throw err;
     } finally {
       await rm(tmpPath, { force: true });
@@ -145,6 +145,11 @@ export class LocalDestination implements Destination {
   }
 }
 
+/** The result of a put that found an earlier attempt's file at `finalPath`: its key and digest. */
+async function kept(target: ExportTarget, finalPath: string): Promise<PutResult> {
+  return { uri: keyFor(target), kept: await fileDigest(finalPath) };
+}
+
 /** Whether `filePath` exists (any other error of `stat` than ENOENT is thrown). */
 async function exists(filePath: string): Promise<boolean> {
   try {
@@ -177,7 +182,7 @@ async function createdOrKept(target: ExportTarget, finalPath: string, linkIt: ()
     await linkIt();
     return { uri: keyFor(target) };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { uri: keyFor(target), kept: await fileDigest(finalPath) };
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return kept(target, finalPath);
     throw err;
   }
 }
