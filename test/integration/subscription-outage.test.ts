@@ -17,24 +17,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { uuidv7 } from '../../src/requests/request-id.js';
-import { loadConfig } from '../../src/config/settings.js';
 import { migrate } from '../../src/data/migrate.js';
 import { PgDatabase } from '../../src/data/pg-database.js';
 import { periodKey } from '../../src/domain/subscription-period.js';
 import { scheduleIdOf, type ScheduledReportResult } from '../../src/domain/subscription-run.js';
-import { findTemporalCli } from '../../src/setup/temporal-cli.js';
 import { snapshot, SubscriptionService } from '../../src/subscriptions/subscription-service.js';
 import { SubscriptionStore } from '../../src/subscriptions/subscription-store.js';
 import type { Subscription } from '../../src/subscriptions/subscription.js';
 import { SubscriptionSchedules } from '../../src/temporal/schedules.js';
-import { devServerSearchAttributeArgs } from '../../src/temporal/search-attributes.js';
 import { freePort } from '../helpers/free-port.js';
 import { FakeDataRealState } from '../helpers/fake-data-real-state.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { bundleReportWorkflows } from '../helpers/temporal.js';
+import { bundleReportWorkflows, startTemporalTestServer } from '../helpers/temporal.js';
 import { invoiceCatalog } from '../workflows/fakes.js';
 import { withHarness } from '../workflows/harness.js';
 
@@ -56,16 +53,6 @@ after(async () => {
   await pgDb?.close();
   await pgServer?.stop();
 });
-
-/** A dev server with reportflow's search attributes; with `dbFilename` its state survives a restart. */
-async function devServer(options: { dbFilename?: string; port?: number } = {}): Promise<TestWorkflowEnvironment> {
-  const config = loadConfig();
-  const cli = await findTemporalCli(config.home, config.temporalCliPath, process.env.PATH);
-  if (!cli) throw new Error('needs a temporal CLI binary (see test/helpers/temporal.ts)');
-  return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: cli.path }, ip: '127.0.0.1', extraArgs: devServerSearchAttributeArgs(), ...options },
-  });
-}
 
 /** Runs `fn` while one report worker polls `taskQueue` (and records to the real database). */
 function withWorker(env: TestWorkflowEnvironment, taskQueue: string, fn: () => Promise<void>): Promise<void> {
@@ -151,7 +138,7 @@ function service(store: SubscriptionStore, schedules: SubscriptionSchedules): Su
 
 void test('after a worker outage, the runs within the catch-up window run once each, in order, each for its own period; older ones end MISSED and are listed', async () => {
   const WINDOW_MS = 12_000;
-  const env = await devServer();
+  const env = await startTemporalTestServer();
   try {
     const queue = `outage-${randomUUID()}`;
     const store = new SubscriptionStore(pgDb);
@@ -211,7 +198,7 @@ void test('after a server outage, the times Temporal skipped (older than its win
   const port = await freePort();
   const queue = `outage-${randomUUID()}`;
   const store = new SubscriptionStore(pgDb);
-  let env = await devServer({ dbFilename, port });
+  let env = await startTemporalTestServer({ dbFilename, port });
   try {
     let schedules = new SubscriptionSchedules(env.client, { taskQueue: queue, catchupWindowMs: WINDOW_MS });
     const sub = await everyThreeSeconds(store, schedules);
@@ -222,7 +209,7 @@ void test('after a server outage, the times Temporal skipped (older than its win
     const down = Date.now();
     // Server down 20 s: at least 3 times fall outside the 10 s window when it is back.
     await sleep(20_000);
-    env = await devServer({ dbFilename, port });
+    env = await startTemporalTestServer({ dbFilename, port });
     const up = Date.now();
     schedules = new SubscriptionSchedules(env.client, { taskQueue: queue, catchupWindowMs: WINDOW_MS });
     await withWorker(env, queue, async () => {
