@@ -14,7 +14,10 @@
  * - PostgreSQL's `COPY (<the report's query>) TO STDOUT (FORMAT csv)` of the same rows (on the embedded
  *   engine too, when its socket server takes COPY; else it says why it is skipped);
  * - jsreport-core in this process (handlebars + chrome-pdf), the same template, helpers and data, at 1 and 8;
- * - raw Puppeteer on reportflow's HTML: a new page per PDF, and page reuse, at 1 and 8.
+ * - raw Puppeteer on reportflow's HTML: a new page per PDF, and page reuse, at 1 and 8;
+ * - Temporal's floor: the least durable run (two search-attribute upserts, one local activity) on the
+ *   service's Temporal server, 8 at a time, with the server's CPU per run and the client's and worker's
+ *   (bench/temporal-floor/), measured while the service is still up and idle.
  * The peers run after the service has stopped, so they have the machine to themselves.
  * `--subscriptions N` instead measures N subscriptions due at the same minute (bench/subscriptions.ts);
  * `--bulk N` a bulk run of N invoice PDFs beside single requests (bench/bulk.ts; with `--peers`, and jsreport-core at 8).
@@ -41,6 +44,7 @@ import { startRawPuppeteer, type PageMode } from './peers/raw-puppeteer.js';
 import { checkSucceeded, measureFullCsv, measureInvoices } from './reportflow-runs.js';
 import { runSubscriptionsBench } from './subscriptions.js';
 import { runBulkBench } from './bulk.js';
+import { measureTemporalFloor } from './temporal-floor/measure.js';
 
 const HELP = `npm run bench [-- options]
   --peers                 also measure jsreport-core, raw Puppeteer and PostgreSQL COPY (installs bench/peers on first use)
@@ -164,6 +168,14 @@ async function runBench(): Promise<void> {
       copy = await copyRuns(service.databaseUrl, csvRuns).catch((err: Error) => `skipped: ${err.message.split('\n')[0]}`);
       copyLoad = `${before} → ${loadNow()}`;
       template = await buildInvoicePages(service.databaseUrl);
+      log('Temporal floor: the least durable run, on the service\'s Temporal server…');
+      const floorRuns = Math.max(200, concurrent.runs);
+      const pids = await servicePids(service, pid);
+      await recorded(rows, () => measureTemporalFloor({ address: service.temporalAddress, namespace: config.temporalNamespace, pids }, { ...concurrent, runs: floorRuns }), (r) => [
+        'Temporal floor: a workflow of two search-attribute upserts and one local activity, start → result (worker in the benchmark\'s process)',
+        '8', String(floorRuns),
+        `${fixed(r.summary.perSecond, 1)} runs/s · CPU per run: Temporal server ${fixed(r.serverMs, 1)} ms, client and worker ${fixed(r.clientAndWorkerMs, 1)} ms, every process ${fixed(r.allMs, 1)} ms`,
+      ]);
     }
   } finally {
     await service.stop();
@@ -203,10 +215,7 @@ async function runBench(): Promise<void> {
  * `perRun(n)` gives the split as table rows: part, CPU ms per run, share of the total.
  */
 async function cpuObserver(service: RunningService, worker: number) {
-  const children = await service.children();
-  const pids: ServicePids = {
-    worker, bench: process.pid, api: children.get('api')?.pid, temporal: children.get('temporal')?.pid, embeddedDb: children.get('embedded-db')?.pid,
-  };
+  const pids = await servicePids(service, worker);
   let before: CpuSnapshot | undefined;
   let after: CpuSnapshot | undefined;
   return {
@@ -222,6 +231,12 @@ async function cpuObserver(service: RunningService, worker: number) {
       ];
     },
   };
+}
+
+/** The service's processes by role, and this process as the benchmark's. */
+async function servicePids(service: RunningService, worker: number): Promise<ServicePids> {
+  const children = await service.children();
+  return { worker, bench: process.pid, api: children.get('api')?.pid, temporal: children.get('temporal')?.pid, embeddedDb: children.get('embedded-db')?.pid };
 }
 
 /** PostgreSQL's COPY of the full CSV: one warm-up, then `runs` in a row; ms of each, rows and bytes of the last. */
