@@ -33,7 +33,7 @@ import { goalRows, type Figures } from './goals.js';
 import { buildInvoicePages, type InvoiceTemplate } from './invoice-pages.js';
 import { commitLine, machineLine, startBenchService } from './lib/bench-service.js';
 import { measure, percentile, type MeasureOptions, type Summary } from './lib/stats.js';
-import { cpuSnapshot, splitCpu, type CpuSnapshot, type ServicePids } from './lib/process-cpu.js';
+import { cpuWindow, type ServicePids } from './lib/process-cpu.js';
 import { fixed, markdownTable } from './lib/table.js';
 import { startWebhookReceiver } from './lib/webhook-receiver.js';
 import { idleRss, megabytes, processMemory, workerPid } from './lib/worker-memory.js';
@@ -215,15 +215,13 @@ async function runBench(): Promise<void> {
  * `perRun(n)` gives the split as table rows: part, CPU ms per run, share of the total.
  */
 async function cpuObserver(service: RunningService, worker: number) {
-  const pids = await servicePids(service, worker);
-  let before: CpuSnapshot | undefined;
-  let after: CpuSnapshot | undefined;
+  const window = cpuWindow(await servicePids(service, worker));
   return {
-    start: () => void (before = cpuSnapshot(worker)),
-    end: () => void (after = cpuSnapshot(worker)),
+    start: window.start,
+    end: window.end,
     perRun(runs: number): string[][] {
-      if (!before || !after) return [];
-      const shares = splitCpu(before, after, pids);
+      const shares = window.shares();
+      if (!shares.length) return [];
       const total = shares.reduce((sum, s) => sum + s.ms, 0);
       return [
         ...shares.map((s) => [s.part, fixed(s.ms / runs, 1), `${Math.round((100 * s.ms) / total)} %`]),

@@ -160,3 +160,24 @@ export function splitCpu(before: CpuSnapshot, after: CpuSnapshot, pids: ServiceP
   }
   return Object.values(CPU_PARTS).map((part) => ({ part, ms: ms.get(part) ?? 0 }));
 }
+
+/** A measurement window over every process's CPU: `MeasureOptions.observe`'s two calls, and the split between them. */
+export interface CpuWindow {
+  /** Snapshots every process (and the worker's threads) as the measured operations start. */
+  start(): void;
+  /** Snapshots them again once the measured operations have ended. */
+  end(): void;
+  /** CPU ms of each part between the two snapshots (`splitCpu`); empty until both were taken. */
+  shares(): CpuShare[];
+}
+
+/** A window over `pids`' parts, the worker's threads read from `/proc/<pids.worker>/task`. */
+export function cpuWindow(pids: ServicePids): CpuWindow {
+  let before: CpuSnapshot | undefined;
+  let after: CpuSnapshot | undefined;
+  return {
+    start: () => void (before = cpuSnapshot(pids.worker)),
+    end: () => void (after = cpuSnapshot(pids.worker)),
+    shares: () => (before && after ? splitCpu(before, after, pids) : []),
+  };
+}

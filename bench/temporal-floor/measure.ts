@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { cpuSnapshot, splitCpu, CPU_PARTS, type ServicePids } from '../lib/process-cpu.js';
+import { cpuWindow, CPU_PARTS, type ServicePids } from '../lib/process-cpu.js';
 import { measure, type MeasureOptions, type Summary } from '../lib/stats.js';
 import type { FloorActivities } from './floor-workflow.js';
 
@@ -52,13 +52,12 @@ export async function measureTemporalFloor(target: FloorTarget, options: Omit<Me
   const running = worker.run();
   try {
     const client = new Client({ connection, namespace: target.namespace });
-    let before = cpuSnapshot(target.pids.worker);
-    let after = before;
-    const summary = await measure({ ...options, observe: { start: () => void (before = cpuSnapshot(target.pids.worker)), end: () => void (after = cpuSnapshot(target.pids.worker)) } }, async (i) => {
+    const cpu = cpuWindow(target.pids);
+    const summary = await measure({ ...options, observe: cpu }, async (i) => {
       const id = await client.workflow.execute('floorRun', { taskQueue, workflowId: `${taskQueue}-${i}`, args: [String(i)] });
       if (id !== String(i)) throw new Error(`floor run ${i} returned ${id}`);
     });
-    const shares = splitCpu(before, after, target.pids);
+    const shares = cpu.shares();
     const msOf = (part: string) => shares.find((s) => s.part === part)?.ms ?? 0;
     return {
       summary,
