@@ -65,7 +65,14 @@ export async function startTemporalTestServer(options: TestServerOptions = {}): 
       readyLine: /Temporal Server:/,
       readyTimeoutMs: READY_TIMEOUT_MS,
     });
-    const killOnExit = () => server.program && process.kill(-server.program.pid, 'SIGKILL');
+    // A server a test file left running goes with it; a group already gone is no error at exit.
+    const killOnExit = () => {
+      try {
+        if (server.program) process.kill(-server.program.pid, 'SIGKILL');
+      } catch {
+        // ESRCH: it exited meanwhile.
+      }
+    };
     process.once('exit', killOnExit);
     try {
       await server.start();
